@@ -1,0 +1,41 @@
+// The `astri` command: each subcommand lives in its own file and only parses, calls a service, prints.
+import { Command, CommanderError } from 'commander';
+import { ConfigError, loadConfig, type Config } from '../config.ts';
+
+export interface GlobalOptions {
+  config?: string;
+}
+
+/** Loads the configuration named by the global --config flag, with optional overrides. */
+export function configFrom(program: Command, overrides?: Record<string, unknown>): Config {
+  const { config } = program.opts<GlobalOptions>();
+  return loadConfig({ file: config, overrides });
+}
+
+export function buildProgram(): Command {
+  const program = new Command('astri')
+    .description('ASTRI gamma/hadron inference service')
+    .option('-c, --config <file>', 'YAML file merged over the embedded config.yaml')
+    .showHelpAfterError()
+    .exitOverride();
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode;
+      return;
+    }
+    if (error instanceof Error && (error instanceof ConfigError || error.name.endsWith('Error'))) {
+      process.stderr.write(`astri: ${error.name}: ${error.message}\n`);
+      if (process.env.ASTRI_DEBUG) process.stderr.write(`${error.stack}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    throw error;
+  }
+}

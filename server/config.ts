@@ -1,0 +1,220 @@
+// One config loader: embedded config.yaml, then an optional --config file, then ASTRI_* environment.
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const EMBEDDED_CONFIG_FILE = path.join(PROJECT_ROOT, 'config.yaml');
+export const ENV_PREFIX = 'ASTRI_';
+
+const port = z.number().int().min(0).max(65535);
+const positiveInt = z.number().int().positive();
+
+const ConfigSchema = z
+  .object({
+    server: z
+      .object({
+        host: z.string().min(1),
+        port,
+        maxUploadBytes: positiveInt,
+      })
+      .strict(),
+    data: z
+      .object({
+        dir: z.string().min(1),
+        database: z.string().min(1),
+        inferenceDir: z.string().min(1),
+        pixelStore: z.string().min(1),
+      })
+      .strict(),
+    energyBins: z
+      .object({
+        edgesTeV: z
+          .array(z.number().positive())
+          .min(2)
+          .refine((edges) => edges.every((e, i) => i === 0 || e > edges[i - 1]), 'edges must be strictly increasing'),
+      })
+      .strict(),
+    inference: z
+      .object({
+        backend: z.enum(['auto', 'onnxruntime', 'tensorflow', 'wasm', 'cpu']),
+        batchSize: z.number().int().min(1).max(8192),
+        threads: z.number().int().min(0).max(256),
+        model: z.string().min(1),
+        gammaClassIndex: z.number().int().min(0),
+        pixelScale: z.number().positive(),
+      })
+      .strict(),
+    prediction: z
+      .object({
+        maxEventsPerClass: positiveInt,
+        maxSamples: z.number().int().min(0).max(100),
+        defaultThreshold: z.number().min(0).max(1),
+        histogramBins: z.number().int().min(2).max(1000),
+      })
+      .strict(),
+    demo: z
+      .object({
+        seed: z.number().int(),
+        eventsPerBin: positiveInt,
+        autoGenerate: z.boolean(),
+      })
+      .strict(),
+    log: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+      })
+      .strict(),
+  })
+  .strict();
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** Keys holding file-system paths: resolved against the directory of whoever set them. */
+const PATH_KEYS: ReadonlyArray<readonly [string, string]> = [
+  ['data', 'dir'],
+  ['data', 'database'],
+  ['data', 'inferenceDir'],
+  ['data', 'pixelStore'],
+  ['inference', 'model'],
+];
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(
+    message: string,
+    readonly issues: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+type Plain = Record<string, unknown>;
+
+export interface LoadConfigOptions {
+  /** A YAML file deep-merged over the embedded defaults. */
+  file?: string;
+  /** Environment to read ASTRI_* overrides from; defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Last-word overrides from code or command-line flags, e.g. { server: { port: 0 } }. */
+  overrides?: Plain;
+}
+
+/** Loads, merges and validates the configuration; throws ConfigError listing every bad key. */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const embedded = resolvePaths(readYamlFile(EMBEDDED_CONFIG_FILE), PROJECT_ROOT);
+  let merged = embedded;
+  if (options.file) {
+    const file = path.resolve(options.file);
+    if (!existsSync(file)) throw new ConfigError(`config file not found: ${file}`);
+    merged = deepMerge(merged, resolvePaths(readYamlFile(file), path.dirname(file)));
+  }
+  merged = deepMerge(merged, resolvePaths(envOverrides(options.env ?? process.env), process.cwd()));
+  if (options.overrides) merged = deepMerge(merged, resolvePaths(options.overrides, process.cwd()));
+
+  const result = ConfigSchema.safeParse(merged);
+  if (!result.success) {
+    const issues = result.error.issues.map((issue) => describeIssue(issue));
+    throw new ConfigError(`invalid configuration:\n  ${issues.join('\n  ')}`, issues);
+  }
+  return deepFreeze(result.data);
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const key = issue.path.join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const where = key ? `${key}.` : '';
+    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${where}${k}"`).join(', ')} (set by config file or ${ENV_PREFIX}* environment)`;
+  }
+  return `"${key}": ${issue.message} (env ${envNameFor(issue.path.map(String))})`;
+}
+
+/** The environment variable that overrides a config key: ["inference","batchSize"] -> ASTRI_INFERENCE__BATCH_SIZE. */
+export function envNameFor(keyPath: string[]): string {
+  return ENV_PREFIX + keyPath.filter((k) => !/^\d+$/.test(k)).map(toScreamingSnake).join('__');
+}
+
+function toScreamingSnake(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
+function fromScreamingSnake(name: string): string {
+  return name.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+function envOverrides(env: NodeJS.ProcessEnv): Plain {
+  const out: Plain = {};
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith(ENV_PREFIX) || raw === undefined) continue;
+    const keyPath = name.slice(ENV_PREFIX.length).split('__').map(fromScreamingSnake);
+    let node = out;
+    for (const key of keyPath.slice(0, -1)) {
+      node[key] ??= {};
+      node = node[key] as Plain;
+    }
+    node[keyPath[keyPath.length - 1]] = parseEnvValue(raw);
+  }
+  return out;
+}
+
+/** Environment values are YAML scalars or flow sequences; bare comma lists become arrays too. */
+function parseEnvValue(raw: string): unknown {
+  if (/^[^[{"']*,/.test(raw)) return raw.split(',').map((part) => parseEnvValue(part.trim()));
+  try {
+    return parseYaml(raw);
+  } catch {
+    return raw;
+  }
+}
+
+function readYamlFile(file: string): Plain {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${file}: ${(error as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(`config file ${file} is not valid YAML: ${(error as Error).message}`);
+  }
+  if (parsed == null) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(`config file ${file} must hold a mapping of sections (server, data, ...)`);
+  }
+  return parsed as Plain;
+}
+
+function resolvePaths(config: Plain, baseDir: string): Plain {
+  const out = structuredClone(config);
+  for (const [section, key] of PATH_KEYS) {
+    const node = out[section] as Plain | undefined;
+    const value = node?.[key];
+    if (typeof value === 'string' && value.length > 0) node![key] = path.resolve(baseDir, value);
+  }
+  return out;
+}
+
+function isPlain(value: unknown): value is Plain {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function deepMerge(base: Plain, over: Plain): Plain {
+  const out: Plain = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    out[key] = isPlain(value) && isPlain(out[key]) ? deepMerge(out[key] as Plain, value) : value;
+  }
+  return out;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
