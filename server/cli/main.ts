@@ -1,6 +1,7 @@
 // The `astri` command: each subcommand lives in its own file and only parses, calls a service, prints.
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
+import { registerServeCommand } from './serve.ts';
 
 export interface GlobalOptions {
   config?: string;
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .option('-c, --config <file>', 'YAML file merged over the embedded config.yaml')
     .showHelpAfterError()
     .exitOverride();
+  registerServeCommand(program);
   return program;
 }
 

@@ -1,0 +1,120 @@
+// The ROC curve (gamma efficiency against proton acceptance) with its AUC, the chance diagonal and the
+// operating point of the current threshold.
+import { axisBottom, axisLeft, line, scaleLinear } from 'd3';
+import {
+  drawAxis,
+  drawAxisTitles,
+  drawGrid,
+  drawLegend,
+  drawPlaceholder,
+  ensureFrame,
+  formatFixed,
+  layer,
+  type Frame,
+  type LegendItem,
+} from './frame.ts';
+import { CHANCE, CLASS_COLOURS, INK, type PlotSize } from './theme.ts';
+
+export interface OperatingPoint {
+  x: number;
+  y: number;
+  threshold: number;
+}
+
+export interface RocCurveData {
+  /** False positive rate (fraction of protons accepted), ascending along the curve. */
+  fpr: number[];
+  /** True positive rate (fraction of gammas accepted). */
+  tpr: number[];
+  auc: number | null;
+  /** x = false positive rate, y = true positive rate at the current threshold. */
+  operatingPoint: OperatingPoint | null;
+}
+
+const MARGIN = { top: 12, right: 14, bottom: 40, left: 54 };
+export const AUC_DIGITS = 4;
+
+export function drawRocCurve(element: Element, data: RocCurveData, size: PlotSize): Frame {
+  const frame = ensureFrame(element, { ...size, margin: MARGIN, title: 'ROC curve' });
+  const { plot, innerWidth, innerHeight } = frame;
+  const hasData = data.fpr.length > 1 && data.fpr.length === data.tpr.length;
+  const x = scaleLinear().domain([0, 1]).range([0, innerWidth]);
+  const y = scaleLinear().domain([0, 1]).range([innerHeight, 0]);
+  const ticks = [0, 0.2, 0.4, 0.6, 0.8, 1];
+  drawGrid(plot, 'grid', [
+    ...ticks.map((t) => ({ key: `x${t}`, x1: x(t), x2: x(t), y1: 0, y2: innerHeight })),
+    ...ticks.map((t) => ({ key: `y${t}`, x1: 0, x2: innerWidth, y1: y(t), y2: y(t) })),
+  ]);
+
+  layer(plot, 'chance')
+    .selectAll<SVGLineElement, null>('line.chance-line')
+    .data([null])
+    .join('line')
+    .attr('class', 'chance-line')
+    .attr('x1', x(0))
+    .attr('y1', y(0))
+    .attr('x2', x(1))
+    .attr('y2', y(1))
+    .attr('stroke', CHANCE)
+    .attr('stroke-width', 1.2)
+    .attr('stroke-dasharray', '5 4');
+
+  const points = hasData ? data.fpr.map((fpr, i) => [fpr, data.tpr[i]] as [number, number]) : [];
+  const path = line<[number, number]>()
+    .x((d) => x(d[0]))
+    .y((d) => y(d[1]));
+  layer(plot, 'curve')
+    .selectAll<SVGPathElement, [number, number][]>('path.roc-line')
+    .data(hasData ? [points] : [])
+    .join('path')
+    .attr('class', 'roc-line')
+    .attr('d', (d) => path(d) ?? '')
+    .attr('fill', 'none')
+    .attr('stroke', CLASS_COLOURS.gamma)
+    .attr('stroke-width', 2)
+    .attr('stroke-linejoin', 'round')
+    .attr('data-points', (d) => d.length);
+
+  drawOperatingPoint(frame, hasData ? data.operatingPoint : null, x, y);
+
+  drawAxis(plot, 'x-axis', axisBottom(x).tickValues(ticks), `translate(0,${innerHeight})`);
+  drawAxis(plot, 'y-axis', axisLeft(y).tickValues(ticks), 'translate(0,0)');
+  drawAxisTitles(frame, {
+    x: 'False positive rate (proton acceptance)',
+    y: 'True positive rate (γ efficiency)',
+  });
+  const legend: LegendItem[] = [
+    { key: 'roc', label: `ROC, AUC = ${formatFixed(data.auc, AUC_DIGITS)}`, colour: CLASS_COLOURS.gamma, symbol: 'line' },
+    { key: 'chance', label: 'chance, AUC = 0.5', colour: CHANCE, symbol: 'dashed' },
+  ];
+  if (hasData && data.operatingPoint) {
+    legend.push({
+      key: 'operating-point',
+      label: `cut ${formatFixed(data.operatingPoint.threshold, 2)}`,
+      colour: INK,
+      symbol: 'dot',
+    });
+  }
+  drawLegend(frame, hasData ? legend : [], 'bottom-right');
+  drawPlaceholder(frame, hasData ? null : 'No scored events yet');
+  return frame;
+}
+
+/** The marker of the current threshold on a curve; shared with the precision/recall plot. */
+export function drawOperatingPoint(
+  frame: Frame,
+  point: OperatingPoint | null,
+  x: (value: number) => number,
+  y: (value: number) => number,
+): void {
+  layer(frame.plot, 'operating-point')
+    .selectAll<SVGCircleElement, OperatingPoint>('circle')
+    .data(point && Number.isFinite(point.x) && Number.isFinite(point.y) ? [point] : [])
+    .join('circle')
+    .attr('cx', (d) => x(d.x))
+    .attr('cy', (d) => y(d.y))
+    .attr('r', 4.5)
+    .attr('fill', '#ffffff')
+    .attr('stroke', INK)
+    .attr('stroke-width', 2);
+}

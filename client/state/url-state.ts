@@ -1,0 +1,64 @@
+// The query string mirrors the chosen settings (and the run shown) so that a view can be shared:
+// ?bin=2&events=500&samples=4&model=1&threshold=0.9&run=17 (plus demo=sample in the demo mode).
+import type { DashboardSettings } from '../types.ts';
+
+export interface UrlState {
+  settings: Partial<DashboardSettings>;
+  /** The finished run to show, if the link names one. */
+  runId: string | null;
+  /** The demo data set to use instead of the API (only "sample" exists). */
+  demo: string | null;
+}
+
+export const DEFAULT_SETTINGS: DashboardSettings = {
+  energyBin: null,
+  eventsPerClass: 500,
+  samples: 4,
+  modelId: null,
+  threshold: 0.9,
+};
+
+export function readUrlState(search: string): UrlState {
+  const params = new URLSearchParams(search);
+  const settings: Partial<DashboardSettings> = {};
+  const integer = (name: string): number | undefined => {
+    const raw = params.get(name);
+    if (raw === null || raw.trim() === '') return undefined;
+    const value = Number(raw);
+    return Number.isInteger(value) ? value : undefined;
+  };
+  const bin = integer('bin');
+  if (bin !== undefined && bin >= 0) settings.energyBin = bin;
+  const events = integer('events');
+  if (events !== undefined && events > 0) settings.eventsPerClass = events;
+  const samples = integer('samples');
+  if (samples !== undefined && samples >= 0) settings.samples = samples;
+  const model = params.get('model');
+  if (model) settings.modelId = model;
+  const threshold = Number(params.get('threshold') ?? Number.NaN);
+  if (params.has('threshold') && threshold >= 0 && threshold <= 1) settings.threshold = threshold;
+  return { settings, runId: params.get('run') || null, demo: params.get('demo') || null };
+}
+
+/** The query string (with its "?") for the given state; keeps unrelated parameters of `previous`. */
+export function writeUrlState(state: { settings: DashboardSettings; runId: string | null; demo: string | null }, previous = ''): string {
+  const params = new URLSearchParams(previous);
+  const set = (name: string, value: string | number | null) => {
+    if (value === null || value === '') params.delete(name);
+    else params.set(name, String(value));
+  };
+  set('bin', state.settings.energyBin);
+  set('events', state.settings.eventsPerClass);
+  set('samples', state.settings.samples);
+  set('model', state.settings.modelId);
+  set('threshold', roundThreshold(state.settings.threshold));
+  set('run', state.runId);
+  set('demo', state.demo);
+  const query = params.toString();
+  return query ? `?${query}` : '';
+}
+
+/** Thresholds are chosen in steps of 0.01; keep URLs free of floating-point noise. */
+export function roundThreshold(threshold: number): number {
+  return Math.round(threshold * 1000) / 1000;
+}

@@ -1,0 +1,168 @@
+// Builds the HTTP application without listening: GraphQL (Yoga), images, health, metrics and the
+// dashboard's static files. Tests call `app.yoga.fetch`; serve.ts adds the socket and WebSockets.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { GraphQLError } from 'graphql';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { PROJECT_ROOT, type Config } from './config.ts';
+import { openDatabase } from './data/db.ts';
+import { EventCatalog } from './data/event-catalog.ts';
+import { DomainError } from './errors.ts';
+import { ModelRegistry } from './models/model-registry.ts';
+import { createTelemetry, type Telemetry } from './observability/telemetry.ts';
+import { PredictionService } from './predictions/prediction-service.ts';
+import type { Context, Services } from './schema/builder.ts';
+import { schema } from './schema/index.ts';
+import { GRAPHIQL_EXAMPLES } from './schema/graphiql-examples.ts';
+
+export const CLIENT_DIST = path.join(PROJECT_ROOT, 'client', 'dist');
+
+export interface App {
+  yoga: YogaServerInstance<Record<string, never>, Context>;
+  services: Services;
+  telemetry: Telemetry;
+  /** Why the app is not ready yet, or null once the data and model are loaded and warmed up. */
+  readiness(): string | null;
+  markReady(): void;
+  close(): Promise<void>;
+}
+
+export interface BuildAppOptions {
+  telemetry?: Telemetry;
+}
+
+/** Opens the database and wires the services; the model is loaded by `loadModel` (it can take a while). */
+export async function buildApp(config: Config, options: BuildAppOptions = {}): Promise<App> {
+  const telemetry = options.telemetry ?? createTelemetry({ level: config.log.level });
+  const db = await openDatabase(config.data.database);
+  const models = new ModelRegistry(db, config);
+  const predictions = new PredictionService(db, models, config, telemetry);
+  const services: Services = { config, db, catalog: new EventCatalog(db), models, predictions };
+  let notReady: string | null = 'loading the model';
+
+  const yoga = createYoga<Record<string, never>, Context>({
+    schema,
+    context: () => ({ services }),
+    graphqlEndpoint: '/graphql',
+    graphiql: { title: 'ASTRI inference API', subscriptionsProtocol: 'WS', defaultQuery: GRAPHIQL_EXAMPLES },
+    landingPage: false,
+    logging: false,
+    maskedErrors: { maskError: (error, message) => toClientError(error, message) },
+    multipart: false,
+    plugins: [
+      EnvelopArmorPlugin({
+        maxDepth: { n: 10 },
+        maxAliases: { n: 20 },
+        maxTokens: { n: 2000 },
+        costLimit: { maxCost: 20000 },
+        blockFieldSuggestion: { enabled: false },
+      }),
+      countOperations(telemetry),
+      routes({ services, telemetry, readiness: () => notReady }),
+    ],
+  });
+
+  return {
+    yoga,
+    services,
+    telemetry,
+    readiness: () => notReady,
+    markReady: () => {
+      notReady = null;
+    },
+    close: async () => {
+      await predictions.shutdown();
+      await models.close();
+      await db.$disconnect();
+    },
+  };
+}
+
+/** The one place where domain errors become GraphQL errors with a code; the rest stay masked. */
+function toClientError(error: unknown, message: string): Error {
+  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  if (original instanceof DomainError) {
+    return new GraphQLError(original.message, {
+      path: error instanceof GraphQLError ? error.path : undefined,
+      extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
+    });
+  }
+  if (original instanceof GraphQLError && !(error instanceof GraphQLError && error.originalError)) return original;
+  return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+}
+
+function countOperations(telemetry: Telemetry): Plugin {
+  return {
+    onExecute: ({ args }) => {
+      telemetry.requests.inc({ operation: args.operationName ?? 'anonymous' });
+      return {
+        onExecuteDone: ({ result }) => {
+          if (!('errors' in result) || !result.errors) return;
+          for (const error of result.errors) telemetry.errors.inc({ code: String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR') });
+        },
+      };
+    },
+  };
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+};
+
+/** Non-GraphQL routes: health, readiness, Prometheus metrics, event images, the dashboard. */
+function routes(deps: { services: Services; telemetry: Telemetry; readiness: () => string | null }): Plugin {
+  return {
+    async onRequest({ request, url, endResponse }) {
+      if (request.method !== 'GET' && request.method !== 'HEAD') return;
+      const { pathname } = url;
+      if (pathname === '/healthz') return endResponse(Response.json({ status: 'ok' }));
+      if (pathname === '/readyz') {
+        const reason = deps.readiness();
+        return endResponse(Response.json(reason ? { status: 'not ready', reason } : { status: 'ready' }, { status: reason ? 503 : 200 }));
+      }
+      if (pathname === '/metrics') {
+        const body = await deps.telemetry.registry.metrics();
+        return endResponse(new Response(body, { headers: { 'content-type': deps.telemetry.registry.contentType } }));
+      }
+      const image = /^\/images\/(\d+)\.png$/.exec(pathname);
+      if (image) return endResponse(await eventImage(deps.services, Number(image[1])));
+      if (pathname === '/graphql' || pathname.startsWith('/graphql/')) return;
+      return endResponse(await staticFile(pathname));
+    },
+  };
+}
+
+async function eventImage(services: Services, eventId: number): Promise<Response> {
+  const file = await services.catalog.imageFile(eventId);
+  if (!file) return new Response(`no event ${eventId}`, { status: 404 });
+  try {
+    return new Response(await readFile(file), { headers: { 'content-type': 'image/png', 'cache-control': 'public, max-age=86400, immutable' } });
+  } catch {
+    return new Response(`the image of event ${eventId} is missing on the server`, { status: 404 });
+  }
+}
+
+async function staticFile(pathname: string): Promise<Response> {
+  if (!existsSync(path.join(CLIENT_DIST, 'index.html'))) {
+    return new Response('The dashboard is not built: run `npm run build:client` (npm start does it). The API is at /graphql.', {
+      status: 404,
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+    });
+  }
+  // Resolve inside dist only; anything unknown falls back to the page (client-side state lives in the URL).
+  const relative = path.normalize(decodeURIComponent(pathname)).replace(/^(\.\.[/\\])+/, '');
+  let file = path.join(CLIENT_DIST, relative);
+  if (!file.startsWith(CLIENT_DIST) || relative === '/' || !existsSync(file) || !path.extname(file)) file = path.join(CLIENT_DIST, 'index.html');
+  const type = CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream';
+  const immutable = file.includes(`${path.sep}assets${path.sep}`);
+  return new Response(await readFile(file), { headers: { 'content-type': type, 'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache' } });
+}

@@ -1,0 +1,138 @@
+// Registered models and their running inference engines. Each model file is loaded once and
+// shared by every run that uses it; a file that fails to load leaves the current models serving.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config.ts';
+import type { Db, Model } from '../data/db.ts';
+import { NotFoundError } from '../errors.ts';
+import { describeModelFile, InferenceEngine, type BackendInfo, type ModelDescription } from '../inference/index.ts';
+
+export interface RegisteredModel {
+  id: number;
+  name: string;
+  version: string;
+  file: string;
+  sha256: string;
+  format: string;
+  inputShape: [number, number, number];
+  outputKind: string;
+  classNames: string[];
+  gammaClassIndex: number;
+  pixelScale: number;
+  parameterCount: number;
+  kerasVersion: string | null;
+}
+
+export class ModelRegistry {
+  private readonly engines = new Map<number, Promise<InferenceEngine>>();
+  private defaultId: number | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly config: Config,
+  ) {}
+
+  /** Registers (or finds) a model file by content hash; does not start an engine. */
+  async register(file: string, options: { name?: string; version?: string; pixelScale?: number; gammaClassIndex?: number } = {}): Promise<RegisteredModel> {
+    const sha256 = await sha256File(file);
+    const existing = await this.db.model.findUnique({ where: { sha256 } });
+    if (existing) return toRegistered(existing);
+    const gammaClassIndex = options.gammaClassIndex ?? this.config.inference.gammaClassIndex;
+    const description: ModelDescription = await describeModelFile(file, { gammaClassIndex });
+    const row = await this.db.model.create({
+      data: {
+        name: options.name ?? path.basename(file).replace(/\.(h5|hdf5|keras|onnx)$/i, ''),
+        version: options.version ?? sha256.slice(0, 8),
+        file: path.resolve(file),
+        sha256,
+        format: description.format,
+        inputShape: JSON.stringify(description.inputShape),
+        classNames: JSON.stringify(description.classNames),
+        outputKind: description.outputKind,
+        gammaClassIndex: description.gammaClassIndex,
+        pixelScale: options.pixelScale ?? this.config.inference.pixelScale,
+        parameterCount: description.parameterCount,
+        kerasVersion: description.kerasVersion,
+      },
+    });
+    return toRegistered(row);
+  }
+
+  /** Registers the configured model, makes it the default and starts its engine (with warm-up). */
+  async loadDefault(): Promise<RegisteredModel> {
+    const model = await this.register(this.config.inference.model);
+    await this.engineFor(model.id);
+    this.defaultId = model.id;
+    return model;
+  }
+
+  get defaultModelId(): number | null {
+    return this.defaultId;
+  }
+
+  async list(): Promise<RegisteredModel[]> {
+    return (await this.db.model.findMany({ orderBy: { id: 'asc' } })).map(toRegistered);
+  }
+
+  async get(id: number): Promise<RegisteredModel> {
+    const row = Number.isInteger(id) ? await this.db.model.findUnique({ where: { id } }) : null;
+    if (!row) throw new NotFoundError(`unknown model ${id}: list the registered ones with the "models" query`, 'modelId');
+    return toRegistered(row);
+  }
+
+  /** The running engine of a model, started on first use. */
+  async engineFor(id: number): Promise<InferenceEngine> {
+    let engine = this.engines.get(id);
+    if (engine === undefined) {
+      const model = await this.get(id);
+      engine = InferenceEngine.start({
+        modelFile: model.file,
+        backend: this.config.inference.backend,
+        threads: this.config.inference.threads,
+        pixelScale: model.pixelScale,
+        gammaClassIndex: model.gammaClassIndex,
+      });
+      this.engines.set(id, engine);
+      // A model that fails to load is forgotten, so that a later request retries it.
+      engine.catch(() => this.engines.delete(id));
+    }
+    return engine;
+  }
+
+  /** The backend of the default model's engine, for serverInfo. */
+  async backend(): Promise<BackendInfo | null> {
+    if (this.defaultId === null) return null;
+    return (await this.engineFor(this.defaultId)).backend;
+  }
+
+  async close(): Promise<void> {
+    const engines = [...this.engines.values()];
+    this.engines.clear();
+    await Promise.allSettled(engines.map(async (engine) => (await engine).close()));
+  }
+}
+
+function toRegistered(row: Model): RegisteredModel {
+  return {
+    id: row.id,
+    name: row.name,
+    version: row.version,
+    file: row.file,
+    sha256: row.sha256,
+    format: row.format,
+    inputShape: JSON.parse(row.inputShape) as [number, number, number],
+    outputKind: row.outputKind,
+    classNames: JSON.parse(row.classNames) as string[],
+    gammaClassIndex: row.gammaClassIndex,
+    pixelScale: row.pixelScale,
+    parameterCount: row.parameterCount,
+    kerasVersion: row.kerasVersion,
+  };
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}

@@ -1,0 +1,424 @@
+// Prediction runs: selection, the gamma/proton batch pipelines, progress, persistence.
+// A run belongs to this service, not to a request: it starts, may be cancelled, and finishes
+// whether or not anybody is still subscribed.
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { z } from 'zod';
+import type { Config } from '../config.ts';
+import type { Db } from '../data/db.ts';
+import { energyBinAt, type EnergyBin } from '../data/energy-bins.ts';
+import { selectRandomEvents } from '../data/datasets.ts';
+import { readImageBatch } from '../data/event-images.ts';
+import { NotFoundError, UserInputError } from '../errors.ts';
+import { computeMetrics, type PerformanceMetrics } from '../metrics/index.ts';
+import type { ModelRegistry, RegisteredModel } from '../models/model-registry.ts';
+import type { Telemetry } from '../observability/telemetry.ts';
+import { ProgressChannel } from './progress-channel.ts';
+import {
+  FINAL_STATUSES,
+  PARTICLES,
+  type ClassCounts,
+  type Particle,
+  type PredictInput,
+  type ProgressMessage,
+  type RunStatus,
+  type ScoredEvent,
+} from './types.ts';
+
+/** The first batch of each class is small so that the first results show in a blink. */
+const FIRST_BATCH_SIZE = 32;
+/** Finished runs stay in memory this long for late subscribers; the database keeps them for good. */
+const FINISHED_RUN_RETENTION_MS = 10 * 60_000;
+
+export interface RunSummary {
+  id: string;
+  status: RunStatus;
+  energyBin: EnergyBin;
+  eventsPerClass: number;
+  samples: number;
+  seed: number;
+  modelId: number;
+  createdAt: Date;
+  finishedAt: Date | null;
+  elapsedMs: number | null;
+  failedCount: number;
+  error: string | null;
+}
+
+interface SelectedEvent {
+  id: number;
+  particle: Particle;
+  energyTeV: number;
+  file: string;
+}
+
+interface ActiveRun {
+  summary: RunSummary;
+  channel: ProgressChannel<ProgressMessage>;
+  abort: AbortController;
+  scored: ScoredEvent[];
+  sampleIds: Set<number>;
+}
+
+export class PredictionService {
+  private readonly active = new Map<string, ActiveRun>();
+  private readonly inputSchema;
+
+  constructor(
+    private readonly db: Db,
+    private readonly models: ModelRegistry,
+    private readonly config: Config,
+    private readonly telemetry: Telemetry,
+  ) {
+    const { maxEventsPerClass, maxSamples } = config.prediction;
+    this.inputSchema = z.object({
+      energyBin: z.number().int(),
+      eventsPerClass: z
+        .number()
+        .int()
+        .min(1, `eventsPerClass must be between 1 and ${maxEventsPerClass}`)
+        .max(maxEventsPerClass, `eventsPerClass must be between 1 and ${maxEventsPerClass}`),
+      samples: z
+        .number()
+        .int()
+        .min(0, `samples must be between 0 and ${maxSamples}`)
+        .max(maxSamples, `samples must be between 0 and ${maxSamples}`)
+        .default(0),
+      modelId: z.string().nullish(),
+      seed: z.number().int().nullish(),
+    });
+  }
+
+  /** Validates, selects the events, and starts the run in the background. */
+  async start(input: PredictInput): Promise<RunSummary> {
+    const parsed = this.inputSchema.safeParse({ ...input, samples: input.samples ?? undefined });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new UserInputError(issue.message, String(issue.path[0] ?? 'input'));
+    }
+    const { energyBin: binIndex, eventsPerClass, samples } = parsed.data;
+    const bin = energyBinAt(this.config.energyBins.edgesTeV, binIndex);
+    const model = await this.resolveModel(parsed.data.modelId);
+    const seed = parsed.data.seed ?? Math.floor(Math.random() * 2 ** 31);
+
+    const selection = await this.selectEvents(bin, eventsPerClass, seed);
+    const sampleIds = new Set(PARTICLES.flatMap((particle) => selection[particle].slice(0, samples).map((event) => event.id)));
+
+    const id = randomUUID();
+    const row = await this.db.predictionRun.create({
+      data: {
+        id,
+        modelId: model.id,
+        energyBin: bin.index,
+        energyMinTeV: bin.minTeV,
+        energyMaxTeV: bin.maxTeV,
+        eventsPerClass,
+        samples,
+        seed,
+        status: 'running',
+      },
+    });
+    const run: ActiveRun = {
+      summary: { ...summaryOf(row, bin), status: 'running' },
+      channel: new ProgressChannel(),
+      abort: new AbortController(),
+      scored: [],
+      sampleIds,
+    };
+    this.active.set(id, run);
+    this.telemetry.runsInFlight.inc();
+    this.telemetry.logger.info({ runId: id, energyBin: bin.index, eventsPerClass, samples, seed, modelId: model.id }, 'prediction run started');
+    void this.execute(run, model, selection);
+    return run.summary;
+  }
+
+  /** Stops a running run after its current batches; a finished run is returned unchanged. */
+  async cancel(runId: string): Promise<RunSummary> {
+    const run = this.active.get(runId);
+    if (run && !FINAL_STATUSES.has(run.summary.status)) {
+      run.abort.abort();
+      await waitForEnd(run.channel);
+    }
+    return this.get(runId);
+  }
+
+  async get(runId: string): Promise<RunSummary> {
+    const run = this.active.get(runId);
+    if (run) return run.summary;
+    const row = await this.db.predictionRun.findUnique({ where: { id: runId } });
+    if (!row) throw new NotFoundError(`unknown prediction run "${runId}"`, 'runId');
+    return summaryOf(row, energyBinAt(this.config.energyBins.edgesTeV, row.energyBin));
+  }
+
+  /** Every progress message of a run: history first, then live ones until it finishes. */
+  async *progress(runId: string, signal?: AbortSignal): AsyncGenerator<ProgressMessage> {
+    const run = this.active.get(runId);
+    if (run) {
+      yield* run.channel.subscribe(signal);
+      return;
+    }
+    yield* await this.replayFromDatabase(runId);
+  }
+
+  /** Every prediction of a run, gamma first, in selection order. */
+  async predictions(runId: string, particle?: Particle): Promise<ScoredEvent[]> {
+    const run = this.active.get(runId);
+    const scored = run && FINAL_STATUSES.has(run.summary.status) ? run.scored : await this.loadPredictions(runId);
+    return particle ? scored.filter((event) => event.particle === particle) : scored;
+  }
+
+  async sampleEventIds(runId: string): Promise<Array<{ eventId: number; gammaness: number | null }>> {
+    await this.get(runId);
+    const rows = await this.db.prediction.findMany({ where: { runId, isSample: true }, orderBy: [{ event: { particle: 'asc' } }, { batch: 'asc' }] });
+    return rows.map((row) => ({ eventId: row.eventId, gammaness: row.gammaness }));
+  }
+
+  async metrics(runId: string, threshold: number): Promise<PerformanceMetrics | null> {
+    if (!(threshold >= 0 && threshold <= 1)) throw new UserInputError(`threshold must be between 0 and 1, got ${threshold}`, 'threshold');
+    const scored = await this.predictions(runId);
+    return metricsOf(scored, threshold, this.config.prediction.histogramBins);
+  }
+
+  /** Cancels every run and waits for them to settle (server shutdown). */
+  async shutdown(): Promise<void> {
+    const running = [...this.active.values()].filter((run) => !FINAL_STATUSES.has(run.summary.status));
+    for (const run of running) run.abort.abort();
+    await Promise.all(running.map((run) => waitForEnd(run.channel)));
+  }
+
+  private async resolveModel(modelId: string | null | undefined): Promise<RegisteredModel> {
+    if (modelId == null) {
+      const id = this.models.defaultModelId;
+      if (id === null) throw new NotFoundError('no model is loaded: register one or set inference.model', 'modelId');
+      return this.models.get(id);
+    }
+    const id = Number(modelId);
+    if (!Number.isInteger(id)) throw new NotFoundError(`unknown model "${modelId}"`, 'modelId');
+    return this.models.get(id);
+  }
+
+  private async selectEvents(bin: EnergyBin, eventsPerClass: number, seed: number): Promise<Record<Particle, SelectedEvent[]>> {
+    const datasets = new Map((await this.db.dataset.findMany()).map((dataset) => [dataset.id, dataset.rootDir]));
+    const selection = {} as Record<Particle, SelectedEvent[]>;
+    for (const [offset, particle] of PARTICLES.entries()) {
+      const events = await selectRandomEvents(this.db, { particle, minTeV: bin.minTeV, maxTeV: bin.maxTeV, count: eventsPerClass, seed: seed + offset }).catch(
+        (error: Error) => {
+          throw error.name === 'NotEnoughEventsError' ? new UserInputError(`energy bin ${bin.index} (${bin.label}): ${error.message}`, 'eventsPerClass') : error;
+        },
+      );
+      selection[particle] = events.map((event) => ({
+        id: event.id,
+        particle,
+        energyTeV: event.energyTeV,
+        file: path.resolve(datasets.get(event.datasetId) ?? '', event.imagePath),
+      }));
+    }
+    return selection;
+  }
+
+  private async execute(run: ActiveRun, model: RegisteredModel, selection: Record<Particle, SelectedEvent[]>): Promise<void> {
+    const startedAt = performance.now();
+    const total: ClassCounts = { gamma: selection.gamma.length, proton: selection.proton.length };
+    const done: ClassCounts = { gamma: 0, proton: 0 };
+    const failed: ClassCounts = { gamma: 0, proton: 0 };
+    let sequence = 0;
+    const snapshot = (): Omit<ProgressMessage, 'kind' | 'batch' | 'metrics' | 'error' | 'status'> => {
+      const elapsedMs = performance.now() - startedAt;
+      const images = done.gamma + done.proton;
+      return { runId: run.summary.id, sequence: sequence++, done: { ...done }, total, failed: { ...failed }, elapsedMs, imagesPerSecond: elapsedMs > 0 ? (images * 1000) / elapsedMs : 0 };
+    };
+
+    let status: RunStatus = 'completed';
+    let error: string | null = null;
+    try {
+      const engine = await this.models.engineFor(model.id);
+      // When one class fails, the other stops too: the run is failed either way.
+      const failedElsewhere = new AbortController();
+      // Both classes feed one engine queue, so their batches interleave and neither waits for the other.
+      const outcomes = await Promise.allSettled(
+        PARTICLES.map(async (particle) => {
+          const events = selection[particle];
+          const batches = splitIntoBatches(events, this.config.inference.batchSize);
+          let nextRead = batches.length ? readImageBatch(batches[0].map((e) => e.file), model.inputShape) : null;
+          for (const [index, batch] of batches.entries()) {
+            if (run.abort.signal.aborted || failedElsewhere.signal.aborted) return;
+            const images = await nextRead!;
+            // Read the next batch from disk while this one is inferred.
+            nextRead = index + 1 < batches.length ? readImageBatch(batches[index + 1].map((e) => e.file), model.inputShape) : null;
+            this.telemetry.queueDepth.inc();
+            const result = await engine
+              .infer(images.pixels, images.readable.length)
+              .catch((caught: unknown) => {
+                failedElsewhere.abort();
+                throw caught;
+              })
+              .finally(() => this.telemetry.queueDepth.dec());
+            this.telemetry.inferenceSeconds.observe(result.inferenceMs / 1000);
+            this.telemetry.batchSize.observe(images.readable.length);
+            const scores = new Map(images.readable.map((eventIndex, k) => [eventIndex, result.gammaness[k]]));
+            const scored: ScoredEvent[] = batch.map((event, k) => ({
+              eventId: event.id,
+              particle,
+              energyTeV: event.energyTeV,
+              gammaness: scores.get(k) ?? null,
+              error: images.errors.get(k) ?? null,
+            }));
+            run.scored.push(...scored);
+            done[particle] += batch.length;
+            failed[particle] += images.errors.size;
+            run.channel.publish({ ...snapshot(), kind: 'batch', status: 'running', batch: { particle, index, events: scored, inferenceMs: result.inferenceMs }, metrics: null, error: null });
+          }
+        }),
+      );
+      const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+      if (failure) throw failure.reason;
+      if (run.abort.signal.aborted) status = 'cancelled';
+    } catch (caught) {
+      status = 'failed';
+      error = (caught as Error).message;
+      this.telemetry.logger.error({ runId: run.summary.id, err: caught }, 'prediction run failed');
+    }
+
+    run.scored.sort(byParticleThenSelection(selection));
+    const final = snapshot();
+    const metrics = status === 'failed' ? null : metricsOf(run.scored, this.config.prediction.defaultThreshold, this.config.prediction.histogramBins);
+    await this.persist(run, status, error, final.elapsedMs, failed.gamma + failed.proton, selection);
+    run.summary = { ...run.summary, status, error, elapsedMs: final.elapsedMs, finishedAt: new Date(), failedCount: failed.gamma + failed.proton };
+    run.channel.publish({ ...final, kind: 'finished', status, batch: null, metrics, error });
+    run.channel.close();
+    this.telemetry.runsInFlight.dec();
+    this.telemetry.runs.inc({ status });
+    this.telemetry.imagesPerSecond.set(final.imagesPerSecond);
+    this.telemetry.logger.info(
+      { runId: run.summary.id, status, elapsedMs: Math.round(final.elapsedMs), images: final.done.gamma + final.done.proton, failed: run.summary.failedCount, imagesPerSecond: Math.round(final.imagesPerSecond), auc: metrics?.rocAuc ?? null },
+      'prediction run finished',
+    );
+    setTimeout(() => this.active.delete(run.summary.id), FINISHED_RUN_RETENTION_MS).unref();
+  }
+
+  private async persist(run: ActiveRun, status: RunStatus, error: string | null, elapsedMs: number, failedCount: number, selection: Record<Particle, SelectedEvent[]>): Promise<void> {
+    const batchOf = batchIndexLookup(selection, this.config.inference.batchSize);
+    try {
+      await this.db.$transaction([
+        this.db.prediction.createMany({
+          data: run.scored.map((event) => ({
+            runId: run.summary.id,
+            eventId: event.eventId,
+            gammaness: event.gammaness,
+            error: event.error,
+            isSample: run.sampleIds.has(event.eventId),
+            batch: batchOf.get(event.eventId) ?? 0,
+          })),
+        }),
+        this.db.predictionRun.update({ where: { id: run.summary.id }, data: { status, error, elapsedMs, failedCount, finishedAt: new Date(), backend: (await this.models.backend())?.name ?? null } }),
+      ]);
+    } catch (caught) {
+      this.telemetry.logger.error({ runId: run.summary.id, err: caught }, 'could not store the predictions of a run');
+    }
+  }
+
+  private async loadPredictions(runId: string): Promise<ScoredEvent[]> {
+    await this.get(runId);
+    const rows = await this.db.prediction.findMany({
+      where: { runId },
+      include: { event: { select: { particle: true, energyTeV: true } } },
+      orderBy: [{ batch: 'asc' }],
+    });
+    return rows
+      .map((row) => ({ eventId: row.eventId, particle: row.event.particle as Particle, energyTeV: row.event.energyTeV, gammaness: row.gammaness, error: row.error }))
+      .sort((a, b) => (a.particle === b.particle ? 0 : a.particle === 'gamma' ? -1 : 1));
+  }
+
+  /** A run from before a restart: its batches rebuilt from the stored predictions, then the final message. */
+  private async replayFromDatabase(runId: string): Promise<ProgressMessage[]> {
+    const summary = await this.get(runId);
+    const rows = await this.db.prediction.findMany({ where: { runId }, include: { event: { select: { particle: true, energyTeV: true } } }, orderBy: [{ batch: 'asc' }] });
+    const total: ClassCounts = { gamma: 0, proton: 0 };
+    const byBatch = new Map<string, ScoredEvent[]>();
+    for (const row of rows) {
+      const particle = row.event.particle as Particle;
+      total[particle]++;
+      const key = `${particle}:${row.batch}`;
+      if (!byBatch.has(key)) byBatch.set(key, []);
+      byBatch.get(key)!.push({ eventId: row.eventId, particle, energyTeV: row.event.energyTeV, gammaness: row.gammaness, error: row.error });
+    }
+    const done: ClassCounts = { gamma: 0, proton: 0 };
+    const failed: ClassCounts = { gamma: 0, proton: 0 };
+    const elapsedMs = summary.elapsedMs ?? 0;
+    const messages: ProgressMessage[] = [];
+    const base = () => ({ runId, sequence: messages.length, total, done: { ...done }, failed: { ...failed }, elapsedMs, imagesPerSecond: elapsedMs ? ((total.gamma + total.proton) * 1000) / elapsedMs : 0 });
+    for (const [key, events] of byBatch) {
+      const [particle, index] = key.split(':') as [Particle, string];
+      done[particle] += events.length;
+      failed[particle] += events.filter((event) => event.error !== null).length;
+      messages.push({ ...base(), kind: 'batch', status: 'running', batch: { particle, index: Number(index), events, inferenceMs: 0 }, metrics: null, error: null });
+    }
+    const scored = [...byBatch.values()].flat();
+    messages.push({ ...base(), kind: 'finished', status: summary.status, batch: null, metrics: metricsOf(scored, this.config.prediction.defaultThreshold, this.config.prediction.histogramBins), error: summary.error });
+    return messages;
+  }
+}
+
+function summaryOf(
+  row: { id: string; status: string; eventsPerClass: number; samples: number; seed: number; modelId: number; createdAt: Date; finishedAt: Date | null; elapsedMs: number | null; failedCount: number; error: string | null },
+  energyBin: EnergyBin,
+): RunSummary {
+  return {
+    id: row.id,
+    status: row.status as RunStatus,
+    energyBin,
+    eventsPerClass: row.eventsPerClass,
+    samples: row.samples,
+    seed: row.seed,
+    modelId: row.modelId,
+    createdAt: row.createdAt,
+    finishedAt: row.finishedAt,
+    elapsedMs: row.elapsedMs,
+    failedCount: row.failedCount,
+    error: row.error,
+  };
+}
+
+function metricsOf(scored: readonly ScoredEvent[], threshold: number, histogramBins: number): PerformanceMetrics | null {
+  const gamma: number[] = [];
+  const proton: number[] = [];
+  for (const event of scored) {
+    if (event.gammaness === null) continue;
+    (event.particle === 'gamma' ? gamma : proton).push(event.gammaness);
+  }
+  if (gamma.length + proton.length === 0) return null;
+  return computeMetrics({ gamma, proton }, { threshold, histogramBins });
+}
+
+/** Batches of `size`, except a small first one so the first results arrive quickly. */
+export function splitIntoBatches<T>(items: readonly T[], size: number): T[][] {
+  const batches: T[][] = [];
+  let start = 0;
+  let next = Math.min(FIRST_BATCH_SIZE, size);
+  while (start < items.length) {
+    batches.push(items.slice(start, start + next));
+    start += next;
+    next = size;
+  }
+  return batches;
+}
+
+function batchIndexLookup(selection: Record<Particle, SelectedEvent[]>, size: number): Map<number, number> {
+  const lookup = new Map<number, number>();
+  for (const particle of PARTICLES) {
+    splitIntoBatches(selection[particle], size).forEach((batch, index) => batch.forEach((event) => lookup.set(event.id, index)));
+  }
+  return lookup;
+}
+
+function byParticleThenSelection(selection: Record<Particle, SelectedEvent[]>): (a: ScoredEvent, b: ScoredEvent) => number {
+  const order = new Map<number, number>();
+  PARTICLES.forEach((particle, p) => selection[particle].forEach((event, i) => order.set(event.id, p * 1e9 + i)));
+  return (a, b) => order.get(a.eventId)! - order.get(b.eventId)!;
+}
+
+async function waitForEnd(channel: ProgressChannel<ProgressMessage>): Promise<void> {
+  for await (const _ of channel.subscribe()) {
+    // drain until the run's final message closes the channel
+  }
+}

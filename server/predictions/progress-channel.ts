@@ -1,0 +1,46 @@
+// A replayable stream: every message is kept, so a subscriber who comes late first gets the
+// history, then the live messages, and nothing is missed. One channel per prediction run.
+
+export class ProgressChannel<T> {
+  private readonly history: T[] = [];
+  private wakeUps: Array<() => void> = [];
+  private closed = false;
+
+  get messages(): readonly T[] {
+    return this.history;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  publish(message: T): void {
+    if (this.closed) throw new Error('cannot publish on a closed progress channel');
+    this.history.push(message);
+    this.wake();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.wake();
+  }
+
+  /** History first, then live messages until the channel closes or the signal aborts. */
+  async *subscribe(signal?: AbortSignal): AsyncGenerator<T> {
+    let next = 0;
+    while (!signal?.aborted) {
+      while (next < this.history.length) yield this.history[next++];
+      if (this.closed) return;
+      await new Promise<void>((resolve) => {
+        this.wakeUps.push(resolve);
+        signal?.addEventListener('abort', () => resolve(), { once: true });
+      });
+    }
+  }
+
+  private wake(): void {
+    const wakeUps = this.wakeUps;
+    this.wakeUps = [];
+    for (const wakeUp of wakeUps) wakeUp();
+  }
+}

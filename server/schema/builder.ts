@@ -1,0 +1,30 @@
+// The Pothos builder and the request context every resolver sees.
+import SchemaBuilder from '@pothos/core';
+import type { Config } from '../config.ts';
+import type { EventCatalog } from '../data/event-catalog.ts';
+import type { Db } from '../data/db.ts';
+import type { ModelRegistry } from '../models/model-registry.ts';
+import type { PredictionService } from '../predictions/prediction-service.ts';
+
+export interface Services {
+  config: Config;
+  db: Db;
+  catalog: EventCatalog;
+  models: ModelRegistry;
+  predictions: PredictionService;
+}
+
+export interface Context {
+  services: Services;
+}
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  DefaultFieldNullability: false;
+}>({
+  defaultFieldNullability: false,
+});
+
+builder.queryType({ description: 'Read the energy bins, events, models, runs and server facts.' });
+builder.mutationType({ description: 'Start and cancel prediction runs.' });
+builder.subscriptionType({ description: 'Live progress of prediction runs.' });

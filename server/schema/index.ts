@@ -1,0 +1,9 @@
+// The schema: each domain file adds its types and fields to the builder.
+import { builder } from './builder.ts';
+import './bins.ts';
+import './events.ts';
+import './models.ts';
+import './metrics.ts';
+import './predictions.ts';
+
+export const schema = builder.toSchema({ sortSchema: false });

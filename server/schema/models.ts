@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../config.ts';
+import type { RegisteredModel } from '../models/model-registry.ts';
+import { builder } from './builder.ts';
+
+const VERSION = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** Smallest events-per-class the dashboard offers; the API itself accepts from 1. */
+export const DASHBOARD_EVENTS_PER_CLASS = { min: 100, max: 2000 } as const;
+
+export const ModelType = builder.objectRef<RegisteredModel & { active: boolean }>('Model').implement({
+  description: 'A registered classifier (Keras .h5 or ONNX file).',
+  fields: (t) => ({
+    id: t.id({ resolve: (model) => String(model.id) }),
+    name: t.exposeString('name'),
+    version: t.exposeString('version'),
+    format: t.exposeString('format', { description: 'keras-h5 or onnx.' }),
+    sha256: t.exposeString('sha256', { description: 'Content hash of the model file.' }),
+    inputShape: t.exposeIntList('inputShape', { description: 'Model input as [height, width, channels].' }),
+    outputKind: t.exposeString('outputKind', { description: 'sigmoid (one unit = gammaness), softmax (class probabilities) or other.' }),
+    classNames: t.exposeStringList('classNames'),
+    gammaClassIndex: t.exposeInt('gammaClassIndex', { description: 'Which output unit is the gamma probability.' }),
+    pixelScale: t.exposeFloat('pixelScale', { description: 'Preprocessing: input = pixel * pixelScale.' }),
+    parameterCount: t.exposeInt('parameterCount'),
+    kerasVersion: t.exposeString('kerasVersion', { nullable: true }),
+    active: t.exposeBoolean('active', { description: 'True for the model predict uses when no modelId is given.' }),
+  }),
+});
+
+builder.queryField('models', (t) =>
+  t.field({
+    type: [ModelType],
+    description: 'Every registered model.',
+    resolve: async (_root, _args, { services }) => (await services.models.list()).map((model) => ({ ...model, active: model.id === services.models.defaultModelId })),
+  }),
+);
+
+const BackendType = builder.objectRef<{ name: string; device: string; threads: number }>('Backend').implement({
+  description: 'Where the model runs.',
+  fields: (t) => ({
+    name: t.exposeString('name', { description: 'onnxruntime, tensorflow (tfjs-node), wasm or cpu.' }),
+    device: t.exposeString('device', { description: 'The device, e.g. "CPU (wasm SIMD, 2 threads)" or a GPU name.' }),
+    threads: t.exposeInt('threads'),
+  }),
+});
+
+interface LimitsShape {
+  minEventsPerClass: number;
+  maxEventsPerClass: number;
+  dashboardMinEventsPerClass: number;
+  dashboardMaxEventsPerClass: number;
+  maxSamples: number;
+}
+
+const LimitsType = builder.objectRef<LimitsShape>('Limits').implement({
+  description: 'What predict accepts.',
+  fields: (t) => ({
+    minEventsPerClass: t.exposeInt('minEventsPerClass'),
+    maxEventsPerClass: t.exposeInt('maxEventsPerClass', { description: 'Configurable (prediction.maxEventsPerClass).' }),
+    dashboardMinEventsPerClass: t.exposeInt('dashboardMinEventsPerClass'),
+    dashboardMaxEventsPerClass: t.exposeInt('dashboardMaxEventsPerClass'),
+    maxSamples: t.exposeInt('maxSamples', { description: 'Sample images per class.' }),
+  }),
+});
+
+const ServerInfoType = builder
+  .objectRef<{ version: string; backend: { name: string; device: string; threads: number } | null; batchSize: number; limits: LimitsShape; defaultThreshold: number }>('ServerInfo')
+  .implement({
+    description: 'Facts about this server.',
+    fields: (t) => ({
+      version: t.exposeString('version'),
+      backend: t.field({ type: BackendType, nullable: true, description: 'Null until a model is loaded.', resolve: (info) => info.backend }),
+      batchSize: t.exposeInt('batchSize', { description: 'Images per inference batch.' }),
+      limits: t.field({ type: LimitsType, resolve: (info) => info.limits }),
+      defaultThreshold: t.exposeFloat('defaultThreshold', { description: 'Gammaness threshold of the confusion matrix unless asked otherwise.' }),
+    }),
+  });
+
+builder.queryField('serverInfo', (t) =>
+  t.field({
+    type: ServerInfoType,
+    description: 'Version, execution backend, batch size and limits.',
+    resolve: async (_root, _args, { services }) => ({
+      version: VERSION,
+      backend: await services.models.backend(),
+      batchSize: services.config.inference.batchSize,
+      defaultThreshold: services.config.prediction.defaultThreshold,
+      limits: {
+        minEventsPerClass: 1,
+        maxEventsPerClass: services.config.prediction.maxEventsPerClass,
+        dashboardMinEventsPerClass: DASHBOARD_EVENTS_PER_CLASS.min,
+        dashboardMaxEventsPerClass: Math.min(DASHBOARD_EVENTS_PER_CLASS.max, services.config.prediction.maxEventsPerClass),
+        maxSamples: services.config.prediction.maxSamples,
+      },
+    }),
+  }),
+);

@@ -1,0 +1,99 @@
+// Listens: HTTP for Yoga (queries, SSE subscriptions, images, health, dashboard) and graphql-ws
+// WebSockets on the same port and path. Then brings the data and the model up.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { ExecutionArgs } from 'graphql';
+import type { Config } from './config.ts';
+import { buildApp, type App } from './app.ts';
+import { ensureDemoDataset } from './data/demo/index.ts';
+
+export interface RunningServer {
+  app: App;
+  url: string;
+  port: number;
+  /** Resolves when the data and the model are loaded and warmed up. */
+  ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Progress lines while getting ready (demo generation, model loading). */
+  onProgress?: (line: string) => void;
+}
+
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const app = await buildApp(config);
+  const { yoga, telemetry } = app;
+  const httpServer: Server = createServer(yoga);
+  const wsServer = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint });
+
+  // WebSocket operations go through Yoga's envelop, so error masking, limits and metrics apply to them too.
+  const wsHandle = useServer(
+    {
+      execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
+      subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
+      onSubscribe: async (ctx, _id, payload) => {
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params: payload,
+        });
+        const args = {
+          schema,
+          operationName: payload.operationName,
+          document: parse(payload.query),
+          variableValues: payload.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+        const errors = validate(args.schema, args.document);
+        if (errors.length) return errors;
+        return args as ExecutionArgs;
+      },
+    },
+    wsServer,
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.server.port, config.server.host, () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  telemetry.logger.info({ url }, 'listening');
+
+  const ready = (async () => {
+    const say = options.onProgress ?? (() => {});
+    if (config.demo.autoGenerate) {
+      const datasets = await app.services.db.dataset.count();
+      if (datasets === 0) {
+        say('no dataset registered: generating the demo dataset (once)');
+        await ensureDemoDataset(config, app.services.db, { onProgress: (p) => say(`demo data: ${p}`) });
+      }
+    }
+    say(`loading model ${config.inference.model}`);
+    const model = await app.services.models.loadDefault();
+    const backend = await app.services.models.backend();
+    telemetry.logger.info({ model: model.name, sha256: model.sha256, backend }, 'model loaded and warmed up');
+    app.markReady();
+  })();
+  ready.catch((error: Error) => telemetry.logger.error({ err: error }, 'the server could not get ready'));
+
+  return {
+    app,
+    url,
+    port,
+    ready,
+    stop: async () => {
+      await wsHandle.dispose();
+      wsServer.close();
+      await app.close();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      httpServer.closeAllConnections();
+    },
+  };
+}
