@@ -137,16 +137,12 @@ def describe(name, gamma, proton, thresholds, bins, shuffle_rng):
     labels, scores = labels[order], scores[order]
     undefined = {}
 
-    def roc():
-        fpr, tpr, thr = roc_curve(labels, scores)
+    def roc(drop_intermediate=True):
+        fpr, tpr, thr = roc_curve(labels, scores, drop_intermediate=drop_intermediate)
         thr = thr.astype(np.float64)
         if not math.isinf(thr[0]):
             thr[0] = math.inf  # sklearn < 1.3 wrote max(score) + 1
         return {"fpr": floats(fpr), "tpr": floats(tpr), "thresholds": floats(thr)}
-
-    def roc_full():
-        fpr, tpr, thr = roc_curve(labels, scores, drop_intermediate=False)
-        return {"fpr": floats(fpr), "tpr": floats(tpr), "thresholds": floats(thr)[1:]}
 
     def pr():
         precision, recall, thr = precision_recall_curve(labels, scores)
@@ -155,7 +151,7 @@ def describe(name, gamma, proton, thresholds, bins, shuffle_rng):
     expected = {}
     for key, compute in [
         ("roc", roc),
-        ("rocWithoutDroppingIntermediate", roc_full),
+        ("rocWithoutDroppingIntermediate", lambda: roc(drop_intermediate=False)),
         ("rocAuc", lambda: float(roc_auc_score(labels, scores))),
         ("precisionRecall", pr),
         ("averagePrecision", lambda: float(average_precision_score(labels, scores))),
@@ -187,12 +183,68 @@ def describe(name, gamma, proton, thresholds, bins, shuffle_rng):
     }
 
 
+def build_scalar_cases(rng):
+    """A case too large to store its curves: numpy sums more than 8192 terms (one iterator buffer) buffer
+    by buffer, pairwise within each. The average precision of > 8192 distinct scores exercises that, but
+    only shows it when the result differs from one pairwise sum over everything: pick the first such set."""
+    for _ in range(50):
+        gamma = rounded(rng.uniform(size=5000) ** 0.5, 6)
+        proton = rounded(rng.uniform(size=5000) ** 2, 6)
+        labels = np.r_[np.ones(len(gamma)), np.zeros(len(proton))]
+        precision, recall, _ = precision_recall_curve(labels, np.r_[gamma, proton])
+        terms = np.diff(recall) * precision[:-1]
+        if len(terms) > 8192 and np.sum(terms) != unbuffered_pairwise_sum(terms.tolist()):
+            return [("10000 mostly distinct scores, AP sums over two numpy buffers (scalars only)", gamma, proton)]
+    raise RuntimeError("no candidate separates buffered from unbuffered summation")
+
+
+def unbuffered_pairwise_sum(values):
+    """numpy's pairwise_sum over the whole array at once (what numpy does within one buffer)."""
+    n = len(values)
+    if n < 8:
+        total = 0.0
+        for v in values:
+            total += v
+        return total
+    if n <= 128:
+        r = list(values[:8])
+        i = 8
+        while i < n - n % 8:
+            for j in range(8):
+                r[j] += values[i + j]
+            i += 8
+        total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+        for v in values[i:]:
+            total += v
+        return total
+    half = n // 2
+    half -= half % 8
+    return unbuffered_pairwise_sum(values[:half]) + unbuffered_pairwise_sum(values[half:])
+
+
+def describe_scalars(name, gamma, proton):
+    labels = np.concatenate([np.ones(len(gamma), dtype=np.int64), np.zeros(len(proton), dtype=np.int64)])
+    scores = np.concatenate([gamma, proton])
+    _, _, pr_thresholds = precision_recall_curve(labels, scores)
+    return {
+        "name": name,
+        "gamma": floats(gamma),
+        "proton": floats(proton),
+        "expected": {
+            "rocAuc": float(roc_auc_score(labels, scores)),
+            "averagePrecision": float(average_precision_score(labels, scores)),
+            "precisionRecallPoints": len(pr_thresholds) + 1,
+        },
+    }
+
+
 def main():
     cases, rng = build_cases()
     fixture = {
         "generatedBy": "scripts/sklearn-reference.py",
         "versions": {"python": sys.version.split()[0], "sklearn": sklearn.__version__, "numpy": np.__version__},
         "cases": [describe(*case, shuffle_rng=rng) for case in cases],
+        "scalarCases": [describe_scalars(*case) for case in build_scalar_cases(rng)],
     }
     os.makedirs(os.path.dirname(OUTPUT), exist_ok=True)
     with open(OUTPUT, "w") as file:

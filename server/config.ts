@@ -111,7 +111,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     if (!existsSync(file)) throw new ConfigError(`config file not found: ${file}`);
     merged = deepMerge(merged, resolvePaths(readYamlFile(file), path.dirname(file)));
   }
-  merged = deepMerge(merged, resolvePaths(envOverrides(options.env ?? process.env), process.cwd()));
+  merged = deepMerge(merged, resolvePaths(envOverrides(options.env ?? process.env, embedded), process.cwd()));
   if (options.overrides) merged = deepMerge(merged, resolvePaths(options.overrides, process.cwd()));
 
   const result = ConfigSchema.safeParse(merged);
@@ -137,18 +137,28 @@ export function envNameFor(keyPath: string[]): string {
 }
 
 function toScreamingSnake(key: string): string {
-  return key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+  // A final lone capital stays with its word: edgesTeV -> EDGES_TEV.
+  return key.replace(/([a-z0-9])([A-Z])(?![A-Z]?$)/g, '$1_$2').toUpperCase();
 }
 
-function fromScreamingSnake(name: string): string {
-  return name.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+/** Finds the config key an environment segment names (EDGES_TEV -> edgesTeV) among the known keys. */
+function keyForSegment(segment: string, known: Plain | undefined): string {
+  const wanted = segment.replace(/_/g, '').toLowerCase();
+  const match = Object.keys(known ?? {}).find((key) => key.toLowerCase() === wanted);
+  return match ?? segment.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
-function envOverrides(env: NodeJS.ProcessEnv): Plain {
+function envOverrides(env: NodeJS.ProcessEnv, known: Plain): Plain {
   const out: Plain = {};
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith(ENV_PREFIX) || raw === undefined) continue;
-    const keyPath = name.slice(ENV_PREFIX.length).split('__').map(fromScreamingSnake);
+    const keyPath: string[] = [];
+    let level: Plain | undefined = known;
+    for (const segment of name.slice(ENV_PREFIX.length).split('__')) {
+      const key = keyForSegment(segment, level);
+      keyPath.push(key);
+      level = isPlain(level?.[key]) ? (level![key] as Plain) : undefined;
+    }
     let node = out;
     for (const key of keyPath.slice(0, -1)) {
       node[key] ??= {};

@@ -1,7 +1,6 @@
 // `astri serve`: the API, the dashboard and inference on one port.
 import type { Command } from 'commander';
 import { configFrom } from './main.ts';
-import { startServer } from '../serve.ts';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -12,6 +11,7 @@ export function registerServeCommand(program: Command): void {
     .action(async (options: { port?: number; host?: string }) => {
       const server = { ...(options.port !== undefined ? { port: options.port } : {}), ...(options.host ? { host: options.host } : {}) };
       const config = configFrom(program, Object.keys(server).length ? { server } : undefined);
+      const { startServer } = await import('../serve.ts');
       const running = await startServer(config, { onProgress: (line) => process.stderr.write(`astri: ${line}\n`) });
       process.stdout.write(`listening on ${running.url} (dashboard ${running.url}/, GraphiQL ${running.url}/graphql)\n`);
       const shutdown = async (signal: string) => {

@@ -1,0 +1,72 @@
+// In-memory generation of demo events: one event of a dataset by its coordinates, or a training batch.
+// Every event has its own random stream derived from (seed, particle, bin, index), so the result does
+// not depend on the order or the thread in which events are made.
+import type { Particle } from '../../predictions/types.ts';
+import { IMAGE_PIXELS } from './camera.ts';
+import { createRng, hashSeed } from './rng.ts';
+import { generateEvent, type DemoEvent } from './shower.ts';
+import { powerLawEnergyTeV, SPECTRAL_INDEX } from './spectrum.ts';
+
+export interface EnergyRange {
+  minTeV: number;
+  maxTeV: number;
+}
+
+const PARTICLE_STREAM: Readonly<Record<Particle, number>> = { gamma: 0x6a6d, proton: 0x7072 };
+const BATCH_STREAM = 0x62617463;
+
+/** Event `index` of energy bin `binIndex` of a seeded demo dataset; its energy follows the particle's spectrum inside the bin. */
+export function generateDatasetEvent(seed: number, particle: Particle, binIndex: number, bin: EnergyRange, index: number, out?: Uint8Array): DemoEvent {
+  const rng = createRng(hashSeed(seed, PARTICLE_STREAM[particle], binIndex, index));
+  const energyTeV = powerLawEnergyTeV(rng.uniform(), bin.minTeV, bin.maxTeV, SPECTRAL_INDEX[particle]);
+  return generateEvent(rng, particle, energyTeV, out);
+}
+
+export interface DemoBatch {
+  count: number;
+  /** count x 56 x 56 pixels (8-bit), one image after another: a ready NHWC tensor with C = 1. */
+  pixels: Uint8Array;
+  particles: Particle[];
+  /** 1 for gamma, 0 for proton. */
+  labels: Uint8Array;
+  energiesTeV: Float64Array;
+  sizesPe: Float64Array;
+}
+
+export interface DemoBatchOptions extends EnergyRange {
+  seed: number;
+  count: number;
+  /** Which particles, in turn (default gamma, proton, gamma, ...: balanced classes). */
+  particles?: readonly Particle[];
+  /** Offset of the first event in the seed's stream: consecutive batches of one seed do not repeat. */
+  offset?: number;
+}
+
+/**
+ * `count` fresh events without files, e.g. to train or test a classifier on held-out data. Use a
+ * seed other than the dataset's (config demo.seed) for events the dataset does not contain.
+ */
+export function generateBatch(options: DemoBatchOptions): DemoBatch {
+  const { seed, count, minTeV, maxTeV, particles = ['gamma', 'proton'], offset = 0 } = options;
+  if (!Number.isInteger(count) || count < 0) throw new RangeError(`count must be a non-negative integer, got ${count}`);
+  if (particles.length === 0) throw new RangeError('particles must name at least one particle');
+  const batch: DemoBatch = {
+    count,
+    pixels: new Uint8Array(count * IMAGE_PIXELS),
+    particles: [],
+    labels: new Uint8Array(count),
+    energiesTeV: new Float64Array(count),
+    sizesPe: new Float64Array(count),
+  };
+  for (let i = 0; i < count; i++) {
+    const particle = particles[(offset + i) % particles.length];
+    const rng = createRng(hashSeed(seed, BATCH_STREAM, offset + i));
+    const energyTeV = powerLawEnergyTeV(rng.uniform(), minTeV, maxTeV, SPECTRAL_INDEX[particle]);
+    const event = generateEvent(rng, particle, energyTeV, batch.pixels.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS));
+    batch.particles.push(particle);
+    batch.labels[i] = particle === 'gamma' ? 1 : 0;
+    batch.energiesTeV[i] = energyTeV;
+    batch.sizesPe[i] = event.sizePe;
+  }
+  return batch;
+}

@@ -1,0 +1,279 @@
+// A toy air-shower imaging model: one simulated camera image of a gamma or proton event.
+// Not a Monte Carlo of the atmosphere: parametrised images with the features that separate
+// the two classes in real Cherenkov telescopes (Hillas width/length, orientation towards the
+// source, fragmentation, muon rings), their growth with energy, and photon statistics that make
+// faint low-energy events genuinely ambiguous.
+import type { Particle } from '../../predictions/types.ts';
+import { ACTIVE_PIXEL_INDICES, CAMERA_WIDTH, IMAGE_PIXELS, PIXEL_DEG } from './camera.ts';
+import type { Rng } from './rng.ts';
+
+export interface DemoEvent {
+  particle: Particle;
+  energyTeV: number;
+  /** 56x56 8-bit grayscale image, row-major; pixels outside the camera (corners) are 0. */
+  pixels: Uint8Array;
+  /** Expected Cherenkov signal inside the camera before noise, photo-electrons (Hillas "size"). */
+  sizePe: number;
+  /** Distance of the shower axis from the telescope on the ground, metres. */
+  impactM: number;
+  /** True arrival direction in camera coordinates, degrees from the centre (gammas: the source at the centre). */
+  sourceXDeg: number;
+  sourceYDeg: number;
+  /** Whether a muon ring (or arc) was added to the image. */
+  muonRing: boolean;
+}
+
+/**
+ * The camera triggers when at least TRIGGER_PIXELS pixels see TRIGGER_PIXEL_PE or more (expected signal).
+ * Events that would not trigger are re-drawn, as the instrument never records them: this selects
+ * compact, bright hadron images at low energy, which is what makes them hard to tell from gammas.
+ */
+export const TRIGGER_PIXEL_PE = 6;
+export const TRIGGER_PIXELS = 4;
+const MAX_TRIGGER_TRIES = 500;
+/** Mean signal of an on-axis gamma per TeV inside the light pool; protons give about a third. */
+const GAMMA_PE_PER_TEV = 120;
+const PROTON_PE_PER_TEV = 45;
+/** Radius of the flat Cherenkov light pool on the ground and the fall-off length beyond it. */
+const LIGHT_POOL_RADIUS_M = 130;
+const LIGHT_POOL_FALLOFF_M = 110;
+/** Half-angle of the cone diffuse protons arrive from (the camera's field of view is ~10.6 deg wide). */
+const PROTON_CONE_DEG = 4.0;
+/** Image centroids beyond this radius would mostly fall off the camera: such events are re-drawn. */
+const MAX_CENTROID_DEG = 4.4;
+/** Night-sky background per pixel and integration window, photo-electrons, varying night to night. */
+const NSB_MIN_PE = 0.8;
+const NSB_SPREAD_PE = 1.2;
+const ELECTRONIC_NOISE_PE = 0.5;
+/** The 8-bit scale compresses charge logarithmically: 0 p.e. -> 0, ~2000 p.e. and above -> 255. */
+const CHARGE_KNEE_PE = 4;
+const CHARGE_SATURATION_PE = 2000;
+const CHARGE_SCALE = 255 / Math.log1p(CHARGE_SATURATION_PE / CHARGE_KNEE_PE);
+
+const DEG = Math.PI / 180;
+const CENTRE = (CAMERA_WIDTH - 1) / 2;
+/** Variance of a uniform pixel response: widens each Gaussian so that sampling at pixel centres conserves light. */
+const PIXEL_VARIANCE = 1 / 12;
+
+// One scratch buffer of expected photo-electrons per pixel; generation is synchronous, so it is never shared.
+const signal = new Float64Array(IMAGE_PIXELS);
+
+/**
+ * Simulates one triggered event of `particle` with true energy `energyTeV` and renders its
+ * camera image into `out` (a new 3136-byte array when omitted).
+ */
+export function generateEvent(rng: Rng, particle: Particle, energyTeV: number, out: Uint8Array = new Uint8Array(IMAGE_PIXELS)): DemoEvent {
+  if (!(energyTeV > 0)) throw new RangeError(`energyTeV must be positive, got ${energyTeV}`);
+  if (out.length !== IMAGE_PIXELS) throw new RangeError(`output buffer must hold ${IMAGE_PIXELS} pixels, got ${out.length}`);
+  let shower: ShowerTruth;
+  let attempt = 0;
+  do {
+    signal.fill(0);
+    shower = particle === 'gamma' ? gammaShower(rng, energyTeV) : protonShower(rng, energyTeV);
+  } while (!triggers() && ++attempt < MAX_TRIGGER_TRIES);
+  let sizePe = 0;
+  for (let k = 0; k < ACTIVE_PIXEL_INDICES.length; k++) sizePe += signal[ACTIVE_PIXEL_INDICES[k]];
+  digitize(rng, out);
+  return { particle, energyTeV, pixels: out, sizePe: Math.round(sizePe * 10) / 10, ...shower };
+}
+
+interface ShowerTruth {
+  impactM: number;
+  sourceXDeg: number;
+  sourceYDeg: number;
+  muonRing: boolean;
+}
+
+function triggers(): boolean {
+  let lit = 0;
+  for (let k = 0; k < ACTIVE_PIXEL_INDICES.length; k++) {
+    if (signal[ACTIVE_PIXEL_INDICES[k]] >= TRIGGER_PIXEL_PE && ++lit >= TRIGGER_PIXELS) return true;
+  }
+  return false;
+}
+
+function lightPool(impactM: number): number {
+  return impactM <= LIGHT_POOL_RADIUS_M ? 1 : Math.exp(-(impactM - LIGHT_POOL_RADIUS_M) / LIGHT_POOL_FALLOFF_M);
+}
+
+/** Angular distance (deg) between the source and the image of shower maximum, seen from impact distance `impactM`. */
+function displacementDeg(impactM: number, showerMaxDistanceKm: number): number {
+  return Math.atan(impactM / (showerMaxDistanceKm * 1000)) / DEG;
+}
+
+function gammaShower(rng: Rng, energyTeV: number): ShowerTruth {
+  const lgE = Math.log10(energyTeV);
+  // A point source at the camera centre, blurred by the pointing precision.
+  const sourceX = 0.02 * rng.normal();
+  const sourceY = 0.02 * rng.normal();
+  const maxImpactM = Math.max(120, 200 + 150 * lgE);
+  const impactM = maxImpactM * Math.sqrt(rng.uniform());
+  const sizePe = GAMMA_PE_PER_TEV * Math.pow(energyTeV, 1.05) * lightPool(impactM) * Math.exp(0.25 * rng.normal());
+  // Electromagnetic showers reach their maximum deeper (closer) as energy grows.
+  const distDeg = displacementDeg(impactM, 10.5 - 1.0 * lgE) * (1 + 0.08 * rng.normal());
+  const phi = 2 * Math.PI * rng.uniform();
+  const cx = sourceX + distDeg * Math.cos(phi);
+  const cy = sourceY + distDeg * Math.sin(phi);
+  // The long axis points back at the source; shower fluctuations tilt it a little.
+  const axis = phi + 2.5 * DEG * rng.normal();
+  const widthDeg = 0.065 + 0.02 * Math.max(0, lgE) + 0.015 * Math.abs(rng.normal());
+  const lengthDeg = Math.max(0.1, (0.14 + 0.07 * Math.max(0, lgE) + 0.12 * distDeg) * (1 + 0.12 * rng.normal()));
+  // Head-tail asymmetry: the deep part of the shower, nearest the telescope, spreads away from the source.
+  addEllipse(cx, cy, axis, 0.8 * lengthDeg, 1.25 * lengthDeg, widthDeg, sizePe);
+  return { impactM, sourceXDeg: sourceX, sourceYDeg: sourceY, muonRing: false };
+}
+
+function protonShower(rng: Rng, energyTeV: number): ShowerTruth {
+  const lgE = Math.log10(energyTeV);
+  const maxImpactM = Math.max(150, 250 + 150 * lgE);
+  const showerMaxKm = 9.5 - 0.8 * lgE;
+  let sourceX = 0;
+  let sourceY = 0;
+  let impactM = 0;
+  let sizePe = 0;
+  let cx = 0;
+  let cy = 0;
+  let phi = 0;
+  let distDeg = 0;
+  let contained = false;
+  for (let attempt = 0; attempt < MAX_TRIGGER_TRIES && !contained; attempt++) {
+    // Cosmic rays are isotropic: directions uniform over the cone around the pointing.
+    const theta = PROTON_CONE_DEG * Math.sqrt(rng.uniform());
+    const psi = 2 * Math.PI * rng.uniform();
+    sourceX = theta * Math.cos(psi);
+    sourceY = theta * Math.sin(psi);
+    impactM = maxImpactM * Math.sqrt(rng.uniform());
+    sizePe = PROTON_PE_PER_TEV * Math.pow(energyTeV, 1.1) * lightPool(impactM) * Math.exp(0.5 * rng.normal());
+    distDeg = displacementDeg(impactM, showerMaxKm) * (1 + 0.15 * rng.normal());
+    phi = 2 * Math.PI * rng.uniform();
+    cx = sourceX + distDeg * Math.cos(phi);
+    cy = sourceY + distDeg * Math.sin(phi);
+    contained = Math.hypot(cx, cy) <= MAX_CENTROID_DEG;
+  }
+  const e = Math.max(0, lgE);
+  // Some hadronic showers put most of their energy into one electromagnetic sub-shower (pi0 decay)
+  // and then look like gammas, only pointing elsewhere; they matter at low energy.
+  const gammaLike = rng.uniform() < 0.35 * Math.exp(-e / 0.55);
+  if (gammaLike) {
+    const axis = phi + 6 * DEG * rng.normal();
+    const widthDeg = 0.08 + 0.025 * e + 0.02 * Math.abs(rng.normal());
+    const lengthDeg = Math.max(0.1, (0.16 + 0.08 * e + 0.12 * distDeg) * (1 + 0.15 * rng.normal()));
+    const islandShare = rng.uniform() < 0.3 ? 0.05 + 0.1 * rng.uniform() : 0;
+    addEllipse(cx, cy, axis, 0.85 * lengthDeg, 1.15 * lengthDeg, widthDeg, sizePe * (1 - islandShare));
+    if (islandShare > 0) addIsland(rng, cx, cy, sizePe * islandShare);
+  } else {
+    const axis = phi + 15 * DEG * rng.normal();
+    const widthDeg = 0.16 + 0.07 * e + 0.05 * Math.abs(rng.normal());
+    const lengthDeg = Math.max(0.15, (0.28 + 0.14 * e + 0.12 * distDeg) * (1 + 0.2 * rng.normal()));
+    // The core breaks into clumps along the axis; sub-showers of secondary pions make islands.
+    const clumps = 2 + rng.poisson(0.8 + 0.8 * e);
+    const islands = rng.poisson(0.4 + 0.8 * e);
+    const weights: number[] = [];
+    let total = 0;
+    for (let i = 0; i < clumps + islands; i++) {
+      const w = -Math.log(1 - rng.uniform()) * (i < clumps ? 1 : 0.25);
+      weights.push(w);
+      total += w;
+    }
+    const ca = Math.cos(axis);
+    const sa = Math.sin(axis);
+    for (let i = 0; i < clumps; i++) {
+      const along = 0.8 * lengthDeg * rng.normal();
+      const across = 0.6 * widthDeg * rng.normal();
+      const clumpLength = lengthDeg * (0.4 + 0.4 * rng.uniform());
+      const clumpWidth = widthDeg * (0.5 + 0.5 * rng.uniform());
+      addEllipse(cx + along * ca - across * sa, cy + along * sa + across * ca, axis + 20 * DEG * rng.normal(), clumpLength, clumpLength, clumpWidth, (sizePe * weights[i]) / total);
+    }
+    for (let i = clumps; i < clumps + islands; i++) addIsland(rng, cx, cy, (sizePe * weights[i]) / total);
+  }
+  // Muons from the hadronic cascade hitting the mirror draw rings (arcs when they miss its centre).
+  const muonRing = rng.uniform() < 0.08;
+  if (muonRing) {
+    const ringX = sourceX + 0.3 * rng.normal();
+    const ringY = sourceY + 0.3 * rng.normal();
+    addRing(ringX, ringY, 1.1 + 0.15 * rng.uniform(), 0.05, 1.6 * rng.uniform(), 2 * Math.PI * rng.uniform(), 200 + 300 * rng.uniform());
+  }
+  return { impactM, sourceXDeg: sourceX, sourceYDeg: sourceY, muonRing };
+}
+
+function addIsland(rng: Rng, cx: number, cy: number, pe: number): void {
+  const r = 0.4 + 1.2 * rng.uniform();
+  const a = 2 * Math.PI * rng.uniform();
+  const sigma = 0.07 + 0.08 * rng.uniform();
+  addEllipse(cx + r * Math.cos(a), cy + r * Math.sin(a), 0, sigma, sigma, sigma, pe);
+}
+
+/**
+ * Adds `pe` photo-electrons spread as a 2D Gaussian centred at (cx, cy) degrees, long axis at `axis`
+ * radians, with different longitudinal spreads towards (-) and away from (+) the axis direction.
+ */
+function addEllipse(cx: number, cy: number, axis: number, nearDeg: number, farDeg: number, widthDeg: number, pe: number): void {
+  if (!(pe > 0)) return;
+  const near = Math.sqrt((nearDeg / PIXEL_DEG) ** 2 + PIXEL_VARIANCE);
+  const far = Math.sqrt((farDeg / PIXEL_DEG) ** 2 + PIXEL_VARIANCE);
+  const width = Math.sqrt((widthDeg / PIXEL_DEG) ** 2 + PIXEL_VARIANCE);
+  const norm = pe / (Math.PI * width * (near + far));
+  const x0 = cx / PIXEL_DEG + CENTRE;
+  const y0 = cy / PIXEL_DEG + CENTRE;
+  const reach = 4 * Math.max(near, far, width);
+  const ca = Math.cos(axis);
+  const sa = Math.sin(axis);
+  const halfInvNear = 0.5 / (near * near);
+  const halfInvFar = 0.5 / (far * far);
+  const halfInvWidth = 0.5 / (width * width);
+  const xMin = Math.max(0, Math.floor(x0 - reach));
+  const xMax = Math.min(CAMERA_WIDTH - 1, Math.ceil(x0 + reach));
+  const yMin = Math.max(0, Math.floor(y0 - reach));
+  const yMax = Math.min(CAMERA_WIDTH - 1, Math.ceil(y0 + reach));
+  for (let y = yMin; y <= yMax; y++) {
+    const dy = y - y0;
+    const row = y * CAMERA_WIDTH;
+    for (let x = xMin; x <= xMax; x++) {
+      const dx = x - x0;
+      const l = dx * ca + dy * sa;
+      const w = -dx * sa + dy * ca;
+      const exponent = l * l * (l < 0 ? halfInvNear : halfInvFar) + w * w * halfInvWidth;
+      if (exponent < 8) signal[row + x] += norm * Math.exp(-exponent);
+    }
+  }
+}
+
+/** A muon ring of radius `radiusDeg`; `impact` > 0 modulates it along its circumference, > 1 leaves an arc. */
+function addRing(cx: number, cy: number, radiusDeg: number, sigmaDeg: number, impact: number, phase: number, pe: number): void {
+  const radius = radiusDeg / PIXEL_DEG;
+  const sigma = Math.sqrt((sigmaDeg / PIXEL_DEG) ** 2 + PIXEL_VARIANCE);
+  let meanModulation = 0;
+  for (let k = 0; k < 64; k++) meanModulation += Math.max(0, 1 + impact * Math.cos((2 * Math.PI * k) / 64)) / 64;
+  const norm = pe / (2 * Math.PI * radius * Math.sqrt(2 * Math.PI) * sigma * meanModulation);
+  const x0 = cx / PIXEL_DEG + CENTRE;
+  const y0 = cy / PIXEL_DEG + CENTRE;
+  const reach = radius + 4 * sigma;
+  const halfInv = 0.5 / (sigma * sigma);
+  for (let y = Math.max(0, Math.floor(y0 - reach)); y <= Math.min(CAMERA_WIDTH - 1, Math.ceil(y0 + reach)); y++) {
+    for (let x = Math.max(0, Math.floor(x0 - reach)); x <= Math.min(CAMERA_WIDTH - 1, Math.ceil(x0 + reach)); x++) {
+      const dx = x - x0;
+      const dy = y - y0;
+      const d = Math.sqrt(dx * dx + dy * dy);
+      const off = d - radius;
+      const exponent = off * off * halfInv;
+      if (exponent >= 8 || d === 0) continue;
+      const modulation = 1 + impact * ((dx * Math.cos(phase) + dy * Math.sin(phase)) / d);
+      if (modulation > 0) signal[y * CAMERA_WIDTH + x] += norm * modulation * Math.exp(-exponent);
+    }
+  }
+}
+
+/** Photon statistics, night-sky background and electronics, then the compressed 8-bit charge scale. */
+function digitize(rng: Rng, out: Uint8Array): void {
+  out.fill(0);
+  const nsbPe = NSB_MIN_PE + NSB_SPREAD_PE * rng.uniform();
+  for (let k = 0; k < ACTIVE_PIXEL_INDICES.length; k++) {
+    const i = ACTIVE_PIXEL_INDICES[k];
+    // The pedestal (mean background) is subtracted, as the camera's calibration does.
+    const chargePe = rng.poisson(signal[i] + nsbPe) - nsbPe + ELECTRONIC_NOISE_PE * rng.normal();
+    if (chargePe > 0) {
+      const value = Math.round(CHARGE_SCALE * Math.log1p(chargePe / CHARGE_KNEE_PE));
+      out[i] = value > 255 ? 255 : value;
+    }
+  }
+}
