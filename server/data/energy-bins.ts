@@ -1,5 +1,5 @@
 // Energy bins are referred to by index into the configured edges; a bin is [minTeV, maxTeV).
-import { NotFoundError } from '../errors.ts';
+import { UserInputError } from '../errors.ts';
 
 export interface EnergyBin {
   index: number;
@@ -15,12 +15,12 @@ export function energyBins(edgesTeV: readonly number[]): EnergyBin[] {
   });
 }
 
-/** The bin at `index`, or a NotFoundError listing the valid range. */
+/** The bin at `index`, or a UserInputError listing the valid range. */
 export function energyBinAt(edgesTeV: readonly number[], index: number): EnergyBin {
   const bins = energyBins(edgesTeV);
   const bin = bins[index];
   if (!Number.isInteger(index) || !bin) {
-    throw new NotFoundError(`unknown energy bin ${index}: bins are numbered 0 to ${bins.length - 1} (${bins.map((b) => b.label).join(', ')})`, 'energyBin');
+    throw new UserInputError(`unknown energy bin ${index}: bins are numbered 0 to ${bins.length - 1} (${bins.map((b) => b.label).join(', ')})`, 'energyBin');
   }
   return bin;
 }

@@ -3,7 +3,7 @@
 // and sums each buffer pairwise with 8 accumulators (numpy's `pairwise_sum`).
 
 const BLOCK_SIZE = 128;
-const NUMPY_BUFFER_SIZE = 1 << 30;
+const NUMPY_BUFFER_SIZE = 8192;
 
 /** `np.sum(values)` for a contiguous float64 array. */
 export function numpySum(values: Float64Array): number {

@@ -32,8 +32,8 @@ export const TRIGGER_PIXEL_PE = 6;
 export const TRIGGER_PIXELS = 4;
 const MAX_TRIGGER_TRIES = 500;
 /** Mean signal of an on-axis gamma per TeV inside the light pool; protons give about a third. */
-const GAMMA_PE_PER_TEV = 120;
-const PROTON_PE_PER_TEV = 45;
+const GAMMA_PE_PER_TEV = 60;
+const PROTON_PE_PER_TEV = 25;
 /** Radius of the flat Cherenkov light pool on the ground and the fall-off length beyond it. */
 const LIGHT_POOL_RADIUS_M = 130;
 const LIGHT_POOL_FALLOFF_M = 110;
@@ -42,8 +42,8 @@ const PROTON_CONE_DEG = 4.0;
 /** Image centroids beyond this radius would mostly fall off the camera: such events are re-drawn. */
 const MAX_CENTROID_DEG = 4.4;
 /** Night-sky background per pixel and integration window, photo-electrons, varying night to night. */
-const NSB_MIN_PE = 0.8;
-const NSB_SPREAD_PE = 1.2;
+const NSB_MIN_PE = 1.0;
+const NSB_SPREAD_PE = 2.0;
 const ELECTRONIC_NOISE_PE = 0.5;
 /** The 8-bit scale compresses charge logarithmically: 0 p.e. -> 0, ~2000 p.e. and above -> 255. */
 const CHARGE_KNEE_PE = 4;
@@ -153,7 +153,7 @@ function protonShower(rng: Rng, energyTeV: number): ShowerTruth {
   const e = Math.max(0, lgE);
   // Some hadronic showers put most of their energy into one electromagnetic sub-shower (pi0 decay)
   // and then look like gammas, only pointing elsewhere; they matter at low energy.
-  const gammaLike = rng.uniform() < 0.35 * Math.exp(-e / 0.55);
+  const gammaLike = rng.uniform() < 0.5 * Math.exp(-e / 0.6);
   if (gammaLike) {
     const axis = phi + 6 * DEG * rng.normal();
     const widthDeg = 0.08 + 0.025 * e + 0.02 * Math.abs(rng.normal());

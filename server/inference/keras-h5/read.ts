@@ -36,11 +36,12 @@ export async function readKerasH5(file: string): Promise<KerasH5Contents> {
   try {
     const configText = readStringAttribute(h5, 'model_config');
     if (configText == null) {
-      const hint = attributeNames(h5).includes('layer_names') || h5.keys().length === 0
-        ? 'it holds weights only (saved with model.save_weights)'
-        : 'it is not a Keras model file';
+      const attributes = attributeNames(h5);
+      const hint = attributes.includes('layer_names')
+        ? 'it holds weights only (written by model.save_weights)'
+        : `it is not a Keras model file (root attributes: ${list(attributes)}; groups: ${list(h5.keys())})`;
       throw new MissingModelConfigError(
-        `${absolute} has no "model_config" attribute: ${hint}; save the whole model with model.save("model.h5")`,
+        `${absolute} has no "model_config" attribute, so there is no architecture to load: ${hint}; save the whole model with model.save("model.h5")`,
       );
     }
     let modelConfig: unknown;
@@ -95,4 +96,8 @@ function readWeightGroups(root: Group, file: string): Map<string, WeightArray[]>
     );
   }
   return out;
+}
+
+function list(names: string[]): string {
+  return names.length === 0 ? 'none' : names.slice(0, 8).join(', ') + (names.length > 8 ? ', ...' : '');
 }

@@ -1,0 +1,362 @@
+// The run settings: energy bin, events per class, sample images, model, and Predict!/Cancel.
+// Properties in; `settings-change`, `predict-request` and `cancel-request` out. Errors are shown under
+// the control they concern.
+import { css, html, LitElement, nothing } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import type { ControlName } from '../state/errors.ts';
+import type { DashboardSettings, EnergyBin, Limits, ModelSummary } from '../types.ts';
+import { tokens } from './shared-styles.ts';
+
+export type SettingsChangeDetail = Partial<DashboardSettings>;
+
+/** The dashboard asks for 100 to 2000 events per class unless the server's limits are tighter. */
+export const DASHBOARD_MIN_EVENTS = 100;
+export const DASHBOARD_MAX_EVENTS = 2000;
+const EVENTS_STEP = 50;
+
+@customElement('astri-controls')
+export class AstriControls extends LitElement {
+  static override styles = [
+    tokens,
+    css`
+      :host {
+        display: block;
+      }
+      form {
+        display: flex;
+        flex-direction: column;
+        gap: 14px;
+      }
+      fieldset {
+        border: 0;
+        margin: 0;
+        padding: 0;
+        min-width: 0;
+      }
+      legend,
+      .label {
+        font-weight: 600;
+        font-size: 12px;
+        margin-bottom: 4px;
+        padding: 0;
+        display: block;
+      }
+      .hint {
+        color: var(--astri-muted);
+        font-size: 12px;
+        margin-top: 3px;
+      }
+      .warn {
+        color: var(--astri-warn);
+        font-size: 12px;
+        margin-top: 3px;
+      }
+      .error {
+        color: var(--astri-error);
+        background: var(--astri-error-bg);
+        border-left: 3px solid var(--astri-error);
+        padding: 4px 6px;
+        font-size: 12px;
+        margin-top: 4px;
+      }
+      .bins {
+        display: flex;
+        flex-direction: column;
+        border: 1px solid var(--astri-line);
+        border-radius: var(--astri-radius);
+        overflow: hidden;
+      }
+      .bin {
+        position: relative;
+        display: grid;
+        grid-template-columns: auto 1fr auto;
+        align-items: center;
+        gap: 8px;
+        padding: 4px 8px;
+        border-top: 1px solid var(--astri-line);
+        cursor: pointer;
+        background: var(--astri-panel);
+      }
+      .bin:first-child {
+        border-top: 0;
+      }
+      .bin input {
+        margin: 0;
+        accent-color: var(--astri-accent);
+      }
+      .bin:has(input:checked) {
+        background: #eaf2f8;
+      }
+      .bin:has(input:focus-visible) {
+        outline: 2px solid var(--astri-accent);
+        outline-offset: -2px;
+      }
+      .bin .range {
+        font-variant-numeric: tabular-nums;
+      }
+      .bin .count {
+        color: var(--astri-muted);
+        font-size: 11px;
+        font-variant-numeric: tabular-nums;
+        text-align: right;
+      }
+      .bin .count.short {
+        color: var(--astri-warn);
+      }
+      .bin.empty .range {
+        color: var(--astri-faint);
+      }
+      .pair {
+        display: flex;
+        gap: 8px;
+        align-items: center;
+      }
+      input[type='range'] {
+        flex: 1;
+        min-width: 0;
+        accent-color: var(--astri-accent);
+      }
+      input[type='number'],
+      select {
+        font: inherit;
+        padding: 3px 6px;
+        border: 1px solid var(--astri-line);
+        border-radius: var(--astri-radius);
+        background: var(--astri-panel);
+        color: inherit;
+      }
+      input[type='number'] {
+        width: 78px;
+        font-variant-numeric: tabular-nums;
+      }
+      select {
+        width: 100%;
+      }
+      [aria-invalid='true'] {
+        border-color: var(--astri-error);
+      }
+      .buttons {
+        display: flex;
+        gap: 8px;
+      }
+      .predict {
+        flex: 1;
+        background: var(--astri-accent);
+        border-color: var(--astri-accent);
+        color: var(--astri-accent-ink);
+        font-weight: 600;
+        padding: 7px 12px;
+        font-size: 14px;
+      }
+      .predict:hover:not(:disabled) {
+        background: #174a6d;
+      }
+      .cancel {
+        padding: 7px 12px;
+      }
+    `,
+  ];
+
+  @property({ attribute: false }) bins: EnergyBin[] = [];
+  @property({ attribute: false }) models: ModelSummary[] = [];
+  @property({ attribute: false }) limits: Limits | null = null;
+  @property({ attribute: false }) settings: DashboardSettings = {
+    energyBin: null,
+    eventsPerClass: 500,
+    samples: 4,
+    modelId: null,
+    threshold: 0.9,
+  };
+  /** Errors by control (from the API or from loading the catalog). */
+  @property({ attribute: false }) errors: Partial<Record<ControlName, string>> = {};
+  /** A run is going: Predict! is disabled, Cancel shown. */
+  @property({ type: Boolean }) running = false;
+  /** The predict request is on its way. */
+  @property({ type: Boolean }) starting = false;
+  /** The catalog is still loading (or failed): nothing can be chosen yet. */
+  @property({ type: Boolean }) unavailable = false;
+
+  private get eventsRange(): { min: number; max: number } {
+    const min = Math.max(DASHBOARD_MIN_EVENTS, this.limits?.minEventsPerClass ?? 0);
+    const max = Math.min(DASHBOARD_MAX_EVENTS, this.limits?.dashboardMaxEventsPerClass ?? DASHBOARD_MAX_EVENTS);
+    return { min: Math.min(min, max), max };
+  }
+
+  private get selectedBin(): EnergyBin | undefined {
+    return this.bins.find((bin) => bin.index === this.settings.energyBin);
+  }
+
+  protected override render() {
+    const { min, max } = this.eventsRange;
+    const bin = this.selectedBin;
+    const available = bin ? Math.min(bin.gammaCount, bin.protonCount) : null;
+    const maxSamples = this.limits?.maxSamples ?? 10;
+    const locked = this.running || this.starting || this.unavailable;
+    return html`
+      <form @submit=${this.onSubmit} aria-label="Prediction settings">
+        <fieldset ?disabled=${locked} aria-describedby="bin-error">
+          <legend>Energy bin</legend>
+          <div class="bins" role="radiogroup" aria-label="Energy bin">
+            ${this.bins.map((b) => this.renderBin(b))}
+          </div>
+          ${this.bins.length === 0 && !this.unavailable ? html`<div class="hint">No energy bins configured.</div>` : nothing}
+          ${this.renderError('energyBin', 'bin-error')}
+        </fieldset>
+
+        <div>
+          <label class="label" for="events">Events per class</label>
+          <div class="pair">
+            <input
+              id="events-slider"
+              type="range"
+              min=${min}
+              max=${max}
+              step=${EVENTS_STEP}
+              .value=${String(this.settings.eventsPerClass)}
+              ?disabled=${locked}
+              aria-label="Events per class (slider)"
+              @input=${(e: Event) => this.emitNumber(e, 'eventsPerClass', min, max)}
+            />
+            <input
+              id="events"
+              type="number"
+              min=${min}
+              max=${max}
+              step="1"
+              .value=${String(this.settings.eventsPerClass)}
+              ?disabled=${locked}
+              aria-invalid=${this.errors.eventsPerClass ? 'true' : 'false'}
+              aria-describedby="events-hint events-error"
+              @change=${(e: Event) => this.emitNumber(e, 'eventsPerClass', min, max)}
+            />
+          </div>
+          <div class="hint" id="events-hint">
+            ${min}–${max} gamma events and as many protons${available !== null ? html`; this bin holds ${available} per class` : nothing}
+          </div>
+          ${available !== null && this.settings.eventsPerClass > available
+            ? html`<div class="warn" role="status">More than this bin holds: the server will refuse the run.</div>`
+            : nothing}
+          ${this.renderError('eventsPerClass', 'events-error')}
+        </div>
+
+        <div>
+          <label class="label" for="samples">Sample images per class</label>
+          <div class="pair">
+            <input
+              id="samples-slider"
+              type="range"
+              min="0"
+              max=${maxSamples}
+              step="1"
+              .value=${String(this.settings.samples)}
+              ?disabled=${locked}
+              aria-label="Sample images per class (slider)"
+              @input=${(e: Event) => this.emitNumber(e, 'samples', 0, maxSamples)}
+            />
+            <input
+              id="samples"
+              type="number"
+              min="0"
+              max=${maxSamples}
+              step="1"
+              .value=${String(this.settings.samples)}
+              ?disabled=${locked}
+              aria-invalid=${this.errors.samples ? 'true' : 'false'}
+              aria-describedby="samples-error"
+              @change=${(e: Event) => this.emitNumber(e, 'samples', 0, maxSamples)}
+            />
+          </div>
+          ${this.renderError('samples', 'samples-error')}
+        </div>
+
+        <div>
+          <label class="label" for="model">Model</label>
+          <select
+            id="model"
+            ?disabled=${locked || this.models.length === 0}
+            aria-invalid=${this.errors.modelId ? 'true' : 'false'}
+            aria-describedby="model-error"
+            @change=${this.onModelChange}
+          >
+            ${this.models.map(
+              (model) => html`<option value=${model.id} ?selected=${model.id === this.effectiveModelId}>
+                ${model.name} ${model.version}${model.active ? ' (active)' : ''}
+              </option>`,
+            )}
+          </select>
+          ${this.renderError('modelId', 'model-error')}
+        </div>
+
+        <div class="buttons">
+          <button class="predict" type="submit" ?disabled=${locked || this.settings.energyBin === null}>
+            ${this.starting ? 'Starting…' : 'Predict!'}
+          </button>
+          ${this.running
+            ? html`<button class="cancel" type="button" @click=${this.onCancel}>Cancel</button>`
+            : nothing}
+        </div>
+      </form>
+    `;
+  }
+
+  private renderBin(bin: EnergyBin) {
+    const available = Math.min(bin.gammaCount, bin.protonCount);
+    const short = available < this.settings.eventsPerClass;
+    return html`
+      <label class="bin ${available === 0 ? 'empty' : ''}" title="${bin.gammaCount} gamma and ${bin.protonCount} proton events">
+        <input
+          type="radio"
+          name="energy-bin"
+          .value=${String(bin.index)}
+          .checked=${bin.index === this.settings.energyBin}
+          @change=${() => this.emit({ energyBin: bin.index })}
+        />
+        <span class="range">${bin.label}</span>
+        <span class="count ${short ? 'short' : ''}">${bin.gammaCount} γ · ${bin.protonCount} p</span>
+      </label>
+    `;
+  }
+
+  private renderError(control: ControlName, id: string) {
+    const message = this.errors[control];
+    return message ? html`<div class="error" id=${id} role="alert">${message}</div>` : html`<span id=${id}></span>`;
+  }
+
+  private get effectiveModelId(): string | null {
+    return this.settings.modelId ?? this.models.find((model) => model.active)?.id ?? this.models[0]?.id ?? null;
+  }
+
+  private emit(detail: SettingsChangeDetail): void {
+    this.dispatchEvent(new CustomEvent<SettingsChangeDetail>('settings-change', { detail, bubbles: true, composed: true }));
+  }
+
+  private emitNumber(event: Event, key: 'eventsPerClass' | 'samples', min: number, max: number): void {
+    const input = event.target as HTMLInputElement;
+    const raw = Math.round(Number(input.value));
+    if (!Number.isFinite(raw)) return;
+    const value = Math.min(max, Math.max(min, raw));
+    // Show the clamped value at once, even when the property does not change.
+    if (String(value) !== input.value) input.value = String(value);
+    this.emit({ [key]: value });
+  }
+
+  private onModelChange = (event: Event): void => {
+    this.emit({ modelId: (event.target as HTMLSelectElement).value || null });
+  };
+
+  private onSubmit = (event: Event): void => {
+    event.preventDefault();
+    if (this.running || this.starting || this.settings.energyBin === null) return;
+    this.dispatchEvent(new CustomEvent('predict-request', { bubbles: true, composed: true }));
+  };
+
+  private onCancel = (): void => {
+    this.dispatchEvent(new CustomEvent('cancel-request', { bubbles: true, composed: true }));
+  };
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'astri-controls': AstriControls;
+  }
+}

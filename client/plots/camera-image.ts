@@ -1,0 +1,58 @@
+// Camera images drawn crisp and in a perceptual colour map: the 8-bit grayscale pixels are mapped
+// through viridis or inferno into a canvas at native size; CSS scales it up with pixelated rendering.
+import { interpolateInferno, interpolateViridis, rgb } from 'd3';
+
+export type ColourMapName = 'viridis' | 'inferno';
+
+const lutCache = new Map<ColourMapName, Uint8ClampedArray>();
+
+/** 256 RGB triplets, index = pixel value. */
+export function colourLookupTable(name: ColourMapName): Uint8ClampedArray {
+  const cached = lutCache.get(name);
+  if (cached) return cached;
+  const interpolate = name === 'inferno' ? interpolateInferno : interpolateViridis;
+  const lut = new Uint8ClampedArray(256 * 3);
+  for (let value = 0; value < 256; value += 1) {
+    const colour = rgb(interpolate(value / 255));
+    lut[3 * value] = colour.r;
+    lut[3 * value + 1] = colour.g;
+    lut[3 * value + 2] = colour.b;
+  }
+  lutCache.set(name, lut);
+  return lut;
+}
+
+/** Maps grayscale pixels (one byte each) to RGBA through the colour map. */
+export function colourize(gray: ArrayLike<number>, name: ColourMapName, out = new Uint8ClampedArray(gray.length * 4)): Uint8ClampedArray {
+  const lut = colourLookupTable(name);
+  for (let i = 0; i < gray.length; i += 1) {
+    const value = gray[i] & 255;
+    out[4 * i] = lut[3 * value];
+    out[4 * i + 1] = lut[3 * value + 1];
+    out[4 * i + 2] = lut[3 * value + 2];
+    out[4 * i + 3] = 255;
+  }
+  return out;
+}
+
+/** The red channel of decoded RGBA pixels: the value of a grayscale PNG after the browser decoded it. */
+export function grayscaleOf(rgba: ArrayLike<number>): Uint8ClampedArray {
+  const gray = new Uint8ClampedArray(rgba.length / 4);
+  for (let i = 0; i < gray.length; i += 1) gray[i] = rgba[4 * i];
+  return gray;
+}
+
+/** Draws the pixels into `canvas`, resizing it to the image's native size. */
+export function drawCameraImage(
+  canvas: HTMLCanvasElement,
+  image: { gray: ArrayLike<number>; width: number; height: number },
+  colourMap: ColourMapName,
+): void {
+  canvas.width = image.width;
+  canvas.height = image.height;
+  const context = canvas.getContext('2d');
+  if (!context) return;
+  const pixels = context.createImageData(image.width, image.height);
+  colourize(image.gray, colourMap, pixels.data);
+  context.putImageData(pixels, 0, 0);
+}

@@ -1,0 +1,271 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createClient, type Client } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { computeMetrics } from '../../server/metrics/index.ts';
+import { printSchemaFile, SCHEMA_FILE } from '../../server/schema/print.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+
+interface Progress {
+  kind: 'BATCH' | 'FINISHED';
+  sequence: number;
+  status: string;
+  done: { gamma: number; proton: number };
+  total: { gamma: number; proton: number };
+  failed: { gamma: number; proton: number };
+  imagesPerSecond: number;
+  batch: { particle: 'GAMMA' | 'PROTON'; index: number; events: Array<{ eventId: string; gammaness: number | null; energyTeV: number; error: string | null }> } | null;
+  metrics: Metrics | null;
+}
+
+interface Metrics {
+  threshold: number;
+  confusionMatrix: { truePositive: number; falsePositive: number; trueNegative: number; falseNegative: number };
+  roc: { auc: number; fpr: number[]; tpr: number[] } | null;
+  precisionRecall: { averagePrecision: number; precision: number[]; recall: number[] } | null;
+  histogram: { edges: number[]; gamma: number[]; proton: number[] };
+  gammaEfficiency: number | null;
+  hadronEfficiency: number | null;
+  qualityFactor: number | null;
+}
+
+const PROGRESS = /* GraphQL */ `
+  subscription Progress($runId: ID!) {
+    predictionProgress(runId: $runId) {
+      kind sequence status imagesPerSecond
+      done { gamma proton } total { gamma proton } failed { gamma proton }
+      batch { particle index events { eventId gammaness energyTeV error } }
+      metrics {
+        threshold
+        confusionMatrix { truePositive falsePositive trueNegative falseNegative }
+        roc { auc fpr tpr } precisionRecall { averagePrecision precision recall }
+        histogram { edges gamma proton }
+        gammaEfficiency hadronEfficiency qualityFactor
+      }
+    }
+  }
+`;
+
+const PREDICT = /* GraphQL */ `
+  mutation Predict($input: PredictInput!) { predict(input: $input) { id status eventsPerClass energyBin { index label } } }
+`;
+
+describe('GraphQL API', () => {
+  let server: TestServer;
+  let ws: Client;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    ws = createClient({ url: `${server.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: true, retryAttempts: 0 });
+  }, 300_000);
+  afterAll(async () => {
+    await ws?.dispose();
+    await server?.stop();
+  });
+
+  function subscribe(runId: string): Promise<Progress[]> {
+    return new Promise((resolve, reject) => {
+      const messages: Progress[] = [];
+      ws.subscribe<{ predictionProgress: Progress }>(
+        { query: PROGRESS, variables: { runId } },
+        {
+          next: (result) => {
+            if (result.errors) reject(new Error(JSON.stringify(result.errors)));
+            else messages.push(result.data!.predictionProgress);
+          },
+          error: reject,
+          complete: () => resolve(messages),
+        },
+      );
+    });
+  }
+
+  async function predict(input: Record<string, unknown>): Promise<string> {
+    const result = await server.graphql<{ predict: { id: string; status: string } }>(PREDICT, { input });
+    expect(result.errors).toBeUndefined();
+    return result.data!.predict.id;
+  }
+
+  it('has a committed schema.graphql equal to the Pothos schema (run `npm run schema` when this fails)', () => {
+    expect(readFileSync(SCHEMA_FILE, 'utf8')).toBe(printSchemaFile());
+  });
+
+  it('lists the energy bins with their labels and event counts', async () => {
+    const result = await server.graphql<{ energyBins: Array<{ index: number; label: string; minTeV: number; gammaCount: number; protonCount: number }> }>(
+      '{ energyBins { index label minTeV maxTeV gammaCount protonCount } }',
+    );
+    expect(result.data!.energyBins).toHaveLength(7);
+    expect(result.data!.energyBins[0]).toMatchObject({ index: 0, label: '1–2 TeV', minTeV: 1, gammaCount: 60, protonCount: 60 });
+  });
+
+  it('pages through the events of a bin with cursors and serves only their registered images', async () => {
+    const query = 'query($after: String) { events(energyBin: 2, particle: GAMMA, first: 25, after: $after) { totalCount edges { cursor node { id particle energyTeV imageUrl } } pageInfo { hasNextPage endCursor } } }';
+    type Page = { events: { totalCount: number; edges: Array<{ node: { id: string; particle: string; energyTeV: number; imageUrl: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string } } };
+    const first = (await server.graphql<Page>(query)).data!.events;
+    const second = (await server.graphql<Page>(query, { after: first.pageInfo.endCursor })).data!.events;
+    const third = (await server.graphql<Page>(query, { after: second.pageInfo.endCursor })).data!.events;
+    expect(first.totalCount).toBe(60);
+    expect([first.edges.length, second.edges.length, third.edges.length]).toEqual([25, 25, 10]);
+    expect(third.pageInfo.hasNextPage).toBe(false);
+    const ids = [...first.edges, ...second.edges, ...third.edges].map((edge) => edge.node.id);
+    expect(new Set(ids).size).toBe(60);
+    for (const edge of first.edges) {
+      expect(edge.node.particle).toBe('GAMMA');
+      expect(edge.node.energyTeV).toBeGreaterThanOrEqual(5);
+      expect(edge.node.energyTeV).toBeLessThan(10);
+    }
+
+    const image = await fetch(`${server.url}${first.edges[0].node.imageUrl}`);
+    expect(image.status).toBe(200);
+    expect(image.headers.get('content-type')).toBe('image/png');
+    expect([...new Uint8Array(await image.arrayBuffer()).slice(1, 4)]).toEqual([0x50, 0x4e, 0x47]);
+    expect((await fetch(`${server.url}/images/999999.png`)).status).toBe(404);
+    expect((await fetch(`${server.url}/images/..%2F..%2Fetc%2Fpasswd`)).status).not.toBe(200);
+  });
+
+  it('reports the server, its backend and its limits', async () => {
+    const result = await server.graphql<{ serverInfo: { version: string; batchSize: number; backend: { name: string; threads: number }; limits: { maxEventsPerClass: number; maxSamples: number } } }>(
+      '{ serverInfo { version batchSize backend { name device threads } limits { maxEventsPerClass maxSamples } } models { id name active inputShape } }',
+    );
+    expect(result.data!.serverInfo).toMatchObject({ batchSize: 32, limits: { maxEventsPerClass: 20000, maxSamples: 10 } });
+    expect(['onnxruntime', 'tensorflow', 'wasm', 'cpu']).toContain(result.data!.serverInfo.backend.name);
+  });
+
+  it('streams interleaved gamma and proton batches over graphql-ws and finishes with the metrics of those scores', async () => {
+    const runId = await predict({ energyBin: 3, eventsPerClass: 60, samples: 3, seed: 11 });
+    const messages = await subscribe(runId);
+    const batches = messages.filter((m) => m.kind === 'BATCH');
+    const final = messages.at(-1)!;
+
+    expect(final.kind).toBe('FINISHED');
+    expect(final.status).toBe('COMPLETED');
+    expect(messages.map((m) => m.sequence)).toEqual(messages.map((_, i) => i));
+    expect(final.done).toEqual({ gamma: 60, proton: 60 });
+    expect(final.total).toEqual({ gamma: 60, proton: 60 });
+    // Both classes progress together: a proton batch arrives before the last gamma batch.
+    const particles = batches.map((m) => m.batch!.particle);
+    expect(particles.indexOf('PROTON')).toBeLessThan(particles.lastIndexOf('GAMMA'));
+
+    const gamma = batches.filter((m) => m.batch!.particle === 'GAMMA').flatMap((m) => m.batch!.events.map((e) => e.gammaness!));
+    const proton = batches.filter((m) => m.batch!.particle === 'PROTON').flatMap((m) => m.batch!.events.map((e) => e.gammaness!));
+    expect(gamma).toHaveLength(60);
+    const expected = computeMetrics({ gamma, proton }, { threshold: 0.9, histogramBins: 50 });
+    expect(final.metrics!.roc!.auc).toBe(expected.rocAuc);
+    expect(final.metrics!.precisionRecall!.averagePrecision).toBe(expected.averagePrecision);
+    expect(final.metrics!.confusionMatrix).toMatchObject({
+      truePositive: expected.confusion.truePositive,
+      falsePositive: expected.confusion.falsePositive,
+      trueNegative: expected.confusion.trueNegative,
+      falseNegative: expected.confusion.falseNegative,
+    });
+    expect(final.metrics!.histogram.gamma).toEqual(expected.histograms.gamma);
+
+    const run = await server.graphql<{ predictionRun: { status: string; predictions: unknown[]; sampleEvents: Array<{ event: { particle: string; imageUrl: string } }>; metrics: { roc: { auc: number }; confusionMatrix: { threshold: number } } } }>(
+      'query($id: ID!) { predictionRun(id: $id) { status predictions { eventId gammaness } sampleEvents { gammaness event { particle imageUrl } } metrics(threshold: 0.5) { roc { auc } confusionMatrix { threshold truePositive } } } }',
+      { id: runId },
+    );
+    expect(run.data!.predictionRun.status).toBe('COMPLETED');
+    expect(run.data!.predictionRun.predictions).toHaveLength(120);
+    expect(run.data!.predictionRun.sampleEvents.map((s) => s.event.particle).sort()).toEqual(['GAMMA', 'GAMMA', 'GAMMA', 'PROTON', 'PROTON', 'PROTON']);
+    expect(run.data!.predictionRun.metrics.roc.auc).toBe(expected.rocAuc);
+    expect(run.data!.predictionRun.metrics.confusionMatrix.threshold).toBe(0.5);
+  });
+
+  it('gives a late subscriber every batch already produced, then the rest', async () => {
+    const runId = await predict({ energyBin: 1, eventsPerClass: 60, seed: 3 });
+    const early = await subscribe(runId);
+    const late = await subscribe(runId);
+    expect(late).toEqual(early);
+    expect(late.filter((m) => m.kind === 'BATCH').reduce((n, m) => n + m.batch!.events.length, 0)).toBe(120);
+  });
+
+  it('completes two concurrent runs independently', async () => {
+    const [a, b] = await Promise.all([predict({ energyBin: 4, eventsPerClass: 50, seed: 1 }), predict({ energyBin: 5, eventsPerClass: 40, seed: 2 })]);
+    const [ma, mb] = await Promise.all([subscribe(a), subscribe(b)]);
+    expect(ma.at(-1)).toMatchObject({ status: 'COMPLETED', done: { gamma: 50, proton: 50 } });
+    expect(mb.at(-1)).toMatchObject({ status: 'COMPLETED', done: { gamma: 40, proton: 40 } });
+  });
+
+  it('selects the same events for the same seed', async () => {
+    const ids = async (seed: number) => {
+      const runId = await predict({ energyBin: 2, eventsPerClass: 20, seed });
+      const messages = await subscribe(runId);
+      return messages.flatMap((m) => m.batch?.events.map((e) => e.eventId) ?? []).sort();
+    };
+    expect(await ids(5)).toEqual(await ids(5));
+    expect(await ids(5)).not.toEqual(await ids(6));
+  });
+
+  it('streams progress over server-sent events too', async () => {
+    const runId = await predict({ energyBin: 0, eventsPerClass: 10, seed: 9 });
+    const response = await server.app.yoga.fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: 'subscription($runId: ID!) { predictionProgress(runId: $runId) { kind done { gamma proton } } }', variables: { runId } }),
+    });
+    const text = await response.text();
+    const events = text.split('\n').filter((line) => line.startsWith('data: ') && line.length > 6).map((line) => JSON.parse(line.slice(6)));
+    expect(events.at(-1).data.predictionProgress).toEqual({ kind: 'FINISHED', done: { gamma: 10, proton: 10 } });
+  });
+
+  it('goes on when an image cannot be decoded, and counts the failure', async () => {
+    const seed = 21;
+    const probe = await predict({ energyBin: 6, eventsPerClass: 15, seed });
+    const first = (await subscribe(probe)).find((m) => m.batch?.particle === 'GAMMA')!.batch!.events[0];
+    const event = await server.app.services.db.event.findUniqueOrThrow({ where: { id: Number(first.eventId) }, include: { dataset: true } });
+    writeFileSync(`${event.dataset.rootDir}/${event.imagePath}`, 'not a png at all');
+
+    const runId = await predict({ energyBin: 6, eventsPerClass: 15, seed });
+    const messages = await subscribe(runId);
+    const final = messages.at(-1)!;
+    expect(final.status).toBe('COMPLETED');
+    expect(final.failed).toEqual({ gamma: 1, proton: 0 });
+    const broken = messages.flatMap((m) => m.batch?.events ?? []).find((e) => e.eventId === first.eventId)!;
+    expect(broken.gammaness).toBeNull();
+    expect(broken.error).toMatch(/not a PNG/);
+  });
+
+  it('cancels a run on request', async () => {
+    const runId = await predict({ energyBin: 0, eventsPerClass: 60, seed: 4 });
+    const result = await server.graphql<{ cancelPrediction: { status: string } }>('mutation($id: ID!) { cancelPrediction(runId: $id) { status } }', { id: runId });
+    expect(['CANCELLED', 'COMPLETED']).toContain(result.data!.cancelPrediction.status);
+    const final = (await subscribe(runId)).at(-1)!;
+    expect(final.kind).toBe('FINISHED');
+    expect(final.status).toBe(result.data!.cancelPrediction.status);
+  });
+
+  describe('bad input', () => {
+    const cases: Array<[string, Record<string, unknown>, string, RegExp]> = [
+      ['an unknown energy bin', { energyBin: 42, eventsPerClass: 10 }, 'BAD_USER_INPUT', /unknown energy bin 42: bins are numbered 0 to 6/],
+      ['eventsPerClass above the maximum', { energyBin: 0, eventsPerClass: 20001 }, 'BAD_USER_INPUT', /eventsPerClass must be between 1 and 20000/],
+      ['eventsPerClass of zero', { energyBin: 0, eventsPerClass: 0 }, 'BAD_USER_INPUT', /eventsPerClass must be between 1 and 20000/],
+      ['more than 10 samples', { energyBin: 0, eventsPerClass: 10, samples: 11 }, 'BAD_USER_INPUT', /samples must be between 0 and 10/],
+      ['an unknown model', { energyBin: 0, eventsPerClass: 10, modelId: '999' }, 'NOT_FOUND', /unknown model 999/],
+      ['a bin with fewer events than asked', { energyBin: 0, eventsPerClass: 500 }, 'BAD_USER_INPUT', /energy bin 0 \(1–2 TeV\).*60/],
+    ];
+    it.each(cases)('refuses %s with a clear message and code', async (_name, input, code, message) => {
+      const result = await server.graphql(PREDICT, { input });
+      expect(result.data).toBeNull();
+      expect(result.errors![0].extensions!.code).toBe(code);
+      expect(result.errors![0].message).toMatch(message);
+    });
+
+    it('answers NOT_FOUND for an unknown run id, over HTTP and WebSocket', async () => {
+      const result = await server.graphql('{ predictionRun(id: "nope") { status } }');
+      expect(result.errors![0]).toMatchObject({ message: 'unknown prediction run "nope"', extensions: { code: 'NOT_FOUND' } });
+      await expect(subscribe('nope')).rejects.toThrow(/unknown prediction run/);
+    });
+
+    it('rejects malformed, alias-flooded and oversized queries politely', async () => {
+      const malformed = await server.graphql('{ energyBins { index ');
+      expect(malformed.errors![0].message).toMatch(/Syntax Error/);
+      const aliases = Array.from({ length: 30 }, (_, i) => `a${i}: energyBins { index }`).join(' ');
+      const flooded = await server.graphql(`{ ${aliases} }`);
+      expect(flooded.errors![0].message).toMatch(/aliases/i);
+      const huge = `{ ${Array.from({ length: 1200 }, () => 'serverInfo { version }').join(' ')} }`;
+      const oversized = await server.graphql(huge);
+      expect(oversized.errors![0].message).toMatch(/token/i);
+      expect(JSON.stringify([malformed, flooded, oversized])).not.toMatch(/\.ts:\d+/);
+    });
+  });
+});
