@@ -1,25 +1,46 @@
 // Reads a batch of event images into one contiguous model-input buffer (N x H x W x C, uint8).
-// An image that cannot be read fails alone: the batch goes on without it.
+// Pixels come from the pixel store when the event was decoded before; otherwise the PNG is read,
+// decoded once, and stored. An image that cannot be read fails alone: the batch goes on without it.
 import { readFile } from 'node:fs/promises';
 import { decodePng, toChannels } from './png.ts';
+import type { ImageShape, PixelStore } from './pixel-store.ts';
+
+export interface EventImageRef {
+  id: number;
+  /** Absolute path of the event's PNG. */
+  file: string;
+}
 
 export interface ImageBatch {
   /** Pixels of the readable images only, packed in order. */
   pixels: Uint8Array;
-  /** Index (into the requested files) of each packed image. */
+  /** Index (into the requested events) of each packed image. */
   readable: number[];
-  /** Why each unreadable image failed, by index into the requested files. */
+  /** Why each unreadable image failed, by index into the requested events. */
   errors: Map<number, string>;
 }
 
-export async function readImageBatch(files: readonly string[], shape: readonly [number, number, number]): Promise<ImageBatch> {
+export async function readImageBatch(events: readonly EventImageRef[], shape: ImageShape, store?: PixelStore): Promise<ImageBatch> {
   const [height, width, channels] = shape;
   const imageSize = height * width * channels;
-  const buffers = await Promise.all(files.map((file) => readFile(file).catch((error: NodeJS.ErrnoException) => error)));
-  const pixels = new Uint8Array(files.length * imageSize);
+  const pixels = new Uint8Array(events.length * imageSize);
   const readable: number[] = [];
   const errors = new Map<number, string>();
-  buffers.forEach((bytes, index) => {
+  const fromStore = events.map((event) => store?.has(event.id) ?? false);
+  const files = await Promise.all(
+    events.map((event, index) => (fromStore[index] ? null : readFile(event.file).catch((error: NodeJS.ErrnoException) => error))),
+  );
+  events.forEach((event, index) => {
+    const offset = readable.length * imageSize;
+    if (fromStore[index] && store!.readInto(event.id, pixels, offset)) {
+      readable.push(index);
+      return;
+    }
+    const bytes = files[index];
+    if (bytes === null) {
+      errors.set(index, 'image missing from the pixel store');
+      return;
+    }
     if (bytes instanceof Error) {
       errors.set(index, bytes.code === 'ENOENT' ? 'image file is missing' : `cannot read image: ${bytes.message}`);
       return;
@@ -29,7 +50,9 @@ export async function readImageBatch(files: readonly string[], shape: readonly [
       if (image.width !== width || image.height !== height) {
         throw new Error(`image is ${image.width}x${image.height}, the model expects ${width}x${height}`);
       }
-      pixels.set(toChannels(image, channels === 3 ? 3 : 1), readable.length * imageSize);
+      const converted = toChannels(image, channels === 3 ? 3 : 1);
+      pixels.set(converted, offset);
+      store?.write(event.id, converted);
       readable.push(index);
     } catch (error) {
       errors.set(index, (error as Error).message);

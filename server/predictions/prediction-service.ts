@@ -9,16 +9,20 @@ import type { Db } from '../data/db.ts';
 import { energyBinAt, type EnergyBin } from '../data/energy-bins.ts';
 import { selectRandomEvents } from '../data/datasets.ts';
 import { readImageBatch } from '../data/event-images.ts';
+import { PixelStore } from '../data/pixel-store.ts';
+import type { InferenceEngine } from '../inference/index.ts';
 import { NotFoundError, UserInputError } from '../errors.ts';
 import { computeMetrics, type PerformanceMetrics } from '../metrics/index.ts';
 import type { ModelRegistry, RegisteredModel } from '../models/model-registry.ts';
 import type { Telemetry } from '../observability/telemetry.ts';
+import { PredictionCache } from './prediction-cache.ts';
 import { ProgressChannel } from './progress-channel.ts';
 import {
   FINAL_STATUSES,
   PARTICLES,
   type ClassCounts,
   type Particle,
+  type PredictionBatch,
   type PredictInput,
   type ProgressMessage,
   type RunStatus,
@@ -52,6 +56,15 @@ interface SelectedEvent {
   file: string;
 }
 
+interface ClassPipeline {
+  engine: InferenceEngine;
+  model: RegisteredModel;
+  cached: Map<number, number>;
+  store: PixelStore;
+  failed: AbortController;
+  cacheWrites: Promise<void>[];
+}
+
 interface ActiveRun {
   summary: RunSummary;
   channel: ProgressChannel<ProgressMessage>;
@@ -62,6 +75,7 @@ interface ActiveRun {
 
 export class PredictionService {
   private readonly active = new Map<string, ActiveRun>();
+  private readonly cache: PredictionCache;
   private readonly inputSchema;
 
   constructor(
@@ -70,6 +84,7 @@ export class PredictionService {
     private readonly config: Config,
     private readonly telemetry: Telemetry,
   ) {
+    this.cache = new PredictionCache(db);
     const { maxEventsPerClass, maxSamples } = config.prediction;
     this.inputSchema = z.object({
       energyBin: z.number().int(),
@@ -232,44 +247,28 @@ export class PredictionService {
     let error: string | null = null;
     try {
       const engine = await this.models.engineFor(model.id);
-      // When one class fails, the other stops too: the run is failed either way.
-      const failedElsewhere = new AbortController();
+      const cached = await this.cache.lookup(model.sha256, PARTICLES.flatMap((particle) => selection[particle].map((event) => event.id)));
+      const pipeline: ClassPipeline = {
+        engine,
+        model,
+        cached,
+        store: PixelStore.for(this.config.data.pixelStore, model.inputShape),
+        // When one class fails, the other stops too: the run is failed either way.
+        failed: new AbortController(),
+        cacheWrites: [],
+      };
       // Both classes feed one engine queue, so their batches interleave and neither waits for the other.
       const outcomes = await Promise.allSettled(
-        PARTICLES.map(async (particle) => {
-          const events = selection[particle];
-          const batches = splitIntoBatches(events, this.config.inference.batchSize);
-          let nextRead = batches.length ? readImageBatch(batches[0].map((e) => e.file), model.inputShape) : null;
-          for (const [index, batch] of batches.entries()) {
-            if (run.abort.signal.aborted || failedElsewhere.signal.aborted) return;
-            const images = await nextRead!;
-            // Read the next batch from disk while this one is inferred.
-            nextRead = index + 1 < batches.length ? readImageBatch(batches[index + 1].map((e) => e.file), model.inputShape) : null;
-            this.telemetry.queueDepth.inc();
-            const result = await engine
-              .infer(images.pixels, images.readable.length)
-              .catch((caught: unknown) => {
-                failedElsewhere.abort();
-                throw caught;
-              })
-              .finally(() => this.telemetry.queueDepth.dec());
-            this.telemetry.inferenceSeconds.observe(result.inferenceMs / 1000);
-            this.telemetry.batchSize.observe(images.readable.length);
-            const scores = new Map(images.readable.map((eventIndex, k) => [eventIndex, result.gammaness[k]]));
-            const scored: ScoredEvent[] = batch.map((event, k) => ({
-              eventId: event.id,
-              particle,
-              energyTeV: event.energyTeV,
-              gammaness: scores.get(k) ?? null,
-              error: images.errors.get(k) ?? null,
-            }));
-            run.scored.push(...scored);
-            done[particle] += batch.length;
-            failed[particle] += images.errors.size;
-            run.channel.publish({ ...snapshot(), kind: 'batch', status: 'running', batch: { particle, index, events: scored, inferenceMs: result.inferenceMs }, metrics: null, error: null });
-          }
-        }),
+        PARTICLES.map((particle) =>
+          this.inferClass(run, particle, selection[particle], pipeline, (batch, failures) => {
+            run.scored.push(...batch.events);
+            done[particle] += batch.events.length;
+            failed[particle] += failures;
+            run.channel.publish({ ...snapshot(), kind: 'batch', status: 'running', batch, metrics: null, error: null });
+          }),
+        ),
       );
+      await Promise.all(pipeline.cacheWrites);
       const failure = outcomes.find((outcome) => outcome.status === 'rejected');
       if (failure) throw failure.reason;
       if (run.abort.signal.aborted) status = 'cancelled';
@@ -294,6 +293,59 @@ export class PredictionService {
       'prediction run finished',
     );
     setTimeout(() => this.active.delete(run.summary.id), FINISHED_RUN_RETENTION_MS).unref();
+  }
+
+  /** One class's batches: cached scores reused, the rest read (next batch prefetched) and inferred. */
+  private async inferClass(
+    run: ActiveRun,
+    particle: Particle,
+    events: readonly SelectedEvent[],
+    pipeline: ClassPipeline,
+    onBatch: (batch: PredictionBatch, failures: number) => void,
+  ): Promise<void> {
+    const { engine, model, cached, store } = pipeline;
+    const batches = splitIntoBatches(events, this.config.inference.batchSize);
+    const read = (index: number) => {
+      const missing = batches[index].filter((event) => !cached.has(event.id));
+      return readImageBatch(missing, model.inputShape, store).then((images) => ({ missing, images }));
+    };
+    let nextRead = batches.length ? read(0) : null;
+    for (const [index, batch] of batches.entries()) {
+      if (run.abort.signal.aborted || pipeline.failed.signal.aborted) return;
+      const { missing, images } = await nextRead!;
+      // Read the next batch while this one is inferred.
+      nextRead = index + 1 < batches.length ? read(index + 1) : null;
+      let inferenceMs = 0;
+      const scores = new Map<number, number>();
+      if (images.readable.length > 0) {
+        this.telemetry.queueDepth.inc();
+        const result = await engine
+          .infer(images.pixels, images.readable.length)
+          .catch((caught: unknown) => {
+            pipeline.failed.abort();
+            throw caught;
+          })
+          .finally(() => this.telemetry.queueDepth.dec());
+        inferenceMs = result.inferenceMs;
+        this.telemetry.inferenceSeconds.observe(inferenceMs / 1000);
+        this.telemetry.batchSize.observe(images.readable.length);
+        const entries = images.readable.map((eventIndex, k) => {
+          const eventId = missing[eventIndex].id;
+          scores.set(eventId, result.gammaness[k]);
+          return { eventId, gammaness: result.gammaness[k], outputs: result.outputs.subarray(k * result.outputsPerImage, (k + 1) * result.outputsPerImage) };
+        });
+        pipeline.cacheWrites.push(this.cache.store(model.sha256, entries));
+      }
+      const errors = new Map([...images.errors].map(([eventIndex, message]) => [missing[eventIndex].id, message]));
+      const scored: ScoredEvent[] = batch.map((event) => ({
+        eventId: event.id,
+        particle,
+        energyTeV: event.energyTeV,
+        gammaness: cached.get(event.id) ?? scores.get(event.id) ?? null,
+        error: errors.get(event.id) ?? null,
+      }));
+      onBatch({ particle, index, events: scored, inferenceMs }, errors.size);
+    }
   }
 
   private async persist(run: ActiveRun, status: RunStatus, error: string | null, elapsedMs: number, failedCount: number, selection: Record<Particle, SelectedEvent[]>): Promise<void> {

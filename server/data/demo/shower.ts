@@ -37,8 +37,12 @@ const PROTON_PE_PER_TEV = 25;
 /** Radius of the flat Cherenkov light pool on the ground and the fall-off length beyond it. */
 const LIGHT_POOL_RADIUS_M = 130;
 const LIGHT_POOL_FALLOFF_M = 110;
-/** Half-angle of the cone diffuse protons arrive from (the camera's field of view is ~10.6 deg wide). */
-const PROTON_CONE_DEG = 4.0;
+/**
+ * Offsets of triggered protons from the pointing: cosmic rays are isotropic, but the trigger efficiency
+ * falls off-axis, so the directions of recorded protons thin out with offset (Rayleigh scale, cut-off).
+ */
+const PROTON_OFFSET_SCALE_DEG = 1.6;
+const PROTON_MAX_OFFSET_DEG = 4.5;
 /** Image centroids beyond this radius would mostly fall off the camera: such events are re-drawn. */
 const MAX_CENTROID_DEG = 4.4;
 /** Night-sky background per pixel and integration window, photo-electrons, varying night to night. */
@@ -115,11 +119,7 @@ function gammaShower(rng: Rng, energyTeV: number): ShowerTruth {
   const cx = sourceX + distDeg * Math.cos(phi);
   const cy = sourceY + distDeg * Math.sin(phi);
   // The long axis points back at the source; shower fluctuations tilt it a little.
-  const axis = phi + 2.5 * DEG * rng.normal();
-  const widthDeg = 0.065 + 0.02 * Math.max(0, lgE) + 0.015 * Math.abs(rng.normal());
-  const lengthDeg = Math.max(0.1, (0.14 + 0.07 * Math.max(0, lgE) + 0.12 * distDeg) * (1 + 0.12 * rng.normal()));
-  // Head-tail asymmetry: the deep part of the shower, nearest the telescope, spreads away from the source.
-  addEllipse(cx, cy, axis, 0.8 * lengthDeg, 1.25 * lengthDeg, widthDeg, sizePe);
+  addElectromagneticImage(rng, cx, cy, phi + 2.5 * DEG * rng.normal(), distDeg, lgE, sizePe);
   return { impactM, sourceXDeg: sourceX, sourceYDeg: sourceY, muonRing: false };
 }
 
@@ -137,8 +137,7 @@ function protonShower(rng: Rng, energyTeV: number): ShowerTruth {
   let distDeg = 0;
   let contained = false;
   for (let attempt = 0; attempt < MAX_TRIGGER_TRIES && !contained; attempt++) {
-    // Cosmic rays are isotropic: directions uniform over the cone around the pointing.
-    const theta = PROTON_CONE_DEG * Math.sqrt(rng.uniform());
+    const theta = Math.min(PROTON_MAX_OFFSET_DEG, PROTON_OFFSET_SCALE_DEG * Math.sqrt(-2 * Math.log(1 - rng.uniform())));
     const psi = 2 * Math.PI * rng.uniform();
     sourceX = theta * Math.cos(psi);
     sourceY = theta * Math.sin(psi);
@@ -153,13 +152,12 @@ function protonShower(rng: Rng, energyTeV: number): ShowerTruth {
   const e = Math.max(0, lgE);
   // Some hadronic showers put most of their energy into one electromagnetic sub-shower (pi0 decay)
   // and then look like gammas, only pointing elsewhere; they matter at low energy.
-  const gammaLike = rng.uniform() < 0.5 * Math.exp(-e / 0.6);
+  const gammaLike = rng.uniform() < 0.6 * Math.exp(-e / 0.7);
   if (gammaLike) {
-    const axis = phi + 6 * DEG * rng.normal();
-    const widthDeg = 0.08 + 0.025 * e + 0.02 * Math.abs(rng.normal());
-    const lengthDeg = Math.max(0.1, (0.16 + 0.08 * e + 0.12 * distDeg) * (1 + 0.15 * rng.normal()));
+    // The sub-shower is a gamma shower of a fraction of the energy, tilted by the pion's transverse momentum.
+    const subShowerLgE = lgE + Math.log10(0.3 + 0.4 * rng.uniform());
     const islandShare = rng.uniform() < 0.3 ? 0.05 + 0.1 * rng.uniform() : 0;
-    addEllipse(cx, cy, axis, 0.85 * lengthDeg, 1.15 * lengthDeg, widthDeg, sizePe * (1 - islandShare));
+    addElectromagneticImage(rng, cx, cy, phi + 6 * DEG * rng.normal(), distDeg, subShowerLgE, sizePe * (1 - islandShare));
     if (islandShare > 0) addIsland(rng, cx, cy, sizePe * islandShare);
   } else {
     const axis = phi + 15 * DEG * rng.normal();
@@ -194,6 +192,17 @@ function protonShower(rng: Rng, energyTeV: number): ShowerTruth {
     addRing(ringX, ringY, 1.1 + 0.15 * rng.uniform(), 0.05, 1.6 * rng.uniform(), 2 * Math.PI * rng.uniform(), 200 + 300 * rng.uniform());
   }
   return { impactM, sourceXDeg: sourceX, sourceYDeg: sourceY, muonRing };
+}
+
+/** The image of an electromagnetic cascade of energy 10^lgE TeV: a thin ellipse whose long axis is `axis`. */
+function addElectromagneticImage(rng: Rng, cx: number, cy: number, axis: number, distDeg: number, lgE: number, pe: number): void {
+  const e = Math.max(0, lgE);
+  // Few-particle showers near threshold fluctuate strongly, so their images vary much more in shape.
+  const fluctuation = 0.15 + 0.6 * Math.exp(-e / 0.5);
+  const widthDeg = (0.065 + 0.02 * e) * (1 + fluctuation * Math.abs(rng.normal()));
+  const lengthDeg = Math.max(0.1, (0.14 + 0.07 * e + 0.12 * distDeg) * (1 + 0.12 * rng.normal()) * (1 + 0.5 * fluctuation * Math.abs(rng.normal())));
+  // Head-tail asymmetry: the deep part of the shower, nearest the telescope, spreads away from the source.
+  addEllipse(cx, cy, axis, 0.8 * lengthDeg, 1.25 * lengthDeg, widthDeg, pe);
 }
 
 function addIsland(rng: Rng, cx: number, cy: number, pe: number): void {

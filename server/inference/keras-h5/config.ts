@@ -317,7 +317,7 @@ function checkDtype(dtype: Json | undefined, ctx: LayerContext): void {
 
 function channelsLast(c: JsonObject, ctx: LayerContext): void {
   const format = c.data_format ?? 'channels_last';
-  if (format !== 'channels_last') throw unsupportedSetting(ctx, `data_format=${JSON.stringify(format)}; only channels_last is supported`);
+  if (format !== 'channels_last') throw unsupportedSetting(ctx, `data_format=${JSON.stringify(format)}`, 'only channels_last');
 }
 
 function padding(c: JsonObject, ctx: LayerContext): Json {
@@ -343,7 +343,7 @@ function activation(value: Json | undefined, ctx: LayerContext): string {
   // Keras 3 may serialize an activation as {"module": "keras.activations", "class_name": "function", "config": "relu"}.
   if (isObject(name)) name = typeof name.config === 'string' ? name.config : isObject(name.config) ? name.config.name : name.class_name;
   if (typeof name !== 'string' || !(name in ACTIVATIONS)) {
-    throw unsupportedSetting(ctx, `activation ${JSON.stringify(name)}; supported: ${Object.keys(ACTIVATIONS).join(', ')}`);
+    throw unsupportedSetting(ctx, `activation ${JSON.stringify(name)}`, `supported: ${Object.keys(ACTIVATIONS).join(', ')}`);
   }
   // Keras 3 redefined hard_sigmoid as relu6(x + 3) / 6; tfjs implements the Keras 2 slope of 0.2.
   if (name === 'hard_sigmoid' && ctx.kerasMajor >= 3) throw unsupportedSetting(ctx, 'activation "hard_sigmoid" as defined by Keras 3');
@@ -355,8 +355,8 @@ function req(c: JsonObject, key: string, ctx: LayerContext): Json {
   return c[key];
 }
 
-function unsupportedSetting(ctx: LayerContext, what: string): UnsupportedLayerConfigError {
-  return new UnsupportedLayerConfigError(`${ctx.label} cannot be loaded: ${what} is not supported`);
+function unsupportedSetting(ctx: LayerContext, what: string, hint?: string): UnsupportedLayerConfigError {
+  return new UnsupportedLayerConfigError(`${ctx.label} cannot be loaded: ${what} is not supported${hint ? ` (${hint})` : ''}`);
 }
 
 function isObject(value: unknown): value is JsonObject {

@@ -1,0 +1,130 @@
+// The run's sample events, one row per class, with the colour map's scale and a choice of colour map.
+import { css, html, LitElement, nothing } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import { colourLookupTable, type ColourMapName } from '../plots/camera-image.ts';
+import type { SampleEvent } from '../types.ts';
+import './astri-sample-image.ts';
+import { tokens } from './shared-styles.ts';
+
+@customElement('astri-samples')
+export class AstriSamples extends LitElement {
+  static override styles = [
+    tokens,
+    css`
+      :host {
+        display: block;
+        background: var(--astri-panel);
+        border: 1px solid var(--astri-line);
+        border-radius: var(--astri-radius);
+        padding: 8px 12px 12px;
+      }
+      header {
+        display: flex;
+        align-items: center;
+        gap: 12px;
+        flex-wrap: wrap;
+        margin-bottom: 6px;
+      }
+      h2 {
+        font-size: 13px;
+        font-weight: 600;
+        margin: 0;
+      }
+      .scale {
+        display: flex;
+        align-items: center;
+        gap: 6px;
+        margin-left: auto;
+        font-size: 11px;
+        color: var(--astri-muted);
+      }
+      .bar {
+        width: 120px;
+        height: 8px;
+        border-radius: 1px;
+      }
+      select {
+        font: inherit;
+        font-size: 12px;
+        padding: 1px 4px;
+        border: 1px solid var(--astri-line);
+        border-radius: var(--astri-radius);
+        background: var(--astri-panel);
+      }
+      h3 {
+        font-size: 12px;
+        font-weight: 600;
+        margin: 8px 0 4px;
+      }
+      .grid {
+        display: grid;
+        grid-template-columns: repeat(auto-fill, minmax(118px, 1fr));
+        gap: 8px;
+      }
+      .note {
+        color: var(--astri-muted);
+        font-size: 12px;
+      }
+    `,
+  ];
+
+  @property({ attribute: false }) samples: SampleEvent[] = [];
+  @property({ type: Number }) threshold = 0.9;
+  /** Shown when there are no samples (e.g. "Images appear when the run has finished"). */
+  @property() note = '';
+
+  @state() private colourMap: ColourMapName = 'viridis';
+
+  protected override render() {
+    const gammas = this.samples.filter((s) => s.particle === 'GAMMA');
+    const protons = this.samples.filter((s) => s.particle === 'PROTON');
+    return html`
+      <header>
+        <h2>Sample events</h2>
+        <span class="note">camera images, 8-bit intensity, ${this.samples.length ? `${gammas.length} γ and ${protons.length} p` : 'none yet'}</span>
+        <div class="scale">
+          <span>0</span>
+          <div class="bar" style="background:${this.gradient()}" role="img" aria-label="Colour scale from 0 to 255"></div>
+          <span>255</span>
+          <label for="colour-map">colour map</label>
+          <select id="colour-map" @change=${(e: Event) => (this.colourMap = (e.target as HTMLSelectElement).value as ColourMapName)}>
+            <option value="viridis" ?selected=${this.colourMap === 'viridis'}>viridis</option>
+            <option value="inferno" ?selected=${this.colourMap === 'inferno'}>inferno</option>
+          </select>
+        </div>
+      </header>
+      ${this.samples.length === 0 ? html`<p class="note">${this.note || 'No sample images requested.'}</p>` : nothing}
+      ${this.renderRow('γ gamma events', 'gamma', gammas)} ${this.renderRow('p proton events', 'proton', protons)}
+    `;
+  }
+
+  private renderRow(title: string, key: string, samples: SampleEvent[]) {
+    if (samples.length === 0) return nothing;
+    return html`
+      <h3>${title}</h3>
+      <div class="grid" data-class=${key}>
+        ${samples.map(
+          (sample) => html`<astri-sample-image
+            .sample=${sample}
+            .threshold=${this.threshold}
+            colour-map=${this.colourMap}
+          ></astri-sample-image>`,
+        )}
+      </div>
+    `;
+  }
+
+  private gradient(): string {
+    const lut = colourLookupTable(this.colourMap);
+    const stops = [0, 32, 64, 96, 128, 160, 192, 224, 255].map(
+      (v) => `rgb(${lut[3 * v]},${lut[3 * v + 1]},${lut[3 * v + 2]}) ${((v / 255) * 100).toFixed(0)}%`,
+    );
+    return `linear-gradient(to right, ${stops.join(', ')})`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'astri-samples': AstriSamples;
+  }
+}

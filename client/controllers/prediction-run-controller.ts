@@ -1,0 +1,205 @@
+// Owns one prediction run on behalf of the page: starts it, follows its progress stream, collects the
+// scores, fetches the samples and the server's metrics at the end, cancels it, and unsubscribes when the
+// page goes away. The host re-renders after every batch and recomputes the plots from `scores`.
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { ProgressView } from '../components/astri-progress.ts';
+import { DashboardError } from '../state/errors.ts';
+import { RunScores } from '../state/run-scores.ts';
+import type { DashboardSource } from '../state/source.ts';
+import type { RunProgress, RunRequest, RunResult, RunStatus, SampleEvent, ServerMetricsSummary } from '../types.ts';
+
+const TERMINAL: readonly RunStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED'];
+
+export class PredictionRunController implements ReactiveController {
+  runId: string | null = null;
+  request: RunRequest | null = null;
+  progress: ProgressView | null = null;
+  scores = new RunScores();
+  /** Bumped whenever `scores` grows, so the host recomputes the metrics only then. */
+  version = 0;
+  samples: SampleEvent[] = [];
+  serverMetrics: ServerMetricsSummary | null = null;
+  /** The error of the last action (starting, following, loading); the page shows it by control. */
+  error: DashboardError | null = null;
+  starting = false;
+  loadingResult = false;
+
+  private unsubscribe: (() => void) | null = null;
+  private abort: AbortController | null = null;
+  private lastSequence = -1;
+
+  constructor(
+    private readonly host: ReactiveControllerHost,
+    private readonly source: DashboardSource,
+  ) {
+    host.addController(this);
+  }
+
+  get running(): boolean {
+    return this.progress !== null && !TERMINAL.includes(this.progress.status);
+  }
+
+  get finished(): boolean {
+    return this.progress !== null && TERMINAL.includes(this.progress.status);
+  }
+
+  hostConnected(): void {}
+
+  hostDisconnected(): void {
+    this.stopFollowing();
+  }
+
+  async start(request: RunRequest): Promise<void> {
+    if (this.running || this.starting) return;
+    this.reset();
+    this.request = request;
+    this.starting = true;
+    this.host.requestUpdate();
+    try {
+      const { runId } = await this.source.startRun(request);
+      this.runId = runId;
+      this.progress = {
+        runId,
+        status: 'QUEUED',
+        done: { gamma: 0, proton: 0 },
+        total: { gamma: request.eventsPerClass, proton: request.eventsPerClass },
+        failed: { gamma: 0, proton: 0 },
+        elapsedMs: 0,
+        imagesPerSecond: 0,
+        error: null,
+      };
+      this.follow(runId);
+    } catch (error) {
+      this.error = asDashboardError(error);
+    } finally {
+      this.starting = false;
+      this.host.requestUpdate();
+    }
+  }
+
+  async cancel(): Promise<void> {
+    if (!this.runId || !this.running) return;
+    try {
+      await this.source.cancelRun(this.runId);
+    } catch (error) {
+      this.error = asDashboardError(error);
+      this.host.requestUpdate();
+    }
+  }
+
+  clearError(): void {
+    this.error = null;
+    this.host.requestUpdate();
+  }
+
+  /** Shows a stored run (a shared link): its predictions, samples and metrics, without running it again. */
+  async show(runId: string): Promise<RunResult | null> {
+    this.reset();
+    this.runId = runId;
+    this.host.requestUpdate();
+    const result = await this.loadResult(runId);
+    if (result) {
+      this.request = result.request;
+      const done = { gamma: 0, proton: 0 };
+      const failed = { gamma: 0, proton: 0 };
+      for (const event of result.predictions) {
+        const key = event.particle === 'GAMMA' ? 'gamma' : 'proton';
+        done[key] += 1;
+        if (event.gammaness === null) failed[key] += 1;
+      }
+      this.progress = { runId, status: result.status, done, total: { ...done }, failed, elapsedMs: 0, imagesPerSecond: 0, error: result.error };
+      if (!TERMINAL.includes(result.status)) this.follow(runId);
+      this.host.requestUpdate();
+    }
+    return result;
+  }
+
+  private follow(runId: string): void {
+    this.stopFollowing();
+    this.unsubscribe = this.source.watchRun(runId, {
+      next: (message) => this.apply(message),
+      error: (error) => {
+        this.error = error;
+        this.host.requestUpdate();
+        // The stream broke; what the server stored is still the truth.
+        void this.loadResult(runId);
+      },
+      complete: () => {
+        this.unsubscribe = null;
+      },
+    });
+  }
+
+  private apply(message: RunProgress): void {
+    if (message.runId !== this.runId || message.sequence <= this.lastSequence) return;
+    this.lastSequence = message.sequence;
+    if (message.batch && this.scores.add(message.batch.events) > 0) this.version += 1;
+    this.progress = {
+      runId: message.runId,
+      status: message.status,
+      done: message.done,
+      total: message.total,
+      failed: message.failed,
+      elapsedMs: message.elapsedMs,
+      imagesPerSecond: message.imagesPerSecond,
+      error: message.error,
+    };
+    if (message.kind === 'FINISHED') {
+      if (message.metrics) this.serverMetrics = message.metrics;
+      void this.loadResult(message.runId);
+    }
+    this.host.requestUpdate();
+  }
+
+  /** Fetches samples, stored predictions (filling any gap in the stream) and the server's metrics. */
+  private async loadResult(runId: string): Promise<RunResult | null> {
+    this.abort?.abort();
+    const abort = new AbortController();
+    this.abort = abort;
+    this.loadingResult = true;
+    this.host.requestUpdate();
+    try {
+      const result = await this.source.loadRun(runId, abort.signal);
+      if (abort.signal.aborted || runId !== this.runId) return null;
+      if (this.scores.add(result.predictions) > 0) this.version += 1;
+      this.samples = result.samples;
+      this.serverMetrics = result.serverMetrics ?? this.serverMetrics;
+      return result;
+    } catch (error) {
+      if (!abort.signal.aborted) this.error = asDashboardError(error);
+      return null;
+    } finally {
+      if (this.abort === abort) {
+        this.abort = null;
+        this.loadingResult = false;
+      }
+      this.host.requestUpdate();
+    }
+  }
+
+  private reset(): void {
+    this.stopFollowing();
+    this.abort?.abort();
+    this.abort = null;
+    this.runId = null;
+    this.request = null;
+    this.progress = null;
+    this.scores = new RunScores();
+    this.version += 1;
+    this.samples = [];
+    this.serverMetrics = null;
+    this.error = null;
+    this.lastSequence = -1;
+    this.loadingResult = false;
+  }
+
+  private stopFollowing(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+  }
+}
+
+function asDashboardError(error: unknown): DashboardError {
+  if (error instanceof DashboardError) return error;
+  return new DashboardError(error instanceof Error ? error.message : String(error), 'INTERNAL_SERVER_ERROR');
+}
