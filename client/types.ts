@@ -28,6 +28,7 @@ export interface Limits {
   minEventsPerClass: number;
   maxEventsPerClass: number;
   maxSamples: number;
+  dashboardMinEventsPerClass: number;
   dashboardMaxEventsPerClass: number;
 }
 

@@ -68,13 +68,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   const ready = (async () => {
     const say = options.onProgress ?? (() => {});
-    if (config.demo.autoGenerate) {
-      const datasets = await app.services.db.dataset.count();
-      if (datasets === 0) {
-        say('no dataset registered: generating the demo dataset (once)');
-        await ensureDemoDataset(config, app.services.db, { onProgress: (p) => say(`demo data: ${p}`) });
-      }
-    }
+    const demo = await ensureDemoDataset(config, app.services.db, { onProgress: (line) => say(`demo data: ${line}`) });
+    if (demo.generated) say(`demo data: ${demo.reason}`);
     say(`loading model ${config.inference.model}`);
     const model = await app.services.models.loadDefault();
     const backend = await app.services.models.backend();

@@ -166,12 +166,14 @@ export class AstriApp extends LitElement {
   private figuresKey = '';
   private demo: string | null = null;
   private initialRunId: string | null = null;
+  private eventsFromUrl = false;
 
   override connectedCallback(): void {
     if (!this.catalogController) {
       const fromUrl = readUrlState(window.location.search);
       this.settings = { ...DEFAULT_SETTINGS, ...fromUrl.settings };
       this.thresholdTouched = fromUrl.settings.threshold !== undefined;
+      this.eventsFromUrl = fromUrl.settings.eventsPerClass !== undefined;
       this.demo = fromUrl.demo;
       this.initialRunId = fromUrl.runId;
       this.catalogController = new CatalogController(this, this.source, (catalog) => this.onCatalog(catalog));
@@ -187,6 +189,12 @@ export class AstriApp extends LitElement {
       // The first bin that can hold the requested run, else the first bin.
       next.energyBin =
         bins.find((bin) => Math.min(bin.gammaCount, bin.protonCount) >= next.eventsPerClass)?.index ?? bins[0]?.index ?? null;
+    }
+    const chosen = bins.find((bin) => bin.index === next.energyBin);
+    const available = chosen ? Math.min(chosen.gammaCount, chosen.protonCount) : 0;
+    if (!this.eventsFromUrl && available > 0 && available < next.eventsPerClass) {
+      // A small bin (or the demo's data): offer what it holds rather than a run that would be refused.
+      next.eventsPerClass = Math.max(Math.min(100, available), Math.floor(available / 50) * 50);
     }
     if (next.modelId !== null && !catalog.models.some((model) => model.id === next.modelId)) next.modelId = null;
     if (!this.thresholdTouched) next.threshold = catalog.server.defaultThreshold;
@@ -332,8 +340,8 @@ export class AstriApp extends LitElement {
   private renderServer(catalog: Catalog | null) {
     if (!catalog) return nothing;
     const s = catalog.server;
-    return html`${this.source.kind === 'demo' ? 'no server' : `server ${s.version}`} · ${s.backendName}${s.device ? ` (${s.device})` : ''} ·
-      batch ${s.batchSize}`;
+    if (this.source.kind === 'demo') return html`recorded predictions · no server`;
+    return html`server ${s.version} · ${s.backendName}${s.device ? ` (${s.device})` : ''} · batch ${s.batchSize}`;
   }
 
   private samplesNote(): string {

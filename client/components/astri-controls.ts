@@ -9,7 +9,7 @@ import { tokens } from './shared-styles.ts';
 
 export type SettingsChangeDetail = Partial<DashboardSettings>;
 
-/** The dashboard asks for 100 to 2000 events per class unless the server's limits are tighter. */
+/** The dashboard asks for 100 to 2000 events per class unless the server's limits say otherwise. */
 export const DASHBOARD_MIN_EVENTS = 100;
 export const DASHBOARD_MAX_EVENTS = 2000;
 const EVENTS_STEP = 50;
@@ -177,8 +177,8 @@ export class AstriControls extends LitElement {
   @property({ type: Boolean }) unavailable = false;
 
   private get eventsRange(): { min: number; max: number } {
-    const min = Math.max(DASHBOARD_MIN_EVENTS, this.limits?.minEventsPerClass ?? 0);
-    const max = Math.min(DASHBOARD_MAX_EVENTS, this.limits?.dashboardMaxEventsPerClass ?? DASHBOARD_MAX_EVENTS);
+    const min = Math.max(this.limits?.dashboardMinEventsPerClass ?? DASHBOARD_MIN_EVENTS, this.limits?.minEventsPerClass ?? 0);
+    const max = this.limits?.dashboardMaxEventsPerClass ?? DASHBOARD_MAX_EVENTS;
     return { min: Math.min(min, max), max };
   }
 
@@ -196,9 +196,9 @@ export class AstriControls extends LitElement {
       <form @submit=${this.onSubmit} aria-label="Prediction settings">
         <fieldset ?disabled=${locked} aria-describedby="bin-error">
           <legend>Energy bin</legend>
-          <div class="bins" role="radiogroup" aria-label="Energy bin">
-            ${this.bins.map((b) => this.renderBin(b))}
-          </div>
+          ${this.bins.length
+            ? html`<div class="bins" role="radiogroup" aria-label="Energy bin">${this.bins.map((b) => this.renderBin(b))}</div>`
+            : nothing}
           ${this.bins.length === 0 && !this.unavailable ? html`<div class="hint">No energy bins configured.</div>` : nothing}
           ${this.renderError('energyBin', 'bin-error')}
         </fieldset>
@@ -278,6 +278,7 @@ export class AstriControls extends LitElement {
             aria-describedby="model-error"
             @change=${this.onModelChange}
           >
+            ${this.models.length === 0 ? html`<option value="">no model registered</option>` : nothing}
             ${this.models.map(
               (model) => html`<option value=${model.id} ?selected=${model.id === this.effectiveModelId}>
                 ${model.name} ${model.version}${model.active ? ' (active)' : ''}
@@ -307,7 +308,7 @@ export class AstriControls extends LitElement {
         <input
           type="radio"
           name="energy-bin"
-          .value=${String(bin.index)}
+          value=${String(bin.index)}
           .checked=${bin.index === this.settings.energyBin}
           @change=${() => this.emit({ energyBin: bin.index })}
         />

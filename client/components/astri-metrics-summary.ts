@@ -124,7 +124,9 @@ function fixed(value: number | null, digits: number): string {
 }
 
 function percent(value: number | null): string {
-  return value === null || !Number.isFinite(value) ? '–' : `${(value * 100).toFixed(1)} %`;
+  if (value === null || !Number.isFinite(value)) return '–';
+  // Hadron efficiencies of good cuts are fractions of a percent: keep two significant digits there.
+  return `${(value * 100).toFixed(value > 0 && value < 0.01 ? 2 : 1)} %`;
 }
 
 declare global {

@@ -64,6 +64,7 @@ export class AstriSampleImage extends LitElement {
         display: flex;
         justify-content: space-between;
         gap: 4px;
+        white-space: nowrap;
       }
       .muted {
         color: var(--astri-muted);
@@ -107,14 +108,17 @@ export class AstriSampleImage extends LitElement {
             <span class="muted">${s.energyTeV.toFixed(2)} TeV</span>
           </div>
           <div class="row">
-            <span>gammaness <strong>${s.gammaness === null ? '–' : s.gammaness.toFixed(3)}</strong></span>
+            <span>gammaness</span>
+            <strong class="gammaness">${s.gammaness === null ? '–' : s.gammaness.toFixed(3)}</strong>
+          </div>
+          <div class="row">
+            <span class="muted">event ${s.eventId}</span>
             ${correct === null
               ? nothing
               : html`<span class=${correct ? 'muted' : 'wrong'} title="Classified at the cut ${this.threshold.toFixed(2)}"
                   >${predictedGamma ? 'γ-like' : 'hadron-like'}</span
                 >`}
           </div>
-          <div class="muted">event ${s.eventId}</div>
         </figcaption>
       </figure>
     `;

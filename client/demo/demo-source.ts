@@ -31,7 +31,7 @@ export async function loadSamplePredictions(): Promise<SamplePredictionsFile> {
 
 const BATCH_SIZE = 64;
 const BATCH_INTERVAL_MS = 45;
-const DEMO_LIMITS = { minEventsPerClass: 1, maxEventsPerClass: 2000, maxSamples: 10, dashboardMaxEventsPerClass: 2000 };
+const DEMO_LIMITS = { minEventsPerClass: 1, maxEventsPerClass: 2000, maxSamples: 10, dashboardMinEventsPerClass: 100, dashboardMaxEventsPerClass: 2000 };
 
 interface DemoRun {
   runId: string;
@@ -62,7 +62,7 @@ export class DemoSource implements DashboardSource {
         backendName: 'recorded predictions',
         device: 'no server',
         batchSize: BATCH_SIZE,
-        limits: DEMO_LIMITS,
+        limits: { ...DEMO_LIMITS, dashboardMaxEventsPerClass: Math.min(file.gamma.length, file.proton.length) },
         defaultThreshold: 0.9,
       },
     };

@@ -35,7 +35,7 @@ export class GraphQLSource implements DashboardSource {
       models: data.models,
       server: {
         version: info.version,
-        backendName: info.backend?.name ?? 'not loaded',
+        backendName: info.backend?.name ?? 'model not loaded',
         device: info.backend?.device ?? '',
         batchSize: info.batchSize,
         limits: info.limits,

@@ -30,6 +30,7 @@ export const CATALOG_QUERY = gql`
         minEventsPerClass
         maxEventsPerClass
         maxSamples
+        dashboardMinEventsPerClass
         dashboardMaxEventsPerClass
       }
     }
@@ -55,6 +56,7 @@ export interface CatalogData {
       minEventsPerClass: number;
       maxEventsPerClass: number;
       maxSamples: number;
+      dashboardMinEventsPerClass: number;
       dashboardMaxEventsPerClass: number;
     };
   };

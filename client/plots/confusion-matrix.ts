@@ -1,7 +1,7 @@
 // The confusion matrix at one gammaness threshold: rows are the true class, columns the predicted one,
 // each cell shaded by the fraction of its true class so that the diagonal reads as efficiency.
 import { interpolateBlues } from 'd3';
-import { drawPlaceholder, ensureFrame, formatFixed, layer, singleton, type Frame } from './frame.ts';
+import { ensureFrame, formatFixed, layer, singleton, type Frame } from './frame.ts';
 import { CLASS_COLOURS, INK, MUTED_INK, type PlotSize } from './theme.ts';
 
 export interface ConfusionMatrixData {
@@ -52,7 +52,7 @@ export function drawConfusionMatrix(element: Element, data: ConfusionMatrixData,
 
   grid
     .selectAll<SVGGElement, Cell>('g.cell')
-    .data(hasData ? cells : [], (d) => d.key)
+    .data(cells, (d) => d.key)
     .join((enter) => {
       const g = enter.append('g').attr('class', 'cell');
       g.append('rect');
@@ -70,7 +70,7 @@ export function drawConfusionMatrix(element: Element, data: ConfusionMatrixData,
         .attr('y', gap / 2)
         .attr('width', cellSize - gap)
         .attr('height', cellSize - gap)
-        .attr('fill', (d) => shade(d.rowFraction)),
+        .attr('fill', (d) => (hasData ? shade(d.rowFraction) : '#f3f5f7')),
     )
     .call((g) =>
       g
@@ -81,7 +81,7 @@ export function drawConfusionMatrix(element: Element, data: ConfusionMatrixData,
         .attr('font-size', Math.max(12, Math.min(22, cellSize / 6)))
         .attr('font-weight', 600)
         .attr('fill', (d) => textColour(d.rowFraction))
-        .text((d) => String(d.count)),
+        .text((d) => (hasData ? String(d.count) : '–')),
     )
     .call((g) =>
       g
@@ -90,7 +90,7 @@ export function drawConfusionMatrix(element: Element, data: ConfusionMatrixData,
         .attr('y', cellSize / 2 + 16)
         .attr('text-anchor', 'middle')
         .attr('fill', (d) => textColour(d.rowFraction))
-        .text((d) => `${(100 * d.rowFraction).toFixed(1)} % of true ${d.row === 0 ? 'γ' : 'p'}`),
+        .text((d) => (hasData ? `${(100 * d.rowFraction).toFixed(1)} % of true ${d.row === 0 ? 'γ' : 'p'}` : '')),
     );
 
   const t = formatFixed(data.threshold, 2);
@@ -157,7 +157,6 @@ export function drawConfusionMatrix(element: Element, data: ConfusionMatrixData,
     .attr('fill', MUTED_INK)
     .text('True class');
 
-  drawPlaceholder(frame, hasData ? null : 'No scored events yet');
   return frame;
 }
 

@@ -63,8 +63,8 @@ export function ensureFrame(element: Element, options: FrameOptions): Frame {
 }
 
 /** A child element joined on one datum: created once, then reused. */
-export function singleton<K extends keyof SVGElementTagNameMap>(
-  parent: AnySelection,
+export function singleton<K extends keyof SVGElementTagNameMap, P extends Element>(
+  parent: AnySelection<P>,
   tag: K,
   className: string,
 ): AnySelection<SVGElementTagNameMap[K]> {
@@ -76,13 +76,13 @@ export function singleton<K extends keyof SVGElementTagNameMap>(
 }
 
 /** A named <g> layer: draw order is the order of first creation. */
-export function layer(parent: AnySelection, className: string): AnySelection<SVGGElement> {
+export function layer<P extends Element>(parent: AnySelection<P>, className: string): AnySelection<SVGGElement> {
   return singleton(parent, 'g', className);
 }
 
 /** Draws an axis into its layer and restyles it with the plot's type and colours. */
-export function drawAxis<D extends AxisDomain>(
-  parent: AnySelection,
+export function drawAxis<D extends AxisDomain, P extends Element>(
+  parent: AnySelection<P>,
   className: string,
   axis: Axis<D>,
   transform: string,
@@ -97,8 +97,8 @@ export function drawAxis<D extends AxisDomain>(
 }
 
 /** Light grid lines at the given positions (fractions of the domain already scaled to pixels). */
-export function drawGrid(
-  parent: AnySelection,
+export function drawGrid<P extends Element>(
+  parent: AnySelection<P>,
   className: string,
   positions: { key: string; x1: number; x2: number; y1: number; y2: number }[],
 ): void {
@@ -148,7 +148,7 @@ export interface LegendItem {
 export function drawLegend(
   frame: Frame,
   items: LegendItem[],
-  corner: 'top-right' | 'bottom-right' | 'top-left' | 'bottom-left',
+  corner: 'top-right' | 'bottom-right' | 'top-left' | 'bottom-left' | 'top-center',
 ): void {
   const rowHeight = 16;
   const padding = 6;
@@ -216,7 +216,8 @@ export function drawLegend(
     .attr('rx', 2)
     .attr('display', items.length ? null : 'none')
     .lower();
-  const x = corner.endsWith('right') ? frame.innerWidth - boxWidth - 4 : 4;
+  const x =
+    corner === 'top-center' ? (frame.innerWidth - boxWidth) / 2 : corner.endsWith('right') ? frame.innerWidth - boxWidth - 4 : 4;
   const y = corner.startsWith('top') ? 4 : frame.innerHeight - boxHeight - 4;
   legend.attr('transform', `translate(${x},${y})`).raise();
 }

@@ -136,7 +136,8 @@ export function drawSeparationHistogram(element: Element, data: SeparationHistog
           symbol: 'area' as const,
         }))
       : [],
-    'top-left',
+    // Gammas pile up near 1 and protons near 0: the middle is where the legend hides the least.
+    'top-center',
   );
   singleton(plot, 'rect', 'frame-border')
     .attr('width', innerWidth)

@@ -2,6 +2,10 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { registerServeCommand } from './serve.ts';
+import { registerModelCommand } from './model.ts';
+import { registerPredictCommand } from './predict.ts';
+import { registerDataCommand } from './data.ts';
+import { registerIngestCommand } from './ingest.ts';
 
 export interface GlobalOptions {
   config?: string;
@@ -20,6 +24,10 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerServeCommand(program);
+  registerModelCommand(program);
+  registerPredictCommand(program);
+  registerDataCommand(program);
+  registerIngestCommand(program);
   return program;
 }
 

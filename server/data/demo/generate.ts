@@ -60,7 +60,8 @@ export function generateBatch(options: DemoBatchOptions): DemoBatch {
   };
   for (let i = 0; i < count; i++) {
     const particle = particles[(offset + i) % particles.length];
-    const rng = createRng(hashSeed(seed, BATCH_STREAM, offset + i));
+    // The range is part of the stream: batches of one seed in different bins are independent.
+    const rng = createRng(hashSeed(seed, BATCH_STREAM, Math.round(minTeV * 1e6), Math.round(maxTeV * 1e6), offset + i));
     const energyTeV = powerLawEnergyTeV(rng.uniform(), minTeV, maxTeV, SPECTRAL_INDEX[particle]);
     const event = generateEvent(rng, particle, energyTeV, batch.pixels.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS));
     batch.particles.push(particle);

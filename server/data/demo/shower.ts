@@ -31,6 +31,8 @@ export interface DemoEvent {
 export const TRIGGER_PIXEL_PE = 6;
 export const TRIGGER_PIXELS = 4;
 const MAX_TRIGGER_TRIES = 500;
+/** Share of proton events with a muon ring or arc on top of the shower. */
+const MUON_RING_PROBABILITY = 0.07;
 /** Mean signal of an on-axis gamma per TeV inside the light pool; protons give about a third. */
 const GAMMA_PE_PER_TEV = 60;
 const PROTON_PE_PER_TEV = 25;
@@ -38,10 +40,12 @@ const PROTON_PE_PER_TEV = 25;
 const LIGHT_POOL_RADIUS_M = 130;
 const LIGHT_POOL_FALLOFF_M = 110;
 /**
- * Offsets of triggered protons from the pointing: cosmic rays are isotropic, but the trigger efficiency
- * falls off-axis, so the directions of recorded protons thin out with offset (Rayleigh scale, cut-off).
+ * Offsets of triggered protons from the pointing: cosmic rays are isotropic, but optical efficiency and
+ * PSF degrade off-axis, so recorded directions thin out with offset (a Rayleigh scale, cut off), and
+ * faint low-energy images are recorded mostly near the centre: the scale grows with log10(E).
  */
-const PROTON_OFFSET_SCALE_DEG = 1.6;
+const PROTON_OFFSET_SCALE_DEG = 1.0;
+const PROTON_OFFSET_SCALE_PER_DECADE_DEG = 0.35;
 const PROTON_MAX_OFFSET_DEG = 4.5;
 /** Image centroids beyond this radius would mostly fall off the camera: such events are re-drawn. */
 const MAX_CENTROID_DEG = 4.4;
@@ -75,17 +79,20 @@ export function generateEvent(rng: Rng, particle: Particle, energyTeV: number, o
     signal.fill(0);
     shower = particle === 'gamma' ? gammaShower(rng, energyTeV) : protonShower(rng, energyTeV);
   } while (!triggers() && ++attempt < MAX_TRIGGER_TRIES);
+  // Muons of the hadronic cascade that hit the mirror draw rings (arcs when they miss its centre).
+  // They are added after the trigger decision: events triggered by a lone muon carry no shower to classify.
+  const muonRing = particle === 'proton' && rng.uniform() < MUON_RING_PROBABILITY;
+  if (muonRing) addMuonRing(rng, shower.sourceXDeg, shower.sourceYDeg);
   let sizePe = 0;
   for (let k = 0; k < ACTIVE_PIXEL_INDICES.length; k++) sizePe += signal[ACTIVE_PIXEL_INDICES[k]];
   digitize(rng, out);
-  return { particle, energyTeV, pixels: out, sizePe: Math.round(sizePe * 10) / 10, ...shower };
+  return { particle, energyTeV, pixels: out, sizePe: Math.round(sizePe * 10) / 10, ...shower, muonRing };
 }
 
 interface ShowerTruth {
   impactM: number;
   sourceXDeg: number;
   sourceYDeg: number;
-  muonRing: boolean;
 }
 
 function triggers(): boolean {
@@ -118,15 +125,18 @@ function gammaShower(rng: Rng, energyTeV: number): ShowerTruth {
   const phi = 2 * Math.PI * rng.uniform();
   const cx = sourceX + distDeg * Math.cos(phi);
   const cy = sourceY + distDeg * Math.sin(phi);
-  // The long axis points back at the source; shower fluctuations tilt it a little.
-  addElectromagneticImage(rng, cx, cy, phi + 2.5 * DEG * rng.normal(), distDeg, lgE, sizePe);
-  return { impactM, sourceXDeg: sourceX, sourceYDeg: sourceY, muonRing: false };
+  // The long axis points back at the source; shower fluctuations and the geomagnetic deflection of
+  // the electrons tilt it, most at low energy.
+  const tiltDeg = 2.5 + 10 * Math.exp(-Math.max(0, lgE) / 0.5);
+  addElectromagneticImage(rng, cx, cy, phi + tiltDeg * DEG * rng.normal(), distDeg, lgE, sizePe);
+  return { impactM, sourceXDeg: sourceX, sourceYDeg: sourceY };
 }
 
 function protonShower(rng: Rng, energyTeV: number): ShowerTruth {
   const lgE = Math.log10(energyTeV);
   const maxImpactM = Math.max(150, 250 + 150 * lgE);
   const showerMaxKm = 9.5 - 0.8 * lgE;
+  const offsetScaleDeg = PROTON_OFFSET_SCALE_DEG + PROTON_OFFSET_SCALE_PER_DECADE_DEG * Math.max(0, lgE);
   let sourceX = 0;
   let sourceY = 0;
   let impactM = 0;
@@ -137,7 +147,7 @@ function protonShower(rng: Rng, energyTeV: number): ShowerTruth {
   let distDeg = 0;
   let contained = false;
   for (let attempt = 0; attempt < MAX_TRIGGER_TRIES && !contained; attempt++) {
-    const theta = Math.min(PROTON_MAX_OFFSET_DEG, PROTON_OFFSET_SCALE_DEG * Math.sqrt(-2 * Math.log(1 - rng.uniform())));
+    const theta = Math.min(PROTON_MAX_OFFSET_DEG, offsetScaleDeg * Math.sqrt(-2 * Math.log(1 - rng.uniform())));
     const psi = 2 * Math.PI * rng.uniform();
     sourceX = theta * Math.cos(psi);
     sourceY = theta * Math.sin(psi);
@@ -184,14 +194,7 @@ function protonShower(rng: Rng, energyTeV: number): ShowerTruth {
     }
     for (let i = clumps; i < clumps + islands; i++) addIsland(rng, cx, cy, (sizePe * weights[i]) / total);
   }
-  // Muons from the hadronic cascade hitting the mirror draw rings (arcs when they miss its centre).
-  const muonRing = rng.uniform() < 0.08;
-  if (muonRing) {
-    const ringX = sourceX + 0.3 * rng.normal();
-    const ringY = sourceY + 0.3 * rng.normal();
-    addRing(ringX, ringY, 1.1 + 0.15 * rng.uniform(), 0.05, 1.6 * rng.uniform(), 2 * Math.PI * rng.uniform(), 200 + 300 * rng.uniform());
-  }
-  return { impactM, sourceXDeg: sourceX, sourceYDeg: sourceY, muonRing };
+  return { impactM, sourceXDeg: sourceX, sourceYDeg: sourceY };
 }
 
 /** The image of an electromagnetic cascade of energy 10^lgE TeV: a thin ellipse whose long axis is `axis`. */
@@ -203,6 +206,13 @@ function addElectromagneticImage(rng: Rng, cx: number, cy: number, axis: number,
   const lengthDeg = Math.max(0.1, (0.14 + 0.07 * e + 0.12 * distDeg) * (1 + 0.12 * rng.normal()) * (1 + 0.5 * fluctuation * Math.abs(rng.normal())));
   // Head-tail asymmetry: the deep part of the shower, nearest the telescope, spreads away from the source.
   addEllipse(cx, cy, axis, 0.8 * lengthDeg, 1.25 * lengthDeg, widthDeg, pe);
+}
+
+function addMuonRing(rng: Rng, sourceXDeg: number, sourceYDeg: number): void {
+  // Ring radius = Cherenkov angle of a muon near 1.2 deg; the ring is centred on the muon's direction.
+  const x = sourceXDeg + 0.3 * rng.normal();
+  const y = sourceYDeg + 0.3 * rng.normal();
+  addRing(x, y, 1.1 + 0.15 * rng.uniform(), 0.05, 1.6 * rng.uniform(), 2 * Math.PI * rng.uniform(), 80 + 170 * rng.uniform());
 }
 
 function addIsland(rng: Rng, cx: number, cy: number, pe: number): void {
@@ -276,13 +286,30 @@ function addRing(cx: number, cy: number, radiusDeg: number, sigmaDeg: number, im
 function digitize(rng: Rng, out: Uint8Array): void {
   out.fill(0);
   const nsbPe = NSB_MIN_PE + NSB_SPREAD_PE * rng.uniform();
+  // Most pixels see background only: draw their photo-electrons from a cumulative table, one uniform each.
+  let term = Math.exp(-nsbPe);
+  let cumulative = term;
+  let tableSize = 0;
+  for (; tableSize < backgroundCdf.length && cumulative < 1 - 1e-12; tableSize++) {
+    backgroundCdf[tableSize] = cumulative;
+    term *= nsbPe / (tableSize + 1);
+    cumulative += term;
+  }
   for (let k = 0; k < ACTIVE_PIXEL_INDICES.length; k++) {
     const i = ACTIVE_PIXEL_INDICES[k];
+    let photoElectrons: number;
+    if (signal[i] < 1e-3) {
+      const u = rng.uniform();
+      photoElectrons = 0;
+      while (photoElectrons < tableSize && u >= backgroundCdf[photoElectrons]) photoElectrons++;
+    } else photoElectrons = rng.poisson(signal[i] + nsbPe);
     // The pedestal (mean background) is subtracted, as the camera's calibration does.
-    const chargePe = rng.poisson(signal[i] + nsbPe) - nsbPe + ELECTRONIC_NOISE_PE * rng.normal();
+    const chargePe = photoElectrons - nsbPe + ELECTRONIC_NOISE_PE * rng.normal();
     if (chargePe > 0) {
       const value = Math.round(CHARGE_SCALE * Math.log1p(chargePe / CHARGE_KNEE_PE));
       out[i] = value > 255 ? 255 : value;
     }
   }
 }
+
+const backgroundCdf = new Float64Array(64);

@@ -129,7 +129,7 @@ const LAYERS: Record<string, LayerNormalizer> = {
   SpatialDropout2D: (c) => ({ tfjsClassName: 'Dropout', config: { rate: c.rate ?? 0 } }),
   BatchNormalization: (c, ctx) => {
     if (c.renorm === true) throw unsupportedSetting(ctx, 'renorm=true');
-    let axis = c.axis ?? -1;
+    let axis: Json = c.axis ?? -1;
     if (Array.isArray(axis)) {
       if (axis.length !== 1) throw unsupportedSetting(ctx, `axis=${JSON.stringify(axis)} (several axes)`);
       axis = axis[0];

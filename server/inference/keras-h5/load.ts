@@ -66,7 +66,7 @@ function assignWeights(model: LayersModel, declared: NormalizedLayer[], contents
           `${label}: weight "${weight.name}" has shape ${shapeText(weight.shape)} in the file but the layer needs ${shapeText(variable.shape)} for its ${wanted}`,
         );
       }
-      return tf.tensor(weight.values, variable.shape, 'float32');
+      return tf.tensor(weight.values, weight.shape, 'float32');
     });
     layer.setWeights(tensors);
     tf.dispose(tensors);

@@ -1,0 +1,77 @@
+// `astri data demo` (generate the demo dataset) and `astri data list` (registered datasets per bin).
+import { type Command, InvalidArgumentError } from 'commander';
+import { configFrom } from './main.ts';
+import { ProgressLine } from './progress.ts';
+
+export function registerDataCommand(program: Command): void {
+  const data = program.command('data').description('datasets: generate the demo set, list what is registered');
+
+  data
+    .command('demo')
+    .description('generate the demo dataset (simulated ASTRI camera images) into data.inferenceDir and register it as "demo"')
+    .option('--seed <n>', 'random seed (default: config demo.seed); the same seed gives byte-identical files', parseInteger('--seed', Number.MIN_SAFE_INTEGER))
+    .option('--per-bin <n>', 'events of each particle per energy bin (default: config demo.eventsPerBin)', parseInteger('--per-bin', 1))
+    .action(async (options: { seed?: number; perBin?: number }) => {
+      const config = configFrom(program);
+      const { openDatabase } = await import('../data/db.ts');
+      const { writeDemoDataset } = await import('../data/demo/index.ts');
+      const db = await openDatabase(config.data.database);
+      try {
+        const progress = new ProgressLine('generating images');
+        let phase = 'images';
+        const result = await writeDemoDataset(config, db, {
+          seed: options.seed,
+          eventsPerBin: options.perBin,
+          onProgress: (update) => {
+            if (update.phase !== phase) {
+              phase = update.phase;
+              progress.phase('writing the database');
+            }
+            progress.update(update.done, update.total);
+          },
+        });
+        progress.done();
+        const bins = config.energyBins.edgesTeV.length - 1;
+        process.stdout.write(
+          `demo dataset: ${result.events} events (${bins} bins x ${result.eventsPerBin} x gamma, proton; seed ${result.seed}) in ${result.rootDir}\n` +
+            `manifest: ${result.manifestFile}\n` +
+            `database ${config.data.database}: ${result.inserted} new, ${result.updated} updated, ${result.unchanged} unchanged, ${result.removed} removed\n` +
+            `took ${(result.elapsedMs / 1000).toFixed(1)} s\n`,
+        );
+      } finally {
+        await db.$disconnect();
+      }
+    });
+
+  data
+    .command('list')
+    .description('registered datasets with their events per energy bin')
+    .action(async () => {
+      const config = configFrom(program);
+      const { openDatabase } = await import('../data/db.ts');
+      const { countEventsByBin } = await import('../data/datasets.ts');
+      const db = await openDatabase(config.data.database);
+      try {
+        const datasets = await db.dataset.findMany({ orderBy: { id: 'asc' }, include: { _count: { select: { events: true } } } });
+        if (datasets.length === 0) process.stdout.write('no dataset registered (astri data demo, or astri ingest)\n');
+        for (const dataset of datasets) {
+          process.stdout.write(`${dataset.name} (${dataset.source}, ${dataset._count.events} events) in ${dataset.rootDir}\n`);
+          for (const bin of await countEventsByBin(db, config.energyBins.edgesTeV, { datasetId: dataset.id })) {
+            process.stdout.write(`  bin ${bin.index} [${bin.minTeV}, ${bin.maxTeV}) TeV: ${bin.gamma} gamma, ${bin.proton} proton\n`);
+          }
+        }
+      } finally {
+        await db.$disconnect();
+      }
+    });
+}
+
+function parseInteger(flag: string, min: number): (value: string) => number {
+  return (value) => {
+    const number = Number(value);
+    if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(number) || number < min) {
+      throw new InvalidArgumentError(`${flag} must be an integer${min > Number.MIN_SAFE_INTEGER ? ` >= ${min}` : ''}, got "${value}"`);
+    }
+    return number;
+  };
+}

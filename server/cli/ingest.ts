@@ -1,0 +1,117 @@
+// `astri ingest`: registers a real dataset (gamma and proton image folders plus their energies).
+// Exit code: 0 when the run completed, even if some files were rejected (each is listed);
+// 1 with --strict when any file is rejected (then nothing is written), when no image at all is
+// usable, or when the input cannot be used (missing folder, manifest without the needed columns).
+import path from 'node:path';
+import type { Command } from 'commander';
+import { configFrom } from './main.ts';
+import { ProgressLine } from './progress.ts';
+
+interface IngestFlags {
+  gammaDir?: string;
+  protonDir?: string;
+  manifest?: string;
+  metadata?: string;
+  metadataTable: string;
+  map?: string;
+  dataset?: string;
+  size?: string;
+  strict?: boolean;
+  dryRun?: boolean;
+  prune?: boolean;
+}
+
+export class IngestRejectedError extends Error {
+  override name = 'IngestRejectedError';
+}
+
+export function registerIngestCommand(program: Command): void {
+  program
+    .command('ingest')
+    .description('register real events: PNG images in a gamma and a proton folder, with energies from a manifest or a metadata database')
+    .option('--gamma-dir <dir>', 'folder of gamma images (searched recursively)')
+    .option('--proton-dir <dir>', 'folder of proton images (searched recursively)')
+    .option('--manifest <csv>', 'CSV with columns file,particle,energy_tev (file relative to the CSV); default: events.csv next to the folders')
+    .option('--metadata <sqlite>', 'take energies from a table of an existing SQLite file instead of a manifest')
+    .option('--metadata-table <name>', 'table of --metadata holding one row per image', 'events')
+    .option('--map <key=column,...>', 'columns of the metadata table: file=COL,energy=COL[,particle=COL] (energy in TeV)')
+    .option('--dataset <name>', 'dataset name (default: the name of the folder holding the data)')
+    .option('--size <WxH>', 'expected image size, e.g. 56x56 (default: the most common size)')
+    .option('--strict', 'register nothing and exit 1 if any file is rejected')
+    .option('--dry-run', 'check and report, write nothing')
+    .option('--prune', "also remove this dataset's events that this run does not list")
+    .addHelpText(
+      'after',
+      '\nEvery file that cannot be registered is listed with its reason (missing, unreadable, not a PNG, wrong size,\n' +
+        'bad manifest row). Re-running is safe: unchanged events are left as they are.\n' +
+        'Exit code 0 when the run completed (rejections included), 1 with --strict and any rejection,\n' +
+        'when no image is usable, or when the input itself is unusable.',
+    )
+    .action(async (flags: IngestFlags) => {
+      const config = configFrom(program);
+      const { openDatabase } = await import('../data/db.ts');
+      const { ingestDataset, parseColumnMap, parseImageSize, IngestInputError } = await import('../data/ingest.ts');
+      if (!flags.gammaDir && !flags.protonDir && !flags.manifest) {
+        throw new IngestInputError('nothing to ingest: give --gamma-dir and --proton-dir, or --manifest');
+      }
+      if (flags.map && !flags.metadata) throw new IngestInputError('--map only applies with --metadata');
+      const size = flags.size ? parseImageSize(flags.size) : undefined;
+      const metadata = flags.metadata
+        ? { file: path.resolve(flags.metadata), table: flags.metadataTable, columns: parseColumnMap(flags.map ?? 'file=file,energy=energy') }
+        : undefined;
+      const db = await openDatabase(config.data.database);
+      try {
+        const progress = new ProgressLine('checking images');
+        let phase = 'checking';
+        const report = await ingestDataset(db, {
+          gammaDir: flags.gammaDir,
+          protonDir: flags.protonDir,
+          manifest: flags.manifest,
+          metadata,
+          dataset: flags.dataset,
+          size,
+          strict: flags.strict,
+          dryRun: flags.dryRun,
+          prune: flags.prune,
+          onProgress: (update) => {
+            if (update.phase !== phase) {
+              phase = update.phase;
+              progress.phase('writing the database');
+            }
+            progress.update(update.done, update.total);
+          },
+        });
+        progress.done();
+
+        const out: string[] = [];
+        for (const note of report.notes) out.push(`note: ${note}`);
+        const sizeText = report.expectedSize ? `${report.expectedSize.width}x${report.expectedSize.height}` : 'none';
+        out.push(`dataset "${report.dataset}" in ${report.rootDir} (image size ${sizeText})${report.written ? '' : flags.dryRun ? ' [dry run: nothing written]' : ' [nothing written]'}`);
+        if (report.removed > 0) out.push(`removed ${report.removed} events no longer listed (--prune)`);
+        if (report.rejected.length > 0) {
+          out.push('rejected:');
+          for (const rejection of report.rejected) {
+            out.push(`  ${display(rejection.file)}${rejection.origin ? ` [${rejection.origin}]` : ''}: ${rejection.reason}`);
+          }
+        }
+        out.push(`registered ${report.registered} (${report.inserted} new, ${report.updated} updated), unchanged ${report.unchanged}, rejected ${report.rejected.length}`);
+        process.stdout.write(`${out.join('\n')}\n`);
+
+        if (flags.strict && report.rejected.length > 0) {
+          throw new IngestRejectedError(`${report.rejected.length} file(s) rejected and --strict given: nothing was registered`);
+        }
+        if (report.registered + report.unchanged === 0 && report.rejected.length > 0) {
+          throw new IngestRejectedError(`no usable image: all ${report.rejected.length} were rejected`);
+        }
+        if (report.registered + report.unchanged === 0) throw new IngestRejectedError('no image found to register');
+      } finally {
+        await db.$disconnect();
+      }
+    });
+}
+
+/** A path as the user most likely typed it: relative to the working directory when inside it. */
+function display(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+}

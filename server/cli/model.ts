@@ -1,0 +1,24 @@
+// `astri model inspect FILE`: what the runtime reads from a Keras .h5 file, as JSON.
+import type { Command } from 'commander';
+import { configFrom } from './main.ts';
+
+export function registerModelCommand(program: Command): void {
+  const model = program.command('model').description('inspect model files');
+  model
+    .command('inspect')
+    .description('load a Keras .h5 model (every layer and weight checked) and print its description as JSON')
+    .argument('<file>', 'Keras .h5 model file')
+    .option('--gamma-class-index <index>', 'output unit meaning "gamma" (default: config inference.gammaClassIndex)', parseIndex)
+    .action(async (file: string, options: { gammaClassIndex?: number }) => {
+      const config = configFrom(program);
+      const { describeModelFile } = await import('../inference/index.ts');
+      const description = await describeModelFile(file, { gammaClassIndex: options.gammaClassIndex ?? config.inference.gammaClassIndex });
+      process.stdout.write(`${JSON.stringify(description, null, 2)}\n`);
+    });
+}
+
+function parseIndex(value: string): number {
+  const index = Number(value);
+  if (!Number.isInteger(index) || index < 0) throw new Error(`--gamma-class-index must be an integer >= 0, got "${value}"`);
+  return index;
+}

@@ -1,0 +1,324 @@
+// Where an ingest learns each image's particle and energy: a manifest CSV, or the image folders
+// plus an existing SQLite metadata table. Both yield candidates and rejections, never silent drops.
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Particle } from '../../predictions/types.ts';
+import { parseCsv, CsvSyntaxError } from './csv.ts';
+
+export interface Candidate {
+  /** Absolute path of the image file. */
+  file: string;
+  particle: Particle;
+  energyTeV: number;
+  /** Where the truth came from, for messages: "events.csv line 12", "metadata row 7". */
+  origin: string;
+}
+
+export interface Rejection {
+  /** Absolute path of the file (or the path the manifest gave, resolved). */
+  file: string;
+  /** Manifest line or metadata row, when the problem is there. */
+  origin?: string;
+  reason: string;
+}
+
+export interface CandidateList {
+  candidates: Candidate[];
+  rejections: Rejection[];
+  notes: string[];
+}
+
+/** The input cannot be used at all (missing folder, manifest without the needed columns, ...). */
+export class IngestInputError extends Error {
+  override name = 'IngestInputError';
+}
+
+export const MANIFEST_REQUIRED_COLUMNS = ['file', 'particle', 'energy_tev'] as const;
+const PARTICLE_NAMES: ReadonlySet<string> = new Set(['gamma', 'proton']);
+
+/** Every regular file under `dir` (recursively, hidden ones too), sorted; the folder must exist. */
+export function listFiles(dir: string, role: string): string[] {
+  let stat;
+  try {
+    stat = statSync(dir);
+  } catch {
+    throw new IngestInputError(`${role} not found: ${dir}`);
+  }
+  if (!stat.isDirectory()) throw new IngestInputError(`${role} is not a folder: ${dir}`);
+  const files: string[] = [];
+  const walk = (folder: string): void => {
+    let entries;
+    try {
+      entries = readdirSync(folder, { withFileTypes: true });
+    } catch (error) {
+      throw new IngestInputError(`cannot list ${folder} (${role}): ${(error as Error).message}`);
+    }
+    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const full = path.join(folder, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile() || entry.isSymbolicLink()) files.push(full);
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+function hasPngSignature(file: string): boolean {
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const head = Buffer.alloc(8);
+      return readSync(fd, head, 0, 8, 0) === 8 && head.equals(PNG_SIGNATURE);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
+
+function parseParticle(value: string): Particle | null {
+  const name = value.trim().toLowerCase();
+  return PARTICLE_NAMES.has(name) ? (name as Particle) : null;
+}
+
+function parseEnergy(value: unknown): number | null {
+  const energy = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value.trim()) : NaN;
+  return Number.isFinite(energy) && energy > 0 ? energy : null;
+}
+
+function isInside(file: string, dir: string): boolean {
+  const relative = path.relative(dir, file);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+}
+
+export interface FolderRoles {
+  gammaDir?: string;
+  protonDir?: string;
+}
+
+/** The particle a folder stands for, when the file lies in the gamma or the proton folder. */
+function folderParticle(file: string, folders: FolderRoles): Particle | null {
+  if (folders.gammaDir && isInside(file, folders.gammaDir)) return 'gamma';
+  if (folders.protonDir && isInside(file, folders.protonDir)) return 'proton';
+  return null;
+}
+
+/**
+ * Reads a manifest (columns file, particle, energy_tev; files relative to the manifest's folder).
+ * Files in the given folders that the manifest does not list are reported too.
+ */
+export function candidatesFromManifest(manifestFile: string, folders: FolderRoles): CandidateList {
+  let text: string;
+  try {
+    text = readFileSync(manifestFile, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new IngestInputError(code === 'ENOENT' ? `manifest not found: ${manifestFile}` : `cannot read manifest ${manifestFile}: ${(error as Error).message}`);
+  }
+  const name = path.basename(manifestFile);
+  let records;
+  try {
+    records = parseCsv(text, manifestFile);
+  } catch (error) {
+    if (error instanceof CsvSyntaxError) throw new IngestInputError(error.message);
+    throw error;
+  }
+  if (records.length === 0) throw new IngestInputError(`manifest ${manifestFile} is empty: it needs a header line ${MANIFEST_REQUIRED_COLUMNS.join(',')}`);
+  const header = records[0].fields.map((column) => column.trim().toLowerCase());
+  const missing = MANIFEST_REQUIRED_COLUMNS.filter((column) => !header.includes(column));
+  if (missing.length > 0) {
+    throw new IngestInputError(`manifest ${manifestFile} has no column ${missing.map((c) => `"${c}"`).join(', ')} (its header: ${header.join(',')}; needed: ${MANIFEST_REQUIRED_COLUMNS.join(',')})`);
+  }
+  const [fileAt, particleAt, energyAt] = MANIFEST_REQUIRED_COLUMNS.map((column) => header.indexOf(column));
+  const baseDir = path.dirname(manifestFile);
+  const result: CandidateList = { candidates: [], rejections: [], notes: [] };
+  const firstLine = new Map<string, number>();
+  for (const record of records.slice(1)) {
+    const origin = `${name} line ${record.line}`;
+    const given = (record.fields[fileAt] ?? '').trim();
+    if (given === '') {
+      result.rejections.push({ file: manifestFile, origin, reason: 'the file column is empty' });
+      continue;
+    }
+    const file = path.resolve(baseDir, given);
+    const seenAt = firstLine.get(file);
+    if (seenAt !== undefined) {
+      result.rejections.push({ file, origin, reason: `duplicate: ${given} is already listed on line ${seenAt}` });
+      continue;
+    }
+    firstLine.set(file, record.line);
+    const rawParticle = record.fields[particleAt] ?? '';
+    const particle = parseParticle(rawParticle);
+    if (!particle) {
+      result.rejections.push({ file, origin, reason: `unknown particle "${rawParticle.trim()}" (expected gamma or proton)` });
+      continue;
+    }
+    const rawEnergy = record.fields[energyAt] ?? '';
+    const energyTeV = parseEnergy(rawEnergy);
+    if (energyTeV === null) {
+      result.rejections.push({ file, origin, reason: `energy_tev "${rawEnergy.trim()}" is not a positive number` });
+      continue;
+    }
+    const inFolder = folderParticle(file, folders);
+    if (inFolder && inFolder !== particle) {
+      result.rejections.push({ file, origin, reason: `the manifest says ${particle} but the file lies in the ${inFolder} folder` });
+      continue;
+    }
+    result.candidates.push({ file, particle, energyTeV, origin });
+  }
+  for (const [role, dir] of [
+    ['gamma folder', folders.gammaDir],
+    ['proton folder', folders.protonDir],
+  ] as const) {
+    if (!dir) continue;
+    for (const file of listFiles(dir, role)) {
+      if (!firstLine.has(file) && path.resolve(file) !== path.resolve(manifestFile)) {
+        const what = hasPngSignature(file) ? 'not listed' : 'not a PNG file, and not listed';
+        result.rejections.push({ file, reason: `${what} in the manifest ${name}, so its energy is unknown` });
+      }
+    }
+  }
+  return result;
+}
+
+export interface MetadataSource {
+  /** SQLite file of an earlier tool. */
+  file: string;
+  table: string;
+  /** Column names: the image file (path or name), the energy (TeV), and optionally the particle. */
+  columns: { file: string; energy: string; particle?: string };
+}
+
+/** Parses "file=path,energy=energy_tev,particle=kind" into metadata columns. */
+export function parseColumnMap(map: string): MetadataSource['columns'] {
+  const columns: Record<string, string> = {};
+  for (const part of map.split(',')) {
+    const [key, value, ...rest] = part.split('=').map((s) => s.trim());
+    if (!key || !value || rest.length > 0) throw new IngestInputError(`--map entry "${part}" must look like key=column (keys: file, energy, particle)`);
+    if (!['file', 'energy', 'particle'].includes(key)) throw new IngestInputError(`--map key "${key}" is unknown (keys: file, energy, particle)`);
+    columns[key] = value;
+  }
+  return { file: columns.file ?? 'file', energy: columns.energy ?? 'energy', ...(columns.particle ? { particle: columns.particle } : {}) };
+}
+
+interface MetadataRow {
+  rowid: number;
+  file: unknown;
+  energy: unknown;
+  particle?: unknown;
+}
+
+/**
+ * Lists the image folders (particle from the folder) and looks each file's energy up in a metadata
+ * table: by its path relative to the data root, to its folder's parent, to its folder, or by its name.
+ */
+export function candidatesFromMetadata(source: MetadataSource, folders: Required<FolderRoles>, rootDir: string): CandidateList {
+  let db: Database.Database;
+  try {
+    db = new Database(source.file, { readonly: true, fileMustExist: true });
+  } catch (error) {
+    throw new IngestInputError(`cannot open metadata database ${source.file}: ${(error as Error).message}`);
+  }
+  let rows: MetadataRow[];
+  try {
+    const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name`).all() as { name: string }[]).map((t) => t.name);
+    if (!tables.includes(source.table)) {
+      throw new IngestInputError(`metadata database ${source.file} has no table "${source.table}" (tables: ${tables.join(', ') || 'none'}); use --metadata-table`);
+    }
+    const quote = (identifier: string): string => `"${identifier.replaceAll('"', '""')}"`;
+    const available = (db.prepare(`PRAGMA table_info(${quote(source.table)})`).all() as { name: string }[]).map((c) => c.name);
+    const wanted = Object.entries(source.columns) as Array<[string, string]>;
+    const absent = wanted.filter(([, column]) => !available.includes(column));
+    if (absent.length > 0) {
+      throw new IngestInputError(
+        `metadata table "${source.table}" has no column ${absent.map(([key, column]) => `"${column}" (for ${key})`).join(', ')}; its columns: ${available.join(', ')}; map them with --map file=COL,energy=COL,particle=COL`,
+      );
+    }
+    const particleColumn = source.columns.particle ? `, ${quote(source.columns.particle)} AS particle` : '';
+    rows = db
+      .prepare(`SELECT rowid AS rowid, ${quote(source.columns.file)} AS file, ${quote(source.columns.energy)} AS energy${particleColumn} FROM ${quote(source.table)}`)
+      .all() as MetadataRow[];
+  } catch (error) {
+    if (error instanceof IngestInputError) throw error;
+    throw new IngestInputError(`cannot read metadata table "${source.table}" of ${source.file}: ${(error as Error).message}`);
+  } finally {
+    db.close();
+  }
+
+  const normalize = (value: string): string => value.trim().replaceAll('\\', '/').replace(/^\.\//, '');
+  const byPath = new Map<string, MetadataRow[]>();
+  const byName = new Map<string, MetadataRow[]>();
+  const add = (map: Map<string, MetadataRow[]>, key: string, row: MetadataRow): void => {
+    const list = map.get(key);
+    if (list) list.push(row);
+    else map.set(key, [row]);
+  };
+  for (const row of rows) {
+    if (typeof row.file !== 'string' || row.file.trim() === '') continue;
+    const key = normalize(row.file);
+    add(byPath, key, row);
+    add(byName, path.posix.basename(key), row);
+  }
+
+  const result: CandidateList = { candidates: [], rejections: [], notes: [] };
+  const used = new Set<MetadataRow>();
+  for (const [particle, dir] of [
+    ['gamma', folders.gammaDir],
+    ['proton', folders.protonDir],
+  ] as const) {
+    for (const file of listFiles(dir, `${particle} folder`)) {
+      const keys = [
+        path.relative(rootDir, file),
+        path.relative(path.dirname(dir), file),
+        path.relative(dir, file),
+        file,
+      ].map((key) => key.split(path.sep).join('/'));
+      let matches: MetadataRow[] = [];
+      for (const key of keys) {
+        const hit = byPath.get(key);
+        if (hit) {
+          matches = hit;
+          break;
+        }
+      }
+      if (matches.length === 0) matches = byName.get(path.basename(file)) ?? [];
+      if (matches.length > 1 && source.columns.particle) matches = matches.filter((row) => parseParticle(String(row.particle ?? '')) === particle);
+      if (matches.length === 0) {
+        const what = hasPngSignature(file) ? 'no row' : 'not a PNG file, and no row';
+        result.rejections.push({ file, reason: `${what} of metadata table "${source.table}" names this file, so its energy is unknown` });
+        continue;
+      }
+      if (matches.length > 1) {
+        result.rejections.push({ file, reason: `ambiguous: metadata rows ${matches.map((row) => row.rowid).join(', ')} all name ${path.basename(file)}` });
+        continue;
+      }
+      const row = matches[0];
+      used.add(row);
+      const origin = `metadata row ${row.rowid}`;
+      const energyTeV = parseEnergy(row.energy);
+      if (energyTeV === null) {
+        result.rejections.push({ file, origin, reason: `energy "${String(row.energy)}" (column ${source.columns.energy}) is not a positive number` });
+        continue;
+      }
+      if (source.columns.particle) {
+        const stated = parseParticle(String(row.particle ?? ''));
+        if (stated === null) {
+          result.rejections.push({ file, origin, reason: `unknown particle "${String(row.particle)}" (column ${source.columns.particle}; expected gamma or proton)` });
+          continue;
+        }
+        if (stated !== particle) {
+          result.rejections.push({ file, origin, reason: `the metadata says ${stated} but the file lies in the ${particle} folder` });
+          continue;
+        }
+      }
+      result.candidates.push({ file, particle, energyTeV, origin });
+    }
+  }
+  const unused = rows.length - used.size;
+  if (unused > 0) result.notes.push(`${unused} of ${rows.length} metadata rows name no file in the gamma or proton folder`);
+  return result;
+}

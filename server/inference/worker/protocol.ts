@@ -1,0 +1,26 @@
+// Messages between InferenceEngine (main thread) and its worker threads.
+import type { SerializedError } from '../errors.ts';
+import type { ModelDescription } from '../model-description.ts';
+import type { BackendInfo, BackendRequest } from '../runtime/backend-info.ts';
+
+export interface WorkerInit {
+  /** serve: load, warm up, answer batches; describe: load, describe, exit. */
+  task: 'serve' | 'describe';
+  modelFile: string;
+  backend: BackendRequest;
+  /** Threads the engine will report for the wasm/cpu backends (the size of its worker pool). */
+  threads: number;
+  pixelScale: number;
+  gammaClassIndex: number;
+  /** Images in the warm-up batch run before the worker reports ready. */
+  warmupImages: number;
+}
+
+export type ToWorker = { type: 'infer'; id: number; pixels: Uint8Array; count: number };
+
+export type FromWorker =
+  | { type: 'ready'; description: ModelDescription; backend: BackendInfo; loadMs: number }
+  | { type: 'described'; description: ModelDescription }
+  | { type: 'failed'; error: SerializedError }
+  | { type: 'result'; id: number; gammaness: Float32Array; outputs: Float32Array; computeMs: number }
+  | { type: 'error'; id: number; error: SerializedError };

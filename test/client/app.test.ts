@@ -1,0 +1,105 @@
+// @vitest-environment happy-dom
+// <astri-app> wired to the demo source: a whole run from Predict! to the final figures, the threshold
+// redrawing without a new run, an error placed next to its control, and the settings kept in the URL.
+import { afterEach, describe, expect, it } from 'vitest';
+import '../../client/components/astri-app.ts';
+import type { AstriApp } from '../../client/components/astri-app.ts';
+import { DemoSource, type SamplePredictionsFile } from '../../client/demo/demo-source.ts';
+import { computeMetrics } from '../../server/metrics/index.ts';
+
+const FILE: SamplePredictionsFile = {
+  energyBin: { index: 2, minTeV: 5, maxTeV: 10, label: '5–10 TeV' },
+  model: { name: 'recorded-cnn' },
+  gamma: Array.from({ length: 200 }, (_, i) => ({ eventId: i + 1, energyTeV: 6, gammaness: 0.3 + (i % 70) / 100 })),
+  proton: Array.from({ length: 200 }, (_, i) => ({ eventId: 1000 + i, energyTeV: 7, gammaness: (i % 95) / 100 })),
+};
+
+afterEach(() => {
+  document.body.innerHTML = '';
+  window.history.replaceState(null, '', '/');
+});
+
+async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function deep(root: Element | ShadowRoot, ...path: string[]): Element | null {
+  let node: Element | ShadowRoot | null = root;
+  for (const selector of path) {
+    const found: Element | null = (node as ParentNode).querySelector(selector);
+    if (!found) return null;
+    node = found.shadowRoot ?? found;
+    if (selector === path[path.length - 1]) return found;
+  }
+  return null;
+}
+
+async function mountApp(search = ''): Promise<{ app: AstriApp; source: DemoSource }> {
+  window.history.replaceState(null, '', `/${search}`);
+  const source = new DemoSource(async () => FILE);
+  const app = document.createElement('astri-app');
+  app.source = source;
+  document.body.append(app);
+  const root = app.shadowRoot!;
+  await until(() => deep(root, 'astri-controls', 'input[type="radio"]') !== null, 'the energy bins');
+  return { app, source };
+}
+
+function predict(app: AstriApp): void {
+  deep(app.shadowRoot!, 'astri-controls', 'form')!.dispatchEvent(new Event('submit', { cancelable: true }));
+}
+
+function cellCount(app: AstriApp, key: string): number {
+  return Number(deep(app.shadowRoot!, 'astri-confusion-plot', `g.cell[data-key="${key}"]`)?.getAttribute('data-count'));
+}
+
+describe('<astri-app> on the demo source', () => {
+  it('runs from Predict! to final plots whose AUC is the metrics module’s for the streamed scores', async () => {
+    const { app } = await mountApp('?events=150&samples=0');
+    predict(app);
+    await until(() => deep(app.shadowRoot!, 'astri-progress', '[role="progressbar"]') !== null, 'the progress bars');
+    await until(() => deep(app.shadowRoot!, 'astri-progress', '.status')?.textContent === 'completed', 'the run to complete');
+    await app.updateComplete;
+    const auc = Number(deep(app.shadowRoot!, 'astri-metrics-summary', '#auc')?.getAttribute('data-value'));
+    const roc = deep(app.shadowRoot!, 'astri-roc-plot', 'path.roc-line');
+    expect(Number(roc?.getAttribute('data-points'))).toBeGreaterThan(2);
+    expect(cellCount(app, 'truePositive') + cellCount(app, 'falseNegative')).toBe(150);
+    // The page's AUC equals the one the (demo) server reports for the same run.
+    expect(deep(app.shadowRoot!, 'astri-metrics-summary', '#auc')?.textContent).toContain("equals the API's value");
+    expect(auc).toBeGreaterThan(0.5);
+    expect(new URLSearchParams(window.location.search).get('run')).toBe('demo-1');
+  });
+
+  it('redraws the confusion matrix when the cut moves, without starting another run', async () => {
+    const { app, source } = await mountApp('?events=100&samples=0');
+    predict(app);
+    await until(() => deep(app.shadowRoot!, 'astri-progress', '.status')?.textContent === 'completed', 'the run to complete');
+    await app.updateComplete;
+    const before = cellCount(app, 'truePositive');
+    const slider = deep(app.shadowRoot!, 'astri-threshold', 'input[type="range"]') as HTMLInputElement;
+    slider.value = '0.5';
+    slider.dispatchEvent(new Event('input'));
+    await app.updateComplete;
+    const after = cellCount(app, 'truePositive');
+    expect(after).toBeGreaterThan(before);
+    expect(new URLSearchParams(window.location.search).get('threshold')).toBe('0.5');
+    // No second run was started: the next run id would be demo-2.
+    await expect(source.loadRun('demo-2')).rejects.toThrow(/does not exist/);
+    const events = (await source.loadRun('demo-1')).predictions;
+    const gamma = events.filter((e) => e.particle === 'GAMMA').map((e) => e.gammaness!);
+    expect(after).toBe(gamma.filter((g) => g >= 0.5).length);
+    expect(computeMetrics({ gamma, proton: [] }, { threshold: 0.5 }).confusion.truePositive).toBe(after);
+  });
+
+  it('shows a refused run’s error next to the events-per-class control', async () => {
+    const { app } = await mountApp('?events=1000');
+    predict(app);
+    await until(() => deep(app.shadowRoot!, 'astri-controls', '#events-error')?.textContent !== '', 'the error');
+    expect(deep(app.shadowRoot!, 'astri-controls', '#events-error')?.textContent).toContain('holds only 200 events per class');
+    expect(deep(app.shadowRoot!, 'astri-progress', '[role="progressbar"]')).toBeNull();
+  });
+});

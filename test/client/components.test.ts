@@ -1,0 +1,196 @@
+// @vitest-environment happy-dom
+// The dashboard's Lit elements through their public surface: properties in, DOM and events out.
+import { afterEach, describe, expect, it } from 'vitest';
+import '../../client/components/astri-confusion-plot.ts';
+import '../../client/components/astri-controls.ts';
+import '../../client/components/astri-metrics-summary.ts';
+import '../../client/components/astri-plot-card.ts';
+import '../../client/components/astri-progress.ts';
+import '../../client/components/astri-roc-plot.ts';
+import '../../client/components/astri-separation-plot.ts';
+import '../../client/components/astri-threshold.ts';
+import { computeFigures } from '../../client/state/metrics.ts';
+import type { EnergyBin } from '../../client/types.ts';
+
+afterEach(() => {
+  document.body.innerHTML = '';
+});
+
+async function mount<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}) {
+  const element = document.createElement(tag);
+  Object.assign(element, props);
+  document.body.append(element);
+  await (element as unknown as { updateComplete: Promise<unknown> }).updateComplete;
+  return element;
+}
+
+function shadow(element: Element): ShadowRoot {
+  return element.shadowRoot!;
+}
+
+const BINS: EnergyBin[] = [
+  { index: 0, minTeV: 1, maxTeV: 2, label: '1–2 TeV', gammaCount: 2000, protonCount: 2000 },
+  { index: 1, minTeV: 2, maxTeV: 5, label: '2–5 TeV', gammaCount: 150, protonCount: 1800 },
+];
+
+describe('<astri-confusion-plot>', () => {
+  it('draws the counts it is given and redraws when they change', async () => {
+    const plot = await mount('astri-confusion-plot', {
+      data: { threshold: 0.9, truePositive: 7, falseNegative: 3, falsePositive: 1, trueNegative: 9 },
+    });
+    const count = (key: string) => shadow(plot).querySelector(`g.cell[data-key="${key}"]`)?.getAttribute('data-count');
+    expect(count('truePositive')).toBe('7');
+    plot.data = { threshold: 0.5, truePositive: 9, falseNegative: 1, falsePositive: 4, trueNegative: 6 };
+    await plot.updateComplete;
+    expect(count('truePositive')).toBe('9');
+    expect(count('falsePositive')).toBe('4');
+    expect(shadow(plot).querySelectorAll('svg').length).toBe(1);
+  });
+});
+
+describe('<astri-separation-plot> and <astri-roc-plot>', () => {
+  it('draw figures computed from known scores, with the AUC in the ROC legend', async () => {
+    const figures = computeFigures({ gamma: [0.95, 0.8, 0.6], proton: [0.7, 0.1, 0.05] }, 0.9);
+    const histogram = await mount('astri-separation-plot', { data: figures.histogram });
+    const roc = await mount('astri-roc-plot', { data: figures.roc });
+    expect(shadow(histogram).querySelector('g.class-series[data-class="gamma"]')?.getAttribute('data-total')).toBe('3');
+    // 8 of the 9 gamma/proton pairs are ranked correctly.
+    expect(figures.roc.auc).toBeCloseTo(8 / 9, 12);
+    expect(shadow(roc).querySelector('text.legend-label')?.textContent).toBe('ROC, AUC = 0.8889');
+    expect(roc.svgElement?.getAttribute('aria-label')).toBe('ROC curve');
+  });
+});
+
+describe('<astri-threshold>', () => {
+  it('reports every move of the slider as a bubbling, composed threshold-change', async () => {
+    const control = await mount('astri-threshold', { threshold: 0.9 });
+    const seen: { threshold: number; composed: boolean; bubbles: boolean }[] = [];
+    document.body.addEventListener('threshold-change', (event) => {
+      const e = event as CustomEvent<{ threshold: number }>;
+      seen.push({ threshold: e.detail.threshold, composed: e.composed, bubbles: e.bubbles });
+    });
+    const slider = shadow(control).querySelector<HTMLInputElement>('input[type="range"]')!;
+    slider.value = '0.42';
+    slider.dispatchEvent(new Event('input'));
+    expect(seen).toEqual([{ threshold: 0.42, composed: true, bubbles: true }]);
+  });
+
+  it('clamps a typed value into [0, 1]', async () => {
+    const control = await mount('astri-threshold', { threshold: 0.9 });
+    let threshold = -1;
+    control.addEventListener('threshold-change', (event) => (threshold = (event as CustomEvent<{ threshold: number }>).detail.threshold));
+    const field = shadow(control).querySelector<HTMLInputElement>('input[type="number"]')!;
+    field.value = '7';
+    field.dispatchEvent(new Event('change'));
+    expect(threshold).toBe(1);
+  });
+});
+
+describe('<astri-controls>', () => {
+  const settings = { energyBin: 0, eventsPerClass: 500, samples: 4, modelId: null, threshold: 0.9 };
+  const models = [{ id: '1', name: 'astri-cnn', version: '1.0', format: 'keras-h5', active: true }];
+
+  it('lists the bins in TeV with the events each holds', async () => {
+    const controls = await mount('astri-controls', { bins: BINS, models, settings });
+    const labels = Array.from(shadow(controls).querySelectorAll('label.bin'), (label) => label.textContent?.replace(/\s+/g, ' ').trim());
+    expect(labels).toEqual(['1–2 TeV 2000 γ · 2000 p', '2–5 TeV 150 γ · 1800 p']);
+    expect(shadow(controls).querySelector('[role="radiogroup"]')?.getAttribute('aria-label')).toBe('Energy bin');
+  });
+
+  it('reports a chosen bin as a settings-change', async () => {
+    const controls = await mount('astri-controls', { bins: BINS, models, settings });
+    let detail: unknown = null;
+    controls.addEventListener('settings-change', (event) => (detail = (event as CustomEvent).detail));
+    const radio = shadow(controls).querySelectorAll<HTMLInputElement>('input[type="radio"]')[1];
+    radio.checked = true;
+    radio.dispatchEvent(new Event('change'));
+    expect(detail).toEqual({ energyBin: 1 });
+  });
+
+  it('keeps events per class within 100 to 2000', async () => {
+    const controls = await mount('astri-controls', { bins: BINS, models, settings });
+    const details: unknown[] = [];
+    controls.addEventListener('settings-change', (event) => details.push((event as CustomEvent).detail));
+    const field = shadow(controls).querySelector<HTMLInputElement>('#events')!;
+    field.value = '5000';
+    field.dispatchEvent(new Event('change'));
+    field.value = '3';
+    field.dispatchEvent(new Event('change'));
+    expect(details).toEqual([{ eventsPerClass: 2000 }, { eventsPerClass: 100 }]);
+  });
+
+  it('asks for a run on Predict! and for a cancel while running', async () => {
+    const controls = await mount('astri-controls', { bins: BINS, models, settings });
+    const events: string[] = [];
+    controls.addEventListener('predict-request', () => events.push('predict'));
+    controls.addEventListener('cancel-request', () => events.push('cancel'));
+    shadow(controls).querySelector('form')!.dispatchEvent(new Event('submit', { cancelable: true }));
+    controls.running = true;
+    await controls.updateComplete;
+    expect(shadow(controls).querySelector<HTMLButtonElement>('button.predict')!.disabled).toBe(true);
+    shadow(controls).querySelector<HTMLButtonElement>('button.cancel')!.click();
+    expect(events).toEqual(['predict', 'cancel']);
+  });
+
+  it('shows an API error next to the control it names, and warns when a bin is too small', async () => {
+    const controls = await mount('astri-controls', {
+      bins: BINS,
+      models,
+      settings: { ...settings, energyBin: 1 },
+      errors: { eventsPerClass: 'energy bin 1 (2–5 TeV): only 150 gamma events' },
+    });
+    const error = shadow(controls).querySelector('#events-error');
+    expect(error?.textContent).toBe('energy bin 1 (2–5 TeV): only 150 gamma events');
+    expect(error?.getAttribute('role')).toBe('alert');
+    expect(shadow(controls).querySelector('#events')?.getAttribute('aria-invalid')).toBe('true');
+    expect(shadow(controls).querySelector('#events')?.getAttribute('aria-describedby')).toContain('events-error');
+    expect(shadow(controls).querySelector('.warn')?.textContent).toContain('More than this bin holds');
+    expect(shadow(controls).querySelector('#bin-error')?.textContent).toBe('');
+  });
+});
+
+describe('<astri-progress>', () => {
+  it('shows one progress bar per class with its count', async () => {
+    const progress = await mount('astri-progress', {
+      progress: {
+        runId: '7',
+        status: 'RUNNING',
+        done: { gamma: 256, proton: 128 },
+        total: { gamma: 500, proton: 500 },
+        failed: { gamma: 0, proton: 0 },
+        elapsedMs: 2000,
+        imagesPerSecond: 192,
+        error: null,
+      },
+    });
+    const bars = Array.from(shadow(progress).querySelectorAll('[role="progressbar"]'), (bar) => [
+      bar.getAttribute('data-class'),
+      bar.getAttribute('aria-valuenow'),
+      bar.getAttribute('aria-valuemax'),
+    ]);
+    expect(bars).toEqual([
+      ['gamma', '256', '500'],
+      ['proton', '128', '500'],
+    ]);
+    const rates = Array.from(shadow(progress).querySelectorAll('.rate'), (node) => node.textContent);
+    expect(rates).toEqual(['128 img/s', '64.0 img/s']);
+  });
+});
+
+describe('<astri-metrics-summary>', () => {
+  it('shows the AUC and says whether the API computed the same value', async () => {
+    const figures = computeFigures({ gamma: [0.95, 0.8, 0.6], proton: [0.7, 0.1, 0.05] }, 0.7);
+    const summary = await mount('astri-metrics-summary', { figures, serverMetrics: { auc: figures.roc.auc, averagePrecision: null } });
+    const auc = shadow(summary).querySelector('#auc')!;
+    expect(Number(auc.getAttribute('data-value'))).toBe(figures.roc.auc);
+    expect(auc.textContent).toContain('0.8889');
+    expect(auc.textContent).toContain("equals the API's value");
+    summary.serverMetrics = { auc: 0.5, averagePrecision: null };
+    await summary.updateComplete;
+    expect(shadow(summary).querySelector('#auc')!.textContent).toContain('API: 0.5000');
+    // At 0.7 (score >= cut passes), 2 of 3 gammas and 1 of 3 protons pass.
+    expect(shadow(summary).querySelector('#gamma-efficiency')!.textContent).toContain('66.7 %');
+    expect(shadow(summary).querySelector('#hadron-efficiency')!.textContent).toContain('33.3 %');
+    expect(shadow(summary).querySelector('#quality-factor')!.textContent).toContain((2 / 3 / Math.sqrt(1 / 3)).toFixed(2));
+  });
+});

@@ -1,0 +1,144 @@
+// @vitest-environment happy-dom
+// The page's state outside the elements: URL sharing, CSV export, score collection, error placement,
+// the figures computed from scores, and the demo source's replay of recorded predictions.
+import { describe, expect, it } from 'vitest';
+import { DemoSource, type SamplePredictionsFile } from '../../client/demo/demo-source.ts';
+import { predictionsCsv } from '../../client/export/files.ts';
+import { controlOf, DashboardError, groupErrors } from '../../client/state/errors.ts';
+import { computeFigures } from '../../client/state/metrics.ts';
+import { RunScores } from '../../client/state/run-scores.ts';
+import { DEFAULT_SETTINGS, readUrlState, writeUrlState } from '../../client/state/url-state.ts';
+import type { RunProgress } from '../../client/types.ts';
+import { computeMetrics } from '../../server/metrics/index.ts';
+
+describe('URL state', () => {
+  it('round-trips the settings and the shown run through the query string', () => {
+    const settings = { energyBin: 3, eventsPerClass: 750, samples: 6, modelId: '2', threshold: 0.85 };
+    const query = writeUrlState({ settings, runId: '41', demo: null });
+    expect(query).toBe('?bin=3&events=750&samples=6&model=2&threshold=0.85&run=41');
+    expect(readUrlState(query)).toEqual({ settings, runId: '41', demo: null });
+  });
+
+  it('ignores values that are not settings and keeps unrelated parameters', () => {
+    const state = readUrlState('?bin=-1&events=lots&threshold=3&demo=sample&utm=x');
+    expect(state.settings).toEqual({});
+    expect(state.demo).toBe('sample');
+    expect(writeUrlState({ settings: DEFAULT_SETTINGS, runId: null, demo: 'sample' }, '?utm=x')).toBe(
+      '?utm=x&events=500&samples=4&threshold=0.9&demo=sample',
+    );
+  });
+
+  it('writes thresholds without floating-point noise', () => {
+    const query = writeUrlState({ settings: { ...DEFAULT_SETTINGS, threshold: 0.1 + 0.2 }, runId: null, demo: null });
+    expect(new URLSearchParams(query).get('threshold')).toBe('0.3');
+  });
+});
+
+describe('predictions CSV', () => {
+  it('writes one row per event with a header, quoting fields that need it', () => {
+    const csv = predictionsCsv([
+      { eventId: '1', particle: 'GAMMA', energyTeV: 3.5, gammaness: 0.97, error: null },
+      { eventId: '2', particle: 'PROTON', energyTeV: 4.25, gammaness: null, error: 'bad PNG, "truncated"' },
+    ]);
+    expect(csv).toBe(
+      'event_id,particle,energy_tev,gammaness,error\n1,gamma,3.5,0.97,\n2,proton,4.25,,"bad PNG, ""truncated"""\n',
+    );
+  });
+});
+
+describe('RunScores', () => {
+  it('keeps each event once, even when a replayed batch repeats it, and sets unscored events aside', () => {
+    const scores = new RunScores();
+    const batch = [
+      { eventId: '1', particle: 'GAMMA' as const, energyTeV: 1, gammaness: 0.9 },
+      { eventId: '2', particle: 'PROTON' as const, energyTeV: 1, gammaness: 0.2 },
+      { eventId: '3', particle: 'PROTON' as const, energyTeV: 1, gammaness: null, error: 'unreadable' },
+    ];
+    expect(scores.add(batch)).toBe(3);
+    expect(scores.add(batch)).toBe(0);
+    expect(scores.size).toBe(3);
+    expect(scores.scores()).toEqual({ gamma: [0.9], proton: [0.2] });
+    expect(scores.unscored).toEqual({ gamma: 0, proton: 1 });
+  });
+});
+
+describe('error placement', () => {
+  it('puts an API error next to the input field the server names', () => {
+    expect(controlOf('eventsPerClass', 'too many')).toBe('eventsPerClass');
+    expect(controlOf('input.samples', 'samples must be at most 10')).toBe('samples');
+    expect(controlOf(undefined, 'energy bin 9 does not exist')).toBe('energyBin');
+    expect(controlOf(undefined, 'the model crashed')).toBeNull();
+  });
+
+  it('groups errors by control and keeps the rest for the page banner', () => {
+    const grouped = groupErrors([
+      new DashboardError('bin too small', 'BAD_USER_INPUT', 'eventsPerClass'),
+      new DashboardError('server unreachable', 'NETWORK'),
+    ]);
+    expect(grouped).toEqual({ controls: { eventsPerClass: 'bin too small' }, general: ['server unreachable'] });
+  });
+});
+
+describe('figures', () => {
+  it('are the shared metrics module’s values, with the operating point at the cut', () => {
+    const scores = { gamma: [0.99, 0.95, 0.7, 0.4], proton: [0.92, 0.3, 0.2, 0.1] };
+    const figures = computeFigures(scores, 0.9);
+    const metrics = computeMetrics(scores, { threshold: 0.9, histogramBins: 50 });
+    expect(figures.roc.auc).toBe(metrics.rocAuc);
+    expect(figures.precisionRecall.averagePrecision).toBe(metrics.averagePrecision);
+    expect(figures.confusion).toEqual({ threshold: 0.9, truePositive: 2, falseNegative: 2, falsePositive: 1, trueNegative: 3 });
+    expect(figures.roc.operatingPoint).toEqual({ x: 0.25, y: 0.5, threshold: 0.9 });
+    expect(figures.precisionRecall.operatingPoint).toEqual({ x: 0.5, y: 2 / 3, threshold: 0.9 });
+    expect(figures.precisionRecall.baseline).toBe(0.5);
+    expect(figures.histogram.edges).toHaveLength(51);
+  });
+
+  it('leave the curves empty until both classes have scores', () => {
+    const figures = computeFigures({ gamma: [0.9], proton: [] }, 0.9);
+    expect(figures.roc.fpr).toEqual([]);
+    expect(figures.roc.auc).toBeNull();
+    expect(figures.roc.operatingPoint).toBeNull();
+  });
+});
+
+describe('demo source', () => {
+  const file: SamplePredictionsFile = {
+    energyBin: { index: 2, minTeV: 5, maxTeV: 10, label: '5–10 TeV' },
+    model: { name: 'recorded-cnn' },
+    gamma: Array.from({ length: 150 }, (_, i) => ({ eventId: i + 1, energyTeV: 6, gammaness: 0.5 + (i % 50) / 100 })),
+    proton: Array.from({ length: 150 }, (_, i) => ({ eventId: 1000 + i, energyTeV: 7, gammaness: (i % 60) / 100 })),
+  };
+
+  it('offers the recorded bin and model', async () => {
+    const catalog = await new DemoSource(async () => file).loadCatalog();
+    expect(catalog.bins).toEqual([{ index: 2, minTeV: 5, maxTeV: 10, label: '5–10 TeV', gammaCount: 150, protonCount: 150 }]);
+    expect(catalog.models.map((m) => m.name)).toEqual(['recorded-cnn']);
+  });
+
+  it('refuses more events than the recording holds, naming the control', async () => {
+    const source = new DemoSource(async () => file);
+    await expect(source.startRun({ energyBin: 2, eventsPerClass: 151, samples: 0, modelId: null })).rejects.toMatchObject({
+      code: 'BAD_USER_INPUT',
+      control: 'eventsPerClass',
+    });
+  });
+
+  it('replays a run batch by batch and finishes with the metrics of what it sent', async () => {
+    const source = new DemoSource(async () => file);
+    const { runId } = await source.startRun({ energyBin: 2, eventsPerClass: 100, samples: 2, modelId: null });
+    const messages = await new Promise<RunProgress[]>((resolve, reject) => {
+      const seen: RunProgress[] = [];
+      source.watchRun(runId, { next: (m) => seen.push(m), error: reject, complete: () => resolve(seen) });
+    });
+    const last = messages[messages.length - 1];
+    expect(messages.map((m) => m.sequence)).toEqual(messages.map((_, i) => i));
+    expect(last).toMatchObject({ kind: 'FINISHED', status: 'COMPLETED', done: { gamma: 100, proton: 100 } });
+    const events = messages.flatMap((m) => m.batch?.events ?? []);
+    expect(events).toHaveLength(200);
+    const gamma = events.filter((e) => e.particle === 'GAMMA').map((e) => e.gammaness!);
+    const proton = events.filter((e) => e.particle === 'PROTON').map((e) => e.gammaness!);
+    expect(last.metrics?.auc).toBe(computeMetrics({ gamma, proton }).rocAuc);
+    const result = await source.loadRun(runId);
+    expect(result.samples.map((s) => s.particle)).toEqual(['GAMMA', 'GAMMA', 'PROTON', 'PROTON']);
+  });
+});

@@ -1,0 +1,151 @@
+// InferenceEngine: worker threads (loaded through the .mjs bootstrap from vitest), backends, batching, refusals.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  BackendUnavailableError,
+  describeModelFile,
+  InferenceEngine,
+  InferenceInputError,
+  InferenceWorkerError,
+  UnsupportedLayerError,
+  WeightMismatchError,
+} from '../../server/inference/index.ts';
+import { batchOf, INVALID_DIR, loadFixture, maxAbsDifference, SHARED_KERAS_DIR } from './fixtures.ts';
+
+const engines: InferenceEngine[] = [];
+afterEach(async () => {
+  await Promise.all(engines.splice(0).map((engine) => engine.close()));
+});
+
+async function start(modelFile: string, backend: 'auto' | 'wasm' | 'cpu' | 'tensorflow' | 'onnxruntime', threads = 2, gammaClassIndex = 1) {
+  const engine = await InferenceEngine.start({ modelFile, backend, threads, pixelScale: 1 / 255, gammaClassIndex });
+  engines.push(engine);
+  return engine;
+}
+
+/** `times` copies of the fixture's images, so a batch is big enough to be split across workers. */
+function repeated(pixels: Uint8Array, times: number): Uint8Array {
+  const out = new Uint8Array(pixels.length * times);
+  for (let i = 0; i < times; i++) out.set(pixels, i * pixels.length);
+  return out;
+}
+
+describe('InferenceEngine', () => {
+  const digits = loadFixture('real-digits_cnn_keras2.11.json');
+
+  for (const backend of ['wasm', 'cpu'] as const) {
+    it(`matches the reference outputs on the ${backend} backend, across a batch split between workers`, async () => {
+      const engine = await start(digits.modelFile, backend);
+      expect(engine.backend).toMatchObject({ name: backend, threads: 2 });
+      const images = digits.pixels.length;
+      const copies = 10; // 40 images: two shards of 20
+      const result = await engine.infer(repeated(batchOf(digits), copies), images * copies);
+      expect(result.outputsPerImage).toBe(10);
+      expect(result.outputs).toHaveLength(images * copies * 10);
+      const expected = Array.from({ length: copies }, () => digits.outputs.flat()).flat();
+      expect(maxAbsDifference(result.outputs, expected)).toBeLessThan(1e-4);
+      // gammaness is output unit gammaClassIndex (1) of each image
+      expect(Array.from(result.gammaness)).toEqual(Array.from({ length: images * copies }, (_, i) => result.outputs[i * 10 + 1]));
+      expect(result.inferenceMs).toBeGreaterThan(0);
+    });
+  }
+
+  it('picks a working backend for auto and describes it', async () => {
+    const engine = await start(digits.modelFile, 'auto', 1);
+    expect(['tensorflow', 'wasm', 'cpu']).toContain(engine.backend.name);
+    expect(engine.backend.device.length).toBeGreaterThan(0);
+    expect(engine.description).toMatchObject({ inputShape: [28, 28, 1], outputUnits: 10 });
+  });
+
+  it('runs queued batches one after another and keeps each answer with its batch', async () => {
+    const engine = await start(digits.modelFile, 'wasm', 2);
+    const one = (i: number) => Uint8Array.from(digits.pixels[i]);
+    const results = await Promise.all([0, 1, 2, 3].map((i) => engine.infer(one(i), 1)));
+    results.forEach((result, i) => expect(maxAbsDifference(result.outputs, digits.outputs[i])).toBeLessThan(1e-4));
+  });
+
+  it('uses the configured gamma class index and the sigmoid unit of a one-output model', async () => {
+    const engine = await start(digits.modelFile, 'cpu', 1, 3);
+    const result = await engine.infer(batchOf(digits), digits.pixels.length);
+    expect(result.gammaness[0]).toBeCloseTo(digits.outputs[0][3], 4);
+
+    const sigmoid = loadFixture('conv_same_strides_keras2.json');
+    const sigmoidEngine = await start(sigmoid.modelFile, 'cpu', 1, 1);
+    expect(sigmoidEngine.description.gammaClassIndex).toBe(0);
+    const scores = await sigmoidEngine.infer(batchOf(sigmoid), sigmoid.pixels.length);
+    expect(maxAbsDifference(scores.gammaness, sigmoid.outputs.map((o) => o[0]))).toBeLessThan(1e-5);
+  });
+
+  it('rejects a batch whose size does not match the model input', async () => {
+    const engine = await start(digits.modelFile, 'cpu', 1);
+    await expect(engine.infer(new Uint8Array(28 * 28 + 1), 1)).rejects.toThrow(InferenceInputError);
+    await expect(engine.infer(new Uint8Array(28 * 28 + 1), 1)).rejects.toThrow(/needs 784 bytes, got 785/);
+    // and keeps working afterwards
+    expect((await engine.infer(new Uint8Array(28 * 28), 1)).gammaness).toHaveLength(1);
+  });
+
+  it('answers an empty batch with empty arrays', async () => {
+    const engine = await start(digits.modelFile, 'cpu', 1);
+    const result = await engine.infer(new Uint8Array(0), 0);
+    expect(result.gammaness).toHaveLength(0);
+    expect(result.outputs).toHaveLength(0);
+  });
+
+  it('refuses to start on a model with a Lambda layer, with the named error', async () => {
+    const error = await start(path.join(INVALID_DIR, 'lambda_layer.h5'), 'wasm').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnsupportedLayerError);
+    expect((error as Error).message).toBe('layer "lambda_1" (Lambda) cannot be loaded: Lambda layers hold Python code');
+  });
+
+  it('refuses to start on mismatched weights, with the named error', async () => {
+    await expect(start(path.join(INVALID_DIR, 'shape_mismatch.h5'), 'cpu')).rejects.toBeInstanceOf(WeightMismatchError);
+  });
+
+  it('refuses the onnxruntime backend for a Keras file', async () => {
+    await expect(start(digits.modelFile, 'onnxruntime')).rejects.toThrow(BackendUnavailableError);
+  });
+
+  it('uses native TensorFlow only when @tensorflow/tfjs-node is installed, and says so otherwise', async () => {
+    const require = createRequire(import.meta.url);
+    const installed = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'].some((name) => {
+      try {
+        require.resolve(name);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    if (installed) {
+      expect((await start(digits.modelFile, 'tensorflow')).backend.name).toBe('tensorflow');
+    } else {
+      await expect(start(digits.modelFile, 'tensorflow')).rejects.toThrow(/native TensorFlow is not installed: @tensorflow\/tfjs-node-gpu/);
+    }
+  });
+
+  it('rejects batches after close', async () => {
+    const engine = await start(digits.modelFile, 'cpu', 1);
+    await engine.close();
+    await expect(engine.infer(new Uint8Array(784), 1)).rejects.toThrow(/closed/);
+  });
+
+  it('rejects a batch still running when the engine closes', async () => {
+    const engine = await start(digits.modelFile, 'cpu', 1);
+    const pending = engine.infer(new Uint8Array(784 * 64), 64);
+    await engine.close();
+    await expect(pending).rejects.toBeInstanceOf(InferenceWorkerError);
+  });
+});
+
+describe('describeModelFile (in a worker thread)', () => {
+  it('describes a real Keras 3 file', async () => {
+    const description = await describeModelFile(path.join(SHARED_KERAS_DIR, 'emotion_cnn_keras3.12.h5'));
+    expect(description).toMatchObject({ format: 'keras-h5', inputShape: [48, 48, 1], outputUnits: 7, kerasVersion: '3.12.0' });
+  });
+
+  it('rejects a file that cannot be loaded with the named error', async () => {
+    await expect(describeModelFile(path.join(SHARED_KERAS_DIR, 'invalid', 'weights_only.h5'))).rejects.toThrow(
+      expect.objectContaining({ name: 'MissingModelConfigError' }),
+    );
+  });
+});
