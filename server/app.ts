@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { GraphQLError } from 'graphql';
+import { getOperationAST, GraphQLError } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { PROJECT_ROOT, type Config } from './config.ts';
 import { openDatabase } from './data/db.ts';
@@ -96,7 +96,8 @@ function toClientError(error: unknown, message: string): Error {
 function countOperations(telemetry: Telemetry): Plugin {
   return {
     onExecute: ({ args }) => {
-      telemetry.requests.inc({ operation: args.operationName ?? 'anonymous' });
+      const operation = getOperationAST(args.document, args.operationName)?.name?.value ?? 'anonymous';
+      telemetry.requests.inc({ operation });
       return {
         onExecuteDone: ({ result }) => {
           if (!('errors' in result) || !result.errors) return;

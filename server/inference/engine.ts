@@ -1,5 +1,6 @@
 // The inference engine the service talks to: a pool of worker threads holding the model, fed one batch at a
 // time. Each batch is split across the workers (wasm/cpu kernels are single-threaded in Node) and reassembled.
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import { InferenceInputError, InferenceWorkerError, reviveInferenceError } from './errors.ts';
@@ -115,7 +116,7 @@ export class InferenceEngine {
     const poolSize = options.threads > 0 ? options.threads : availableCores();
     const init: WorkerInit = {
       task: 'serve',
-      modelFile: options.modelFile,
+      modelFile: path.resolve(options.modelFile),
       backend: options.backend,
       threads: poolSize,
       pixelScale: options.pixelScale,

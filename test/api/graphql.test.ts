@@ -249,6 +249,43 @@ describe('GraphQL API', () => {
     expect(final.status).toBe(result.data!.cancelPrediction.status);
   });
 
+  it('keeps a run going when its subscriber disconnects', async () => {
+    const runId = await predict({ energyBin: 5, eventsPerClass: 60, seed: 8 });
+    await new Promise<void>((resolve, reject) => {
+      const dispose = ws.subscribe({ query: PROGRESS, variables: { runId } }, { next: () => (dispose(), resolve()), error: reject, complete: resolve });
+    });
+    const final = (await subscribe(runId)).at(-1)!;
+    expect(final).toMatchObject({ kind: 'FINISHED', status: 'COMPLETED', done: { gamma: 60, proton: 60 } });
+  });
+
+  describe('operations endpoints', () => {
+    it('answers /healthz and /readyz', async () => {
+      expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok' });
+      const ready = await fetch(`${server.url}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toEqual({ status: 'ready' });
+    });
+
+    it('exposes Prometheus metrics of requests, errors, runs and inference', async () => {
+      await server.graphql(PREDICT, { input: { energyBin: 99, eventsPerClass: 1 } });
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      expect(text).toMatch(/^astri_graphql_requests_total\{operation="Predict"\} \d+/m);
+      expect(text).toMatch(/^astri_graphql_errors_total\{code="BAD_USER_INPUT"\} \d+/m);
+      expect(text).toMatch(/^astri_prediction_runs_total\{status="completed"\} \d+/m);
+      expect(text).toMatch(/^astri_inference_batch_seconds_count \d+/m);
+      expect(text).toMatch(/^astri_inference_batch_size_bucket/m);
+      expect(text).toMatch(/^astri_inference_queue_depth 0/m);
+    });
+
+    it('serves GraphiQL with example operations', async () => {
+      const page = await fetch(`${server.url}/graphql`, { headers: { accept: 'text/html' } });
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html).toMatch(/GraphiQL|graphiql/);
+      expect(html).toMatch(/predictionProgress/);
+    });
+  });
+
   describe('bad input', () => {
     const cases: Array<[string, Record<string, unknown>, string, RegExp]> = [
       ['an unknown energy bin', { energyBin: 42, eventsPerClass: 10 }, 'BAD_USER_INPUT', /unknown energy bin 42: bins are numbered 0 to 6/],
@@ -282,5 +319,26 @@ describe('GraphQL API', () => {
       expect(oversized.errors![0].message).toMatch(/token/i);
       expect(JSON.stringify([malformed, flooded, oversized])).not.toMatch(/\.ts:\d+/);
     });
+  });
+  it('keeps finished runs across a restart', async () => {
+    const runId = await predict({ energyBin: 4, eventsPerClass: 20, samples: 2, seed: 77 });
+    const before = await subscribe(runId);
+    const dir = server.dir;
+    await ws.dispose();
+    await server.stop();
+    server = await startTestServer({}, dir);
+    ws = createClient({ url: `${server.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: true, retryAttempts: 0 });
+    const run = await server.graphql<{ predictionRun: { status: string; predictions: unknown[]; sampleEvents: unknown[]; metrics: { roc: { auc: number } } } }>(
+      'query($id: ID!) { predictionRun(id: $id) { status predictions { eventId } sampleEvents { gammaness } metrics { roc { auc } } } }',
+      { id: runId },
+    );
+    expect(run.data!.predictionRun).toMatchObject({ status: 'COMPLETED' });
+    expect(run.data!.predictionRun.predictions).toHaveLength(40);
+    expect(run.data!.predictionRun.sampleEvents).toHaveLength(4);
+    expect(run.data!.predictionRun.metrics.roc.auc).toBe(before.at(-1)!.metrics!.roc!.auc);
+    // A subscriber after the restart gets the batches rebuilt from the database, then the final message.
+    const replay = await subscribe(runId);
+    expect(replay.at(-1)).toMatchObject({ kind: 'FINISHED', status: 'COMPLETED', done: { gamma: 20, proton: 20 } });
+    expect(replay.filter((m) => m.kind === 'BATCH').reduce((n, m) => n + m.batch!.events.length, 0)).toBe(40);
   });
 });

@@ -304,7 +304,7 @@ function digitize(rng: Rng, out: Uint8Array): void {
       while (photoElectrons < tableSize && u >= backgroundCdf[photoElectrons]) photoElectrons++;
     } else photoElectrons = rng.poisson(signal[i] + nsbPe);
     // The pedestal (mean background) is subtracted, as the camera's calibration does.
-    const chargePe = photoElectrons - nsbPe + ELECTRONIC_NOISE_PE * rng.normal();
+    const chargePe = photoElectrons - nsbPe + ELECTRONIC_NOISE_QUANTILES[(rng.uniform() * NOISE_TABLE_SIZE) | 0];
     if (chargePe > 0) {
       const value = Math.round(CHARGE_SCALE * Math.log1p(chargePe / CHARGE_KNEE_PE));
       out[i] = value > 255 ? 255 : value;
@@ -313,3 +313,25 @@ function digitize(rng: Rng, out: Uint8Array): void {
 }
 
 const backgroundCdf = new Float64Array(64);
+
+// Electronic noise is drawn by table lookup (4096 equiprobable normal quantiles): one uniform per
+// pixel instead of a Box-Muller pair, indistinguishable after the 8-bit quantisation.
+const NOISE_TABLE_SIZE = 4096;
+const ELECTRONIC_NOISE_QUANTILES = Float64Array.from({ length: NOISE_TABLE_SIZE }, (_, i) => ELECTRONIC_NOISE_PE * inverseNormalCdf((i + 0.5) / NOISE_TABLE_SIZE));
+
+/** Quantile of the standard normal distribution (Acklam's rational approximation, |error| < 1.2e-9). */
+function inverseNormalCdf(p: number): number {
+  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const low = 0.02425;
+  if (p < low) {
+    const q = Math.sqrt(-2 * Math.log(p));
+    return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  }
+  if (p > 1 - low) return -inverseNormalCdf(1 - p);
+  const q = p - 0.5;
+  const r = q * q;
+  return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+}
