@@ -101,7 +101,12 @@ function countOperations(telemetry: Telemetry): Plugin {
       return {
         onExecuteDone: ({ result }) => {
           if (!('errors' in result) || !result.errors) return;
-          for (const error of result.errors) telemetry.errors.inc({ code: String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR') });
+          // Runs before masking: read the code from the domain error itself.
+          for (const error of result.errors) {
+            const original = error.originalError;
+            const code = original instanceof DomainError ? original.code : original ? 'INTERNAL_SERVER_ERROR' : String(error.extensions?.code ?? 'BAD_REQUEST');
+            telemetry.errors.inc({ code });
+          }
         },
       };
     },

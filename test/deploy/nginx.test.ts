@@ -14,6 +14,8 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { PROJECT_ROOT } from '../../server/config.ts';
 
 const NGINX_DIR = path.join(PROJECT_ROOT, 'docker', 'nginx');
+// Debian puts nginx in /usr/sbin, which a non-root user's PATH often lacks.
+const NGINX = [...(process.env.PATH ?? '').split(':').filter(Boolean), '/usr/sbin'].map((dir) => path.join(dir, 'nginx')).find((file) => existsSync(file)) ?? 'nginx';
 const ENVSH = path.join(NGINX_DIR, '15-astri-upstream.envsh');
 const TEMPLATE = path.join(NGINX_DIR, 'default.conf.template');
 
@@ -66,7 +68,7 @@ describe('the client image nginx', () => {
   }
 
   beforeAll(async () => {
-    const which = spawnSync('nginx', ['-v'], { encoding: 'utf8' });
+    const which = spawnSync(NGINX, ['-v'], { encoding: 'utf8' });
     if (which.error) throw new Error('nginx is not installed: apt-get install nginx (see .ci/run)');
 
     // The stand-in server: GraphQL over HTTP and SSE, graphql-ws, images and the probes.
@@ -117,10 +119,10 @@ describe('the client image nginx', () => {
     writeFileSync(path.join(dir, 'nginx.conf'), main);
 
     const errorLog = path.join(dir, 'error.log');
-    const check = spawnSync('nginx', ['-t', '-q', '-e', errorLog, '-c', path.join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    const check = spawnSync(NGINX, ['-t', '-q', '-e', errorLog, '-c', path.join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
     expect(check.status, `nginx -t: ${check.stderr}`).toBe(0);
 
-    nginx = spawn('nginx', ['-e', errorLog, '-c', path.join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    nginx = spawn(NGINX, ['-e', errorLog, '-c', path.join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let nginxStderr = '';
     nginx.stderr!.on('data', (chunk) => (nginxStderr += chunk));
     // Ready when the socket accepts a connection (nginx exiting early fails with its messages).

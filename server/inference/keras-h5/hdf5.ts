@@ -124,30 +124,15 @@ function toStringList(value: unknown): string[] {
   return [String(value)];
 }
 
-/** A dataset's values as float32 with its shape; float64 and float16 are converted. */
-export function readFloatDataset(dataset: Dataset): { shape: number[]; values: Float32Array; dtype: string } {
+/** A dataset's values as float32 with its shape; float64 is converted. */
+export function readFloatDataset(dataset: Dataset): { shape: number[]; values: Float32Array } {
   const shape = dataset.shape ?? [];
   const meta = dataset.metadata;
-  const dtype = String(dataset.dtype);
+  if (meta.type !== 1) throw new Error(`holds ${String(dataset.dtype)}, not floating-point numbers`);
+  // h5wasm cannot decode half floats; Keras writes them only for models built with dtype float16.
+  if (meta.size === 2) throw new Error('holds float16 values, which cannot be read; save the model with float32 weights');
   const value = dataset.value;
-  if (meta.type !== 1) throw new Error(`dataset ${dataset.path} holds ${dtype}, not floating-point numbers`);
-  if (value instanceof Float32Array) return { shape, values: value, dtype };
-  if (value instanceof Float64Array) return { shape, values: Float32Array.from(value), dtype };
-  if (meta.size === 2 && value instanceof Uint8Array) return { shape, values: halfToFloat(value, meta.littleEndian), dtype: '<e' };
-  throw new Error(`dataset ${dataset.path} has an unsupported float type ${dtype}`);
-}
-
-function halfToFloat(bytes: Uint8Array, littleEndian: boolean): Float32Array {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = new Float32Array(bytes.byteLength / 2);
-  for (let i = 0; i < out.length; i++) {
-    const h = view.getUint16(i * 2, littleEndian);
-    const sign = h & 0x8000 ? -1 : 1;
-    const exponent = (h >> 10) & 0x1f;
-    const fraction = h & 0x3ff;
-    if (exponent === 0) out[i] = sign * 2 ** -14 * (fraction / 1024);
-    else if (exponent === 0x1f) out[i] = fraction ? NaN : sign * Infinity;
-    else out[i] = sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
-  }
-  return out;
+  if (value instanceof Float32Array) return { shape, values: value };
+  if (value instanceof Float64Array) return { shape, values: Float32Array.from(value) };
+  throw new Error(`has an unsupported float type ${String(dataset.dtype)}`);
 }

@@ -90,7 +90,7 @@ function readWeightGroups(root: Group, file: string): Map<string, WeightArray[]>
           const { shape, values } = readFloatDataset(dataset);
           return { name: weightName, shape, values };
         } catch (error) {
-          throw new ModelFileFormatError(`${file}: weight "${weightName}" of layer "${layerName}": ${(error as Error).message}`);
+          throw new ModelFileFormatError(`${file}: weight "${weightName}" of layer "${layerName}" ${(error as Error).message}`);
         }
       }),
     );
