@@ -1,27 +1,29 @@
 // Writes the demo dataset: PNG files under data.inferenceDir/{gamma,proton}/, the manifest
 // events.csv beside them, and the "demo" Dataset with its Events in the database.
-import { createHash } from 'node:crypto';
+// Generation runs in worker threads (one task per particle and energy bin); every event has its own
+// random stream, so files and manifest are the same whatever the number of threads.
 import { existsSync, mkdirSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { encode } from 'fast-png';
+import { Worker } from 'node:worker_threads';
 import type { Config } from '../../config.ts';
 import type { Particle } from '../../predictions/types.ts';
 import type { Db } from '../db.ts';
 import { energyBins } from '../energy-bins.ts';
 import { registerEvents, type EventRecord, type RegisterResult } from '../datasets.ts';
-import { CAMERA_HEIGHT, CAMERA_WIDTH, IMAGE_PIXELS } from './camera.ts';
-import { generateDatasetEvent } from './generate.ts';
+import { MANIFEST_COLUMNS, runDemoTask, type DemoTask, type DemoTaskResult } from './task.ts';
+import type { WorkerReply, WorkerRequest } from './worker.ts';
+
+export { demoImagePath, MANIFEST_COLUMNS } from './task.ts';
 
 export const DEMO_DATASET_NAME = 'demo';
 export const MANIFEST_FILE = 'events.csv';
-export const MANIFEST_COLUMNS = ['file', 'particle', 'energy_tev', 'energy_bin', 'size_pe', 'impact_m', 'source_x_deg', 'source_y_deg', 'muon_ring'] as const;
 
 const PARTICLES: readonly Particle[] = ['gamma', 'proton'];
 const DEMO_FILE_PATTERN = /^(gamma|proton)_\d{6,}\.png$/;
-/** Deflate effort: noisy 56x56 images barely compress better at higher levels, which cost more time. */
-const PNG_DEFLATE_LEVEL = 1;
-/** Events generated between two yields to the event loop, so a server generating on start stays responsive. */
-const EVENTS_PER_SLICE = 200;
+const MAX_THREADS = 4;
+/** Events generated between two yields to the event loop when generating in the calling thread. */
+const EVENTS_PER_SLICE = 100;
 
 export interface DemoProgress {
   phase: 'images' | 'database';
@@ -34,6 +36,8 @@ export interface DemoDatasetOptions {
   seed?: number;
   /** Events of each particle in each energy bin. Default: config demo.eventsPerBin. */
   eventsPerBin?: number;
+  /** Worker threads; 0 or 1 generates in the calling thread. Default: the cores available, at most 4. */
+  threads?: number;
   onProgress?: (progress: DemoProgress) => void;
 }
 
@@ -43,16 +47,12 @@ export interface DemoDatasetResult extends RegisterResult {
   events: number;
   seed: number;
   eventsPerBin: number;
+  threads: number;
   elapsedMs: number;
 }
 
 export class DemoDatasetError extends Error {
   override name = 'DemoDatasetError';
-}
-
-/** The demo image of event `index` (0-based, over all bins) of `particle`, relative to the inference dir. */
-export function demoImagePath(particle: Particle, index: number): string {
-  return `${particle}/${particle}_${String(index).padStart(6, '0')}.png`;
 }
 
 /**
@@ -67,7 +67,11 @@ export async function writeDemoDataset(config: Config, db: Db, options: DemoData
   if (!Number.isInteger(eventsPerBin) || eventsPerBin < 1) throw new DemoDatasetError(`events per bin must be a positive integer, got ${eventsPerBin}`);
   const rootDir = config.data.inferenceDir;
   const bins = energyBins(config.energyBins.edgesTeV);
-  const total = bins.length * eventsPerBin * PARTICLES.length;
+  const tasks: DemoTask[] = PARTICLES.flatMap((particle) =>
+    bins.map((bin) => ({ rootDir, seed, particle, binIndex: bin.index, minTeV: bin.minTeV, maxTeV: bin.maxTeV, count: eventsPerBin, firstEvent: 0, firstFileIndex: bin.index * eventsPerBin })),
+  );
+  const total = tasks.length * eventsPerBin;
+  const threads = Math.max(1, Math.min(options.threads ?? Math.min(availableParallelism(), MAX_THREADS), tasks.length));
   const onProgress = options.onProgress ?? (() => {});
 
   for (const particle of PARTICLES) {
@@ -78,48 +82,10 @@ export async function writeDemoDataset(config: Config, db: Db, options: DemoData
     }
   }
 
-  const records: EventRecord[] = [];
-  const manifest: string[] = [MANIFEST_COLUMNS.join(',')];
-  const pixels = new Uint8Array(IMAGE_PIXELS);
-  const progressEvery = Math.max(1, Math.floor(total / 200));
-  let done = 0;
-  onProgress({ phase: 'images', done, total });
-  for (const particle of PARTICLES) {
-    let index = 0;
-    for (const bin of bins) {
-      for (let k = 0; k < eventsPerBin; k++, index++) {
-        const event = generateDatasetEvent(seed, particle, bin.index, bin, k, pixels);
-        const png = encode({ width: CAMERA_WIDTH, height: CAMERA_HEIGHT, data: pixels, channels: 1, depth: 8 }, { zlib: { level: PNG_DEFLATE_LEVEL } });
-        const imagePath = demoImagePath(particle, index);
-        writeFileSync(path.join(rootDir, imagePath), png);
-        records.push({
-          particle,
-          energyTeV: event.energyTeV,
-          imagePath,
-          width: CAMERA_WIDTH,
-          height: CAMERA_HEIGHT,
-          channels: 1,
-          contentHash: createHash('sha256').update(png).digest('hex'),
-        });
-        manifest.push(
-          [
-            imagePath,
-            particle,
-            event.energyTeV,
-            bin.index,
-            event.sizePe.toFixed(1),
-            event.impactM.toFixed(1),
-            event.sourceXDeg.toFixed(4),
-            event.sourceYDeg.toFixed(4),
-            event.muonRing ? 1 : 0,
-          ].join(','),
-        );
-        done++;
-        if (done % progressEvery === 0 || done === total) onProgress({ phase: 'images', done, total });
-        if (done % EVENTS_PER_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
-      }
-    }
-  }
+  onProgress({ phase: 'images', done: 0, total });
+  const results = await runTasks(tasks, threads, (done) => onProgress({ phase: 'images', done, total }));
+  const records: EventRecord[] = results.flatMap((result) => result.records);
+  const manifest = [MANIFEST_COLUMNS.join(','), ...results.flatMap((result) => result.lines)];
   removeStaleImages(rootDir, new Set(records.map((record) => record.imagePath)));
   const manifestFile = path.join(rootDir, MANIFEST_FILE);
   writeFileSync(`${manifestFile}.tmp`, `${manifest.join('\n')}\n`);
@@ -133,7 +99,65 @@ export async function writeDemoDataset(config: Config, db: Db, options: DemoData
     onProgress: (written, of) => onProgress({ phase: 'database', done: written, total: of }),
   });
   onProgress({ phase: 'database', done: records.length, total: records.length });
-  return { ...registered, rootDir, manifestFile, events: records.length, seed, eventsPerBin, elapsedMs: performance.now() - startedAt };
+  return { ...registered, rootDir, manifestFile, events: records.length, seed, eventsPerBin, threads, elapsedMs: performance.now() - startedAt };
+}
+
+/** Runs the tasks on `threads` workers (or here, for one thread); results in task order. */
+async function runTasks(tasks: readonly DemoTask[], threads: number, onDone: (eventsDone: number) => void): Promise<DemoTaskResult[]> {
+  const results: DemoTaskResult[] = new Array(tasks.length);
+  const doneByTask = new Array<number>(tasks.length).fill(0);
+  let eventsDone = 0;
+  const report = (id: number, done: number): void => {
+    eventsDone += done - doneByTask[id];
+    doneByTask[id] = done;
+    onDone(eventsDone);
+  };
+  if (threads <= 1) {
+    for (const [id, task] of tasks.entries()) {
+      // Slices of the task keep a server that generates on start responsive.
+      const parts: DemoTaskResult[] = [];
+      for (let first = 0; first < task.count; first += EVENTS_PER_SLICE) {
+        const count = Math.min(EVENTS_PER_SLICE, task.count - first);
+        parts.push(runDemoTask({ ...task, count, firstEvent: task.firstEvent + first, firstFileIndex: task.firstFileIndex + first }));
+        report(id, first + count);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      results[id] = { records: parts.flatMap((p) => p.records), lines: parts.flatMap((p) => p.lines) };
+    }
+    return results;
+  }
+
+  const workers = Array.from({ length: threads }, () => new Worker(new URL('./worker-entry.mjs', import.meta.url)));
+  try {
+    let next = 0;
+    await Promise.all(
+      workers.map(
+        (worker) =>
+          new Promise<void>((resolve, reject) => {
+            const send = (): void => {
+              if (next >= tasks.length) return resolve();
+              const id = next++;
+              worker.postMessage({ id, task: tasks[id] } satisfies WorkerRequest);
+            };
+            worker.on('message', (reply: WorkerReply) => {
+              if (reply.type === 'progress') report(reply.id, reply.done);
+              else if (reply.type === 'error') reject(new DemoDatasetError(`generating ${tasks[reply.id].particle} events of bin ${tasks[reply.id].binIndex} failed: ${reply.message}`));
+              else {
+                results[reply.id] = reply.result;
+                send();
+              }
+            });
+            worker.once('error', (error) => reject(new DemoDatasetError(`a demo generator thread failed: ${error.message}`)));
+            // Exits only when terminated below; anything earlier is a crash (a settled promise ignores this).
+            worker.once('exit', (code) => reject(new DemoDatasetError(`a demo generator thread exited early (code ${code})`)));
+            send();
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
+  return results;
 }
 
 /** Deletes demo images left by an earlier, larger generation (only files named like demo images). */

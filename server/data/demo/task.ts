@@ -22,6 +22,8 @@ export interface DemoTask {
   minTeV: number;
   maxTeV: number;
   count: number;
+  /** Index within the bin of the task's first event (its random stream). */
+  firstEvent: number;
   /** File number of the first event: events are numbered per particle across all bins. */
   firstFileIndex: number;
 }
@@ -42,7 +44,7 @@ export function runDemoTask(task: DemoTask, onProgress: (done: number) => void =
   const pixels = new Uint8Array(IMAGE_PIXELS);
   const result: DemoTaskResult = { records: [], lines: [] };
   for (let k = 0; k < task.count; k++) {
-    const event = generateDatasetEvent(task.seed, task.particle, task.binIndex, task, k, pixels);
+    const event = generateDatasetEvent(task.seed, task.particle, task.binIndex, task, task.firstEvent + k, pixels);
     const png = encode({ width: CAMERA_WIDTH, height: CAMERA_HEIGHT, data: pixels, channels: 1, depth: 8 }, { zlib: { level: PNG_DEFLATE_LEVEL } });
     const imagePath = demoImagePath(task.particle, task.firstFileIndex + k);
     writeFileSync(path.join(task.rootDir, imagePath), png);

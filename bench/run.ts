@@ -1,0 +1,437 @@
+// `npm run bench`: this server against the original Python backend, on the same images, model and machine.
+// Prints the tables and writes them into docs/benchmarks.md (between the bench markers). Not part of the tests.
+//
+//   npm run bench [-- --sizes 100,500,2000 --bin 3 --warm-repeats 3 --profile --no-baseline --no-write ...]
+//   npm run bench -- --help
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import { loadConfig, PROJECT_ROOT } from '../server/config.ts';
+import { describeModelFile, type BackendRequest } from '../server/inference/index.ts';
+import { energyBinAt } from '../server/data/energy-bins.ts';
+import { AstriServer, type PredictionTiming } from './astri-server.ts';
+import { BASELINE_PYTHON, BaselineServer, ensureBaselineDependencies, type BaselineTiming } from './baseline-server.ts';
+import { eventsInBin, prepareDataset, type BenchDataset } from './dataset.ts';
+import { evictFromPageCache, readIntoPageCache } from './page-cache.ts';
+import { runToEnd } from './processes.ts';
+import { summariseProfiles } from './profile.ts';
+import { rawEngineThroughput, rawTorchThroughput } from './raw-model.ts';
+import { renderMarkdown, writeReport } from './report.ts';
+import type { BenchResults, Measured, SizeResult } from './results.ts';
+import { writeStandInModel } from './stand-in-model.ts';
+
+const HELP = `npm run bench -- [options]
+
+  --model FILE            Keras .h5 model (default: config inference.model, data/models/astri-demo-cnn.h5;
+                          a stand-in with the same layers is used, and said so, when it does not exist)
+  --require-model         fail instead of using a stand-in when the model file is missing
+  --inference-dir DIR     images and events.csv (default: config data.inferenceDir; generated when missing)
+  --per-bin N             events per class per bin when generating the demo data (default: config)
+  --bin N                 energy bin of the requests (default 3: 10-20 TeV)
+  --sizes A,B,C           events per class (default 100,500,2000)
+  --warm-repeats N        repeated requests per size for the warm rows (default 3)
+  --concurrent-runs N     concurrent runs on this server, one bin each (default 4; 0 to skip)
+  --concurrent-events N   events per class of each concurrent run (default: the largest size)
+  --backend NAME          this server's inference.backend (default: config, auto)
+  --raw-batch N           batch of the raw model timing (default 256)
+  --raw-seconds S         timed seconds per raw runtime (default 5)
+  --baseline-dir DIR      folder of seed_backend.py (default ../shared/baseline)
+  --no-baseline           measure this server only
+  --no-raw                skip the raw model timings
+  --profile               CPU-profile this server (--cpu-prof) during the largest cold run
+  --out FILE              report file (default docs/benchmarks.md)
+  --no-write              print only
+  --wait-for-quiet S      first wait up to S seconds for the 1-minute load average to drop below cores/2
+  --keep-state            keep the temporary state folder (its path is printed)
+`;
+
+const { values: args } = parseArgs({
+  options: {
+    model: { type: 'string' },
+    'require-model': { type: 'boolean', default: false },
+    'inference-dir': { type: 'string' },
+    'per-bin': { type: 'string' },
+    bin: { type: 'string', default: '3' },
+    sizes: { type: 'string', default: '100,500,2000' },
+    'warm-repeats': { type: 'string', default: '3' },
+    'concurrent-runs': { type: 'string', default: '4' },
+    'concurrent-events': { type: 'string' },
+    backend: { type: 'string' },
+    'raw-batch': { type: 'string', default: '256' },
+    'raw-seconds': { type: 'string', default: '5' },
+    'baseline-dir': { type: 'string' },
+    'no-baseline': { type: 'boolean', default: false },
+    'no-raw': { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    out: { type: 'string' },
+    'no-write': { type: 'boolean', default: false },
+    'keep-state': { type: 'boolean', default: false },
+    'wait-for-quiet': { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+class BenchUsageError extends Error {
+  override name = 'BenchUsageError';
+}
+
+function positiveInteger(flag: string, value: string, min = 1): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < min) throw new BenchUsageError(`--${flag} must be an integer >= ${min}, got "${value}"`);
+  return number;
+}
+
+const say = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+async function main(): Promise<void> {
+  if (args.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const config = loadConfig();
+  const sizes = args.sizes.split(',').map((value) => positiveInteger('sizes', value.trim()));
+  const binIndex = positiveInteger('bin', args.bin, 0);
+  const warmRepeats = positiveInteger('warm-repeats', args['warm-repeats']);
+  const concurrentRuns = positiveInteger('concurrent-runs', args['concurrent-runs'], 0);
+  const concurrentEvents = args['concurrent-events'] ? positiveInteger('concurrent-events', args['concurrent-events']) : Math.max(...sizes);
+  const rawBatch = positiveInteger('raw-batch', args['raw-batch']);
+  const rawSeconds = Number(args['raw-seconds']);
+  const bin = energyBinAt(config.energyBins.edgesTeV, binIndex);
+  const inferenceDir = path.resolve(args['inference-dir'] ?? config.data.inferenceDir);
+  const baselineDir = path.resolve(args['baseline-dir'] ?? path.join(PROJECT_ROOT, '..', 'shared', 'baseline'));
+  const outFile = path.resolve(args.out ?? path.join(PROJECT_ROOT, 'docs', 'benchmarks.md'));
+
+  if (args['wait-for-quiet']) await waitForQuiet(Number(args['wait-for-quiet']));
+  const stateRoot = mkdtempSync(path.join(os.tmpdir(), 'astri-bench-'));
+  say(`state in ${stateRoot}${args['keep-state'] ? ' (kept)' : ' (removed at the end)'}`);
+  const cleanup = () => {
+    if (!args['keep-state']) rmSync(stateRoot, { recursive: true, force: true });
+  };
+  process.on('exit', cleanup);
+
+  const results: BenchResults = {
+    startedAt: new Date(),
+    finishedAt: null,
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    machine: machineFacts(),
+    model: { file: '', sha256: '', standIn: false, parameters: null, layers: null },
+    dataset: { inferenceDir, events: 0, generated: false },
+    bin: { index: bin.index, minTeV: bin.minTeV, maxTeV: bin.maxTeV, gamma: 0, proton: 0 },
+    warmRepeats,
+    baselineVersions: null,
+    baselineSkipped: args['no-baseline'] ? 'run with --no-baseline' : null,
+    server: null,
+    sizes: [],
+    reinference: null,
+    concurrent: null,
+    raw: [],
+    rawBatch,
+    profile: null,
+    notes: [],
+  };
+  results.machine.busyProcesses = await busyProcesses();
+  say(`machine: ${results.machine.cpuModel}, ${results.machine.cores} cores, load ${results.machine.loadBefore.map((v) => v.toFixed(2)).join(' ')}`);
+
+  // The model: the demo model, or a stand-in with its layers (said loudly) while it does not exist.
+  let modelFile = path.resolve(args.model ?? config.inference.model);
+  if (!existsSync(modelFile)) {
+    if (args['require-model']) throw new BenchUsageError(`model ${modelFile} does not exist (--require-model)`);
+    const standIn = path.join(stateRoot, 'astri-demo-cnn-stand-in.h5');
+    say(`WARNING: ${modelFile} does not exist; using a STAND-IN model with the same layers (${standIn})`);
+    await writeStandInModel(standIn);
+    results.model.standIn = true;
+    results.notes.push(`The model file ${modelFile} did not exist: a stand-in was used.`);
+    modelFile = standIn;
+  }
+  const description = await describeModelFile(modelFile, { gammaClassIndex: config.inference.gammaClassIndex });
+  results.model = {
+    ...results.model,
+    file: results.model.standIn ? `${path.relative(PROJECT_ROOT, path.resolve(args.model ?? config.inference.model))} (missing; stand-in used)` : displayPath(modelFile),
+    sha256: createHash('sha256').update(readFileSync(modelFile)).digest('hex'),
+    parameters: description.parameterCount,
+    layers: description.layers.map((layer) => layer.className).join(' → '),
+  };
+  const [imageHeight, imageWidth] = description.inputShape;
+
+  // The data, and a template database registering it.
+  const dataset = await prepareDataset(inferenceDir, path.join(stateRoot, 'template.db'), {
+    eventsPerBin: args['per-bin'] ? positiveInteger('per-bin', args['per-bin']) : undefined,
+    say,
+  });
+  results.dataset = { inferenceDir: displayPath(inferenceDir), events: dataset.events.length, generated: dataset.generated };
+  const binFiles = (index: number) => {
+    const b = energyBinAt(config.energyBins.edgesTeV, index);
+    return eventsInBin(dataset.events, b.minTeV, b.maxTeV).map((event) => event.file);
+  };
+  results.bin.gamma = eventsInBin(dataset.events, bin.minTeV, bin.maxTeV, 'gamma').length;
+  results.bin.proton = eventsInBin(dataset.events, bin.minTeV, bin.maxTeV, 'proton').length;
+  const available = Math.min(results.bin.gamma, results.bin.proton);
+  for (const size of sizes) {
+    if (size > available) throw new BenchUsageError(`--sizes ${size}: energy bin ${bin.index} holds only ${results.bin.gamma} gamma and ${results.bin.proton} proton events`);
+  }
+
+  let python: string | null = null;
+  if (!args['no-baseline']) {
+    try {
+      results.baselineVersions = (await ensureBaselineDependencies(say)).versions;
+      python = BASELINE_PYTHON;
+    } catch (error) {
+      results.baselineSkipped = (error as Error).message;
+      say(`baseline skipped: ${results.baselineSkipped}`);
+    }
+  }
+  const evictor = python ?? (existsSync(BASELINE_PYTHON) ? BASELINE_PYTHON : null);
+  const evict = async (files: string[]): Promise<number | null> => {
+    if (!evictor) return null;
+    const result = await evictFromPageCache(evictor, files);
+    return result.residentBytes;
+  };
+  if (!evictor) results.notes.push('No Python to call posix_fadvise: cold runs did not evict the images from the page cache.');
+
+  // 1. The model alone, on each runtime, with nothing else running.
+  if (!args['no-raw']) {
+    const rawOptions = { modelFile, batch: rawBatch, minDurationMs: rawSeconds * 1000, pixelScale: config.inference.pixelScale, gammaClassIndex: config.inference.gammaClassIndex, threads: config.inference.threads };
+    for (const backend of ['wasm', 'cpu', 'onnxruntime'] as BackendRequest[]) {
+      say(`raw model on ${backend}`);
+      const raw = await rawEngineThroughput(backend, rawOptions);
+      results.raw.push(raw);
+      say(`  ${raw.imagesPerSecond === null ? `unavailable: ${raw.reason}` : `${Math.round(raw.imagesPerSecond)} images/s`}`);
+    }
+    if (python) {
+      say('raw model on PyTorch (the baseline)');
+      const raw = await rawTorchThroughput(python, baselineDir, { ...rawOptions, inputShape: description.inputShape });
+      results.raw.push(raw);
+      say(`  ${raw.imagesPerSecond === null ? `unavailable: ${raw.reason}` : `${Math.round(raw.imagesPerSecond)} images/s`}`);
+    }
+  }
+
+  // 2. Per size: the baseline, then this server, each alone on the machine.
+  const warmUpBin = bin.index === 0 ? 1 : 0;
+  const largest = Math.max(...sizes);
+  for (const eventsPerClass of sizes) {
+    const sizeResult: SizeResult = { eventsPerClass, astri: null, baseline: null };
+    results.sizes.push(sizeResult);
+
+    if (python) {
+      say(`baseline, ${eventsPerClass} events per class: starting a fresh process`);
+      const baseline = await BaselineServer.start({
+        baselineDir,
+        stateDir: path.join(stateRoot, `baseline-${eventsPerClass}`),
+        gammaDir: dataset.gammaDir,
+        protonDir: dataset.protonDir,
+        manifestFile: dataset.manifestFile,
+        modelFile,
+        imageWidth,
+        imageHeight,
+      });
+      try {
+        // PyTorch's first call allocates and picks kernels; this server does the same at start-up, before "ready".
+        const warmUpEdges = energyBinAt(config.energyBins.edgesTeV, warmUpBin);
+        await baseline.predict(warmUpEdges.minTeV, warmUpEdges.maxTeV, 1);
+        const resident = await evict(binFiles(bin.index));
+        const cold: Measured<BaselineTiming> = { ...(await baseline.measured(() => baseline.predict(bin.minTeV, bin.maxTeV, eventsPerClass))), residentAfterEvictBytes: resident };
+        say(`  cold ${(cold.result.endToEndMs / 1000).toFixed(2)} s`);
+        // The baseline draws new random events on every request: warm means the whole bin is in the page cache.
+        readIntoPageCache(binFiles(bin.index));
+        const warm: Measured<BaselineTiming>[] = [];
+        for (let i = 0; i < warmRepeats; i++) warm.push(await baseline.measured(() => baseline.predict(bin.minTeV, bin.maxTeV, eventsPerClass)));
+        say(`  warm ${warm.map((w) => (w.result.endToEndMs / 1000).toFixed(2)).join(', ')} s`);
+        sizeResult.baseline = { cold, warm, startupMs: baseline.startupMs };
+      } finally {
+        await baseline.stop();
+      }
+    }
+
+    say(`this server, ${eventsPerClass} events per class: starting on a fresh state`);
+    const profileDir = path.join(stateRoot, 'cpu-profile');
+    const profiling = args.profile && eventsPerClass === largest;
+    const stateDir = path.join(stateRoot, `astri-${eventsPerClass}`);
+    const serverOptions = {
+      stateDir,
+      templateDatabase: dataset.templateDatabase,
+      inferenceDir,
+      modelFile,
+      backend: args.backend,
+    };
+    const server = await AstriServer.start({ ...serverOptions, nodeFlags: profiling ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [] });
+    let profileWindowUs: [number, number] | null = null;
+    try {
+      results.server ??= await server.serverInfo();
+      const resident = await evict(binFiles(bin.index));
+      const windowStart = hrtimeUs();
+      const cold: Measured<PredictionTiming> = { ...(await server.measured(() => server.predict(bin.index, eventsPerClass, 1))), residentAfterEvictBytes: resident };
+      profileWindowUs = [windowStart, hrtimeUs()];
+      checkRun(cold.result);
+      say(`  cold ${(cold.result.endToEndMs / 1000).toFixed(3)} s, first batch ${cold.result.firstBatchMs?.toFixed(0)} ms`);
+      const warm: Measured<PredictionTiming>[] = [];
+      for (let i = 0; i < warmRepeats; i++) {
+        const run = await server.measured(() => server.predict(bin.index, eventsPerClass, 1));
+        checkRun(run.result);
+        warm.push(run);
+      }
+      say(`  warm ${warm.map((w) => (w.result.endToEndMs / 1000).toFixed(3)).join(', ')} s`);
+      sizeResult.astri = { cold, warm, startupMs: server.startupMs };
+    } finally {
+      await server.stop();
+    }
+    if (profiling && profileWindowUs) {
+      results.profile = summariseProfiles(profileDir, profileWindowUs);
+      if (results.profile.length === 0) results.notes.push(`--profile: no .cpuprofile was written in ${profileDir}.`);
+    }
+
+    if (eventsPerClass === largest) {
+      // Once more with every image in the pixel store but no cached prediction: the pipeline without PNG decoding.
+      try {
+        const db = new Database(path.join(stateDir, 'astri.db'));
+        db.exec('DELETE FROM "CachedPrediction"');
+        db.close();
+        say(`this server, ${eventsPerClass} events per class: restarted with stored pixels and no cached predictions`);
+        const again = await AstriServer.start(serverOptions);
+        try {
+          results.reinference = await again.measured(() => again.predict(bin.index, eventsPerClass, 1));
+          checkRun(results.reinference.result);
+          say(`  ${(results.reinference.result.endToEndMs / 1000).toFixed(3)} s`);
+        } finally {
+          await again.stop();
+        }
+      } catch (error) {
+        results.notes.push(`The run with stored pixels and no cached predictions failed: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  // 3. Concurrent runs on this server, one energy bin each, cold.
+  if (concurrentRuns > 0) {
+    const bins = Array.from({ length: config.energyBins.edgesTeV.length - 1 }, (_, index) => index)
+      .filter((index) => {
+        const b = energyBinAt(config.energyBins.edgesTeV, index);
+        return Math.min(eventsInBin(dataset.events, b.minTeV, b.maxTeV, 'gamma').length, eventsInBin(dataset.events, b.minTeV, b.maxTeV, 'proton').length) >= concurrentEvents;
+      })
+      .slice(0, concurrentRuns);
+    while (bins.length < concurrentRuns && bins.length > 0) bins.push(bins[bins.length % bins.length]);
+    if (bins.length === 0) {
+      results.notes.push(`No energy bin holds ${concurrentEvents} events per class: the concurrent runs were skipped.`);
+    } else {
+      say(`this server, ${concurrentRuns} concurrent runs of ${concurrentEvents} events per class (bins ${bins.join(', ')})`);
+      const server = await AstriServer.start({ stateDir: path.join(stateRoot, 'astri-concurrent'), templateDatabase: dataset.templateDatabase, inferenceDir, modelFile, backend: args.backend });
+      try {
+        await evict([...new Set(bins)].flatMap(binFiles));
+        const started = performance.now();
+        const { result: perRun, memory } = await server.measured(() => Promise.all(bins.map((b, k) => server.predict(b, concurrentEvents, 1 + k))));
+        const totalMs = performance.now() - started;
+        perRun.forEach(checkRun);
+        results.concurrent = { runs: concurrentRuns, eventsPerClass: concurrentEvents, bins, totalMs, memory, perRun };
+        say(`  ${(totalMs / 1000).toFixed(2)} s, peak ${memory.vmHwmMiB?.toFixed(0)} MiB`);
+      } finally {
+        await server.stop();
+      }
+    }
+  }
+
+  results.machine.loadAfter = os.loadavg();
+  results.finishedAt = new Date();
+  const markdown = renderMarkdown(results);
+  process.stdout.write(`\n${markdown}\n`);
+  if (!args['no-write']) {
+    mkdirSync(path.dirname(outFile), { recursive: true });
+    writeReport(outFile, markdown, DOC_PREAMBLE);
+    say(`wrote ${displayPath(outFile)}`);
+  }
+}
+
+function checkRun(run: PredictionTiming): void {
+  if (run.status !== 'COMPLETED') throw new BenchUsageError(`prediction run ended ${run.status}: ${run.error ?? 'no error message'}`);
+}
+
+function hrtimeUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
+function displayPath(file: string): string {
+  const relative = path.relative(PROJECT_ROOT, file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}
+
+function machineFacts(): BenchResults['machine'] {
+  let cpuModel = os.cpus()[0]?.model ?? 'unknown CPU';
+  try {
+    const match = readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.+)$/m);
+    if (match) cpuModel = match[1].trim();
+  } catch {
+    // not Linux: os.cpus() is what there is
+  }
+  return {
+    cpuModel,
+    cores: os.availableParallelism(),
+    memoryGiB: os.totalmem() / 2 ** 30,
+    kernel: os.release(),
+    node: process.version,
+    loadBefore: os.loadavg(),
+    loadAfter: null,
+    busyProcesses: [],
+  };
+}
+
+/** Other processes using at least 10 % of a CPU over one second (the machine is shared); not this bench's own. */
+async function busyProcesses(): Promise<string[]> {
+  const ticks = () => {
+    const byPid = new Map<number, { ticks: number; name: string }>();
+    for (const entry of readdirSafe('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const close = stat.lastIndexOf(')');
+        const fields = stat.slice(close + 2).split(' ');
+        const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+        byPid.set(Number(entry), { ticks: Number(fields[11]) + Number(fields[12]), name: cmdline || stat.slice(stat.indexOf('(') + 1, close) });
+      } catch {
+        // the process ended meanwhile
+      }
+    }
+    return byPid;
+  };
+  const before = ticks();
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const after = ticks();
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  const busy: Array<{ percent: number; name: string }> = [];
+  for (const [pid, now] of after) {
+    const then = before.get(pid);
+    if (!then || pid === process.pid || pid === process.ppid) continue;
+    const percent = ((now.ticks - then.ticks) * 100) / ticksPerSecond;
+    if (percent >= 10) busy.push({ percent, name: now.name.slice(0, 70) });
+  }
+  return busy.sort((a, b) => b.percent - a.percent).slice(0, 5).map((p) => `${p.name} (${p.percent.toFixed(0)} % CPU)`);
+}
+
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** Waits until the 1-minute load average drops below half the cores, at most `seconds`. */
+async function waitForQuiet(seconds: number): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  const limit = os.availableParallelism() / 2;
+  while (os.loadavg()[0] >= limit && Date.now() < deadline) {
+    say(`load ${os.loadavg()[0].toFixed(2)} >= ${limit}: waiting for a quieter machine (--wait-for-quiet)`);
+    await new Promise((resolve) => setTimeout(resolve, 15_000));
+  }
+}
+
+const DOC_PREAMBLE = `# Benchmarks
+
+This server against the original Python backend, measured by \`npm run bench\`.
+`;
+
+main().catch((error: Error) => {
+  process.stderr.write(`bench: ${error.name}: ${error.message}\n`);
+  if (process.env.ASTRI_DEBUG) process.stderr.write(`${error.stack}\n`);
+  process.exitCode = 1;
+});
