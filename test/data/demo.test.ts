@@ -183,17 +183,25 @@ describe('ensureDemoDataset', () => {
     }
   });
 
-  it('writes through writeDemoDataset with the configured seed and size', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'astri-write-'));
-    const config = configIn(dir, { eventsPerBin: 3 });
-    const db = await openDatabase(config.data.database);
-    try {
-      const phases = new Set<string>();
-      const result = await writeDemoDataset(config, db, { onProgress: (p) => phases.add(p.phase) });
-      expect(result).toMatchObject({ events: 42, inserted: 42, seed: 11, eventsPerBin: 3 });
-      expect([...phases]).toEqual(['images', 'database']);
-    } finally {
-      await db.$disconnect();
+  it('writes the same files in worker threads as in the calling thread', async () => {
+    const write = async (threads: number): Promise<string> => {
+      const dir = mkdtempSync(path.join(tmpdir(), `astri-threads-${threads}-`));
+      const config = configIn(dir, { eventsPerBin: 3 });
+      const db = await openDatabase(config.data.database);
+      try {
+        const phases = new Set<string>();
+        const result = await writeDemoDataset(config, db, { threads, onProgress: (p) => phases.add(p.phase) });
+        expect(result).toMatchObject({ events: 42, inserted: 42, seed: 11, eventsPerBin: 3, threads });
+        expect([...phases]).toEqual(['images', 'database']);
+        return config.data.inferenceDir;
+      } finally {
+        await db.$disconnect();
+      }
+    };
+    const [inThread, inWorkers] = [await write(1), await write(2)];
+    expect(readFileSync(path.join(inWorkers, 'events.csv'))).toEqual(readFileSync(path.join(inThread, 'events.csv')));
+    for (const name of readdirSync(path.join(inThread, 'proton'))) {
+      expect(readFileSync(path.join(inWorkers, 'proton', name)).equals(readFileSync(path.join(inThread, 'proton', name))), name).toBe(true);
     }
   });
 });

@@ -22,6 +22,7 @@ export const MANIFEST_FILE = 'events.csv';
 const PARTICLES: readonly Particle[] = ['gamma', 'proton'];
 const DEMO_FILE_PATTERN = /^(gamma|proton)_\d{6,}\.png$/;
 const MAX_THREADS = 4;
+const MIN_EVENTS_FOR_WORKERS = 2000;
 /** Events generated between two yields to the event loop when generating in the calling thread. */
 const EVENTS_PER_SLICE = 100;
 
@@ -36,7 +37,7 @@ export interface DemoDatasetOptions {
   seed?: number;
   /** Events of each particle in each energy bin. Default: config demo.eventsPerBin. */
   eventsPerBin?: number;
-  /** Worker threads; 0 or 1 generates in the calling thread. Default: the cores available, at most 4. */
+  /** Worker threads; 0 or 1 generates in the calling thread. Default: the cores available, at most 4 (1 below 2000 events). */
   threads?: number;
   onProgress?: (progress: DemoProgress) => void;
 }
@@ -71,7 +72,9 @@ export async function writeDemoDataset(config: Config, db: Db, options: DemoData
     bins.map((bin) => ({ rootDir, seed, particle, binIndex: bin.index, minTeV: bin.minTeV, maxTeV: bin.maxTeV, count: eventsPerBin, firstEvent: 0, firstFileIndex: bin.index * eventsPerBin })),
   );
   const total = tasks.length * eventsPerBin;
-  const threads = Math.max(1, Math.min(options.threads ?? Math.min(availableParallelism(), MAX_THREADS), tasks.length));
+  // Starting a worker costs about a second (it loads the TypeScript sources): small sets stay here.
+  const defaultThreads = total < MIN_EVENTS_FOR_WORKERS ? 1 : Math.min(availableParallelism(), MAX_THREADS);
+  const threads = Math.max(1, Math.min(options.threads ?? defaultThreads, tasks.length));
   const onProgress = options.onProgress ?? (() => {});
 
   for (const particle of PARTICLES) {
