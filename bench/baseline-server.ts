@@ -56,7 +56,7 @@ export async function ensureBaselineDependencies(say: (line: string) => void): P
   }
   const versions = await runToEnd('python versions', BASELINE_PYTHON, [
     '-c',
-    'import sys, torch, fastapi, uvicorn, PIL, numpy; print(f"Python {sys.version.split()[0]}, PyTorch {torch.__version__} ({torch.get_num_threads()} threads), FastAPI {fastapi.__version__}, uvicorn {uvicorn.__version__}, Pillow {PIL.__version__}, NumPy {numpy.__version__}")',
+    'import sys, torch, fastapi, uvicorn, PIL, numpy; print(f"Python {sys.version.split()[0]}, PyTorch {torch.__version__}, FastAPI {fastapi.__version__}, uvicorn {uvicorn.__version__}, Pillow {PIL.__version__}, NumPy {numpy.__version__}")',
   ]);
   return { versions: versions.trim() };
 }

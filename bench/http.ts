@@ -5,7 +5,9 @@ export class BenchHttpError extends Error {
   override name = 'BenchHttpError';
 }
 
-const agent = new http.Agent({ keepAlive: true });
+// A new connection per request: a kept-alive socket that sat idle through a long run can be closed by the
+// server (its keepAliveTimeout) just as the next request goes out ("socket hang up").
+const agent = new http.Agent({ keepAlive: false });
 
 export function postJson(url: string, body: unknown): Promise<unknown> {
   return request(url, 'POST', JSON.stringify(body));
@@ -45,7 +47,7 @@ function request(url: string, method: string, payload: string): Promise<unknown>
         res.on('error', reject);
       },
     );
-    req.on('error', reject);
+    req.on('error', (error) => reject(new BenchHttpError(`${method} ${url}: ${error.message}`)));
     req.end(payload);
   });
 }

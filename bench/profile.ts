@@ -20,13 +20,37 @@ export interface ProfileEntry {
 
 export interface ThreadProfile {
   file: string;
+  /** Non-idle sampled time inside the window. */
+  busyMs: number;
+  /** Busy time per coarse category (PNG decoding, database, GraphQL and sockets, GC, ...), largest first. */
+  categories: ProfileEntry[];
   /** "main" or "worker <tid>". */
   thread: string;
   windowMs: number;
   sampledMs: number;
   /** True when no sample fell inside the window and the whole profile was summarised instead. */
   wholeProfile: boolean;
+  /** Largest self times among busy samples; shares are of the busy time. */
   top: ProfileEntry[];
+}
+
+/** Coarse buckets for a first look at where a thread spends its time; the first match wins. */
+const CATEGORIES: ReadonlyArray<[name: string, test: (functionName: string, url: string) => boolean]> = [
+  ['idle', (fn) => fn === '(idle)'],
+  ['garbage collection', (fn) => fn === '(garbage collector)'],
+  ['PNG decoding (fast-png, fflate)', (_, url) => /fflate|fast-png|iobuffer|\/png\.ts/.test(url)],
+  ['pixel store', (_, url) => /pixel-store\.ts/.test(url)],
+  ['database (Prisma, SQLite)', (_, url) => /@prisma|better-sqlite3|prisma\//.test(url)],
+  ['model (wasm/tfjs kernels)', (fn, url) => /^wasm-function|wasm:\/\//.test(fn + url) || /@tensorflow/.test(url)],
+  ['GraphQL, WebSocket, HTTP', (_, url) => /graphql|@envelop|@whatwg-node|graphql-ws|\/ws\/|node:_http|node:net|node:internal\/(streams|stream_base)/.test(url)],
+  ['JSON', (fn) => /JSON|stringify|parse/.test(fn)],
+  ['file system', (_, url) => /node:fs|node:internal\/fs/.test(url)],
+  ['prediction pipeline', (_, url) => /server\/(predictions|inference|data)\//.test(url)],
+  ['other', () => true],
+];
+
+function categorise(functionName: string, url: string): string {
+  return CATEGORIES.find(([, test]) => test(functionName, url))![0];
 }
 
 /** `windowUs`: [start, end] in process.hrtime microseconds. */
@@ -46,10 +70,12 @@ function summarise(file: string, windowUs: [number, number], topN: number): Thre
   const tid = path.basename(file).split('.')[4];
   const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
   const selfUs = new Map<string, number>();
+  const categoryUs = new Map<string, number>();
   let timestamp = profile.startTime;
   let sampledUs = 0;
   const collect = (inWindow: (t: number) => boolean) => {
     selfUs.clear();
+    categoryUs.clear();
     sampledUs = 0;
     timestamp = profile.startTime;
     for (let i = 0; i < profile.samples.length; i++) {
@@ -63,18 +89,28 @@ function summarise(file: string, windowUs: [number, number], topN: number): Thre
       // A sample's weight is the time until the next one.
       const weight = profile.timeDeltas[i + 1] ?? delta;
       selfUs.set(key, (selfUs.get(key) ?? 0) + weight);
+      const category = categorise(frame.functionName, frame.url);
+      categoryUs.set(category, (categoryUs.get(category) ?? 0) + weight);
       sampledUs += weight;
     }
   };
   collect((t) => t >= windowUs[0] && t <= windowUs[1]);
   const wholeProfile = sampledUs === 0;
   if (wholeProfile) collect(() => true);
+  const busyUs = sampledUs - (categoryUs.get('idle') ?? 0);
   const top = [...selfUs.entries()]
+    .filter(([name]) => !name.startsWith('(idle)'))
     .sort((a, b) => b[1] - a[1])
     .slice(0, topN)
-    .map(([name, us]) => ({ name, selfMs: us / 1000, share: sampledUs ? us / sampledUs : 0 }));
+    .map(([name, us]) => ({ name, selfMs: us / 1000, share: busyUs ? us / busyUs : 0 }));
+  const categories = [...categoryUs.entries()]
+    .filter(([name]) => name !== 'idle')
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, us]) => ({ name, selfMs: us / 1000, share: busyUs ? us / busyUs : 0 }));
   return {
     file,
+    busyMs: busyUs / 1000,
+    categories,
     thread: tid === '0' || tid === undefined ? 'main' : `worker ${tid}`,
     windowMs: (windowUs[1] - windowUs[0]) / 1000,
     sampledMs: sampledUs / 1000,

@@ -208,6 +208,18 @@ async function main(): Promise<void> {
     }
   }
 
+  // A failed phase is noted in the report and the others still run (each phase starts its own servers).
+  const attempt = async (label: string, work: () => Promise<void>): Promise<void> => {
+    try {
+      await work();
+    } catch (error) {
+      const { name, message } = error as Error;
+      const note = `${label} failed: ${name}: ${message.split('\n').slice(0, 3).join(' ')}`;
+      results.notes.push(note);
+      say(note);
+    }
+  };
+
   // 2. Per size: the baseline, then this server, each alone on the machine.
   const warmUpBin = bin.index === 0 ? 1 : 0;
   const largest = Math.max(...sizes);
@@ -215,7 +227,7 @@ async function main(): Promise<void> {
     const sizeResult: SizeResult = { eventsPerClass, astri: null, baseline: null };
     results.sizes.push(sizeResult);
 
-    if (python) {
+    if (python) await attempt(`the baseline at ${eventsPerClass} events per class`, async () => {
       say(`baseline, ${eventsPerClass} events per class: starting a fresh process`);
       const baseline = await BaselineServer.start({
         baselineDir,
@@ -243,27 +255,17 @@ async function main(): Promise<void> {
       } finally {
         await baseline.stop();
       }
-    }
+    });
 
-    say(`this server, ${eventsPerClass} events per class: starting on a fresh state`);
-    const profileDir = path.join(stateRoot, 'cpu-profile');
-    const profiling = args.profile && eventsPerClass === largest;
     const stateDir = path.join(stateRoot, `astri-${eventsPerClass}`);
-    const serverOptions = {
-      stateDir,
-      templateDatabase: dataset.templateDatabase,
-      inferenceDir,
-      modelFile,
-      backend: args.backend,
-    };
-    const server = await AstriServer.start({ ...serverOptions, nodeFlags: profiling ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [] });
-    let profileWindowUs: [number, number] | null = null;
+    const serverOptions = { stateDir, templateDatabase: dataset.templateDatabase, inferenceDir, modelFile, backend: args.backend };
+    await attempt(`this server at ${eventsPerClass} events per class`, async () => {
+    say(`this server, ${eventsPerClass} events per class: starting on a fresh state`);
+    const server = await AstriServer.start(serverOptions);
     try {
       results.server ??= await server.serverInfo();
       const resident = await evict(binFiles(bin.index));
-      const windowStart = hrtimeUs();
       const cold: Measured<PredictionTiming> = { ...(await server.measured(() => server.predict(bin.index, eventsPerClass, 1))), residentAfterEvictBytes: resident };
-      profileWindowUs = [windowStart, hrtimeUs()];
       checkRun(cold.result);
       say(`  cold ${(cold.result.endToEndMs / 1000).toFixed(3)} s, first batch ${cold.result.firstBatchMs?.toFixed(0)} ms`);
       const warm: Measured<PredictionTiming>[] = [];
@@ -277,12 +279,9 @@ async function main(): Promise<void> {
     } finally {
       await server.stop();
     }
-    if (profiling && profileWindowUs) {
-      results.profile = summariseProfiles(profileDir, profileWindowUs);
-      if (results.profile.length === 0) results.notes.push(`--profile: no .cpuprofile was written in ${profileDir}.`);
-    }
+    });
 
-    if (eventsPerClass === largest) {
+    if (eventsPerClass === largest && sizeResult.astri) {
       // Once more with every image in the pixel store but no cached prediction: the pipeline without PNG decoding.
       try {
         const db = new Database(path.join(stateDir, 'astri.db'));
@@ -303,6 +302,31 @@ async function main(): Promise<void> {
     }
   }
 
+  // The profile comes from a separate cold run, so the profiler's overhead is in none of the numbers above.
+  if (args.profile) await attempt('the profiled run', async () => {
+    say(`this server, ${largest} events per class, cold again under --cpu-prof`);
+    const profileDir = path.join(stateRoot, 'cpu-profile');
+    const server = await AstriServer.start({
+      stateDir: path.join(stateRoot, 'astri-profile'),
+      templateDatabase: dataset.templateDatabase,
+      inferenceDir,
+      modelFile,
+      backend: args.backend,
+      nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
+    });
+    let windowUs: [number, number] = [0, 0];
+    try {
+      await evict(binFiles(bin.index));
+      const start = hrtimeUs();
+      checkRun(await server.predict(bin.index, largest, 1));
+      windowUs = [start, hrtimeUs()];
+    } finally {
+      await server.stop();
+    }
+    results.profile = summariseProfiles(profileDir, windowUs);
+    if (results.profile.length === 0) results.notes.push(`--profile: the server wrote no .cpuprofile in ${profileDir}.`);
+  });
+
   // 3. Concurrent runs on this server, one energy bin each, cold.
   if (concurrentRuns > 0) {
     const bins = Array.from({ length: config.energyBins.edgesTeV.length - 1 }, (_, index) => index)
@@ -315,6 +339,7 @@ async function main(): Promise<void> {
     if (bins.length === 0) {
       results.notes.push(`No energy bin holds ${concurrentEvents} events per class: the concurrent runs were skipped.`);
     } else {
+      await attempt('the concurrent runs', async () => {
       say(`this server, ${concurrentRuns} concurrent runs of ${concurrentEvents} events per class (bins ${bins.join(', ')})`);
       const server = await AstriServer.start({ stateDir: path.join(stateRoot, 'astri-concurrent'), templateDatabase: dataset.templateDatabase, inferenceDir, modelFile, backend: args.backend });
       try {
@@ -328,6 +353,7 @@ async function main(): Promise<void> {
       } finally {
         await server.stop();
       }
+      });
     }
   }
 

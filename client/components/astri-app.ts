@@ -17,7 +17,7 @@ import type { SettingsChangeDetail } from './astri-controls.ts';
 import './astri-metrics-summary.ts';
 import './astri-plot-card.ts';
 import './astri-pr-plot.ts';
-import './astri-progress.ts';
+import { shortRunId } from './astri-progress.ts';
 import './astri-roc-plot.ts';
 import './astri-samples.ts';
 import './astri-separation-plot.ts';
@@ -286,7 +286,7 @@ export class AstriApp extends LitElement {
             ></astri-metrics-summary>
           </div>
           <div class="toolbar">
-            <span class="meta">${this.run.scores.size} predictions${this.run.runId ? ` · run ${this.run.runId}` : ''}</span>
+            <span class="meta">${this.run.scores.size} predictions${this.run.runId ? ` · run ${shortRunId(this.run.runId)}` : ''}</span>
             <span class="spacer"></span>
             <button type="button" ?disabled=${this.run.scores.size === 0} @click=${this.exportCsv}
               title="Download every prediction of this run as CSV">Predictions CSV</button>
@@ -353,7 +353,7 @@ export class AstriApp extends LitElement {
 
   private fileStem(): string {
     const bin = this.run.request?.energyBin ?? this.settings.energyBin;
-    const run = this.run.runId ? `-run${this.run.runId}` : '';
+    const run = this.run.runId ? `-run${shortRunId(this.run.runId)}` : '';
     return `astri-bin${bin ?? 'x'}${run}`;
   }
 

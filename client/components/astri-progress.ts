@@ -122,7 +122,7 @@ export class AstriProgress extends LitElement {
     return html`
       <div class="head">
         <span class="status ${p.status}" role="status" aria-live="polite">${STATUS_TEXT[p.status]}</span>
-        <span class="meta">run ${p.runId}</span>
+        <span class="meta" title="run ${p.runId}">run ${shortRunId(p.runId)}</span>
         <span class="meta">${seconds.toFixed(1)} s</span>
         <span class="meta">${formatRate(p.imagesPerSecond)} images/s overall</span>
         ${failed > 0 ? html`<span class="meta">${failed} unreadable images skipped</span>` : nothing}
@@ -157,6 +157,11 @@ export class AstriProgress extends LitElement {
       <span class="rate">${formatRate(rate)} img/s</span>
     `;
   }
+}
+
+/** UUIDs are long; their first 8 characters tell runs apart on one screen (the full id is in the URL). */
+export function shortRunId(runId: string): string {
+  return runId.length > 12 ? runId.slice(0, 8) : runId;
 }
 
 function formatRate(rate: number): string {

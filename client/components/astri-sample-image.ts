@@ -2,7 +2,7 @@
 // true class, energy and gammaness. The PNG is decoded once; changing the colour map only re-maps it.
 import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
-import { drawCameraImage, grayscaleOf, type ColourMapName } from '../plots/camera-image.ts';
+import { drawCameraImage, grayscaleOf, peakOf, type ColourMapName, type IntensityScale } from '../plots/camera-image.ts';
 import type { SampleEvent } from '../types.ts';
 import { tokens } from './shared-styles.ts';
 
@@ -77,6 +77,7 @@ export class AstriSampleImage extends LitElement {
 
   @property({ attribute: false }) sample: SampleEvent | null = null;
   @property({ attribute: 'colour-map' }) colourMap: ColourMapName = 'viridis';
+  @property({ attribute: 'intensity-scale' }) intensityScale: IntensityScale = 'image';
   /** The cut, to say how the event is classified. */
   @property({ type: Number }) threshold = 0.9;
 
@@ -113,6 +114,10 @@ export class AstriSampleImage extends LitElement {
           </div>
           <div class="row">
             <span class="muted">event ${s.eventId}</span>
+            ${this.decoded ? html`<span class="muted" title="Brightest pixel (8-bit)">peak ${peakOf(this.decoded.gray)}</span>` : nothing}
+          </div>
+          <div class="row">
+            <span class="muted">at cut ${this.threshold.toFixed(2)}</span>
             ${correct === null
               ? nothing
               : html`<span class=${correct ? 'muted' : 'wrong'} title="Classified at the cut ${this.threshold.toFixed(2)}"
@@ -131,7 +136,7 @@ export class AstriSampleImage extends LitElement {
       this.loadedUrl = url;
       this.decoded = null;
       void this.load(url);
-    } else if (changed.has('colourMap') && this.decoded) {
+    } else if ((changed.has('colourMap') || changed.has('intensityScale')) && this.decoded) {
       this.paint();
     }
   }
@@ -169,7 +174,7 @@ export class AstriSampleImage extends LitElement {
 
   private paint(): void {
     if (!this.decoded || !this.canvas) return;
-    drawCameraImage(this.canvas, this.decoded, this.colourMap);
+    drawCameraImage(this.canvas, this.decoded, this.colourMap, this.intensityScale);
     this.dataset.state = 'loaded';
     this.dispatchEvent(new CustomEvent('sample-loaded', { bubbles: true, composed: true, detail: { eventId: this.sample?.eventId } }));
   }

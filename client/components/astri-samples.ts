@@ -1,7 +1,7 @@
 // The run's sample events, one row per class, with the colour map's scale and a choice of colour map.
 import { css, html, LitElement, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { colourLookupTable, type ColourMapName } from '../plots/camera-image.ts';
+import { colourLookupTable, type ColourMapName, type IntensityScale } from '../plots/camera-image.ts';
 import type { SampleEvent } from '../types.ts';
 import './astri-sample-image.ts';
 import { tokens } from './shared-styles.ts';
@@ -74,6 +74,7 @@ export class AstriSamples extends LitElement {
   @property() note = '';
 
   @state() private colourMap: ColourMapName = 'viridis';
+  @state() private intensityScale: IntensityScale = 'image';
 
   protected override render() {
     const gammas = this.samples.filter((s) => s.particle === 'GAMMA');
@@ -84,8 +85,21 @@ export class AstriSamples extends LitElement {
         <span class="note">camera images, 8-bit intensity, ${this.samples.length ? `${gammas.length} γ and ${protons.length} p` : 'none yet'}</span>
         <div class="scale">
           <span>0</span>
-          <div class="bar" style="background:${this.gradient()}" role="img" aria-label="Colour scale from 0 to 255"></div>
-          <span>255</span>
+          <div
+            class="bar"
+            style="background:${this.gradient()}"
+            role="img"
+            aria-label="Colour scale from 0 to ${this.intensityScale === 'image' ? "each image's peak" : '255'}"
+          ></div>
+          <span>${this.intensityScale === 'image' ? 'peak' : '255'}</span>
+          <label for="intensity-scale">scale</label>
+          <select
+            id="intensity-scale"
+            @change=${(e: Event) => (this.intensityScale = (e.target as HTMLSelectElement).value as IntensityScale)}
+          >
+            <option value="image" ?selected=${this.intensityScale === 'image'}>per image</option>
+            <option value="absolute" ?selected=${this.intensityScale === 'absolute'}>0–255</option>
+          </select>
           <label for="colour-map">colour map</label>
           <select id="colour-map" @change=${(e: Event) => (this.colourMap = (e.target as HTMLSelectElement).value as ColourMapName)}>
             <option value="viridis" ?selected=${this.colourMap === 'viridis'}>viridis</option>
@@ -108,6 +122,7 @@ export class AstriSamples extends LitElement {
             .sample=${sample}
             .threshold=${this.threshold}
             colour-map=${this.colourMap}
+            intensity-scale=${this.intensityScale}
           ></astri-sample-image>`,
         )}
       </div>

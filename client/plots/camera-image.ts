@@ -22,11 +22,23 @@ export function colourLookupTable(name: ColourMapName): Uint8ClampedArray {
   return lut;
 }
 
-/** Maps grayscale pixels (one byte each) to RGBA through the colour map. */
-export function colourize(gray: ArrayLike<number>, name: ColourMapName, out = new Uint8ClampedArray(gray.length * 4)): Uint8ClampedArray {
+/**
+ * How pixel values map to colours: 'image' stretches 0..(the image's brightest pixel) over the whole map,
+ * so faint showers stay visible; 'absolute' maps 0..255, so images can be compared with each other.
+ */
+export type IntensityScale = 'image' | 'absolute';
+
+/** Maps grayscale pixels (one byte each) to RGBA through the colour map, with `peak` mapped to its top. */
+export function colourize(
+  gray: ArrayLike<number>,
+  name: ColourMapName,
+  out = new Uint8ClampedArray(gray.length * 4),
+  peak = 255,
+): Uint8ClampedArray {
   const lut = colourLookupTable(name);
+  const gain = 255 / Math.max(1, Math.min(255, peak));
   for (let i = 0; i < gray.length; i += 1) {
-    const value = gray[i] & 255;
+    const value = Math.min(255, Math.round((gray[i] & 255) * gain));
     out[4 * i] = lut[3 * value];
     out[4 * i + 1] = lut[3 * value + 1];
     out[4 * i + 2] = lut[3 * value + 2];
@@ -47,12 +59,20 @@ export function drawCameraImage(
   canvas: HTMLCanvasElement,
   image: { gray: ArrayLike<number>; width: number; height: number },
   colourMap: ColourMapName,
+  scale: IntensityScale = 'absolute',
 ): void {
   canvas.width = image.width;
   canvas.height = image.height;
   const context = canvas.getContext('2d');
   if (!context) return;
   const pixels = context.createImageData(image.width, image.height);
-  colourize(image.gray, colourMap, pixels.data);
+  colourize(image.gray, colourMap, pixels.data, scale === 'image' ? peakOf(image.gray) : 255);
   context.putImageData(pixels, 0, 0);
+}
+
+/** The brightest pixel value. */
+export function peakOf(gray: ArrayLike<number>): number {
+  let peak = 0;
+  for (let i = 0; i < gray.length; i += 1) if (gray[i] > peak) peak = gray[i];
+  return peak;
 }

@@ -1,9 +1,11 @@
 // `astri model inspect FILE`: what the runtime reads from a Keras .h5 file, as JSON.
 import type { Command } from 'commander';
 import { configFrom } from './main.ts';
+import { addTrainDemoCommand } from './train-demo.ts';
 
 export function registerModelCommand(program: Command): void {
   const model = program.command('model').description('inspect model files');
+  addTrainDemoCommand(model);
   model
     .command('inspect')
     .description('load a Keras .h5 model (every layer and weight checked) and print its description as JSON')

@@ -126,7 +126,9 @@ export class InferenceEngine {
     // The first worker resolves `auto`; the others start the backend it found, in parallel.
     const first = await WorkerHandle.spawn(init);
     const workers = [first];
-    if (first.backend.name !== 'tensorflow' && poolSize > 1) {
+    // Native TensorFlow and ONNX Runtime have their own thread pools: one worker each is enough.
+    const pooled = first.backend.name === 'wasm' || first.backend.name === 'cpu';
+    if (pooled && poolSize > 1) {
       const rest = await Promise.allSettled(
         Array.from({ length: poolSize - 1 }, () => WorkerHandle.spawn({ ...init, backend: first.backend.name })),
       );
@@ -137,7 +139,7 @@ export class InferenceEngine {
         throw failed.reason;
       }
     }
-    const backend = { ...first.backend, threads: first.backend.name === 'tensorflow' ? first.backend.threads : workers.length };
+    const backend = { ...first.backend, threads: pooled ? workers.length : first.backend.threads };
     return new InferenceEngine(workers, backend, first.description);
   }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../config.ts';
+import type { BackendInfo } from '../inference/index.ts';
 import type { RegisteredModel } from '../models/model-registry.ts';
 import { builder } from './builder.ts';
 
@@ -36,12 +37,13 @@ builder.queryField('models', (t) =>
   }),
 );
 
-const BackendType = builder.objectRef<{ name: string; device: string; threads: number }>('Backend').implement({
+const BackendType = builder.objectRef<BackendInfo>('Backend').implement({
   description: 'Where the model runs.',
   fields: (t) => ({
     name: t.exposeString('name', { description: 'onnxruntime, tensorflow (tfjs-node), wasm or cpu.' }),
     device: t.exposeString('device', { description: 'The device, e.g. "CPU (wasm SIMD, 2 threads)" or a GPU name.' }),
-    threads: t.exposeInt('threads'),
+    threads: t.exposeInt('threads', { description: 'Threads doing inference.' }),
+    note: t.exposeString('note', { nullable: true, description: 'Why a faster backend was not used, if one was tried.' }),
   }),
 });
 
@@ -65,7 +67,7 @@ const LimitsType = builder.objectRef<LimitsShape>('Limits').implement({
 });
 
 const ServerInfoType = builder
-  .objectRef<{ version: string; backend: { name: string; device: string; threads: number } | null; batchSize: number; limits: LimitsShape; defaultThreshold: number }>('ServerInfo')
+  .objectRef<{ version: string; backend: BackendInfo | null; batchSize: number; limits: LimitsShape; defaultThreshold: number }>('ServerInfo')
   .implement({
     description: 'Facts about this server.',
     fields: (t) => ({

@@ -102,4 +102,15 @@ describe('<astri-app> on the demo source', () => {
     expect(deep(app.shadowRoot!, 'astri-controls', '#events-error')?.textContent).toContain('holds only 200 events per class');
     expect(deep(app.shadowRoot!, 'astri-progress', '[role="progressbar"]')).toBeNull();
   });
+  it('cancels a running run from the Cancel button and keeps what was scored', async () => {
+    const { app } = await mountApp('?events=200&samples=0');
+    predict(app);
+    await until(() => deep(app.shadowRoot!, 'astri-controls', 'button.cancel') !== null, 'the Cancel button');
+    (deep(app.shadowRoot!, 'astri-controls', 'button.cancel') as HTMLButtonElement).click();
+    await until(() => deep(app.shadowRoot!, 'astri-progress', '.status')?.textContent === 'cancelled', 'the run to be cancelled');
+    const gammasScored = cellCount(app, 'truePositive') + cellCount(app, 'falseNegative');
+    expect(gammasScored).toBeLessThan(200);
+    expect(deep(app.shadowRoot!, 'astri-controls', 'button.cancel')).toBeNull();
+    expect((deep(app.shadowRoot!, 'astri-controls', 'button.predict') as HTMLButtonElement).disabled).toBe(false);
+  });
 });

@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 // The D3 plot functions on known inputs: what they draw, and that a redraw updates the same nodes.
 import { beforeEach, describe, expect, it } from 'vitest';
+import { colourize, peakOf } from '../../client/plots/camera-image.ts';
 import { drawConfusionMatrix, type ConfusionMatrixData } from '../../client/plots/confusion-matrix.ts';
 import { drawPrecisionRecall } from '../../client/plots/precision-recall.ts';
 import { drawRocCurve } from '../../client/plots/roc-curve.ts';
@@ -157,5 +158,24 @@ describe('precision/recall curve', () => {
     expect(baseline.getAttribute('y1')).toBe(baseline.getAttribute('y2'));
     expect(texts('text.x-title')).toEqual(['Recall (γ efficiency)']);
     expect(texts('text.y-title')).toEqual(['Precision (γ purity)']);
+  });
+});
+
+describe('camera image colours', () => {
+  it('maps pixel values through viridis, from dark purple at 0 to yellow at 255', () => {
+    const rgba = colourize([0, 255], 'viridis');
+    expect(Array.from(rgba.subarray(0, 4))).toEqual([68, 1, 84, 255]);
+    const [r, g, b] = Array.from(rgba.subarray(4, 7));
+    expect(r).toBeGreaterThan(200);
+    expect(g).toBeGreaterThan(200);
+    expect(b).toBeLessThan(60);
+  });
+
+  it('stretches a faint image to its brightest pixel when asked', () => {
+    const faint = [0, 20, 40];
+    expect(peakOf(faint)).toBe(40);
+    const stretched = colourize(faint, 'viridis', undefined, peakOf(faint));
+    const full = colourize([255], 'viridis');
+    expect(Array.from(stretched.subarray(8, 12))).toEqual(Array.from(full.subarray(0, 4)));
   });
 });

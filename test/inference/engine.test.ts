@@ -11,6 +11,10 @@ import {
   UnsupportedLayerError,
   WeightMismatchError,
 } from '../../server/inference/index.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { loadKerasH5 } from '../../server/inference/keras-h5/load.ts';
+import { compileKerasToOnnx } from '../../server/inference/onnx/index.ts';
 import { batchOf, INVALID_DIR, loadFixture, maxAbsDifference, SHARED_KERAS_DIR } from './fixtures.ts';
 
 const engines: InferenceEngine[] = [];
@@ -53,8 +57,10 @@ describe('InferenceEngine', () => {
 
   it('picks a working backend for auto and describes it', async () => {
     const engine = await start(digits.modelFile, 'auto', 1);
-    expect(['tensorflow', 'wasm', 'cpu']).toContain(engine.backend.name);
+    expect(['tensorflow', 'onnxruntime', 'wasm', 'cpu']).toContain(engine.backend.name);
     expect(engine.backend.device.length).toBeGreaterThan(0);
+    // Without native TensorFlow, auto compares ONNX Runtime with TensorFlow.js and says why it kept tfjs.
+    if (engine.backend.name === 'wasm' || engine.backend.name === 'cpu') expect(engine.backend.note).toMatch(/ONNX Runtime/);
     expect(engine.description).toMatchObject({ inputShape: [28, 28, 1], outputUnits: 10 });
   });
 
@@ -102,8 +108,25 @@ describe('InferenceEngine', () => {
     await expect(start(path.join(INVALID_DIR, 'shape_mismatch.h5'), 'cpu')).rejects.toBeInstanceOf(WeightMismatchError);
   });
 
-  it('refuses the onnxruntime backend for a Keras file', async () => {
-    await expect(start(digits.modelFile, 'onnxruntime')).rejects.toThrow(BackendUnavailableError);
+  it('runs a Keras file on ONNX Runtime when asked, with the same outputs as the reference', async () => {
+    const engine = await start(digits.modelFile, 'onnxruntime');
+    expect(engine.backend.name).toBe('onnxruntime');
+    expect(engine.backend.device).toMatch(/compiled from Keras/);
+    const result = await engine.infer(batchOf(digits), digits.pixels.length);
+    digits.outputs.forEach((expected, i) => expect(maxAbsDifference(result.outputs.subarray(i * 10, (i + 1) * 10), expected)).toBeLessThan(1e-4));
+  });
+
+  it('serves a .onnx file directly, and refuses a TensorFlow.js backend for it', async () => {
+    const onnxFile = path.join(mkdtempSync(path.join(tmpdir(), 'astri-onnx-')), 'digits.onnx');
+    const loaded = await loadKerasH5(digits.modelFile);
+    writeFileSync(onnxFile, compileKerasToOnnx(loaded));
+    loaded.model.dispose();
+    await expect(start(onnxFile, 'wasm')).rejects.toThrow(/ONNX model: it runs on onnxruntime, not on wasm/);
+    const engine = await start(onnxFile, 'auto');
+    expect(engine.backend.name).toBe('onnxruntime');
+    expect(engine.description).toMatchObject({ format: 'onnx', inputShape: [28, 28, 1], outputUnits: 10 });
+    const result = await engine.infer(batchOf(digits), digits.pixels.length);
+    digits.outputs.forEach((expected, i) => expect(maxAbsDifference(result.outputs.subarray(i * 10, (i + 1) * 10), expected)).toBeLessThan(1e-4));
   });
 
   it('uses native TensorFlow only when @tensorflow/tfjs-node is installed, and says so otherwise', async () => {

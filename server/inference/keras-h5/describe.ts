@@ -81,7 +81,7 @@ function classifyOutput(loaded: LoadedKerasModel, outputRank: number, units: num
   return 'other';
 }
 
-function classNamesFor(kind: OutputKind, units: number, gammaClassIndex: number): string[] {
+export function classNamesFor(kind: OutputKind, units: number, gammaClassIndex: number): string[] {
   if (kind === 'sigmoid') return ['gamma'];
   if (kind === 'softmax') return Array.from({ length: units }, (_, i) => (i === gammaClassIndex ? 'gamma' : 'proton'));
   return Array.from({ length: units }, (_, i) => `output_${i}`);

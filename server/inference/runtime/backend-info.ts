@@ -11,6 +11,8 @@ export interface BackendInfo {
   device: string;
   /** Threads doing inference in total (worker threads for wasm/cpu, TensorFlow's pool for tensorflow). */
   threads: number;
+  /** Why a faster backend was not used, when one was tried (e.g. an ONNX check that failed). */
+  note: string | null;
 }
 
 export function availableCores(): number {

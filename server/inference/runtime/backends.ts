@@ -21,7 +21,7 @@ const require = createRequire(import.meta.url);
 export async function activateBackend(request: BackendRequest, threads = 1): Promise<BackendInfo> {
   if (request === 'onnxruntime') {
     throw new BackendUnavailableError(
-      'the onnxruntime backend runs .onnx models; Keras .h5 models run on tensorflow, wasm or cpu (set inference.backend to auto)',
+      'onnxruntime is not a TensorFlow.js backend: the inference worker compiles the model to ONNX for it',
     );
   }
   if (request !== 'auto') return activate(request, threads);
@@ -40,7 +40,7 @@ async function activate(name: 'tensorflow' | 'wasm' | 'cpu', threads: number): P
   if (name === 'tensorflow') return activateTensorflow();
   if (name === 'wasm') return activateWasm(threads);
   await setBackend('cpu');
-  return { name: 'cpu', device: 'JavaScript kernels (tfjs-backend-cpu), one thread per worker', threads };
+  return { name: 'cpu', device: 'JavaScript kernels (tfjs-backend-cpu), one thread per worker', threads, note: null };
 }
 
 async function activateTensorflow(): Promise<BackendInfo> {
@@ -64,7 +64,7 @@ async function activateTensorflow(): Promise<BackendInfo> {
   }
   await setBackend('tensorflow');
   const gpu = loaded.endsWith('-gpu');
-  return { name: 'tensorflow', device: `native TensorFlow (${loaded}, ${gpu ? 'CUDA GPU when present' : 'CPU'})`, threads: availableCores() };
+  return { name: 'tensorflow', device: `native TensorFlow (${loaded}, ${gpu ? 'CUDA GPU when present' : 'CPU'})`, threads: availableCores(), note: null };
 }
 
 async function activateWasm(threads: number): Promise<BackendInfo> {
@@ -76,7 +76,7 @@ async function activateWasm(threads: number): Promise<BackendInfo> {
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   // tfjs-backend-wasm 4.x disables its own thread pool under Node (tensorflow/tfjs#3830), so each worker
   // runs one wasm thread and parallelism comes from running several workers.
-  return { name: 'wasm', device: `WebAssembly${simd ? ' SIMD' : ''} (tfjs-backend-wasm ${wasm.version_wasm}), one thread per worker`, threads };
+  return { name: 'wasm', device: `WebAssembly${simd ? ' SIMD' : ''} (tfjs-backend-wasm ${wasm.version_wasm}), one thread per worker`, threads, note: null };
 }
 
 async function setBackend(name: string): Promise<void> {

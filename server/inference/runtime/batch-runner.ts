@@ -10,9 +10,35 @@ export interface BatchOutput {
   outputs: Float32Array;
 }
 
-export class BatchRunner {
-  private input = new Float32Array(0);
-  private readonly pixelsPerImage: number;
+/** Runs batches through one model; tfjs runs them synchronously, ONNX Runtime asynchronously. */
+export interface ModelRunner {
+  run(pixels: Uint8Array, count: number): BatchOutput | Promise<BatchOutput>;
+}
+
+/** Checks a batch's size and scales its 8-bit samples into `input` (grown as needed); returns the float view. */
+export function scaleBatch(pixels: Uint8Array, count: number, description: ModelDescription, pixelScale: number, input: { buffer: Float32Array }): Float32Array {
+  const [height, width, channels] = description.inputShape;
+  const expected = count * height * width * channels;
+  if (!Number.isInteger(count) || count < 0 || pixels.length !== expected) {
+    throw new InferenceInputError(`a batch of ${count} images of ${description.inputShape.join('x')} needs ${expected} bytes, got ${pixels.length}`);
+  }
+  if (input.buffer.length < expected) input.buffer = new Float32Array(expected);
+  const scaled = input.buffer;
+  for (let i = 0; i < expected; i++) scaled[i] = pixels[i] * pixelScale;
+  return scaled.subarray(0, expected);
+}
+
+/** The gamma unit of each image's outputs. */
+export function pickGammaness(outputs: Float32Array, count: number, description: ModelDescription): Float32Array {
+  const gammaness = new Float32Array(count);
+  const units = description.outputUnits;
+  const index = description.gammaClassIndex;
+  for (let i = 0; i < count; i++) gammaness[i] = outputs[i * units + index];
+  return gammaness;
+}
+
+export class BatchRunner implements ModelRunner {
+  private readonly input = { buffer: new Float32Array(0) };
   private readonly imageShape: number[];
 
   constructor(
@@ -21,27 +47,16 @@ export class BatchRunner {
     private readonly pixelScale: number,
   ) {
     const [height, width, channels] = description.inputShape;
-    this.pixelsPerImage = height * width * channels;
     this.imageShape = description.inputLayout === 'HW' ? [height, width] : [height, width, channels];
   }
 
   /** `pixels`: count images, HWC order, 8 bits per sample. */
   run(pixels: Uint8Array, count: number): BatchOutput {
-    const expected = count * this.pixelsPerImage;
-    if (!Number.isInteger(count) || count < 0 || pixels.length !== expected) {
-      throw new InferenceInputError(
-        `a batch of ${count} images of ${this.description.inputShape.join('x')} needs ${expected} bytes, got ${pixels.length}`,
-      );
-    }
-    const units = this.description.outputUnits;
+    const input = scaleBatch(pixels, count, this.description, this.pixelScale, this.input);
     if (count === 0) return { gammaness: new Float32Array(0), outputs: new Float32Array(0) };
-    if (this.input.length < expected) this.input = new Float32Array(expected);
-    const scale = this.pixelScale;
-    const input = this.input;
-    for (let i = 0; i < expected; i++) input[i] = pixels[i] * scale;
 
     // The tensor copies the buffer on wasm; on cpu it is released before the buffer is refilled.
-    const x = tf.tensor(input.subarray(0, expected), [count, ...this.imageShape], 'float32');
+    const x = tf.tensor(input, [count, ...this.imageShape], 'float32');
     let y: Tensor | undefined;
     let outputs: Float32Array;
     try {
@@ -51,9 +66,6 @@ export class BatchRunner {
       x.dispose();
       y?.dispose();
     }
-    const gammaness = new Float32Array(count);
-    const index = this.description.gammaClassIndex;
-    for (let i = 0; i < count; i++) gammaness[i] = outputs[i * units + index];
-    return { gammaness, outputs };
+    return { gammaness: pickGammaness(outputs, count, this.description), outputs };
   }
 }

@@ -2,11 +2,16 @@
 // batches one at a time. Everything that blocks (HDF5 reading, kernels) happens here, off the main event loop.
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
-import { serializeError } from '../errors.ts';
-import { loadKerasH5 } from '../keras-h5/load.ts';
+import { BackendUnavailableError, serializeError } from '../errors.ts';
+import { loadKerasH5, type LoadedKerasModel } from '../keras-h5/load.ts';
 import { describeLoadedModel, describeModelFileHere, sha256File } from '../keras-h5/describe.ts';
+import type { ModelDescription } from '../model-description.ts';
+import { describeOnnxFileHere, describeOnnxSession, isOnnxFile } from '../onnx/describe-onnx.ts';
+import { OnnxSession, prepareOnnxSession } from '../onnx/index.ts';
+import type { BackendInfo } from '../runtime/backend-info.ts';
 import { activateBackend } from '../runtime/backends.ts';
-import { BatchRunner } from '../runtime/batch-runner.ts';
+import { BatchRunner, type ModelRunner } from '../runtime/batch-runner.ts';
+import { OnnxBatchRunner } from '../runtime/onnx-runner.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.ts';
 
 const port = parentPort;
@@ -17,21 +22,86 @@ function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(message, transfer);
 }
 
-async function start(): Promise<BatchRunner> {
+interface Loaded {
+  runner: ModelRunner;
+  description: ModelDescription;
+  backend: BackendInfo;
+}
+
+async function start(): Promise<ModelRunner> {
   const started = performance.now();
-  const backend = await activateBackend(init.backend, init.threads);
-  const loaded = await loadKerasH5(init.modelFile);
-  const description = describeLoadedModel(loaded, await sha256File(loaded.contents.file), { gammaClassIndex: init.gammaClassIndex });
-  const runner = new BatchRunner(loaded.model, description, init.pixelScale);
+  const { runner, description, backend } = isOnnxFile(init.modelFile) ? await startOnnxFile() : await startKeras();
   // The first batch compiles kernels and allocates; do it before anyone waits on a real batch.
   const [h, w, c] = description.inputShape;
-  runner.run(new Uint8Array(init.warmupImages * h * w * c), init.warmupImages);
+  await runner.run(new Uint8Array(init.warmupImages * h * w * c), init.warmupImages);
   send({ type: 'ready', description, backend, loadMs: performance.now() - started });
   return runner;
 }
 
+/** A .onnx file runs on ONNX Runtime only. */
+async function startOnnxFile(): Promise<Loaded> {
+  if (init.backend !== 'auto' && init.backend !== 'onnxruntime') {
+    throw new BackendUnavailableError(`${init.modelFile} is an ONNX model: it runs on onnxruntime, not on ${init.backend} (set inference.backend to auto)`);
+  }
+  const session = await OnnxSession.create(init.modelFile, { threads: init.threads });
+  const description = await describeOnnxSession(session, init.modelFile, { gammaClassIndex: init.gammaClassIndex });
+  return { runner: new OnnxBatchRunner(session, description, init.pixelScale), description, backend: onnxBackend(null) };
+}
+
+/**
+ * A Keras model: native TensorFlow when installed (GPU hosts); otherwise compiled to ONNX when ONNX Runtime
+ * agrees with TensorFlow.js on a random batch (it is several times faster on CPU); otherwise TensorFlow.js.
+ */
+async function startKeras(): Promise<Loaded> {
+  const wantsOnnx = init.backend === 'onnxruntime';
+  const tfjsBackend = await activateBackend(wantsOnnx ? 'auto' : init.backend, init.threads);
+  const loaded = await loadKerasH5(init.modelFile);
+  const description = describeLoadedModel(loaded, await sha256File(loaded.contents.file), { gammaClassIndex: init.gammaClassIndex });
+  const tryOnnx = wantsOnnx || (init.backend === 'auto' && tfjsBackend.name !== 'tensorflow');
+  const tfjsRunner = new BatchRunner(loaded.model, description, init.pixelScale);
+  if (tryOnnx) {
+    const onnx = await prepareOnnxSession(loaded, { threads: init.threads });
+    if (onnx.session) {
+      const onnxRunner = new OnnxBatchRunner(onnx.session, description, init.pixelScale);
+      // "Fastest that passed": ONNX Runtime uses every thread in this worker; tfjs scales by adding workers.
+      const onnxRate = await imagesPerSecond(onnxRunner, description);
+      const tfjsRate = (await imagesPerSecond(tfjsRunner, description)) * (tfjsBackend.name === 'tensorflow' ? 1 : init.threads);
+      if (wantsOnnx || onnxRate >= tfjsRate) {
+        loaded.model.dispose();
+        return { runner: onnxRunner, description, backend: onnxBackend(onnx.maxAbsDifference) };
+      }
+      await onnx.session.release();
+      tfjsBackend.note = `ONNX Runtime passed its check but measured slower on this model (${Math.round(onnxRate)} vs ~${Math.round(tfjsRate)} images/s)`;
+    } else if (wantsOnnx) {
+      throw new BackendUnavailableError(`ONNX Runtime cannot serve ${init.modelFile}: ${onnx.reason}`);
+    } else {
+      tfjsBackend.note = `ONNX Runtime not used: ${onnx.reason}`;
+    }
+  }
+  return { runner: tfjsRunner, description, backend: tfjsBackend };
+}
+
+/** A rough, warm throughput figure used only to choose between backends at load time. */
+async function imagesPerSecond(runner: ModelRunner, description: ModelDescription): Promise<number> {
+  const [h, w, c] = description.inputShape;
+  const count = 64;
+  const pixels = new Uint8Array(count * h * w * c).map((_, i) => (i * 2654435761) >>> 24);
+  await runner.run(pixels, count);
+  const started = performance.now();
+  await runner.run(pixels, count);
+  await runner.run(pixels, count);
+  return (2 * count * 1000) / (performance.now() - started);
+}
+
+function onnxBackend(maxAbsDifference: number | null): BackendInfo {
+  const check = maxAbsDifference === null ? '' : `, compiled from Keras, max |difference| to TensorFlow.js ${maxAbsDifference.toExponential(1)}`;
+  return { name: 'onnxruntime', device: `ONNX Runtime CPU (${init.threads} threads${check})`, threads: init.threads, note: null };
+}
+
 async function describe(): Promise<void> {
-  send({ type: 'described', description: await describeModelFileHere(init.modelFile, { gammaClassIndex: init.gammaClassIndex }) });
+  const options = { gammaClassIndex: init.gammaClassIndex };
+  const description = isOnnxFile(init.modelFile) ? await describeOnnxFileHere(init.modelFile, options) : await describeModelFileHere(init.modelFile, options);
+  send({ type: 'described', description });
 }
 
 try {
@@ -44,12 +114,12 @@ try {
   send({ type: 'failed', error: serializeError(error) });
 }
 
-function serve(runner: BatchRunner): void {
-  port!.on('message', (message: ToWorker) => {
+function serve(runner: ModelRunner): void {
+  port!.on('message', async (message: ToWorker) => {
     if (message.type !== 'infer') return;
     const started = performance.now();
     try {
-      const { gammaness, outputs } = runner.run(message.pixels, message.count);
+      const { gammaness, outputs } = await runner.run(message.pixels, message.count);
       send(
         { type: 'result', id: message.id, gammaness, outputs, computeMs: performance.now() - started },
         [gammaness.buffer as ArrayBuffer, outputs.buffer as ArrayBuffer],

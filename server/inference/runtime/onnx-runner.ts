@@ -1,0 +1,22 @@
+// Runs batches through an ONNX Runtime session, with the same preprocessing and outputs as the tfjs runner.
+import type { ModelDescription } from '../model-description.ts';
+import type { OnnxSession } from '../onnx/index.ts';
+import { pickGammaness, scaleBatch, type BatchOutput, type ModelRunner } from './batch-runner.ts';
+
+export class OnnxBatchRunner implements ModelRunner {
+  private readonly input = { buffer: new Float32Array(0) };
+
+  constructor(
+    private readonly session: OnnxSession,
+    private readonly description: ModelDescription,
+    private readonly pixelScale: number,
+  ) {}
+
+  async run(pixels: Uint8Array, count: number): Promise<BatchOutput> {
+    const input = scaleBatch(pixels, count, this.description, this.pixelScale, this.input);
+    if (count === 0) return { gammaness: new Float32Array(0), outputs: new Float32Array(0) };
+    // ONNX Runtime reads the input before `run` resolves, so the reused buffer is safe for the next batch.
+    const outputs = Float32Array.from(await this.session.run(input, count));
+    return { gammaness: pickGammaness(outputs, count, this.description), outputs };
+  }
+}
