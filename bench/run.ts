@@ -260,25 +260,25 @@ async function main(): Promise<void> {
     const stateDir = path.join(stateRoot, `astri-${eventsPerClass}`);
     const serverOptions = { stateDir, templateDatabase: dataset.templateDatabase, inferenceDir, modelFile, backend: args.backend };
     await attempt(`this server at ${eventsPerClass} events per class`, async () => {
-    say(`this server, ${eventsPerClass} events per class: starting on a fresh state`);
-    const server = await AstriServer.start(serverOptions);
-    try {
-      results.server ??= await server.serverInfo();
-      const resident = await evict(binFiles(bin.index));
-      const cold: Measured<PredictionTiming> = { ...(await server.measured(() => server.predict(bin.index, eventsPerClass, 1))), residentAfterEvictBytes: resident };
-      checkRun(cold.result);
-      say(`  cold ${(cold.result.endToEndMs / 1000).toFixed(3)} s, first batch ${cold.result.firstBatchMs?.toFixed(0)} ms`);
-      const warm: Measured<PredictionTiming>[] = [];
-      for (let i = 0; i < warmRepeats; i++) {
-        const run = await server.measured(() => server.predict(bin.index, eventsPerClass, 1));
-        checkRun(run.result);
-        warm.push(run);
+      say(`this server, ${eventsPerClass} events per class: starting on a fresh state`);
+      const server = await AstriServer.start(serverOptions);
+      try {
+        results.server ??= await server.serverInfo();
+        const resident = await evict(binFiles(bin.index));
+        const cold: Measured<PredictionTiming> = { ...(await server.measured(() => server.predict(bin.index, eventsPerClass, 1))), residentAfterEvictBytes: resident };
+        checkRun(cold.result);
+        say(`  cold ${(cold.result.endToEndMs / 1000).toFixed(3)} s, first batch ${cold.result.firstBatchMs?.toFixed(0)} ms`);
+        const warm: Measured<PredictionTiming>[] = [];
+        for (let i = 0; i < warmRepeats; i++) {
+          const run = await server.measured(() => server.predict(bin.index, eventsPerClass, 1));
+          checkRun(run.result);
+          warm.push(run);
+        }
+        say(`  warm ${warm.map((w) => (w.result.endToEndMs / 1000).toFixed(3)).join(', ')} s`);
+        sizeResult.astri = { cold, warm, startupMs: server.startupMs };
+      } finally {
+        await server.stop();
       }
-      say(`  warm ${warm.map((w) => (w.result.endToEndMs / 1000).toFixed(3)).join(', ')} s`);
-      sizeResult.astri = { cold, warm, startupMs: server.startupMs };
-    } finally {
-      await server.stop();
-    }
     });
 
     if (eventsPerClass === largest && sizeResult.astri) {
@@ -335,24 +335,25 @@ async function main(): Promise<void> {
         return Math.min(eventsInBin(dataset.events, b.minTeV, b.maxTeV, 'gamma').length, eventsInBin(dataset.events, b.minTeV, b.maxTeV, 'proton').length) >= concurrentEvents;
       })
       .slice(0, concurrentRuns);
-    while (bins.length < concurrentRuns && bins.length > 0) bins.push(bins[bins.length % bins.length]);
+    // Fewer suitable bins than runs: bins are reused (with other seeds; their events then overlap).
+    for (let k = bins.length, distinct = bins.length; k < concurrentRuns && distinct > 0; k++) bins.push(bins[k % distinct]);
     if (bins.length === 0) {
       results.notes.push(`No energy bin holds ${concurrentEvents} events per class: the concurrent runs were skipped.`);
     } else {
       await attempt('the concurrent runs', async () => {
-      say(`this server, ${concurrentRuns} concurrent runs of ${concurrentEvents} events per class (bins ${bins.join(', ')})`);
-      const server = await AstriServer.start({ stateDir: path.join(stateRoot, 'astri-concurrent'), templateDatabase: dataset.templateDatabase, inferenceDir, modelFile, backend: args.backend });
-      try {
-        await evict([...new Set(bins)].flatMap(binFiles));
-        const started = performance.now();
-        const { result: perRun, memory } = await server.measured(() => Promise.all(bins.map((b, k) => server.predict(b, concurrentEvents, 1 + k))));
-        const totalMs = performance.now() - started;
-        perRun.forEach(checkRun);
-        results.concurrent = { runs: concurrentRuns, eventsPerClass: concurrentEvents, bins, totalMs, memory, perRun };
-        say(`  ${(totalMs / 1000).toFixed(2)} s, peak ${memory.vmHwmMiB?.toFixed(0)} MiB`);
-      } finally {
-        await server.stop();
-      }
+        say(`this server, ${concurrentRuns} concurrent runs of ${concurrentEvents} events per class (bins ${bins.join(', ')})`);
+        const server = await AstriServer.start({ stateDir: path.join(stateRoot, 'astri-concurrent'), templateDatabase: dataset.templateDatabase, inferenceDir, modelFile, backend: args.backend });
+        try {
+          await evict([...new Set(bins)].flatMap(binFiles));
+          const started = performance.now();
+          const { result: perRun, memory } = await server.measured(() => Promise.all(bins.map((b, k) => server.predict(b, concurrentEvents, 1 + k))));
+          const totalMs = performance.now() - started;
+          perRun.forEach(checkRun);
+          results.concurrent = { runs: concurrentRuns, eventsPerClass: concurrentEvents, bins, totalMs, memory, perRun };
+          say(`  ${(totalMs / 1000).toFixed(2)} s, peak ${memory.vmHwmMiB?.toFixed(0)} MiB`);
+        } finally {
+          await server.stop();
+        }
       });
     }
   }

@@ -50,7 +50,6 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     landingPage: false,
     logging: false,
     maskedErrors: { maskError: (error, message) => toClientError(error, message) },
-    multipart: false,
     plugins: [
       EnvelopArmorPlugin({
         maxDepth: { n: 10 },
@@ -128,8 +127,18 @@ const CONTENT_TYPES: Record<string, string> = {
 function routes(deps: { services: Services; telemetry: Telemetry; readiness: () => string | null }): Plugin {
   return {
     async onRequest({ request, url, endResponse }) {
-      if (request.method !== 'GET' && request.method !== 'HEAD') return;
       const { pathname } = url;
+      // Refuse an oversized upload before its body is read into memory.
+      const length = Number(request.headers.get('content-length') ?? 0);
+      if (request.method === 'POST' && length > deps.services.config.server.maxUploadBytes) {
+        return endResponse(
+          Response.json(
+            { errors: [{ message: `request body of ${length} bytes exceeds the upload limit of ${deps.services.config.server.maxUploadBytes} bytes (server.maxUploadBytes)`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] },
+            { status: 413 },
+          ),
+        );
+      }
+      if (request.method !== 'GET' && request.method !== 'HEAD') return;
       if (pathname === '/healthz') return endResponse(Response.json({ status: 'ok' }));
       if (pathname === '/readyz') {
         const reason = deps.readiness();

@@ -2,10 +2,11 @@
 // shared by every run that uses it; a file that fails to load leaves the current models serving.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.ts';
 import type { Db, Model } from '../data/db.ts';
-import { NotFoundError } from '../errors.ts';
+import { NotFoundError, UserInputError } from '../errors.ts';
 import { describeModelFile, InferenceEngine, type BackendInfo, type ModelDescription } from '../inference/index.ts';
 
 export interface RegisteredModel {
@@ -64,6 +65,43 @@ export class ModelRegistry {
     const model = await this.register(this.config.inference.model);
     await this.engineFor(model.id);
     this.defaultId = model.id;
+    return model;
+  }
+
+  /**
+   * Stores an uploaded model file under data/models/uploads/<sha256>.<ext> (the client's file name never
+   * reaches the file system), registers it, and optionally makes it the active model. A file that cannot be
+   * served is refused with the loader's message and removed; the active model keeps serving.
+   */
+  async upload(bytes: Uint8Array, options: { fileName: string; name?: string; activate: boolean }): Promise<RegisteredModel> {
+    const extension = modelExtension(bytes, options.fileName);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const dir = path.join(this.config.data.dir, 'models', 'uploads');
+    const file = path.join(dir, `${sha256}${extension}`);
+    await mkdir(dir, { recursive: true });
+    const partial = `${file}.partial`;
+    await writeFile(partial, bytes);
+    await rename(partial, file);
+    let model: RegisteredModel;
+    try {
+      model = await this.register(file, { name: options.name ?? path.basename(options.fileName).replace(/\.[^.]+$/, '') });
+    } catch (error) {
+      await rm(file, { force: true });
+      throw new UserInputError(`the uploaded model "${options.fileName}" cannot be served: ${(error as Error).message}`, 'file');
+    }
+    if (options.activate) await this.activate(model.id);
+    return model;
+  }
+
+  /** Makes a registered model the one predict uses by default, once its engine has started. */
+  async activate(id: number): Promise<RegisteredModel> {
+    const model = await this.get(id);
+    try {
+      await this.engineFor(id);
+    } catch (error) {
+      throw new UserInputError(`model ${id} ("${model.name}") cannot be started: ${(error as Error).message}; the active model is unchanged`, 'modelId');
+    }
+    this.defaultId = id;
     return model;
   }
 
@@ -129,6 +167,15 @@ function toRegistered(row: Model): RegisteredModel {
     parameterCount: row.parameterCount,
     kerasVersion: row.kerasVersion,
   };
+}
+
+const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** .h5 for HDF5 content, .onnx for a file named so; anything else is refused before it is stored. */
+function modelExtension(bytes: Uint8Array, fileName: string): '.h5' | '.onnx' {
+  if (HDF5_SIGNATURE.every((b, i) => bytes[i] === b)) return '.h5';
+  if (/\.onnx$/i.test(fileName)) return '.onnx';
+  throw new UserInputError(`"${fileName}" is neither a Keras HDF5 file (.h5) nor an ONNX model (.onnx)`, 'file');
 }
 
 export async function sha256File(file: string): Promise<string> {

@@ -21,6 +21,7 @@ export interface Context {
 export const builder = new SchemaBuilder<{
   Context: Context;
   DefaultFieldNullability: false;
+  Scalars: { File: { Input: File; Output: never } };
 }>({
   defaultFieldNullability: false,
 });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../config.ts';
 import type { BackendInfo } from '../inference/index.ts';
+import { UserInputError } from '../errors.ts';
 import type { RegisteredModel } from '../models/model-registry.ts';
 import { builder } from './builder.ts';
 
@@ -96,5 +97,44 @@ builder.queryField('serverInfo', (t) =>
         maxSamples: services.config.prediction.maxSamples,
       },
     }),
+  }),
+);
+
+builder.scalarType('File', {
+  description: 'A file sent with a multipart request (GraphQL multipart request spec).',
+  serialize: () => {
+    throw new Error('File is an input-only scalar');
+  },
+});
+
+builder.mutationField('uploadModel', (t) =>
+  t.field({
+    type: ModelType,
+    description:
+      'Registers a Keras .h5 or .onnx model sent as a multipart upload; with activate (default), predict uses it from now on. A file that cannot be served is refused with the reason, and the active model keeps serving.',
+    args: {
+      file: t.arg({ type: 'File', required: true }),
+      name: t.arg.string({ required: false, description: 'Display name; the file name by default.' }),
+      activate: t.arg.boolean({ required: false, defaultValue: true }),
+    },
+    resolve: async (_root, args, { services }) => {
+      const limit = services.config.server.maxUploadBytes;
+      if (args.file.size > limit) throw new UserInputError(`the model file is ${args.file.size} bytes; uploads are limited to ${limit} bytes (server.maxUploadBytes)`, 'file');
+      const bytes = new Uint8Array(await args.file.arrayBuffer());
+      const model = await services.models.upload(bytes, { fileName: args.file.name, name: args.name ?? undefined, activate: args.activate ?? true });
+      return { ...model, active: model.id === services.models.defaultModelId };
+    },
+  }),
+);
+
+builder.mutationField('activateModel', (t) =>
+  t.field({
+    type: ModelType,
+    description: 'Makes a registered model the one predict uses when no modelId is given.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, args, { services }) => {
+      const model = await services.models.activate(Number(args.id));
+      return { ...model, active: true };
+    },
   }),
 );

@@ -2,6 +2,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import path from 'node:path';
+import { writeKerasH5 } from '../../server/inference/index.ts';
+import { tf } from '../../server/inference/runtime/tfjs.ts';
 import { computeMetrics } from '../../server/metrics/index.ts';
 import { printSchemaFile, SCHEMA_FILE } from '../../server/schema/print.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -283,6 +286,67 @@ describe('GraphQL API', () => {
       const html = await page.text();
       expect(html).toMatch(/GraphiQL|graphiql/);
       expect(html).toMatch(/predictionProgress/);
+    });
+  });
+
+  describe('model uploads', () => {
+    const UPLOAD = 'mutation($file: File!, $activate: Boolean) { uploadModel(file: $file, activate: $activate) { id name format inputShape active } }';
+
+    async function upload(bytes: Uint8Array, fileName: string, activate = true) {
+      const body = new FormData();
+      body.set('operations', JSON.stringify({ query: UPLOAD, variables: { file: null, activate } }));
+      body.set('map', JSON.stringify({ 0: ['variables.file'] }));
+      body.set('0', new File([bytes], fileName));
+      const response = await server.app.yoga.fetch(`${server.url}/graphql`, { method: 'POST', body });
+      return (await response.json()) as { data: { uploadModel: { id: string; active: boolean; format: string; inputShape: number[] } } | null; errors?: Array<{ message: string; extensions: { code: string } }> };
+    }
+
+    async function modelCount() {
+      return ((await server.graphql<{ models: unknown[] }>('{ models { id } }')).data!.models).length;
+    }
+
+    it('refuses a truncated model, names the cause, and keeps serving the active model', async () => {
+      const before = await modelCount();
+      const modelFile = server.config.inference.model;
+      const truncated = readFileSync(modelFile).subarray(0, 4000);
+      const result = await upload(truncated, 'broken.h5');
+      expect(result.errors![0].extensions.code).toBe('BAD_USER_INPUT');
+      expect(result.errors![0].message).toMatch(/the uploaded model "broken.h5" cannot be served: .*(truncated|HDF5|not)/i);
+      expect(await modelCount()).toBe(before);
+      const info = await server.graphql<{ models: Array<{ active: boolean; name: string }> }>('{ models { name active } }');
+      expect(info.data!.models.filter((m) => m.active)).toHaveLength(1);
+    });
+
+    it('refuses a file that is no model at all', async () => {
+      const result = await upload(new TextEncoder().encode('print("hello")'), 'model.py');
+      expect(result.errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+      expect(result.errors![0].message).toMatch(/neither a Keras HDF5 file \(\.h5\) nor an ONNX model/);
+    });
+
+    it('registers a valid upload without activating it when asked, and runs it by id', async () => {
+      const file = path.join(server.dir, 'tiny.h5');
+      const tiny = tf.sequential({ name: 'tiny' });
+      tiny.add(tf.layers.conv2d({ inputShape: [56, 56, 1], filters: 2, kernelSize: 3, strides: 2, activation: 'relu', name: 'conv2d' }));
+      tiny.add(tf.layers.globalAveragePooling2d({ name: 'global_average_pooling2d' }));
+      tiny.add(tf.layers.dense({ units: 1, activation: 'sigmoid', name: 'dense' }));
+      await writeKerasH5(tiny, file);
+      const uploaded = await upload(readFileSync(file), 'tiny.h5', false);
+      expect(uploaded.errors).toBeUndefined();
+      expect(uploaded.data!.uploadModel).toMatchObject({ format: 'keras-h5', inputShape: [56, 56, 1], active: false });
+      const runId = await predict({ energyBin: 4, eventsPerClass: 10, modelId: uploaded.data!.uploadModel.id, seed: 3 });
+      expect((await subscribe(runId)).at(-1)).toMatchObject({ status: 'COMPLETED', done: { gamma: 10, proton: 10 } });
+      const models = await server.graphql<{ models: Array<{ id: string; active: boolean }> }>('{ models { id active } }');
+      expect(models.data!.models.find((m) => m.id === uploaded.data!.uploadModel.id)!.active).toBe(false);
+    });
+
+    it('answers 413 to a request body over the upload limit before reading it', async () => {
+      const response = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/octet-stream' },
+        body: new Uint8Array(server.config.server.maxUploadBytes + 1),
+      });
+      expect(response.status).toBe(413);
+      expect(JSON.stringify(await response.json())).toMatch(/exceeds the upload limit of \d+ bytes \(server.maxUploadBytes\)/);
     });
   });
 
