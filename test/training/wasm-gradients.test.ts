@@ -17,7 +17,10 @@ const CASES: Case[] = [
   { name: 'several channels, same padding', xShape: [2, 9, 9, 5], filterShape: [3, 3, 5, 6], strides: 1, pad: 'same' },
   { name: 'several channels, valid padding', xShape: [2, 9, 7, 3], filterShape: [3, 3, 3, 2], strides: 1, pad: 'valid' },
   { name: 'even kernel, same padding', xShape: [2, 8, 8, 2], filterShape: [2, 2, 2, 3], strides: 1, pad: 'same' },
-  { name: 'stride 2', xShape: [2, 10, 10, 3], filterShape: [3, 3, 3, 4], strides: 2, pad: 'same' },
+  { name: 'one input channel, valid padding', xShape: [2, 11, 9, 1], filterShape: [3, 3, 1, 2], strides: 1, pad: 'valid' },
+  { name: 'stride 2, same padding', xShape: [2, 10, 10, 3], filterShape: [3, 3, 3, 4], strides: 2, pad: 'same' },
+  { name: 'stride 2, odd size, valid padding', xShape: [2, 11, 9, 2], filterShape: [3, 3, 2, 3], strides: 2, pad: 'valid' },
+  { name: 'stride 2, one input channel', xShape: [2, 10, 10, 1], filterShape: [3, 3, 1, 4], strides: 2, pad: 'same' },
 ];
 
 /** d(sum(conv2d(x, w) * probe)) / dw on the active backend, from plain arrays. */
