@@ -20,7 +20,7 @@ export async function startTestServer(overrides: Record<string, unknown> = {}, d
         server: { host: '127.0.0.1', port: 0 },
         data: { dir, database: path.join(dir, 'astri.db'), inferenceDir: path.join(dir, 'inference'), pixelStore: path.join(dir, 'pixels') },
         demo: { eventsPerBin: 60, seed: 7 },
-        inference: { batchSize: 32, ...(process.env.ASTRI_TEST_MODEL ? { model: process.env.ASTRI_TEST_MODEL } : {}) },
+        inference: { batchSize: 32 },
         log: { level: 'silent' },
       },
       overrides,
