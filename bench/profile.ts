@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 interface CpuProfile {
-  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }>;
   startTime: number;
   endTime: number;
   samples: number[];
@@ -41,7 +41,7 @@ const CATEGORIES: ReadonlyArray<[name: string, test: (functionName: string, url:
   ['PNG decoding (fast-png, fflate)', (_, url) => /fflate|fast-png|iobuffer|\/png\.ts/.test(url)],
   ['pixel store', (_, url) => /pixel-store\.ts/.test(url)],
   ['database (Prisma, SQLite)', (_, url) => /@prisma|better-sqlite3|prisma\//.test(url)],
-  ['model (wasm/tfjs kernels)', (fn, url) => /^wasm-function|wasm:\/\//.test(fn + url) || /@tensorflow/.test(url)],
+  ['model (tfjs, its wasm kernels)', (_, url) => /@tensorflow|tfjs|batch-runner|inference-worker/.test(url)],
   ['GraphQL, WebSocket, HTTP', (_, url) => /graphql|@envelop|@whatwg-node|graphql-ws|\/ws\/|node:_http|node:net|node:internal\/(streams|stream_base)/.test(url)],
   ['JSON', (fn) => /JSON|stringify|parse/.test(fn)],
   ['file system', (_, url) => /node:fs|node:internal\/fs/.test(url)],
@@ -49,7 +49,10 @@ const CATEGORIES: ReadonlyArray<[name: string, test: (functionName: string, url:
   ['other', () => true],
 ];
 
-function categorise(functionName: string, url: string): string {
+/** Pseudo-frames that are their own category; everything else may be attributed to a caller. */
+const LEAF_ONLY = new Set(['idle', 'garbage collection']);
+
+function categoryOf(functionName: string, url: string): string {
   return CATEGORIES.find(([, test]) => test(functionName, url))![0];
 }
 
@@ -69,6 +72,29 @@ function summarise(file: string, windowUs: [number, number], topN: number): Thre
   // CPU.<date>.<time>.<pid>.<tid>.<seq>.cpuprofile; tid 0 is the main thread.
   const tid = path.basename(file).split('.')[4];
   const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
+  const parents = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
+  // A builtin or WebAssembly frame (no telling url: writeBuffer, JSON.stringify, wasm-function[...]) counts for
+  // the first caller that has a category: Prisma's query-compiler wasm is database time, tfjs's wasm is model time.
+  const categoryCache = new Map<number, string>();
+  const categorise = (id: number): string => {
+    const cached = categoryCache.get(id);
+    if (cached) return cached;
+    const leaf = frames.get(id)!;
+    let category = categoryOf(leaf.functionName, leaf.url);
+    if (!LEAF_ONLY.has(category)) {
+      for (let node: number | undefined = id; node !== undefined; node = parents.get(node)) {
+        const frame = frames.get(node)!;
+        const candidate = categoryOf(frame.functionName, frame.url);
+        if (candidate !== 'other') {
+          category = candidate;
+          break;
+        }
+      }
+    }
+    categoryCache.set(id, category);
+    return category;
+  };
   const selfUs = new Map<string, number>();
   const categoryUs = new Map<string, number>();
   let timestamp = profile.startTime;
@@ -84,12 +110,12 @@ function summarise(file: string, windowUs: [number, number], topN: number): Thre
       if (!inWindow(timestamp)) continue;
       const frame = frames.get(profile.samples[i]);
       if (!frame) continue;
-      const where = frame.url ? `${shortUrl(frame.url)}:${frame.lineNumber + 1}` : '';
+      const where = frame.url ? `${shortUrl(frame.url)}${frame.lineNumber > 0 ? `:${frame.lineNumber + 1}` : ''}` : '';
       const key = `${frame.functionName || '(anonymous)'}${where ? ` ${where}` : ''}`;
       // A sample's weight is the time until the next one.
       const weight = profile.timeDeltas[i + 1] ?? delta;
       selfUs.set(key, (selfUs.get(key) ?? 0) + weight);
-      const category = categorise(frame.functionName, frame.url);
+      const category = categorise(profile.samples[i]);
       categoryUs.set(category, (categoryUs.get(category) ?? 0) + weight);
       sampledUs += weight;
     }

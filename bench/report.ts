@@ -76,8 +76,19 @@ export function evaluateTargets(results: BenchResults): TargetVerdict[] {
   );
   const firstBatches = results.sizes.flatMap((size) => (size.astri ? [size.astri.cold, ...size.astri.warm] : [])).map((m) => m.result.firstBatchMs ?? NaN);
   const worstFirst = firstBatches.length ? Math.max(...firstBatches) : null;
+  const perSize = results.sizes
+    .filter((size) => size.astri)
+    .map((size) => `${size.eventsPerClass}: cold ${fixed(size.astri!.cold.result.firstBatchMs, 0)}, warm ${size.astri!.warm.map((w) => fixed(w.result.firstBatchMs, 0)).join('/')}`)
+    .join('; ');
   verdicts.push(
-    verdict(`time to first batch < ${TARGETS.firstBatchMs} ms (worst of all single runs, cold and warm)`, worstFirst, TARGETS.firstBatchMs, false, (v) => `${v.toFixed(0)} ms`, (v) => `${(v - TARGETS.firstBatchMs).toFixed(0)} ms over (${(v / TARGETS.firstBatchMs).toFixed(1)}×)`),
+    verdict(
+      `time to first batch < ${TARGETS.firstBatchMs} ms (worst single run, cold or warm, every size)`,
+      worstFirst,
+      TARGETS.firstBatchMs,
+      false,
+      (v) => `${v.toFixed(0)} ms worst (ms per events/class: ${perSize})`,
+      (v) => `${(v - TARGETS.firstBatchMs).toFixed(0)} ms over (${(v / TARGETS.firstBatchMs).toFixed(1)}×)`,
+    ),
   );
   const raw = rawForBackend(results);
   const coldRate = clientRate(largest?.astri?.cold.result);
@@ -119,7 +130,7 @@ export function renderMarkdown(results: BenchResults): string {
     );
   }
   out.push(
-    `- Command: \`${results.command}\``,
+    `- Command: \`${results.command}\`, in the working tree of commit ${results.commit ?? 'unknown'} (plus any uncommitted changes at that time)`,
     `- Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB.toFixed(0)} GiB RAM, Linux ${m.kernel}, Node ${m.node}` +
       `${results.baselineVersions ? `; baseline: ${results.baselineVersions}` : ''}`,
     `- Load average (1/5/15 min) before: ${m.loadBefore.map((v) => v.toFixed(2)).join(' / ')}${m.loadAfter ? `, after: ${m.loadAfter.map((v) => v.toFixed(2)).join(' / ')}` : ''}` +

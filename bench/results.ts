@@ -31,6 +31,8 @@ export interface BenchResults {
   startedAt: Date;
   finishedAt: Date | null;
   command: string;
+  /** HEAD when the bench ran (uncommitted changes are not recorded). */
+  commit: string | null;
   machine: {
     cpuModel: string;
     cores: number;

@@ -116,6 +116,7 @@ async function main(): Promise<void> {
     startedAt: new Date(),
     finishedAt: null,
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    commit: gitCommit(),
     machine: machineFacts(),
     model: { file: '', sha256: '', standIn: false, parameters: null, layers: null },
     dataset: { inferenceDir, events: 0, generated: false },
@@ -380,6 +381,21 @@ function hrtimeUs(): number {
 function displayPath(file: string): string {
   const relative = path.relative(PROJECT_ROOT, file);
   return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}
+
+/** The checked-out commit, read from .git without running git (the working tree may differ from it). */
+function gitCommit(): string | null {
+  try {
+    const head = readFileSync(path.join(PROJECT_ROOT, '.git', 'HEAD'), 'utf8').trim();
+    if (!head.startsWith('ref: ')) return head.slice(0, 12);
+    const ref = head.slice(5);
+    const loose = path.join(PROJECT_ROOT, '.git', ref);
+    if (existsSync(loose)) return readFileSync(loose, 'utf8').trim().slice(0, 12);
+    const packed = readFileSync(path.join(PROJECT_ROOT, '.git', 'packed-refs'), 'utf8').split('\n').find((line) => line.endsWith(` ${ref}`));
+    return packed ? packed.slice(0, 12) : null;
+  } catch {
+    return null;
+  }
 }
 
 function machineFacts(): BenchResults['machine'] {

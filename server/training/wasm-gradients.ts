@@ -44,7 +44,6 @@ interface FilterGradAttrs {
   strides: number | [number, number];
   pad: 'same' | 'valid' | number | unknown;
   dataFormat?: 'NHWC' | 'NCHW';
-  dilations?: number | [number, number];
   filterShape: [number, number, number, number];
 }
 
@@ -57,7 +56,7 @@ function conv2dBackpropFilter(k: Kernels, x: TensorInfo, dy: TensorInfo, attrs: 
   if (pad !== 'same' && pad !== 'valid') throw new TrainingBackendError(`${KERNEL} on wasm supports padding "same" or "valid", got ${JSON.stringify(pad)}`);
   const [, , inChannels] = filterShape;
   // Timed on this project's CNN: the Conv3D kernel (depth 1) is fastest when the input has one channel; with more
-  // channels, one XNNPACK matrix product per filter tap wins by 2-10x over its direct loops. The Conv3D kernel of
+  // channels, one XNNPACK matrix product per filter tap wins by 1.5-10x over its direct loops. The Conv3D kernel of
   // tfjs-backend-wasm 4.22 gets strides other than 1 wrong (test/training/wasm-gradients.test.ts), so never for those.
   if (inChannels === 1 && strideH === 1 && strideW === 1) return viaConv3d(k, x, dy, pad, filterShape, backend);
   return viaTapProducts(k, x, dy, strideH, strideW, pad, filterShape, backend);
