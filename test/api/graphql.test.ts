@@ -296,7 +296,7 @@ describe('GraphQL API', () => {
       const body = new FormData();
       body.set('operations', JSON.stringify({ query: UPLOAD, variables: { file: null, activate } }));
       body.set('map', JSON.stringify({ 0: ['variables.file'] }));
-      body.set('0', new File([bytes], fileName));
+      body.set('0', new File([Buffer.from(bytes)], fileName));
       const response = await server.app.yoga.fetch(`${server.url}/graphql`, { method: 'POST', body });
       return (await response.json()) as { data: { uploadModel: { id: string; active: boolean; format: string; inputShape: number[] } } | null; errors?: Array<{ message: string; extensions: { code: string } }> };
     }

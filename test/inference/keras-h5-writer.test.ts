@@ -106,4 +106,15 @@ describe('writeKerasH5', () => {
     const { layers } = await loadKerasH5(file);
     expect(layers[0].kerasClassName).toBe('InputLayer');
   });
+
+  it('refuses a BatchNormalization over a non-last axis, which TensorFlow.js would compute wrongly', async () => {
+    const model = tf.sequential({ name: 'bn_axis' });
+    model.add(tf.layers.conv2d({ name: 'conv', inputShape: [6, 6, 1], filters: 3, kernelSize: 3 }));
+    model.add(tf.layers.batchNormalization({ name: 'bn_rows', axis: 1 }));
+    model.add(tf.layers.flatten({ name: 'flatten' }));
+    model.add(tf.layers.dense({ name: 'dense', units: 1, activation: 'sigmoid' }));
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'astri-bn-')), 'bn.h5');
+    await writeKerasH5(model, file);
+    await expect(loadKerasH5(file)).rejects.toThrow(/layer "bn_rows" \(BatchNormalization\) cannot be loaded: axis=1 is not the last axis/);
+  });
 });

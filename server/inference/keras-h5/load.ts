@@ -1,5 +1,5 @@
 // Rebuilds a Keras .h5 model in TensorFlow.js: normalized architecture, then every weight placed and shape-checked.
-import { UnsupportedModelError, WeightMismatchError, layerLabel } from '../errors.ts';
+import { UnsupportedLayerConfigError, UnsupportedModelError, WeightMismatchError, layerLabel } from '../errors.ts';
 import { tf, ensureBackend, type LayersModel } from '../runtime/tfjs.ts';
 import { normalizeModelConfig, type NormalizedLayer } from './config.ts';
 import { readKerasH5, type KerasH5Contents, type WeightArray } from './read.ts';
@@ -31,6 +31,7 @@ export async function buildKerasModel(contents: KerasH5Contents): Promise<Loaded
     throw new UnsupportedModelError(`${contents.file}: TensorFlow.js cannot build the model: ${(error as Error).message}`);
   }
   try {
+    refuseMiscomputedLayers(model, normalized.layers);
     assignWeights(model, normalized.layers, contents);
   } catch (error) {
     model.dispose();
@@ -38,6 +39,24 @@ export async function buildKerasModel(contents: KerasH5Contents): Promise<Loaded
   }
   const { weights: _weights, ...rest } = contents;
   return { model, layers: normalized.layers, contents: rest };
+}
+
+/**
+ * TensorFlow.js normalizes over the last axis whatever a BatchNormalization's `axis` says (checked on the cpu and
+ * wasm backends), so a model normalizing another axis would be served with wrong numbers: refuse it instead.
+ */
+function refuseMiscomputedLayers(model: LayersModel, declared: NormalizedLayer[]): void {
+  const classOf = new Map(declared.map((layer) => [layer.name, layer.kerasClassName]));
+  for (const layer of model.layers) {
+    if (layer.getClassName() !== 'BatchNormalization') continue;
+    const axis = Number((layer.getConfig() as { axis?: number }).axis ?? -1);
+    const rank = (layer.input as { shape: unknown[] }).shape.length;
+    if ((axis < 0 ? axis + rank : axis) !== rank - 1) {
+      throw new UnsupportedLayerConfigError(
+        `${layerLabel(layer.name, classOf.get(layer.name) ?? 'BatchNormalization')} cannot be loaded: axis=${axis} is not the last axis, which TensorFlow.js would compute wrongly`,
+      );
+    }
+  }
 }
 
 function assignWeights(model: LayersModel, declared: NormalizedLayer[], contents: KerasH5Contents): void {
