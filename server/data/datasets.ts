@@ -249,37 +249,45 @@ export interface RandomSelection {
  * `count` distinct events of `particle` with energy in [minTeV, maxTeV), drawn at random without
  * replacement, reproducibly: the same seed over the same events gives the same events in the same order.
  */
-export async function selectRandomEvents(db: Db, selection: RandomSelection): Promise<Event[]> {
+export async function selectRandomEvents(db: Db, selection: RandomSelection): Promise<SelectedEventRow[]> {
   const { particle, minTeV, maxTeV, count, seed, datasetId } = selection;
   if (!Number.isInteger(count) || count < 0) throw new UserInputError(`count must be a non-negative integer, got ${count}`, 'eventsPerClass');
-  let sql = 'SELECT id FROM "Event" WHERE particle = ? AND energyTeV >= ? AND energyTeV < ?';
+  // One raw query over the (particle, energyTeV) index: the ORM's per-row mapping costs more than the query here.
+  let sql = 'SELECT id, datasetId, imagePath, energyTeV FROM "Event" WHERE particle = ? AND energyTeV >= ? AND energyTeV < ?';
   const params: Array<string | number> = [particle, minTeV, maxTeV];
   if (datasetId !== undefined) {
     sql += ' AND datasetId = ?';
     params.push(datasetId);
   }
-  const rows = await db.$queryRawUnsafe<Array<{ id: number | bigint }>>(`${sql} ORDER BY id`, ...params);
-  const ids = Int32Array.from(rows, (row) => Number(row.id));
-  if (ids.length < count) {
+  const rows = await db.$queryRawUnsafe<Array<{ id: number | bigint; datasetId: number | bigint; imagePath: string; energyTeV: number }>>(`${sql} ORDER BY id`, ...params);
+  if (rows.length < count) {
     const where = datasetId !== undefined ? ` in dataset ${datasetId}` : '';
     throw new NotEnoughEventsError(
-      `only ${ids.length} ${particle} events have an energy in [${minTeV}, ${maxTeV}) TeV${where}, ${count} were asked for`,
-      ids.length,
+      `only ${rows.length} ${particle} events have an energy in [${minTeV}, ${maxTeV}) TeV${where}, ${count} were asked for`,
+      rows.length,
       count,
     );
   }
-  // Partial Fisher-Yates: the first `count` slots become a uniform random sample, in random order.
+  // Partial Fisher-Yates over row positions: the first `count` slots become a uniform random sample, in random order.
+  const order = Int32Array.from({ length: rows.length }, (_, i) => i);
   const rng = createRng(seed);
   for (let i = 0; i < count; i++) {
-    const j = i + rng.int(ids.length - i);
-    const swap = ids[i];
-    ids[i] = ids[j];
-    ids[j] = swap;
+    const j = i + rng.int(order.length - i);
+    const swap = order[i];
+    order[i] = order[j];
+    order[j] = swap;
   }
-  const picked = Array.from(ids.subarray(0, count));
-  const byId = new Map<number, Event>();
-  for (let i = 0; i < picked.length; i += 10_000) {
-    for (const event of await db.event.findMany({ where: { id: { in: picked.slice(i, i + 10_000) } } })) byId.set(event.id, event);
-  }
-  return picked.map((id) => byId.get(id)!);
+  return Array.from(order.subarray(0, count), (position) => {
+    const row = rows[position];
+    return { id: Number(row.id), datasetId: Number(row.datasetId), imagePath: row.imagePath, energyTeV: Number(row.energyTeV), particle };
+  });
+}
+
+/** The fields of an event a prediction run needs. */
+export interface SelectedEventRow {
+  id: number;
+  datasetId: number;
+  particle: Particle;
+  energyTeV: number;
+  imagePath: string;
 }
