@@ -34,26 +34,29 @@ export interface ThreadProfile {
   top: ProfileEntry[];
 }
 
-/** Coarse buckets for a first look at where a thread spends its time; the first match wins. */
-const CATEGORIES: ReadonlyArray<[name: string, test: (functionName: string, url: string) => boolean]> = [
-  ['idle', (fn) => fn === '(idle)'],
-  ['garbage collection', (fn) => fn === '(garbage collector)'],
-  ['PNG decoding (fast-png, fflate)', (_, url) => /fflate|fast-png|iobuffer|\/png\.ts/.test(url)],
-  ['pixel store', (_, url) => /pixel-store\.ts/.test(url)],
-  ['database (Prisma, SQLite)', (_, url) => /@prisma|better-sqlite3|prisma\//.test(url)],
-  ['model (tfjs, its wasm kernels)', (_, url) => /@tensorflow|tfjs|batch-runner|inference-worker/.test(url)],
-  ['GraphQL, WebSocket, HTTP', (_, url) => /graphql|@envelop|@whatwg-node|graphql-ws|\/ws\/|node:_http|node:net|node:internal\/(streams|stream_base)/.test(url)],
-  ['JSON', (fn) => /JSON|stringify|parse/.test(fn)],
-  ['file system', (_, url) => /node:fs|node:internal\/fs/.test(url)],
-  ['prediction pipeline', (_, url) => /server\/(predictions|inference|data)\//.test(url)],
-  ['other', () => true],
+/**
+ * Coarse buckets for a first look at where a thread spends its time. A sample counts for the first *domain*
+ * bucket met walking from the sampled frame up its callers (so fs.writeSync under the pixel store is pixel-store
+ * time, JSON.stringify under GraphQL is GraphQL time, Prisma's query-compiler wasm is database time); failing
+ * that, for the first *generic* bucket; idle and GC are pseudo-frames and count as themselves.
+ */
+const CATEGORIES: ReadonlyArray<[name: string, kind: 'pseudo' | 'domain' | 'generic', test: (functionName: string, url: string) => boolean]> = [
+  ['idle', 'pseudo', (fn) => fn === '(idle)'],
+  ['garbage collection', 'pseudo', (fn) => fn === '(garbage collector)'],
+  ['PNG decoding (fast-png, fflate)', 'domain', (_, url) => /fflate|fast-png|iobuffer|\/png\.ts/.test(url)],
+  ['pixel store', 'domain', (_, url) => /pixel-store\.ts/.test(url)],
+  ['database (Prisma, SQLite, cache rows)', 'domain', (_, url) => /@prisma|better-sqlite3|prisma\/|prediction-cache\.ts/.test(url)],
+  ['model (tfjs / onnxruntime)', 'domain', (_, url) => /@tensorflow|tfjs|onnxruntime|batch-runner|onnx-runner|inference-worker/.test(url)],
+  ['GraphQL, WebSocket, HTTP', 'domain', (_, url) => /graphql|@envelop|@whatwg-node|graphql-ws|\/ws\/|node:_http|node:net|node:internal\/(streams|stream_base)/.test(url)],
+  ['metrics', 'domain', (_, url) => /server\/metrics\//.test(url)],
+  ['JSON', 'generic', (fn) => /^JSON|stringify|^parse$/.test(fn)],
+  ['file system', 'generic', (_, url) => /node:fs|node:internal\/fs/.test(url)],
+  ['prediction pipeline', 'generic', (_, url) => /server\/(predictions|inference|data)\//.test(url)],
 ];
 
-/** Pseudo-frames that are their own category; everything else may be attributed to a caller. */
-const LEAF_ONLY = new Set(['idle', 'garbage collection']);
-
-function categoryOf(functionName: string, url: string): string {
-  return CATEGORIES.find(([, test]) => test(functionName, url))![0];
+function categoryOf(functionName: string, url: string): { name: string; kind: 'pseudo' | 'domain' | 'generic' } | null {
+  const found = CATEGORIES.find(([, , test]) => test(functionName, url));
+  return found ? { name: found[0], kind: found[1] } : null;
 }
 
 /** `windowUs`: [start, end] in process.hrtime microseconds. */
@@ -74,24 +77,21 @@ function summarise(file: string, windowUs: [number, number], topN: number): Thre
   const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
   const parents = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
-  // A builtin or WebAssembly frame (no telling url: writeBuffer, JSON.stringify, wasm-function[...]) counts for
-  // the first caller that has a category: Prisma's query-compiler wasm is database time, tfjs's wasm is model time.
   const categoryCache = new Map<number, string>();
   const categorise = (id: number): string => {
     const cached = categoryCache.get(id);
     if (cached) return cached;
     const leaf = frames.get(id)!;
-    let category = categoryOf(leaf.functionName, leaf.url);
-    if (!LEAF_ONLY.has(category)) {
-      for (let node: number | undefined = id; node !== undefined; node = parents.get(node)) {
-        const frame = frames.get(node)!;
-        const candidate = categoryOf(frame.functionName, frame.url);
-        if (candidate !== 'other') {
-          category = candidate;
-          break;
-        }
-      }
+    const own = categoryOf(leaf.functionName, leaf.url);
+    let category = own?.kind === 'pseudo' ? own.name : null;
+    let generic: string | null = null;
+    for (let node: number | undefined = id; category === null && node !== undefined; node = parents.get(node)) {
+      const frame = frames.get(node)!;
+      const candidate = categoryOf(frame.functionName, frame.url);
+      if (candidate?.kind === 'domain') category = candidate.name;
+      else if (candidate?.kind === 'generic') generic ??= candidate.name;
     }
+    category ??= generic ?? 'other';
     categoryCache.set(id, category);
     return category;
   };

@@ -125,7 +125,7 @@ export function renderMarkdown(results: BenchResults): string {
   if (results.model.standIn) {
     out.push(
       `> **STAND-IN MODEL.** \`${results.model.file}\` did not exist when this ran; these numbers use an untrained model with the demo model's`,
-      '> intended layer stack (written by `bench/stand-in-model.ts`). Timings are representative, scores (AUC) are not. Re-run `npm run bench` once the demo model exists.',
+      '> intended layer stack (written by `bench/stand-in-model.ts`). Timings are representative, scores (AUC) are not. Re-run `npm run bench` once the demo model exists (`node bin/astri.js model train-demo`).',
       '',
     );
   }
@@ -166,7 +166,12 @@ export function renderMarkdown(results: BenchResults): string {
       `| ${n} | pixels stored, predictions not cached | | ${s(r.result.endToEndMs, 3)} | | ${firstBatchCell(r.result)} | | ${int(clientRate(r.result))} | ${pct(r.result.inferenceMs / r.result.endToEndMs)} | | ${memoryCell(r.memory)} |`,
     );
   }
+  const serverSide = results.sizes
+    .filter((size) => size.astri)
+    .map((size) => `${size.eventsPerClass} cold ${int(size.astri!.cold.result.serverElapsedMs)}, warm ${int(warmMedian(size.astri!.warm)?.result.serverElapsedMs)}`);
   out.push(
+    '',
+    `This server's own run time (\`elapsedMs\` of the FINISHED message: from the start of the run's execution to its last batch; it excludes the selection done in the mutation and the persisting of the predictions, which comes after) in ms: ${serverSide.join('; ')}.`,
     '',
     'The baseline streams nothing: its first result arrives with the whole answer, so its time to first result equals its end-to-end time. ' +
       '"model busy" is the sum of the batches\' model time (`PredictionBatch.inferenceMs`; batches run one at a time) over the end-to-end time.',
@@ -228,21 +233,23 @@ export function renderMarkdown(results: BenchResults): string {
   }
   out.push('');
 
-  if (results.profile?.length) {
-    // Threads that did nothing in the window (idle workers, the loader thread, the describe worker) are left out.
-    const threads = results.profile.filter((thread) => !thread.wholeProfile && thread.busyMs >= 0.02 * thread.windowMs);
-    const windowMs = threads[0]?.windowMs ?? results.profile[0].windowMs;
-    out.push('### Where the time goes (CPU profile of the largest cold run)', '');
+  if (results.profile?.cold.length) {
+    out.push(`### Where the time goes (CPU profile, ${results.sizes.at(-1)?.eventsPerClass} events per class)`, '');
     out.push(
-      `\`node --cpu-prof\` on the server; samples inside the ${fixed(windowMs, 0)} ms run window, per thread with any work in it (${results.profile.length - threads.length} idle or finished threads left out). Busy = sampled time not idle.`,
+      '`node --cpu-prof` on a separate server (so the profiler slows none of the runs above), cold run then one warm repeat; samples inside each ' +
+        'run window, per thread with any work in it (idle and finished threads left out). Busy = sampled time not idle. ' +
+        "Builtins and WebAssembly frames count for the category of their nearest caller (Prisma's query-compiler wasm is database time).",
       '',
     );
-    out.push('| thread | busy ms | busy share of the window | by category | top functions (self time, share of busy) |');
-    out.push('|---|---:|---:|---|---|');
-    for (const thread of threads) {
-      const categories = thread.categories.slice(0, 6).map((entry) => `${entry.name} ${pct(entry.share)}`).join(', ');
-      const top = thread.top.slice(0, 6).map((entry) => `\`${entry.name.replace(/[`|]/g, '')}\` ${pct(entry.share)}`).join(', ');
-      out.push(`| ${thread.thread} | ${int(thread.busyMs)} | ${pct(thread.busyMs / thread.windowMs)} | ${categories} | ${top} |`);
+    out.push('| run | thread | busy ms | busy share of the run | by category (share of busy) | top functions (self time, share of busy) |');
+    out.push('|---|---|---:|---:|---|---|');
+    for (const [label, profile] of [['cold', results.profile.cold], ['warm', results.profile.warm]] as const) {
+      const threads = profile.filter((thread) => !thread.wholeProfile && thread.busyMs >= 0.02 * thread.windowMs);
+      for (const thread of threads) {
+        const categories = thread.categories.slice(0, 6).map((entry) => `${entry.name} ${pct(entry.share)}`).join(', ');
+        const top = thread.top.slice(0, 6).map((entry) => `\`${entry.name.replace(/[`|]/g, '')}\` ${pct(entry.share)}`).join(', ');
+        out.push(`| ${label} (${fixed(thread.windowMs, 0)} ms) | ${thread.thread} | ${int(thread.busyMs)} | ${pct(thread.busyMs / thread.windowMs)} | ${categories} | ${top} |`);
+      }
     }
     out.push('');
   }

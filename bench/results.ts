@@ -56,6 +56,7 @@ export interface BenchResults {
   concurrent: ConcurrentResult | null;
   raw: RawThroughput[];
   rawBatch: number;
-  profile: ThreadProfile[] | null;
+  /** --profile: per thread, over the largest cold run and over one warm repeat of it. */
+  profile: { cold: ThreadProfile[]; warm: ThreadProfile[] } | null;
   notes: string[];
 }

@@ -41,7 +41,7 @@ const HELP = `npm run bench -- [options]
   --baseline-dir DIR      folder of seed_backend.py (default ../shared/baseline)
   --no-baseline           measure this server only
   --no-raw                skip the raw model timings
-  --profile               CPU-profile this server (--cpu-prof) during the largest cold run
+  --profile               CPU-profile this server (--cpu-prof) in an extra largest-size cold run and one warm repeat
   --out FILE              report file (default docs/benchmarks.md)
   --no-write              print only
   --wait-for-quiet S      first wait up to S seconds for the 1-minute load average to drop below cores/2
@@ -99,6 +99,7 @@ async function main(): Promise<void> {
   const concurrentEvents = args['concurrent-events'] ? positiveInteger('concurrent-events', args['concurrent-events']) : Math.max(...sizes);
   const rawBatch = positiveInteger('raw-batch', args['raw-batch']);
   const rawSeconds = Number(args['raw-seconds']);
+  if (!(rawSeconds > 0)) throw new BenchUsageError(`--raw-seconds must be a positive number, got "${args['raw-seconds']}"`);
   const bin = energyBinAt(config.energyBins.edgesTeV, binIndex);
   const inferenceDir = path.resolve(args['inference-dir'] ?? config.data.inferenceDir);
   const baselineDir = path.resolve(args['baseline-dir'] ?? path.join(PROJECT_ROOT, '..', 'shared', 'baseline'));
@@ -175,7 +176,10 @@ async function main(): Promise<void> {
   }
 
   let python: string | null = null;
-  if (!args['no-baseline']) {
+  if (!args['no-baseline'] && !existsSync(path.join(baselineDir, 'seed_backend.py'))) {
+    results.baselineSkipped = `no seed_backend.py in ${baselineDir} (give --baseline-dir)`;
+    say(`baseline skipped: ${results.baselineSkipped}`);
+  } else if (!args['no-baseline']) {
     try {
       results.baselineVersions = (await ensureBaselineDependencies(say)).versions;
       python = BASELINE_PYTHON;
@@ -315,17 +319,21 @@ async function main(): Promise<void> {
       backend: args.backend,
       nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
     });
-    let windowUs: [number, number] = [0, 0];
+    let coldUs: [number, number] = [0, 0];
+    let warmUs: [number, number] = [0, 0];
     try {
       await evict(binFiles(bin.index));
-      const start = hrtimeUs();
+      let start = hrtimeUs();
       checkRun(await server.predict(bin.index, largest, 1));
-      windowUs = [start, hrtimeUs()];
+      coldUs = [start, hrtimeUs()];
+      start = hrtimeUs();
+      checkRun(await server.predict(bin.index, largest, 1));
+      warmUs = [start, hrtimeUs()];
     } finally {
       await server.stop();
     }
-    results.profile = summariseProfiles(profileDir, windowUs);
-    if (results.profile.length === 0) results.notes.push(`--profile: the server wrote no .cpuprofile in ${profileDir}.`);
+    results.profile = { cold: summariseProfiles(profileDir, coldUs), warm: summariseProfiles(profileDir, warmUs) };
+    if (results.profile.cold.length === 0) results.notes.push(`--profile: the server wrote no .cpuprofile in ${profileDir}.`);
   });
 
   // 3. Concurrent runs on this server, one energy bin each, cold.

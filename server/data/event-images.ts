@@ -5,6 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { decodePng, toChannels } from './png.ts';
 import type { ImageShape, PixelStore } from './pixel-store.ts';
 
+const DECODES_BETWEEN_YIELDS = 32;
+
 export interface EventImageRef {
   id: number;
   /** Absolute path of the event's PNG. */
@@ -30,20 +32,23 @@ export async function readImageBatch(events: readonly EventImageRef[], shape: Im
   const files = await Promise.all(
     events.map((event, index) => (fromStore[index] ? null : readFile(event.file).catch((error: NodeJS.ErrnoException) => error))),
   );
-  events.forEach((event, index) => {
+  for (let index = 0; index < events.length; index++) {
+    // Decoding is synchronous: yield now and then so that finished batches and requests are not held up.
+    if (index > 0 && index % DECODES_BETWEEN_YIELDS === 0) await new Promise((resolve) => setImmediate(resolve));
+    const event = events[index];
     const offset = readable.length * imageSize;
     if (fromStore[index] && store!.readInto(event.id, pixels, offset)) {
       readable.push(index);
-      return;
+      continue;
     }
     const bytes = files[index];
     if (bytes === null) {
       errors.set(index, 'image missing from the pixel store');
-      return;
+      continue;
     }
     if (bytes instanceof Error) {
       errors.set(index, bytes.code === 'ENOENT' ? 'image file is missing' : `cannot read image: ${bytes.message}`);
-      return;
+      continue;
     }
     try {
       const image = decodePng(bytes, 'image');
@@ -57,6 +62,6 @@ export async function readImageBatch(events: readonly EventImageRef[], shape: Im
     } catch (error) {
       errors.set(index, (error as Error).message);
     }
-  });
+  }
   return { pixels: pixels.subarray(0, readable.length * imageSize), readable, errors };
 }
