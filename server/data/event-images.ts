@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { decodePng, toChannels } from './png.ts';
 import type { ImageShape, PixelStore } from './pixel-store.ts';
 
-const DECODES_BETWEEN_YIELDS = 32;
+const FILES_IN_FLIGHT = 16;
 
 export interface EventImageRef {
   id: number;
@@ -28,40 +28,37 @@ export async function readImageBatch(events: readonly EventImageRef[], shape: Im
   const pixels = new Uint8Array(events.length * imageSize);
   const readable: number[] = [];
   const errors = new Map<number, string>();
-  const fromStore = events.map((event) => store?.has(event.id) ?? false);
-  const files = await Promise.all(
-    events.map((event, index) => (fromStore[index] ? null : readFile(event.file).catch((error: NodeJS.ErrnoException) => error))),
-  );
-  for (let index = 0; index < events.length; index++) {
-    // Decoding is synchronous: yield now and then so that finished batches and requests are not held up.
-    if (index > 0 && index % DECODES_BETWEEN_YIELDS === 0) await new Promise((resolve) => setImmediate(resolve));
-    const event = events[index];
-    const offset = readable.length * imageSize;
-    if (fromStore[index] && store!.readInto(event.id, pixels, offset)) {
-      readable.push(index);
-      continue;
-    }
-    const bytes = files[index];
-    if (bytes === null) {
-      errors.set(index, 'image missing from the pixel store');
-      continue;
-    }
-    if (bytes instanceof Error) {
-      errors.set(index, bytes.code === 'ENOENT' ? 'image file is missing' : `cannot read image: ${bytes.message}`);
-      continue;
-    }
-    try {
-      const image = decodePng(bytes, 'image');
-      if (image.width !== width || image.height !== height) {
-        throw new Error(`image is ${image.width}x${image.height}, the model expects ${width}x${height}`);
+  for (let first = 0; first < events.length; first += FILES_IN_FLIGHT) {
+    const chunk = events.slice(first, first + FILES_IN_FLIGHT);
+    // A few files at a time: libuv's small thread pool is shared with ONNX Runtime's asynchronous runs, which
+    // must not queue behind a whole batch of reads. Each await also lets finished batches be published.
+    const files = await Promise.all(chunk.map((event) => (store?.has(event.id) ? null : readFile(event.file).catch((error: NodeJS.ErrnoException) => error))));
+    chunk.forEach((event, k) => {
+      const index = first + k;
+      const offset = readable.length * imageSize;
+      const bytes = files[k];
+      if (bytes === null) {
+        if (store!.readInto(event.id, pixels, offset)) readable.push(index);
+        else errors.set(index, 'image missing from the pixel store');
+        return;
       }
-      const converted = toChannels(image, channels === 3 ? 3 : 1);
-      pixels.set(converted, offset);
-      store?.write(event.id, converted);
-      readable.push(index);
-    } catch (error) {
-      errors.set(index, (error as Error).message);
-    }
+      if (bytes instanceof Error) {
+        errors.set(index, bytes.code === 'ENOENT' ? 'image file is missing' : `cannot read image: ${bytes.message}`);
+        return;
+      }
+      try {
+        const image = decodePng(bytes, 'image');
+        if (image.width !== width || image.height !== height) {
+          throw new Error(`image is ${image.width}x${image.height}, the model expects ${width}x${height}`);
+        }
+        const converted = toChannels(image, channels === 3 ? 3 : 1);
+        pixels.set(converted, offset);
+        store?.write(event.id, converted);
+        readable.push(index);
+      } catch (error) {
+        errors.set(index, (error as Error).message);
+      }
+    });
   }
   return { pixels: pixels.subarray(0, readable.length * imageSize), readable, errors };
 }
