@@ -39,6 +39,8 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   const db = await openDatabase(config.data.database);
   const models = new ModelRegistry(db, config);
   const predictions = new PredictionService(db, models, config, telemetry);
+  const interrupted = await predictions.failInterruptedRuns();
+  if (interrupted > 0) telemetry.logger.warn({ runs: interrupted }, 'marked runs interrupted by the last stop as failed');
   const services: Services = { config, db, catalog: new EventCatalog(db), models, predictions };
   let notReady: string | null = 'loading the model';
 

@@ -30,7 +30,7 @@ import {
 } from './types.ts';
 
 /** The first batch of each class is small so that the first results show in a blink. */
-const FIRST_BATCH_SIZE = 32;
+const FIRST_BATCH_SIZE = 16;
 /** 6 bound values per row, far below SQLite's and PostgreSQL's limits. */
 const PREDICTION_ROWS_PER_INSERT = 2000;
 /** Finished runs stay in memory this long for late subscribers; the database keeps them for good. */
@@ -72,7 +72,9 @@ interface ActiveRun {
   channel: ProgressChannel<ProgressMessage>;
   abort: AbortController;
   scored: ScoredEvent[];
+  /** Gamma samples then proton samples, in selection order. */
   sampleIds: Set<number>;
+  persisted: Promise<void> | null;
 }
 
 export class PredictionService {
@@ -141,6 +143,7 @@ export class PredictionService {
       abort: new AbortController(),
       scored: [],
       sampleIds,
+      persisted: null,
     };
     this.active.set(id, run);
     this.telemetry.runsInFlight.inc();
@@ -184,7 +187,13 @@ export class PredictionService {
     return particle ? scored.filter((event) => event.particle === particle) : scored;
   }
 
+  /** The sample events (gamma first, in selection order), with their scores as far as they are known. */
   async sampleEventIds(runId: string): Promise<Array<{ eventId: number; gammaness: number | null }>> {
+    const run = this.active.get(runId);
+    if (run) {
+      const scores = new Map(run.scored.map((event) => [event.eventId, event.gammaness]));
+      return [...run.sampleIds].map((eventId) => ({ eventId, gammaness: scores.get(eventId) ?? null }));
+    }
     await this.get(runId);
     const rows = await this.db.prediction.findMany({ where: { runId, isSample: true }, orderBy: [{ event: { particle: 'asc' } }, { batch: 'asc' }] });
     return rows.map((row) => ({ eventId: row.eventId, gammaness: row.gammaness }));
@@ -196,11 +205,21 @@ export class PredictionService {
     return metricsOf(scored, threshold, this.config.prediction.histogramBins);
   }
 
+  /** Runs left "running" by a process that stopped without finishing them are failed, with the reason. */
+  async failInterruptedRuns(): Promise<number> {
+    const { count } = await this.db.predictionRun.updateMany({
+      where: { status: { in: ['queued', 'running'] } },
+      data: { status: 'failed', error: 'interrupted: the server stopped before the run finished', finishedAt: new Date() },
+    });
+    return count;
+  }
+
   /** Cancels every run and waits for them to settle (server shutdown). */
   async shutdown(): Promise<void> {
     const running = [...this.active.values()].filter((run) => !FINAL_STATUSES.has(run.summary.status));
     for (const run of running) run.abort.abort();
     await Promise.all(running.map((run) => waitForEnd(run.channel)));
+    await Promise.all([...this.active.values()].map((run) => run.persisted));
   }
 
   private async resolveModel(modelId: string | null | undefined): Promise<RegisteredModel> {
@@ -283,10 +302,12 @@ export class PredictionService {
     run.scored.sort(byParticleThenSelection(selection));
     const final = snapshot();
     const metrics = status === 'failed' ? null : metricsOf(run.scored, this.config.prediction.defaultThreshold, this.config.prediction.histogramBins);
-    await this.persist(run, status, error, final.elapsedMs, failed.gamma + failed.proton, selection);
     run.summary = { ...run.summary, status, error, elapsedMs: final.elapsedMs, finishedAt: new Date(), failedCount: failed.gamma + failed.proton };
     run.channel.publish({ ...final, kind: 'finished', status, batch: null, metrics, error });
     run.channel.close();
+    // Stored after the last message: until then (and while the run stays in memory) reads are served from memory.
+    run.persisted = this.persist(run, status, error, final.elapsedMs, failed.gamma + failed.proton, selection);
+    await run.persisted;
     this.telemetry.runsInFlight.dec();
     this.telemetry.runs.inc({ status });
     this.telemetry.imagesPerSecond.set(final.imagesPerSecond);
