@@ -72,6 +72,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     if (demo.generated) say(`demo data: ${demo.reason}`);
     say(`loading model ${config.inference.model}`);
     const model = await app.services.models.loadDefault();
+    await app.services.predictions.warmUpImageReading();
     const backend = await app.services.models.backend();
     telemetry.logger.info({ model: model.name, sha256: model.sha256, backend }, 'model loaded and warmed up');
     app.markReady();

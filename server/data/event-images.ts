@@ -30,7 +30,7 @@ export async function readImageBatch(events: readonly EventImageRef[], shape: Im
   const errors = new Map<number, string>();
   for (let first = 0; first < events.length; first += FILES_IN_FLIGHT) {
     const chunk = events.slice(first, first + FILES_IN_FLIGHT);
-    // A few files at a time: libuv's small thread pool is shared with ONNX Runtime's asynchronous runs, which
+    // A few files at a time: libuv's thread pool is shared with ONNX Runtime's asynchronous runs, which
     // must not queue behind a whole batch of reads. Each await also lets finished batches be published.
     const files = await Promise.all(chunk.map((event) => (store?.has(event.id) ? null : readFile(event.file).catch((error: NodeJS.ErrnoException) => error))));
     chunk.forEach((event, k) => {

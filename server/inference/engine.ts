@@ -18,6 +18,8 @@ export interface InferenceEngineOptions {
   pixelScale: number;
   /** Output unit reported as gammaness for multi-unit outputs. */
   gammaClassIndex: number;
+  /** Batch sizes to run once before the engine is ready (default [2]): the sizes the caller will send. */
+  warmupBatchSizes?: number[];
 }
 
 export interface InferenceResult {
@@ -31,7 +33,6 @@ export interface InferenceResult {
 
 /** Below this many images per worker, splitting a batch costs more in messaging than it saves. */
 const MIN_IMAGES_PER_WORKER = 16;
-const WARMUP_IMAGES = 2;
 
 interface Pending {
   resolve: (message: Extract<FromWorker, { type: 'result' }>) => void;
@@ -121,7 +122,7 @@ export class InferenceEngine {
       threads: poolSize,
       pixelScale: options.pixelScale,
       gammaClassIndex: options.gammaClassIndex,
-      warmupImages: WARMUP_IMAGES,
+      warmupBatchSizes: options.warmupBatchSizes ?? [2],
     };
     // The first worker resolves `auto`; the others start the backend it found, in parallel.
     const first = await WorkerHandle.spawn(init);

@@ -53,7 +53,7 @@ export async function describeModelFile(file: string, options: DescribeOptions =
     threads: 1,
     pixelScale: 1,
     gammaClassIndex: options.gammaClassIndex ?? DEFAULT_GAMMA_CLASS_INDEX,
-    warmupImages: 0,
+    warmupBatchSizes: [],
   });
   await worker.terminate();
   if (first.type !== 'described') throw new Error(`describe worker answered "${first.type}"`);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Config } from '../config.ts';
 import type { Db, Model } from '../data/db.ts';
 import { NotFoundError, UserInputError } from '../errors.ts';
+import { FIRST_BATCH_SIZE } from '../predictions/batches.ts';
 import { describeModelFile, InferenceEngine, type BackendInfo, type ModelDescription } from '../inference/index.ts';
 
 export interface RegisteredModel {
@@ -130,6 +131,7 @@ export class ModelRegistry {
         threads: this.config.inference.threads,
         pixelScale: model.pixelScale,
         gammaClassIndex: model.gammaClassIndex,
+        warmupBatchSizes: [...new Set([FIRST_BATCH_SIZE, this.config.inference.batchSize])],
       });
       this.engines.set(id, engine);
       // A model that fails to load is forgotten, so that a later request retries it.

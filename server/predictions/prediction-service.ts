@@ -15,6 +15,7 @@ import { NotFoundError, UserInputError } from '../errors.ts';
 import { computeMetrics, type PerformanceMetrics } from '../metrics/index.ts';
 import type { ModelRegistry, RegisteredModel } from '../models/model-registry.ts';
 import type { Telemetry } from '../observability/telemetry.ts';
+import { splitIntoBatches } from './batches.ts';
 import { PredictionCache } from './prediction-cache.ts';
 import { ProgressChannel } from './progress-channel.ts';
 import {
@@ -29,8 +30,6 @@ import {
   type ScoredEvent,
 } from './types.ts';
 
-/** The first batch of each class is small so that the first results show in a blink. */
-const FIRST_BATCH_SIZE = 16;
 /** 6 bound values per row, far below SQLite's and PostgreSQL's limits. */
 const PREDICTION_ROWS_PER_INSERT = 2000;
 /** Finished runs stay in memory this long for late subscribers; the database keeps them for good. */
@@ -203,6 +202,16 @@ export class PredictionService {
     if (!(threshold >= 0 && threshold <= 1)) throw new UserInputError(`threshold must be between 0 and 1, got ${threshold}`, 'threshold');
     const scored = await this.predictions(runId);
     return metricsOf(scored, threshold, this.config.prediction.histogramBins);
+  }
+
+  /** Reads and decodes a few registered images once, so that the first run does not pay for compiling the decoder. */
+  async warmUpImageReading(): Promise<void> {
+    const model = await this.resolveModel(null);
+    const events = await this.db.event.findMany({ take: 8, select: { id: true, imagePath: true, dataset: { select: { rootDir: true } } } });
+    await readImageBatch(
+      events.map((event) => ({ id: event.id, file: path.resolve(event.dataset.rootDir, event.imagePath) })),
+      model.inputShape,
+    );
   }
 
   /** Runs left "running" by a process that stopped without finishing them are failed, with the reason. */
@@ -462,19 +471,6 @@ function metricsOf(scored: readonly ScoredEvent[], threshold: number, histogramB
   }
   if (gamma.length + proton.length === 0) return null;
   return computeMetrics({ gamma, proton }, { threshold, histogramBins });
-}
-
-/** Batches of `size`, except a small first one so the first results arrive quickly. */
-export function splitIntoBatches<T>(items: readonly T[], size: number): T[][] {
-  const batches: T[][] = [];
-  let start = 0;
-  let next = Math.min(FIRST_BATCH_SIZE, size);
-  while (start < items.length) {
-    batches.push(items.slice(start, start + next));
-    start += next;
-    next = size;
-  }
-  return batches;
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {

@@ -31,9 +31,9 @@ interface Loaded {
 async function start(): Promise<ModelRunner> {
   const started = performance.now();
   const { runner, description, backend } = isOnnxFile(init.modelFile) ? await startOnnxFile() : await startKeras();
-  // The first batch compiles kernels and allocates; do it before anyone waits on a real batch.
+  // The first batch of each size compiles kernels and allocates; do it before anyone waits on a real batch.
   const [h, w, c] = description.inputShape;
-  await runner.run(new Uint8Array(init.warmupImages * h * w * c), init.warmupImages);
+  for (const size of init.warmupBatchSizes) await runner.run(new Uint8Array(size * h * w * c), size);
   send({ type: 'ready', description, backend, loadMs: performance.now() - started });
   return runner;
 }

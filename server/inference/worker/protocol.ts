@@ -12,8 +12,8 @@ export interface WorkerInit {
   threads: number;
   pixelScale: number;
   gammaClassIndex: number;
-  /** Images in the warm-up batch run before the worker reports ready. */
-  warmupImages: number;
+  /** Sizes of the warm-up batches run before the worker reports ready (the sizes real batches will have). */
+  warmupBatchSizes: number[];
 }
 
 export type ToWorker = { type: 'infer'; id: number; pixels: Uint8Array; count: number };
