@@ -30,8 +30,8 @@ import {
   type ScoredEvent,
 } from './types.ts';
 
-/** 6 bound values per row, far below SQLite's and PostgreSQL's limits. */
-const PREDICTION_ROWS_PER_INSERT = 2000;
+/** Rows per INSERT statement (6 bound values each, far below SQLite's and PostgreSQL's limits). */
+const PREDICTION_ROWS_PER_INSERT = 250;
 /** Finished runs stay in memory this long for late subscribers; the database keeps them for good. */
 const FINISHED_RUN_RETENTION_MS = 10 * 60_000;
 
@@ -383,18 +383,18 @@ export class PredictionService {
   private async persist(run: ActiveRun, status: RunStatus, error: string | null, elapsedMs: number, failedCount: number, selection: Record<Particle, SelectedEvent[]>): Promise<void> {
     const batchOf = batchIndexLookup(selection, this.config.inference.batchSize);
     const backend = (await this.models.backend())?.name ?? null;
-    // Multi-row INSERTs: the ORM's createMany maps every row and is several times slower for a whole run.
-    const inserts = chunk(run.scored, PREDICTION_ROWS_PER_INSERT).map((rows) =>
-      this.db.$executeRawUnsafe(
-        `INSERT INTO "Prediction" ("runId", "eventId", "gammaness", "error", "isSample", "batch") VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
-        ...rows.flatMap((event) => [run.summary.id, event.eventId, event.gammaness, event.error, run.sampleIds.has(event.eventId), batchOf.get(event.eventId) ?? 0]),
-      ),
-    );
+    // Multi-row INSERTs (the ORM's createMany maps every row and is several times slower), one chunk at a
+    // time so that requests arriving meanwhile are not held up. The status is written last: a run cut off
+    // half way stays "running" and is failed as interrupted at the next start.
     try {
-      await this.db.$transaction([
-        ...inserts,
-        this.db.predictionRun.update({ where: { id: run.summary.id }, data: { status, error, elapsedMs, failedCount, finishedAt: new Date(), backend } }),
-      ]);
+      for (const rows of chunk(run.scored, PREDICTION_ROWS_PER_INSERT)) {
+        await this.db.$executeRawUnsafe(
+          `INSERT INTO "Prediction" ("runId", "eventId", "gammaness", "error", "isSample", "batch") VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
+          ...rows.flatMap((event) => [run.summary.id, event.eventId, event.gammaness, event.error, run.sampleIds.has(event.eventId), batchOf.get(event.eventId) ?? 0]),
+        );
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await this.db.predictionRun.update({ where: { id: run.summary.id }, data: { status, error, elapsedMs, failedCount, finishedAt: new Date(), backend } });
     } catch (caught) {
       this.telemetry.logger.error({ runId: run.summary.id, err: caught }, 'could not store the predictions of a run');
     }
