@@ -1,11 +1,11 @@
 // Registered models and their running inference engines. Each model file is loaded once and
 // shared by every run that uses it; a file that fails to load leaves the current models serving.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.ts';
 import type { Db, Model } from '../data/db.ts';
+import { sha256File } from '../data/file-hash.ts';
 import { NotFoundError, UserInputError } from '../errors.ts';
 import { FIRST_BATCH_SIZE } from '../predictions/batches.ts';
 import { describeModelFile, InferenceEngine, type BackendInfo, type ModelDescription } from '../inference/index.ts';
@@ -178,10 +178,4 @@ function modelExtension(bytes: Uint8Array, fileName: string): '.h5' | '.onnx' {
   if (HDF5_SIGNATURE.every((b, i) => bytes[i] === b)) return '.h5';
   if (/\.onnx$/i.test(fileName)) return '.onnx';
   throw new UserInputError(`"${fileName}" is neither a Keras HDF5 file (.h5) nor an ONNX model (.onnx)`, 'file');
-}
-
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }

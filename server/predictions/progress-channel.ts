@@ -6,14 +6,6 @@ export class ProgressChannel<T> {
   private wakeUps: Array<() => void> = [];
   private closed = false;
 
-  get messages(): readonly T[] {
-    return this.history;
-  }
-
-  get isClosed(): boolean {
-    return this.closed;
-  }
-
   publish(message: T): void {
     if (this.closed) throw new Error('cannot publish on a closed progress channel');
     this.history.push(message);

@@ -1,7 +1,6 @@
 // Describes a model loaded in this thread (used inside the worker threads).
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import path from 'node:path';
+import { sha256File } from '../../data/file-hash.ts';
 import { UnsupportedModelError } from '../errors.ts';
 import { DEFAULT_GAMMA_CLASS_INDEX, type DescribeOptions, type ModelDescription, type OutputKind } from '../model-description.ts';
 import { loadKerasH5, type LoadedKerasModel } from './load.ts';
@@ -106,12 +105,3 @@ function shapeText(shape: readonly (number | null)[]): string {
   return `(${shape.map((d) => (d == null ? 'None' : String(d))).join(', ')})`;
 }
 
-export function sha256File(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(file)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')));
-  });
-}
