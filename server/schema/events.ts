@@ -22,8 +22,8 @@ export function imageUrl(eventId: number): string {
 export const EventType = builder.objectRef<CatalogEvent>('Event').implement({
   description: 'A registered air-shower event: a camera image with its true particle and energy.',
   fields: (t) => ({
-    id: t.id({ resolve: (event) => String(event.id) }),
-    particle: t.field({ type: ParticleEnum, resolve: (event) => event.particle }),
+    id: t.id({ description: 'Event id.', resolve: (event) => String(event.id) }),
+    particle: t.field({ type: ParticleEnum, description: 'True particle.', resolve: (event) => event.particle }),
     energyTeV: t.exposeFloat('energyTeV', { description: 'True energy in TeV.' }),
     imageUrl: t.string({ description: 'URL of the 8-bit camera image (PNG), relative to this server.', resolve: (event) => imageUrl(event.id) }),
     width: t.exposeInt('width', { description: 'Image width in pixels.' }),
@@ -46,17 +46,17 @@ const EventEdge = builder.objectRef<EventEdgeShape>('EventEdge').implement({
   description: 'An event and its cursor.',
   fields: (t) => ({
     cursor: t.exposeString('cursor', { description: 'Opaque; pass as `after` to continue after this event.' }),
-    node: t.field({ type: EventType, resolve: (edge) => edge.node }),
+    node: t.field({ type: EventType, description: 'The event.', resolve: (edge) => edge.node }),
   }),
 });
 
 const PageInfo = builder.objectRef<PageInfoShape>('PageInfo').implement({
   description: 'Relay page information.',
   fields: (t) => ({
-    hasNextPage: t.exposeBoolean('hasNextPage'),
-    hasPreviousPage: t.exposeBoolean('hasPreviousPage'),
-    startCursor: t.exposeString('startCursor', { nullable: true }),
-    endCursor: t.exposeString('endCursor', { nullable: true }),
+    hasNextPage: t.exposeBoolean('hasNextPage', { description: 'More events follow this page.' }),
+    hasPreviousPage: t.exposeBoolean('hasPreviousPage', { description: 'Events precede this page.' }),
+    startCursor: t.exposeString('startCursor', { nullable: true, description: 'Cursor of the first event of the page.' }),
+    endCursor: t.exposeString('endCursor', { nullable: true, description: 'Cursor of the last event: pass it as `after` for the next page.' }),
   }),
 });
 
@@ -65,8 +65,8 @@ const EventConnection = builder
   .implement({
     description: 'A page of events (Relay connection).',
     fields: (t) => ({
-      edges: t.field({ type: [EventEdge], resolve: (c) => c.edges }),
-      pageInfo: t.field({ type: PageInfo, resolve: (c) => c.pageInfo }),
+      edges: t.field({ type: [EventEdge], description: 'The events of this page with their cursors.', resolve: (c) => c.edges }),
+      pageInfo: t.field({ type: PageInfo, description: 'Where this page stands.', resolve: (c) => c.pageInfo }),
       totalCount: t.exposeInt('totalCount', { description: 'Events matching the filter, over all pages.' }),
     }),
   });

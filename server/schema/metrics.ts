@@ -13,7 +13,7 @@ const SeparationHistogramType = builder.objectRef<SeparationHistograms>('Separat
 const ConfusionMatrixType = builder.objectRef<ConfusionMatrix>('ConfusionMatrix').implement({
   description: 'Counts at a threshold; gamma is the positive class, predicted gamma iff gammaness >= threshold (sklearn.metrics.confusion_matrix).',
   fields: (t) => ({
-    threshold: t.exposeFloat('threshold'),
+    threshold: t.exposeFloat('threshold', { description: 'The gammaness cut.' }),
     truePositive: t.exposeInt('truePositive', { description: 'Gammas predicted gamma.' }),
     falsePositive: t.exposeInt('falsePositive', { description: 'Protons predicted gamma.' }),
     trueNegative: t.exposeInt('trueNegative', { description: 'Protons predicted proton.' }),
@@ -40,10 +40,10 @@ const RocCurveType = builder.objectRef<RocCurve & { auc: number | null }>('RocCu
 const PrecisionRecallType = builder.objectRef<PrecisionRecallCurve & { averagePrecision: number | null }>('PrecisionRecallCurve').implement({
   description: 'sklearn.metrics.precision_recall_curve and average_precision_score.',
   fields: (t) => ({
-    precision: t.exposeFloatList('precision'),
-    recall: t.exposeFloatList('recall'),
+    precision: t.exposeFloatList('precision', { description: 'Gamma purity per point; the last point is 1.' }),
+    recall: t.exposeFloatList('recall', { description: 'Gamma efficiency per point; the last point is 0.' }),
     thresholds: t.exposeFloatList('thresholds', { description: 'Increasing; one fewer than the points (the last point has none).' }),
-    averagePrecision: t.exposeFloat('averagePrecision', { nullable: true }),
+    averagePrecision: t.exposeFloat('averagePrecision', { nullable: true, description: 'Step-wise area under the curve (average_precision_score).' }),
   }),
 });
 
@@ -51,10 +51,10 @@ export const PerformanceMetricsType = builder.objectRef<PerformanceMetrics>('Per
   description: 'Gamma/hadron separation performance of a set of predictions, equal to scikit-learn.',
   fields: (t) => ({
     threshold: t.exposeFloat('threshold', { description: 'Gammaness cut of the confusion matrix and efficiencies.' }),
-    gammaEvents: t.int({ resolve: (m) => m.eventCounts.gamma }),
-    protonEvents: t.int({ resolve: (m) => m.eventCounts.proton }),
-    histogram: t.field({ type: SeparationHistogramType, resolve: (m) => m.histograms }),
-    confusionMatrix: t.field({ type: ConfusionMatrixType, resolve: (m) => m.confusion }),
+    gammaEvents: t.int({ description: 'Scored gamma events.', resolve: (m) => m.eventCounts.gamma }),
+    protonEvents: t.int({ description: 'Scored proton events.', resolve: (m) => m.eventCounts.proton }),
+    histogram: t.field({ type: SeparationHistogramType, description: 'Gamma/hadron separation histograms.', resolve: (m) => m.histograms }),
+    confusionMatrix: t.field({ type: ConfusionMatrixType, description: 'Counts at the threshold.', resolve: (m) => m.confusion }),
     roc: t.field({ type: RocCurveType, nullable: true, description: 'Null until both classes have scores.', resolve: (m) => (m.roc ? { ...m.roc, auc: m.rocAuc } : null) }),
     precisionRecall: t.field({
       type: PrecisionRecallType,

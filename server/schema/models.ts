@@ -14,18 +14,18 @@ export const DASHBOARD_EVENTS_PER_CLASS = { min: 100, max: 2000 } as const;
 export const ModelType = builder.objectRef<RegisteredModel & { active: boolean }>('Model').implement({
   description: 'A registered classifier (Keras .h5 or ONNX file).',
   fields: (t) => ({
-    id: t.id({ resolve: (model) => String(model.id) }),
-    name: t.exposeString('name'),
-    version: t.exposeString('version'),
+    id: t.id({ description: 'Model id, for predict(modelId) and activateModel.', resolve: (model) => String(model.id) }),
+    name: t.exposeString('name', { description: 'Display name.' }),
+    version: t.exposeString('version', { description: 'Version label (the first characters of the sha256 unless given).' }),
     format: t.exposeString('format', { description: 'keras-h5 or onnx.' }),
     sha256: t.exposeString('sha256', { description: 'Content hash of the model file.' }),
     inputShape: t.exposeIntList('inputShape', { description: 'Model input as [height, width, channels].' }),
     outputKind: t.exposeString('outputKind', { description: 'sigmoid (one unit = gammaness), softmax (class probabilities) or other.' }),
-    classNames: t.exposeStringList('classNames'),
+    classNames: t.exposeStringList('classNames', { description: 'A name per output unit.' }),
     gammaClassIndex: t.exposeInt('gammaClassIndex', { description: 'Which output unit is the gamma probability.' }),
     pixelScale: t.exposeFloat('pixelScale', { description: 'Preprocessing: input = pixel * pixelScale.' }),
-    parameterCount: t.exposeInt('parameterCount'),
-    kerasVersion: t.exposeString('kerasVersion', { nullable: true }),
+    parameterCount: t.exposeInt('parameterCount', { description: 'Trainable and fixed weights (0 when unknown, for ONNX files).' }),
+    kerasVersion: t.exposeString('kerasVersion', { nullable: true, description: 'Keras version that wrote the file.' }),
     active: t.exposeBoolean('active', { description: 'True for the model predict uses when no modelId is given.' }),
   }),
 });
@@ -59,10 +59,10 @@ interface LimitsShape {
 const LimitsType = builder.objectRef<LimitsShape>('Limits').implement({
   description: 'What predict accepts.',
   fields: (t) => ({
-    minEventsPerClass: t.exposeInt('minEventsPerClass'),
+    minEventsPerClass: t.exposeInt('minEventsPerClass', { description: 'Smallest eventsPerClass predict accepts.' }),
     maxEventsPerClass: t.exposeInt('maxEventsPerClass', { description: 'Configurable (prediction.maxEventsPerClass).' }),
-    dashboardMinEventsPerClass: t.exposeInt('dashboardMinEventsPerClass'),
-    dashboardMaxEventsPerClass: t.exposeInt('dashboardMaxEventsPerClass'),
+    dashboardMinEventsPerClass: t.exposeInt('dashboardMinEventsPerClass', { description: 'Lower end of the dashboard\'s slider.' }),
+    dashboardMaxEventsPerClass: t.exposeInt('dashboardMaxEventsPerClass', { description: 'Upper end of the dashboard\'s slider.' }),
     maxSamples: t.exposeInt('maxSamples', { description: 'Sample images per class.' }),
   }),
 });
@@ -72,10 +72,10 @@ const ServerInfoType = builder
   .implement({
     description: 'Facts about this server.',
     fields: (t) => ({
-      version: t.exposeString('version'),
+      version: t.exposeString('version', { description: 'Version of this service.' }),
       backend: t.field({ type: BackendType, nullable: true, description: 'Null until a model is loaded.', resolve: (info) => info.backend }),
       batchSize: t.exposeInt('batchSize', { description: 'Images per inference batch.' }),
-      limits: t.field({ type: LimitsType, resolve: (info) => info.limits }),
+      limits: t.field({ type: LimitsType, description: 'What predict accepts.', resolve: (info) => info.limits }),
       defaultThreshold: t.exposeFloat('defaultThreshold', { description: 'Gammaness threshold of the confusion matrix unless asked otherwise.' }),
     }),
   });

@@ -19,6 +19,7 @@ const RunStatusEnum = builder.enumType('RunStatus', {
 });
 
 const ProgressKindEnum = builder.enumType('ProgressKind', {
+  description: 'What a progress message carries.',
   values: {
     BATCH: { value: 'batch', description: 'One finished batch of one class.' },
     FINISHED: { value: 'finished', description: 'The last message of a run, with its metrics.' },
@@ -27,13 +28,13 @@ const ProgressKindEnum = builder.enumType('ProgressKind', {
 
 const ClassCountsType = builder.objectRef<ClassCounts>('ClassCounts').implement({
   description: 'A count per class.',
-  fields: (t) => ({ gamma: t.exposeInt('gamma'), proton: t.exposeInt('proton') }),
+  fields: (t) => ({ gamma: t.exposeInt('gamma', { description: 'Gamma events.' }), proton: t.exposeInt('proton', { description: 'Proton events.' }) }),
 });
 
 const ScoredEventType = builder.objectRef<ScoredEvent>('ScoredEvent').implement({
   description: "One event's prediction.",
   fields: (t) => ({
-    eventId: t.id({ resolve: (event) => String(event.eventId) }),
+    eventId: t.id({ description: 'Id of the event (see Event).', resolve: (event) => String(event.eventId) }),
     particle: t.field({ type: ParticleEnum, description: 'True particle.', resolve: (event) => event.particle }),
     energyTeV: t.exposeFloat('energyTeV', { description: 'True energy in TeV.' }),
     gammaness: t.exposeFloat('gammaness', { nullable: true, description: 'Model probability of gamma, in [0, 1]; null if the image could not be read.' }),
@@ -44,9 +45,9 @@ const ScoredEventType = builder.objectRef<ScoredEvent>('ScoredEvent').implement(
 const PredictionBatchType = builder.objectRef<PredictionBatch>('PredictionBatch').implement({
   description: 'A finished batch of one class.',
   fields: (t) => ({
-    particle: t.field({ type: ParticleEnum, resolve: (batch) => batch.particle }),
+    particle: t.field({ type: ParticleEnum, description: 'The class of every event in this batch.', resolve: (batch) => batch.particle }),
     index: t.exposeInt('index', { description: '0-based batch number within its class.' }),
-    events: t.field({ type: [ScoredEventType], resolve: (batch) => batch.events }),
+    events: t.field({ type: [ScoredEventType], description: 'The batch\'s events with their scores.', resolve: (batch) => batch.events }),
     inferenceMs: t.exposeFloat('inferenceMs', { description: 'Model time of this batch in milliseconds.' }),
   }),
 });
@@ -54,10 +55,10 @@ const PredictionBatchType = builder.objectRef<PredictionBatch>('PredictionBatch'
 const PredictionProgressType = builder.objectRef<ProgressMessage>('PredictionProgress').implement({
   description: 'One message of a run: a finished batch, or the final message with the metrics.',
   fields: (t) => ({
-    runId: t.id({ resolve: (m) => m.runId }),
-    kind: t.field({ type: ProgressKindEnum, resolve: (m) => m.kind }),
+    runId: t.id({ description: 'The run this message belongs to.', resolve: (m) => m.runId }),
+    kind: t.field({ type: ProgressKindEnum, description: 'BATCH for a finished batch, FINISHED for the last message.', resolve: (m) => m.kind }),
     sequence: t.exposeInt('sequence', { description: 'Position of this message in the run, from 0.' }),
-    status: t.field({ type: RunStatusEnum, resolve: (m) => m.status }),
+    status: t.field({ type: RunStatusEnum, description: 'Status of the run when the message was sent.', resolve: (m) => m.status }),
     batch: t.field({ type: PredictionBatchType, nullable: true, description: 'Set on BATCH messages.', resolve: (m) => m.batch }),
     done: t.field({ type: ClassCountsType, description: 'Events processed so far per class.', resolve: (m) => m.done }),
     total: t.field({ type: ClassCountsType, description: 'Events selected per class.', resolve: (m) => m.total }),
@@ -65,7 +66,7 @@ const PredictionProgressType = builder.objectRef<ProgressMessage>('PredictionPro
     elapsedMs: t.exposeFloat('elapsedMs', { description: 'Milliseconds since the run started.' }),
     imagesPerSecond: t.exposeFloat('imagesPerSecond', { description: 'Processed images per second so far.' }),
     metrics: t.field({ type: PerformanceMetricsType, nullable: true, description: 'Set on the FINISHED message (default threshold).', resolve: (m) => m.metrics }),
-    error: t.exposeString('error', { nullable: true }),
+    error: t.exposeString('error', { nullable: true, description: 'Why the run failed, on a FAILED final message.' }),
   }),
 });
 
@@ -74,37 +75,39 @@ const SampleEventType = builder.objectRef<{ eventId: number; gammaness: number |
   fields: (t) => ({
     event: t.field({
       type: EventType,
+      description: 'The event, with its image URL.',
       resolve: async (sample, _args, { services }) => {
         const [event] = await services.catalog.byIds([sample.eventId]);
         return event;
       },
     }),
-    gammaness: t.exposeFloat('gammaness', { nullable: true }),
+    gammaness: t.exposeFloat('gammaness', { nullable: true, description: 'Its score, once known; null before or if unreadable.' }),
   }),
 });
 
 const PredictionRunType = builder.objectRef<RunSummary>('PredictionRun').implement({
   description: 'One prediction run: the selection, its status, and (once done) its predictions and metrics.',
   fields: (t) => ({
-    id: t.exposeID('id'),
-    status: t.field({ type: RunStatusEnum, resolve: (run) => run.status }),
+    id: t.exposeID('id', { description: 'Run id, for predictionProgress and predictionRun.' }),
+    status: t.field({ type: RunStatusEnum, description: 'Where the run is in its lifecycle.', resolve: (run) => run.status }),
     energyBin: t.field({
       type: EnergyBinType,
       resolve: (run) => ({ ...run.energyBin, gammaCount: run.eventsPerClass, protonCount: run.eventsPerClass }),
       description: 'The bin the events were drawn from (counts here are the selected events).',
     }),
-    eventsPerClass: t.exposeInt('eventsPerClass'),
+    eventsPerClass: t.exposeInt('eventsPerClass', { description: 'Gamma events, and as many proton events, selected.' }),
     samples: t.exposeInt('samples', { description: 'Sample images per class.' }),
     seed: t.exposeInt('seed', { description: 'Seed of the random selection; the same seed selects the same events.' }),
     model: t.field({
       type: ModelType,
+      description: 'The model that scored the events.',
       resolve: async (run, _args, { services }) => ({ ...(await services.models.get(run.modelId)), active: run.modelId === services.models.defaultModelId }),
     }),
-    createdAt: t.string({ resolve: (run) => run.createdAt.toISOString() }),
-    finishedAt: t.string({ nullable: true, resolve: (run) => run.finishedAt?.toISOString() ?? null }),
-    elapsedMs: t.exposeFloat('elapsedMs', { nullable: true }),
+    createdAt: t.string({ description: 'When the run was started (ISO 8601, UTC).', resolve: (run) => run.createdAt.toISOString() }),
+    finishedAt: t.string({ nullable: true, description: 'When the run ended (ISO 8601, UTC).', resolve: (run) => run.finishedAt?.toISOString() ?? null }),
+    elapsedMs: t.exposeFloat('elapsedMs', { nullable: true, description: 'Milliseconds from the start of the run to its last batch.' }),
     failedCount: t.exposeInt('failedCount', { description: 'Events whose image could not be read.' }),
-    error: t.exposeString('error', { nullable: true }),
+    error: t.exposeString('error', { nullable: true, description: 'Why the run failed, if it did.' }),
     predictions: t.field({
       type: [ScoredEventType],
       description: 'Every prediction (empty until the run has finished), gamma first.',
