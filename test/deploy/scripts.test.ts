@@ -32,7 +32,8 @@ function copyContext(files: string[] = contextFiles()): string {
 }
 
 function sh(script: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
-  const env = { ...process.env, DRY_RUN: '', ...options.env };
+  // The scripts must set ONNXRUNTIME_NODE_INSTALL themselves where it matters: never inherit CI's value.
+  const env = { ...process.env, DRY_RUN: '', ONNXRUNTIME_NODE_INSTALL: '', ...options.env };
   const result = spawnSync('sh', [script, ...args], { cwd: options.cwd ?? PROJECT_ROOT, env, encoding: 'utf8' });
   if (result.error) throw result.error;
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
