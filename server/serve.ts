@@ -69,7 +69,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const ready = (async () => {
     const say = options.onProgress ?? (() => {});
     const demo = await ensureDemoDataset(config, app.services.db, { onProgress: (line) => say(`demo data: ${line}`) });
-    if (demo.generated) say(`demo data: ${demo.reason}`);
+    if (demo.generated) say(`demo data: generated, because ${demo.reason}`);
     say(`loading model ${config.inference.model}`);
     const model = await app.services.models.loadDefault();
     await app.services.predictions.warmUpImageReading();
