@@ -1,6 +1,6 @@
 // The skeleton every plot shares: one <svg> per host element, named layers, axes, axis titles and a legend,
 // all created by joining on a single datum so that a redraw updates nodes instead of rebuilding them.
-import { select, type Axis, type AxisDomain, type Selection } from 'd3';
+import { line, select, type Axis, type AxisDomain, type Selection } from 'd3';
 import { CHANCE, FONT_FAMILY, FONT_SIZE_PX, GRID, INK, MUTED_INK, type PlotSize } from './theme.ts';
 
 export interface Margin {
@@ -113,6 +113,31 @@ export function drawGrid<P extends Element>(
     .attr('stroke', GRID)
     .attr('stroke-width', 1)
     .attr('shape-rendering', 'crispEdges');
+}
+
+/** One curve through (x, y) points, joined so that a live update moves the path instead of replacing it. */
+export function drawCurve<P extends Element>(
+  parent: AnySelection<P>,
+  className: string,
+  points: [number, number][] | null,
+  x: (value: number) => number,
+  y: (value: number) => number,
+  colour: string,
+): void {
+  const path = line<[number, number]>()
+    .x((d) => x(d[0]))
+    .y((d) => y(d[1]));
+  layer(parent, 'curve')
+    .selectAll<SVGPathElement, [number, number][]>(`path.${className}`)
+    .data(points ? [points] : [])
+    .join('path')
+    .attr('class', className)
+    .attr('d', (d) => path(d) ?? '')
+    .attr('fill', 'none')
+    .attr('stroke', colour)
+    .attr('stroke-width', 2)
+    .attr('stroke-linejoin', 'round')
+    .attr('data-points', (d) => d.length);
 }
 
 export interface AxisTitles {

@@ -1,8 +1,9 @@
 // The precision/recall curve of the gamma class with its average precision, the no-skill baseline
 // (the gamma fraction of the sample) and the operating point of the current threshold.
-import { axisBottom, axisLeft, line, scaleLinear } from 'd3';
+import { axisBottom, axisLeft, scaleLinear } from 'd3';
 import {
   drawAxis,
+  drawCurve,
   drawAxisTitles,
   drawGrid,
   drawLegend,
@@ -55,21 +56,7 @@ export function drawPrecisionRecall(element: Element, data: PrecisionRecallData,
     .attr('stroke-width', 1.2)
     .attr('stroke-dasharray', '5 4');
 
-  const points = hasData ? data.recall.map((r, i) => [r, data.precision[i]] as [number, number]) : [];
-  const path = line<[number, number]>()
-    .x((d) => x(d[0]))
-    .y((d) => y(d[1]));
-  layer(plot, 'curve')
-    .selectAll<SVGPathElement, [number, number][]>('path.pr-line')
-    .data(hasData ? [points] : [])
-    .join('path')
-    .attr('class', 'pr-line')
-    .attr('d', (d) => path(d) ?? '')
-    .attr('fill', 'none')
-    .attr('stroke', CLASS_COLOURS.gamma)
-    .attr('stroke-width', 2)
-    .attr('stroke-linejoin', 'round')
-    .attr('data-points', (d) => d.length);
+  drawCurve(plot, 'pr-line', hasData ? data.recall.map((r, i) => [r, data.precision[i]] as [number, number]) : null, x, y, CLASS_COLOURS.gamma);
 
   drawOperatingPoint(frame, hasData ? data.operatingPoint : null, x, y);
 

@@ -1,8 +1,9 @@
 // The ROC curve (gamma efficiency against proton acceptance) with its AUC, the chance diagonal and the
 // operating point of the current threshold.
-import { axisBottom, axisLeft, line, scaleLinear } from 'd3';
+import { axisBottom, axisLeft, scaleLinear } from 'd3';
 import {
   drawAxis,
+  drawCurve,
   drawAxisTitles,
   drawGrid,
   drawLegend,
@@ -59,21 +60,7 @@ export function drawRocCurve(element: Element, data: RocCurveData, size: PlotSiz
     .attr('stroke-width', 1.2)
     .attr('stroke-dasharray', '5 4');
 
-  const points = hasData ? data.fpr.map((fpr, i) => [fpr, data.tpr[i]] as [number, number]) : [];
-  const path = line<[number, number]>()
-    .x((d) => x(d[0]))
-    .y((d) => y(d[1]));
-  layer(plot, 'curve')
-    .selectAll<SVGPathElement, [number, number][]>('path.roc-line')
-    .data(hasData ? [points] : [])
-    .join('path')
-    .attr('class', 'roc-line')
-    .attr('d', (d) => path(d) ?? '')
-    .attr('fill', 'none')
-    .attr('stroke', CLASS_COLOURS.gamma)
-    .attr('stroke-width', 2)
-    .attr('stroke-linejoin', 'round')
-    .attr('data-points', (d) => d.length);
+  drawCurve(plot, 'roc-line', hasData ? data.fpr.map((fpr, i) => [fpr, data.tpr[i]] as [number, number]) : null, x, y, CLASS_COLOURS.gamma);
 
   drawOperatingPoint(frame, hasData ? data.operatingPoint : null, x, y);
 

@@ -18,17 +18,10 @@ export function registerDataCommand(program: Command): void {
       const db = await openDatabase(config.data.database);
       try {
         const progress = new ProgressLine('generating images');
-        let phase = 'images';
         const result = await writeDemoDataset(config, db, {
           seed: options.seed,
           eventsPerBin: options.perBin,
-          onProgress: (update) => {
-            if (update.phase !== phase) {
-              phase = update.phase;
-              progress.phase('writing the database');
-            }
-            progress.update(update.done, update.total);
-          },
+          onProgress: progress.follow('writing the database'),
         });
         progress.done();
         const bins = config.energyBins.edgesTeV.length - 1;

@@ -62,7 +62,6 @@ export function registerIngestCommand(program: Command): void {
       const db = await openDatabase(config.data.database);
       try {
         const progress = new ProgressLine('checking images');
-        let phase = 'checking';
         const report = await ingestDataset(db, {
           gammaDir: flags.gammaDir,
           protonDir: flags.protonDir,
@@ -73,13 +72,7 @@ export function registerIngestCommand(program: Command): void {
           strict: flags.strict,
           dryRun: flags.dryRun,
           prune: flags.prune,
-          onProgress: (update) => {
-            if (update.phase !== phase) {
-              phase = update.phase;
-              progress.phase('writing the database');
-            }
-            progress.update(update.done, update.total);
-          },
+          onProgress: progress.follow('writing the database'),
         });
         progress.done();
 

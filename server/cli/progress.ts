@@ -50,6 +50,19 @@ export class ProgressLine {
     }
   }
 
+  /**
+   * A progress callback for jobs that report { phase, done, total }: the first phase keeps this line's
+   * label, any later phase is shown as `laterPhaseLabel`.
+   */
+  follow(laterPhaseLabel: string): (update: { phase: string; done: number; total: number }) => void {
+    let phase: string | null = null;
+    return (update) => {
+      if (phase !== null && update.phase !== phase) this.phase(laterPhaseLabel);
+      phase = update.phase;
+      this.update(update.done, update.total);
+    };
+  }
+
   /** Ends the line on a terminal. */
   done(): void {
     if (this.drawn && this.tty) this.stream.write('\n');
