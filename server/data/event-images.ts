@@ -28,6 +28,7 @@ export async function readImageBatch(events: readonly EventImageRef[], shape: Im
   const pixels = new Uint8Array(events.length * imageSize);
   const readable: number[] = [];
   const errors = new Map<number, string>();
+  const decoded: Array<{ eventId: number; pixels: Uint8Array }> = [];
   for (let first = 0; first < events.length; first += FILES_IN_FLIGHT) {
     const chunk = events.slice(first, first + FILES_IN_FLIGHT);
     // A few files at a time: libuv's thread pool is shared with ONNX Runtime's asynchronous runs, which
@@ -53,12 +54,14 @@ export async function readImageBatch(events: readonly EventImageRef[], shape: Im
         }
         const converted = toChannels(image, channels === 3 ? 3 : 1);
         pixels.set(converted, offset);
-        store?.write(event.id, converted);
+        if (store) decoded.push({ eventId: event.id, pixels: converted });
         readable.push(index);
       } catch (error) {
         errors.set(index, (error as Error).message);
       }
     });
   }
+  // Decoded once, kept for good: one append per batch rather than per image.
+  store?.writeMany(decoded);
   return { pixels: pixels.subarray(0, readable.length * imageSize), readable, errors };
 }

@@ -61,17 +61,25 @@ export class PixelStore {
     return read === this.imageBytes;
   }
 
-  /** Appends an image (H*W*C bytes); a second write of the same event is ignored. */
-  write(eventId: number, pixels: Uint8Array): void {
-    if (this.slots.has(eventId)) return;
-    if (pixels.length !== this.imageBytes) throw new Error(`pixel store: image of event ${eventId} has ${pixels.length} bytes, expected ${this.imageBytes}`);
-    const slot = this.count;
-    writeSync(this.dataFd, pixels, 0, pixels.length, slot * this.imageBytes);
-    const id = Buffer.alloc(4);
-    id.writeInt32LE(eventId);
-    writeSync(this.idsFd, id, 0, 4, slot * 4);
-    this.slots.set(eventId, slot);
-    this.count++;
+  /** Appends images (H*W*C bytes each) with two writes in all; an event already stored is skipped. */
+  writeMany(images: ReadonlyArray<{ eventId: number; pixels: Uint8Array }>): void {
+    const seen = new Set<number>();
+    const fresh = images.filter((image) => !this.slots.has(image.eventId) && !seen.has(image.eventId) && seen.add(image.eventId));
+    if (fresh.length === 0) return;
+    const data = Buffer.allocUnsafe(fresh.length * this.imageBytes);
+    const ids = Buffer.allocUnsafe(fresh.length * 4);
+    fresh.forEach((image, k) => {
+      if (image.pixels.length !== this.imageBytes) {
+        throw new Error(`pixel store: image of event ${image.eventId} has ${image.pixels.length} bytes, expected ${this.imageBytes}`);
+      }
+      data.set(image.pixels, k * this.imageBytes);
+      ids.writeInt32LE(image.eventId, k * 4);
+    });
+    const first = this.count;
+    writeSync(this.dataFd, data, 0, data.length, first * this.imageBytes);
+    writeSync(this.idsFd, ids, 0, ids.length, first * 4);
+    fresh.forEach((image, k) => this.slots.set(image.eventId, first + k));
+    this.count += fresh.length;
   }
 
   close(): void {
