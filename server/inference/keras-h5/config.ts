@@ -67,13 +67,7 @@ const LAYERS: Record<string, LayerNormalizer> = {
       tfjsClassName: 'Conv2D',
       config: {
         filters: req(c, 'filters', ctx),
-        kernel_size: req(c, 'kernel_size', ctx),
-        strides: c.strides ?? [1, 1],
-        padding: padding(c, ctx),
-        dilation_rate: c.dilation_rate ?? [1, 1],
-        activation: activation(c.activation, ctx),
-        use_bias: c.use_bias ?? true,
-        data_format: 'channels_last',
+        ...convolution(c, ctx),
       },
     };
   },
@@ -83,14 +77,8 @@ const LAYERS: Record<string, LayerNormalizer> = {
       tfjsClassName: 'SeparableConv2D',
       config: {
         filters: req(c, 'filters', ctx),
-        kernel_size: req(c, 'kernel_size', ctx),
-        strides: c.strides ?? [1, 1],
-        padding: padding(c, ctx),
-        dilation_rate: c.dilation_rate ?? [1, 1],
         depth_multiplier: c.depth_multiplier ?? 1,
-        activation: activation(c.activation, ctx),
-        use_bias: c.use_bias ?? true,
-        data_format: 'channels_last',
+        ...convolution(c, ctx),
       },
     };
   },
@@ -99,14 +87,8 @@ const LAYERS: Record<string, LayerNormalizer> = {
     return {
       tfjsClassName: 'DepthwiseConv2D',
       config: {
-        kernel_size: req(c, 'kernel_size', ctx),
-        strides: c.strides ?? [1, 1],
-        padding: padding(c, ctx),
-        dilation_rate: c.dilation_rate ?? [1, 1],
         depth_multiplier: c.depth_multiplier ?? 1,
-        activation: activation(c.activation, ctx),
-        use_bias: c.use_bias ?? true,
-        data_format: 'channels_last',
+        ...convolution(c, ctx),
       },
     };
   },
@@ -353,6 +335,19 @@ function activation(value: Json | undefined, ctx: LayerContext): string {
 function req(c: JsonObject, key: string, ctx: LayerContext): Json {
   if (c[key] === undefined || c[key] === null) throw new UnsupportedModelError(`${ctx.label} has no "${key}" in its config`);
   return c[key];
+}
+
+/** The settings every convolution shares, channels-last. */
+function convolution(c: JsonObject, ctx: LayerContext): JsonObject {
+  return {
+    kernel_size: req(c, 'kernel_size', ctx),
+    strides: c.strides ?? [1, 1],
+    padding: padding(c, ctx),
+    dilation_rate: c.dilation_rate ?? [1, 1],
+    activation: activation(c.activation, ctx),
+    use_bias: c.use_bias ?? true,
+    data_format: 'channels_last',
+  };
 }
 
 function unsupportedSetting(ctx: LayerContext, what: string, hint?: string): UnsupportedLayerConfigError {
