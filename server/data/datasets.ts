@@ -234,6 +234,19 @@ export async function countEventsByBin(db: Db, edgesTeV: readonly number[], opti
   return bins;
 }
 
+export interface DatasetSummary {
+  id: number;
+  name: string;
+  source: string;
+  createdAt: Date;
+  eventCount: number;
+}
+
+export async function listDatasets(db: Db): Promise<DatasetSummary[]> {
+  const rows = await db.dataset.findMany({ orderBy: { id: 'asc' }, include: { _count: { select: { events: true } } } });
+  return rows.map((row) => ({ id: row.id, name: row.name, source: row.source, createdAt: row.createdAt, eventCount: row._count.events }));
+}
+
 export interface RandomSelection {
   particle: Particle;
   /** Energy range [minTeV, maxTeV). */

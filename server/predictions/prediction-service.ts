@@ -104,6 +104,7 @@ export class PredictionService {
         .default(0),
       modelId: z.string().nullish(),
       seed: z.number().int().nullish(),
+      datasetId: z.string().nullish(),
     });
   }
 
@@ -119,7 +120,8 @@ export class PredictionService {
     const model = await this.resolveModel(parsed.data.modelId);
     const seed = parsed.data.seed ?? Math.floor(Math.random() * 2 ** 31);
 
-    const selection = await this.selectEvents(bin, eventsPerClass, seed);
+    const datasetId = await this.resolveDataset(parsed.data.datasetId);
+    const selection = await this.selectEvents(bin, eventsPerClass, seed, datasetId);
     const sampleIds = new Set(PARTICLES.flatMap((particle) => selection[particle].slice(0, samples).map((event) => event.id)));
 
     const id = randomUUID();
@@ -242,11 +244,19 @@ export class PredictionService {
     return this.models.get(id);
   }
 
-  private async selectEvents(bin: EnergyBin, eventsPerClass: number, seed: number): Promise<Record<Particle, SelectedEvent[]>> {
+  private async resolveDataset(datasetId: string | null | undefined): Promise<number | undefined> {
+    if (datasetId == null) return undefined;
+    const id = Number(datasetId);
+    const dataset = Number.isInteger(id) ? await this.db.dataset.findUnique({ where: { id } }) : null;
+    if (!dataset) throw new NotFoundError(`unknown dataset "${datasetId}": list them with the "datasets" query`, 'datasetId');
+    return id;
+  }
+
+  private async selectEvents(bin: EnergyBin, eventsPerClass: number, seed: number, datasetId: number | undefined): Promise<Record<Particle, SelectedEvent[]>> {
     const datasets = new Map((await this.db.dataset.findMany()).map((dataset) => [dataset.id, dataset.rootDir]));
     const selection = {} as Record<Particle, SelectedEvent[]>;
     for (const [offset, particle] of PARTICLES.entries()) {
-      const events = await selectRandomEvents(this.db, { particle, minTeV: bin.minTeV, maxTeV: bin.maxTeV, count: eventsPerClass, seed: seed + offset }).catch(
+      const events = await selectRandomEvents(this.db, { particle, minTeV: bin.minTeV, maxTeV: bin.maxTeV, count: eventsPerClass, seed: seed + offset, datasetId }).catch(
         (error: Error) => {
           throw error.name === 'NotEnoughEventsError' ? new UserInputError(`energy bin ${bin.index} (${bin.label}): ${error.message}`, 'eventsPerClass') : error;
         },

@@ -53,4 +53,6 @@ export interface PredictInput {
   samples?: number | null;
   modelId?: string | null;
   seed?: number | null;
+  /** Draw from this dataset only; from every registered dataset when omitted. */
+  datasetId?: string | null;
 }

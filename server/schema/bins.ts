@@ -1,4 +1,4 @@
-import { countEventsByBin } from '../data/datasets.ts';
+import { countEventsByBin, listDatasets, type DatasetSummary } from '../data/datasets.ts';
 import { energyBins } from '../data/energy-bins.ts';
 import { builder } from './builder.ts';
 
@@ -27,10 +27,32 @@ builder.queryField('energyBins', (t) =>
   t.field({
     type: [EnergyBinType],
     description: 'Every configured energy bin with its event counts.',
-    resolve: async (_root, _args, { services }) => {
+    args: { datasetId: t.arg.id({ required: false, description: 'Count the events of this dataset only (see datasets).' }) },
+    resolve: async (_root, args, { services }) => {
       const edges = services.config.energyBins.edgesTeV;
-      const counts = await countEventsByBin(services.db, edges);
+      const counts = await countEventsByBin(services.db, edges, args.datasetId == null ? {} : { datasetId: Number(args.datasetId) });
       return energyBins(edges).map((bin) => ({ ...bin, gammaCount: counts[bin.index]?.gamma ?? 0, protonCount: counts[bin.index]?.proton ?? 0 }));
     },
+  }),
+);
+
+const DatasetType = builder
+  .objectRef<DatasetSummary>('Dataset')
+  .implement({
+    description: 'A set of registered events: the generated demo set, or data brought in with `astri ingest`.',
+    fields: (t) => ({
+      id: t.id({ description: 'Dataset id, for predict(datasetId) and energyBins(datasetId).', resolve: (d) => String(d.id) }),
+      name: t.exposeString('name', { description: 'Name given at registration.' }),
+      source: t.exposeString('source', { description: 'demo, ingest or upload.' }),
+      createdAt: t.string({ description: 'When it was registered (ISO 8601, UTC).', resolve: (d) => d.createdAt.toISOString() }),
+      eventCount: t.exposeInt('eventCount', { description: 'Events of both classes.' }),
+    }),
+  });
+
+builder.queryField('datasets', (t) =>
+  t.field({
+    type: [DatasetType],
+    description: 'Every registered dataset.',
+    resolve: (_root, _args, { services }) => listDatasets(services.db),
   }),
 );

@@ -146,6 +146,7 @@ const PredictInputType = builder.inputType('PredictInput', {
     samples: t.int({ required: false, defaultValue: 0, description: 'Events per class whose images are shown, 0 to 10.' }),
     modelId: t.id({ required: false, description: 'Model to use; the active model if omitted.' }),
     seed: t.int({ required: false, description: 'Seed of the random selection, for reproducible runs.' }),
+    datasetId: t.id({ required: false, description: 'Draw from this dataset only (see datasets); from all when omitted.' }),
   }),
 });
 
@@ -155,7 +156,11 @@ builder.mutationField('predict', (t) =>
     description: 'Starts a prediction run and returns at once; follow it with predictionProgress.',
     args: { input: t.arg({ type: PredictInputType, required: true }) },
     resolve: (_root, { input }, { services }) =>
-      services.predictions.start({ ...input, modelId: input.modelId == null ? null : String(input.modelId) }),
+      services.predictions.start({
+        ...input,
+        modelId: input.modelId == null ? null : String(input.modelId),
+        datasetId: input.datasetId == null ? null : String(input.datasetId),
+      }),
   }),
 );
 

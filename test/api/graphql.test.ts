@@ -128,6 +128,16 @@ describe('GraphQL API', () => {
     expect(await traversal.text()).not.toMatch(/root:/);
   });
 
+  it('lists the datasets and draws from the one asked for', async () => {
+    const result = await server.graphql<{ datasets: Array<{ id: string; name: string; source: string; eventCount: number }> }>('{ datasets { id name source eventCount } }');
+    expect(result.data!.datasets).toEqual([expect.objectContaining({ name: 'demo', source: 'demo', eventCount: 840 })]);
+    const id = result.data!.datasets[0].id;
+    const bins = await server.graphql<{ energyBins: Array<{ gammaCount: number }> }>('query($id: ID) { energyBins(datasetId: $id) { gammaCount } }', { id });
+    expect(bins.data!.energyBins.map((bin) => bin.gammaCount)).toEqual([60, 60, 60, 60, 60, 60, 60]);
+    const runId = await predict({ energyBin: 1, eventsPerClass: 5, datasetId: id, seed: 12 });
+    expect((await subscribe(runId)).at(-1)).toMatchObject({ status: 'COMPLETED', done: { gamma: 5, proton: 5 } });
+  });
+
   it('reports the server, its backend and its limits', async () => {
     const result = await server.graphql<{ serverInfo: { version: string; batchSize: number; backend: { name: string; threads: number }; limits: { maxEventsPerClass: number; maxSamples: number } } }>(
       '{ serverInfo { version batchSize backend { name device threads } limits { maxEventsPerClass maxSamples } } models { id name active inputShape } }',
@@ -357,6 +367,7 @@ describe('GraphQL API', () => {
       ['eventsPerClass of zero', { energyBin: 0, eventsPerClass: 0 }, 'BAD_USER_INPUT', /eventsPerClass must be between 1 and 20000/],
       ['more than 10 samples', { energyBin: 0, eventsPerClass: 10, samples: 11 }, 'BAD_USER_INPUT', /samples must be between 0 and 10/],
       ['an unknown model', { energyBin: 0, eventsPerClass: 10, modelId: '999' }, 'NOT_FOUND', /unknown model 999/],
+      ['an unknown dataset', { energyBin: 0, eventsPerClass: 10, datasetId: '77' }, 'NOT_FOUND', /unknown dataset "77"/],
       ['a bin with fewer events than asked', { energyBin: 0, eventsPerClass: 500 }, 'BAD_USER_INPUT', /energy bin 0 \(1–2 TeV\).*60/],
     ];
     it.each(cases)('refuses %s with a clear message and code', async (_name, input, code, message) => {
@@ -411,5 +422,16 @@ describe('GraphQL API', () => {
     const replay = await subscribe(runId);
     expect(replay.at(-1)).toMatchObject({ kind: 'FINISHED', status: 'COMPLETED', done: { gamma: 20, proton: 20 } });
     expect(replay.filter((m) => m.kind === 'BATCH').reduce((n, m) => n + m.batch!.events.length, 0)).toBe(40);
+  });
+});
+
+describe('GraphiQL examples', () => {
+  it('are valid operations against the schema', async () => {
+    const { parse, validate } = await import('graphql');
+    const { schema } = await import('../../server/schema/index.ts');
+    const { GRAPHIQL_EXAMPLES } = await import('../../server/schema/graphiql-examples.ts');
+    const document = parse(GRAPHIQL_EXAMPLES);
+    expect(document.definitions.length).toBeGreaterThanOrEqual(5);
+    expect(validate(schema, document).map((error) => error.message)).toEqual([]);
   });
 });
