@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, PROJECT_ROOT } from '../server/config.ts';
 import { energyBinAt } from '../server/data/energy-bins.ts';
+import { createRng } from '../server/data/demo/rng.ts';
 
 const SEED = 0x5eed_a57a;
 
@@ -16,17 +17,6 @@ interface SampleEvent {
   gammaness: number;
 }
 
-/** mulberry32: tiny, fast, and identical on every platform (Math.random is not seedable). */
-function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function standardNormal(random: () => number): number {
   // Box-Muller; 1 - u keeps the logarithm's argument in (0, 1].
@@ -91,7 +81,8 @@ function main(): void {
   // The embedded defaults only (env: {}), so a developer's ASTRI_* variables do not change the committed file.
   const config = loadConfig({ env: {} });
   const energyBin = energyBinAt(config.energyBins.edgesTeV, Number(values.bin));
-  const random = createRandom(SEED);
+  const rng = createRng(SEED);
+  const random = () => rng.uniform();
 
   // Gammas: mostly confident (Beta(7, 0.6) piles up at 1) with a long tail of hard events towards 0;
   // protons: mirror image, with a smaller tail of gamma-like hadronic showers.

@@ -5,6 +5,7 @@ import { DashboardError } from '../state/errors.ts';
 import type { DashboardSource, ProgressObserver } from '../state/source.ts';
 import type { Catalog, ClassCounts, Particle, RunProgress, RunRequest, RunResult, RunStatus, SampleEvent, ScoredEvent } from '../types.ts';
 import { syntheticCameraImage } from './synthetic-image.ts';
+import { createRng } from '../../server/data/demo/rng.ts';
 
 /** data/sample_predictions.json, written by `astri` from a real run. */
 export interface SamplePredictionsFile {
@@ -85,7 +86,8 @@ export class DemoSource implements DashboardSource {
       throw new DashboardError(`samples must be between 0 and ${DEMO_LIMITS.maxSamples}`, 'BAD_USER_INPUT', 'samples');
     }
     const runId = `demo-${this.nextRunNumber++}`;
-    const random = mulberry32(this.nextRunNumber * 7919);
+    const rng = createRng(this.nextRunNumber * 7919);
+    const random = () => rng.uniform();
     const pick = (rows: SamplePredictionsFile['gamma'], particle: Particle): ScoredEvent[] =>
       shuffle(rows.slice(), random)
         .slice(0, request.eventsPerClass)
@@ -223,16 +225,6 @@ function doneCounts(history: RunProgress[]): ClassCounts {
   return last ? { ...last.done } : { gamma: 0, proton: 0 };
 }
 
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffle<T>(items: T[], random: () => number): T[] {
   for (let i = items.length - 1; i > 0; i -= 1) {

@@ -1,5 +1,6 @@
 // The GraphQL operations the page sends (see schema.graphql), with the shapes of their answers.
 import { gql } from '@urql/core';
+import type { EnergyBin, Limits, ModelSummary } from '../types.ts';
 
 export const CATALOG_QUERY = gql`
   query DashboardCatalog {
@@ -38,27 +39,14 @@ export const CATALOG_QUERY = gql`
 `;
 
 export interface CatalogData {
-  energyBins: {
-    index: number;
-    minTeV: number;
-    maxTeV: number;
-    label: string;
-    gammaCount: number;
-    protonCount: number;
-  }[];
-  models: { id: string; name: string; version: string; format: string; active: boolean }[];
+  energyBins: EnergyBin[];
+  models: ModelSummary[];
   serverInfo: {
     version: string;
     batchSize: number;
     defaultThreshold: number;
     backend: { name: string; device: string } | null;
-    limits: {
-      minEventsPerClass: number;
-      maxEventsPerClass: number;
-      maxSamples: number;
-      dashboardMinEventsPerClass: number;
-      dashboardMaxEventsPerClass: number;
-    };
+    limits: Limits;
   };
 }
 
