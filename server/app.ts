@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { getOperationAST, GraphQLError } from 'graphql';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { PROJECT_ROOT, type Config } from './config.ts';
 import { openDatabase } from './data/db.ts';
@@ -41,14 +42,17 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   const predictions = new PredictionService(db, models, config, telemetry);
   const interrupted = await predictions.failInterruptedRuns();
   if (interrupted > 0) telemetry.logger.warn({ runs: interrupted }, 'marked runs interrupted by the last stop as failed');
-  const services: Services = { config, db, catalog: new EventCatalog(db), models, predictions };
   let notReady: string | null = 'loading the model';
+  const services: Services = { config, db, catalog: new EventCatalog(db), models, predictions, readiness: () => notReady };
 
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
     context: () => ({ services }),
     graphqlEndpoint: '/graphql',
     graphiql: { title: 'ASTRI inference API', subscriptionsProtocol: 'WS', defaultQuery: GRAPHIQL_EXAMPLES },
+    // The bundled renderer serves GraphiQL's script, styles and editor workers from this server: the
+    // default one loads them from a CDN, a blank page on an offline observatory network.
+    renderGraphiQL,
     landingPage: false,
     logging: false,
     maskedErrors: { maskError: (error, message) => toClientError(error, message) },
@@ -125,6 +129,12 @@ const CONTENT_TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
+const API_PREFIXES = ['/images/', '/healthz/', '/readyz/', '/metrics/'];
+
+function notFound(pathname: string): Response {
+  return new Response(`nothing at ${pathname}`, { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+}
+
 /** Non-GraphQL routes: health, readiness, Prometheus metrics, event images, the dashboard. */
 function routes(deps: { services: Services; telemetry: Telemetry; readiness: () => string | null }): Plugin {
   return {
@@ -153,6 +163,8 @@ function routes(deps: { services: Services; telemetry: Telemetry; readiness: () 
       const image = /^\/images\/(\d+)\.png$/.exec(pathname);
       if (image) return endResponse(await eventImage(deps.services, Number(image[1])));
       if (pathname === '/graphql' || pathname.startsWith('/graphql/')) return;
+      // Under the API's own prefixes an unknown path is a 404: only the dashboard's routes fall back to its page.
+      if (API_PREFIXES.some((prefix) => pathname.startsWith(prefix))) return endResponse(notFound(pathname));
       return endResponse(await staticFile(pathname));
     },
   };

@@ -88,7 +88,8 @@ export class ModelRegistry {
       model = await this.register(file, { name: options.name ?? path.basename(options.fileName).replace(/\.[^.]+$/, '') });
     } catch (error) {
       await rm(file, { force: true });
-      throw new UserInputError(`the uploaded model "${options.fileName}" cannot be served: ${(error as Error).message}`, 'file');
+      const reason = withoutServerPaths((error as Error).message, this.config.data.dir);
+      throw new UserInputError(`the uploaded model "${options.fileName}" cannot be served: ${reason}`, 'file');
     }
     if (options.activate) await this.activate(model.id);
     return model;
@@ -100,7 +101,8 @@ export class ModelRegistry {
     try {
       await this.engineFor(id);
     } catch (error) {
-      throw new UserInputError(`model ${id} ("${model.name}") cannot be started: ${(error as Error).message}; the active model is unchanged`, 'modelId');
+      const reason = withoutServerPaths((error as Error).message, this.config.data.dir);
+      throw new UserInputError(`model ${id} ("${model.name}") cannot be started: ${reason}; the active model is unchanged`, 'modelId');
     }
     this.defaultId = id;
     return model;
@@ -178,4 +180,16 @@ function modelExtension(bytes: Uint8Array, fileName: string): '.h5' | '.onnx' {
   if (HDF5_SIGNATURE.every((b, i) => bytes[i] === b)) return '.h5';
   if (/\.onnx$/i.test(fileName)) return '.onnx';
   throw new UserInputError(`"${fileName}" is neither a Keras HDF5 file (.h5) nor an ONNX model (.onnx)`, 'file');
+}
+
+/**
+ * A loader's message names the file where the server keeps it; a client is told what is wrong with its
+ * file, not where the server stores files (logs keep the full path).
+ */
+export function withoutServerPaths(message: string, dataDir: string): string {
+  const absolute = path.resolve(dataDir);
+  return message
+    .replaceAll(/(?:\/[^\s"':,;]+)+\.(?:h5|hdf5|keras|onnx)(?:\.partial)?/g, 'the file')
+    .replaceAll(absolute, '<data>')
+    .replace(/^the file: /, '');
 }

@@ -12,6 +12,8 @@ export interface Services {
   catalog: EventCatalog;
   models: ModelRegistry;
   predictions: PredictionService;
+  /** Why the server cannot serve predictions yet (starting up), or null once it can. */
+  readiness(): string | null;
 }
 
 export interface Context {

@@ -1,6 +1,7 @@
 import type { RunSummary } from '../predictions/prediction-service.ts';
 import type { ClassCounts, PredictionBatch, ProgressMessage, ScoredEvent } from '../predictions/types.ts';
 import type { Particle } from '../predictions/types.ts';
+import { UnavailableError } from '../errors.ts';
 import { builder } from './builder.ts';
 import { EnergyBinType } from './bins.ts';
 import { EventType, ParticleEnum } from './events.ts';
@@ -150,17 +151,23 @@ const PredictInputType = builder.inputType('PredictInput', {
   }),
 });
 
+/** What a client starting a run during start-up is told to wait: loading and warming the model takes seconds. */
+const RETRY_AFTER_SECONDS = 5;
+
 builder.mutationField('predict', (t) =>
   t.field({
     type: PredictionRunType,
     description: 'Starts a prediction run and returns at once; follow it with predictionProgress.',
     args: { input: t.arg({ type: PredictInputType, required: true }) },
-    resolve: (_root, { input }, { services }) =>
-      services.predictions.start({
+    resolve: (_root, { input }, { services }) => {
+      const starting = services.readiness();
+      if (starting) throw new UnavailableError(`the server is starting (${starting}): retry in ${RETRY_AFTER_SECONDS} s`);
+      return services.predictions.start({
         ...input,
         modelId: input.modelId == null ? null : String(input.modelId),
         datasetId: input.datasetId == null ? null : String(input.datasetId),
-      }),
+      });
+    },
   }),
 );
 

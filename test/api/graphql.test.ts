@@ -299,6 +299,14 @@ describe('GraphQL API', () => {
     });
   });
 
+  it('answers 404, not the dashboard, for unknown paths under the API prefixes', async () => {
+    for (const unknown of ['/images/abc.png', '/images/999999999.png', '/images/', '/healthz/extra', '/metrics/x']) {
+      const response = await server.app.yoga.fetch(`${server.url}${unknown}`);
+      expect(response.status, unknown).toBe(404);
+      expect(response.headers.get('content-type') ?? '', unknown).not.toMatch(/html/);
+    }
+  });
+
   describe('model uploads', () => {
     const UPLOAD = 'mutation($file: File!, $activate: Boolean) { uploadModel(file: $file, activate: $activate) { id name format inputShape active } }';
 
@@ -322,6 +330,9 @@ describe('GraphQL API', () => {
       const result = await upload(truncated, 'broken.h5');
       expect(result.errors![0].extensions.code).toBe('BAD_USER_INPUT');
       expect(result.errors![0].message).toMatch(/the uploaded model "broken.h5" cannot be served: .*(truncated|HDF5|not)/i);
+      // What is wrong with the user's file, not where the server keeps it.
+      expect(result.errors![0].message).not.toContain(server.dir);
+      expect(result.errors![0].message).not.toMatch(/\/[\w.-]+\/[\w.-]+\.h5/);
       expect(await modelCount()).toBe(before);
       const info = await server.graphql<{ models: Array<{ active: boolean; name: string }> }>('{ models { name active } }');
       expect(info.data!.models.filter((m) => m.active)).toHaveLength(1);
