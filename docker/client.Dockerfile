@@ -5,7 +5,7 @@
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
-COPY package.json package-lock.json .npmrc ./
+COPY package.json package-lock.json ./
 COPY docker/build-client.sh ./docker/
 RUN sh docker/build-client.sh install
 COPY . .

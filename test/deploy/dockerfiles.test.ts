@@ -138,7 +138,7 @@ describe('the build context (.dockerignore)', () => {
   });
 
   it('keeps what the images need: sources, lockfile, migrations and the demo model', () => {
-    for (const file of ['package.json', 'package-lock.json', '.npmrc', 'config.yaml', 'bin/astri.js', 'server/config.ts', 'client/index.html', 'prisma/schema.prisma']) {
+    for (const file of ['package.json', 'package-lock.json', 'config.yaml', 'bin/astri.js', 'server/config.ts', 'client/index.html', 'prisma/schema.prisma']) {
       expect(context.has(file), file).toBe(true);
     }
     expect([...context].some((file) => file.startsWith('prisma/migrations/'))).toBe(true);

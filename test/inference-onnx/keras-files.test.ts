@@ -8,6 +8,9 @@ import { loadKerasH5 } from '../../server/inference/keras-h5/load.ts';
 import { OnnxSession, compileKerasToOnnx, describeOnnxFile, prepareOnnxSession, seededUniform, verifyAgainstTfjs } from '../../server/inference/onnx/index.ts';
 import { tf, type Tensor } from '../../server/inference/runtime/tfjs.ts';
 import { asLoaded, seedWeights, smallCnn } from './models.ts';
+import { needsShared } from '../helpers/shared.ts';
+
+const REAL = needsShared('the tests on real Keras files');
 
 const FIXTURES = path.join(PROJECT_ROOT, '..', 'shared', 'fixtures', 'keras');
 const tempDir = mkdtempSync(path.join(tmpdir(), 'astri-onnx-'));
@@ -24,7 +27,7 @@ async function sessionFor(bytes: Uint8Array): Promise<OnnxSession> {
   return session;
 }
 
-describe('real Keras files', () => {
+describe.skipIf(!REAL)('real Keras files', () => {
   const files = [
     { file: 'mnist_functional_bn_keras2.10.h5', inputShape: [28, 28, 1], outputUnits: 10 },
     { file: 'digits_cnn_keras2.11.h5', inputShape: [28, 28, 1], outputUnits: 10 },
@@ -96,7 +99,7 @@ describe('compiled models as .onnx files', () => {
 });
 
 describe('prepareOnnxSession', () => {
-  it('serves a supported model with ONNX Runtime after checking it', async () => {
+  it.skipIf(!REAL)('serves a supported model with ONNX Runtime after checking it', async () => {
     const loaded = await loadKerasH5(path.join(FIXTURES, 'digits_cnn_keras2.11.h5'));
     try {
       const prepared = await prepareOnnxSession(loaded, { threads: 1 });

@@ -6,6 +6,9 @@ import path from 'node:path';
 import { encode } from 'fast-png';
 import { afterAll, describe, expect, it } from 'vitest';
 import { INVALID_DIR, loadFixture, maxAbsDifference, MODELS_DIR, PROJECT_ROOT, type ReferenceFixture } from './fixtures.ts';
+import { needsShared } from '../helpers/shared.ts';
+
+const REAL = needsShared('the tests on real Keras files');
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'astri-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -70,7 +73,7 @@ describe('astri model inspect', () => {
 });
 
 describe('astri predict', () => {
-  it('prints every output of every image as JSON lines, matching the reference', async () => {
+  it.skipIf(!REAL)('prints every output of every image as JSON lines, matching the reference', async () => {
     const fixture = loadFixture('real-mnist_functional_bn_keras2.10.json');
     const files = writeImages(fixture, path.join(tmp, 'mnist'), 28, 28, 1);
     const run = await astri('predict', '--model', fixture.modelFile, '--json', '--backend', 'wasm', '--threads', '1', ...files);
@@ -100,7 +103,7 @@ describe('astri predict', () => {
     jsonLines(run.stdout).forEach((line, i) => expect(Math.abs(line.gammaness - fixture.outputs[i][0])).toBeLessThan(1e-5));
   });
 
-  it('scores a folder, reports bad images by name, goes on, and exits non-zero', async () => {
+  it.skipIf(!REAL)('scores a folder, reports bad images by name, goes on, and exits non-zero', async () => {
     const fixture = loadFixture('real-digits_cnn_keras2.11.json');
     const dir = path.join(tmp, 'folder');
     writeImages(fixture, path.join(dir, 'gamma'), 28, 28, 1);

@@ -16,6 +16,9 @@ import { tmpdir } from 'node:os';
 import { loadKerasH5 } from '../../server/inference/keras-h5/load.ts';
 import { compileKerasToOnnx } from '../../server/inference/onnx/index.ts';
 import { batchOf, INVALID_DIR, loadFixture, maxAbsDifference, SHARED_KERAS_DIR } from './fixtures.ts';
+import { needsShared } from '../helpers/shared.ts';
+
+const REAL = needsShared('the tests on real Keras files');
 
 const engines: InferenceEngine[] = [];
 afterEach(async () => {
@@ -35,7 +38,7 @@ function repeated(pixels: Uint8Array, times: number): Uint8Array {
   return out;
 }
 
-describe('InferenceEngine', () => {
+describe.skipIf(!REAL)('InferenceEngine', () => {
   const digits = loadFixture('real-digits_cnn_keras2.11.json');
 
   for (const backend of ['wasm', 'cpu'] as const) {
@@ -160,7 +163,7 @@ describe('InferenceEngine', () => {
   });
 });
 
-describe('describeModelFile (in a worker thread)', () => {
+describe.skipIf(!REAL)('describeModelFile (in a worker thread)', () => {
   it('describes a real Keras 3 file', async () => {
     const description = await describeModelFile(path.join(SHARED_KERAS_DIR, 'emotion_cnn_keras3.12.h5'));
     expect(description).toMatchObject({ format: 'keras-h5', inputShape: [48, 48, 1], outputUnits: 7, kerasVersion: '3.12.0' });
