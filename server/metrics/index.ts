@@ -19,3 +19,27 @@ export {
 } from './confusion.ts';
 export { histogramEdges, separationHistograms, type SeparationHistograms } from './histogram.ts';
 export { InvalidLabelError, InvalidScoreError } from './scores.ts';
+// N-class metrics (class indices 0..K-1, row-major n × K probabilities), equal to scikit-learn 1.2's.
+export {
+  computeClassificationMetrics,
+  type ClassificationMetrics,
+  type ClassificationOptions,
+} from './classification.ts';
+export { validateClassProbabilities, type ClassProbabilities, type ProbabilityMatrix } from './class-probabilities.ts';
+export { accuracyScore, multiclassConfusionMatrix, topKAccuracyScore } from './multiclass-confusion.ts';
+export {
+  classificationReport,
+  type AveragedScores,
+  type ClassReport,
+  type ClassScoreName,
+  type ClassificationReport,
+} from './classification-report.ts';
+export {
+  oneVsRestPrecisionRecall,
+  oneVsRestRoc,
+  type ClassPrecisionRecall,
+  type ClassRoc,
+  type OneVsRestPrecisionRecall,
+  type OneVsRestRoc,
+} from './one-vs-rest.ts';
+export { logLoss } from './log-loss.ts';

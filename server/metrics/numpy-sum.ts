@@ -14,7 +14,16 @@ export function numpySum(values: Float64Array): number {
   return sum;
 }
 
-function pairwiseSum(values: Float64Array, start: number, count: number): number {
+/** `np.sum(values[start:start + count])`, e.g. one row of a row-major matrix as `a.sum(axis=1)` sums it. */
+export function numpySumRange(values: ArrayLike<number>, start: number, count: number): number {
+  let sum = 0;
+  for (let offset = 0; offset < count; offset += NUMPY_BUFFER_SIZE) {
+    sum += pairwiseSum(values, start + offset, Math.min(NUMPY_BUFFER_SIZE, count - offset));
+  }
+  return sum;
+}
+
+function pairwiseSum(values: ArrayLike<number>, start: number, count: number): number {
   if (count < 8) {
     let sum = 0;
     for (let i = 0; i < count; i++) sum += values[start + i];
