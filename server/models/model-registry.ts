@@ -186,7 +186,7 @@ function modelExtension(bytes: Uint8Array, fileName: string): '.h5' | '.onnx' {
  * A loader's message names the file where the server keeps it; a client is told what is wrong with its
  * file, not where the server stores files (logs keep the full path).
  */
-export function withoutServerPaths(message: string, dataDir: string): string {
+function withoutServerPaths(message: string, dataDir: string): string {
   const absolute = path.resolve(dataDir);
   return message
     .replaceAll(/(?:\/[^\s"':,;]+)+\.(?:h5|hdf5|keras|onnx)(?:\.partial)?/g, 'the file')
