@@ -1,19 +1,59 @@
 // Domain types of the dashboard: the shapes the page works with, independent of where they come from
-// (the GraphQL API or the bundled sample predictions of the demo mode).
+// (the GraphQL API or the bundled data of the demo mode). Classes are data: a dataset names its classes,
+// in an order that is the order of every per-class array (scores, confusion rows and columns).
 
-export type Particle = 'GAMMA' | 'PROTON';
 export type RunStatus = 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
+export type DatasetState = 'INGESTING' | 'READY' | 'FAILED' | 'CANCELLED';
 
-/** A score in [0, 1]: the model's belief that an event is a gamma-ray shower. */
+/** A score in [0, 1]: the signal class's score of a binary dataset (for ASTRI: gamma). */
 export type Gammaness = number;
+
+/** A class of a dataset, in the dataset's order. */
+export interface DatasetClass {
+  index: number;
+  name: string;
+  /** CSS colour the dataset declares, else null (the page picks a colour-blind-safe one). */
+  color: string | null;
+  eventCount: number;
+}
+
+/** A number per class, by name. */
+export interface ClassCount {
+  className: string;
+  count: number;
+}
+
+/** A class with a score: one of an event's top predictions. */
+export interface ClassScore {
+  className: string;
+  score: number;
+}
 
 export interface EnergyBin {
   index: number;
   minTeV: number;
   maxTeV: number;
   label: string;
-  gammaCount: number;
-  protonCount: number;
+  /** Events of each class in this bin, in the dataset's class order. */
+  counts: ClassCount[];
+}
+
+export interface DatasetSummary {
+  id: string;
+  name: string;
+  /** demo, ingest or upload. */
+  source: string;
+  state: DatasetState;
+  classes: DatasetClass[];
+  /** The signal class of a binary gamma/hadron dataset ("gamma" for ASTRI); null for N-class. */
+  signalClass: string | null;
+  hasEnergies: boolean;
+  /** Empty when the dataset has no energies. */
+  energyBins: EnergyBin[];
+  imageWidth: number | null;
+  imageHeight: number | null;
+  /** 1 gray, 3 RGB; null until ready. */
+  channels: number | null;
 }
 
 export interface ModelSummary {
@@ -22,6 +62,7 @@ export interface ModelSummary {
   version: string;
   format: string;
   active: boolean;
+  classNames: string[];
 }
 
 export interface Limits {
@@ -43,37 +84,43 @@ export interface ServerSummary {
 
 /** Everything the controls need before a run: what can be chosen. */
 export interface Catalog {
-  bins: EnergyBin[];
+  datasets: DatasetSummary[];
   models: ModelSummary[];
   server: ServerSummary;
 }
 
 export interface ScoredEvent {
   eventId: string;
-  particle: Particle;
-  energyTeV: number;
-  /** null when the event could not be scored (its `error` says why). */
+  /** The true class's name. */
+  label: string;
+  /** Null when the dataset has no energies. */
+  trueEnergyTeV: number | null;
+  /** Scores per class in the run's class order; null when the event could not be scored. */
+  scores: number[] | null;
+  /** The signal class's score of a binary run; null for N-class runs or unscored events. */
   gammaness: Gammaness | null;
+  predictedLabel?: string | null;
   error?: string | null;
 }
 
 export interface SampleEvent {
   eventId: string;
-  particle: Particle;
-  energyTeV: number;
+  label: string;
+  trueEnergyTeV: number | null;
   imageUrl: string;
   width: number;
   height: number;
+  /** 1 gray (drawn through a colour map), 3 RGB (drawn in its own colours). */
+  channels: number;
+  scores: number[] | null;
+  /** Best first, at most 3. */
+  top: ClassScore[];
   gammaness: Gammaness | null;
-}
-
-export interface ClassCounts {
-  gamma: number;
-  proton: number;
 }
 
 /** The settings chosen on the page; the URL's query string mirrors them. */
 export interface DashboardSettings {
+  datasetId: string | null;
   energyBin: number | null;
   eventsPerClass: number;
   samples: number;
@@ -81,9 +128,10 @@ export interface DashboardSettings {
   threshold: number;
 }
 
-/** What a run asks for: the settings less the view-only threshold. */
+/** What a run asks for: the settings less the view-only threshold. energyBin null: drawn over all energies. */
 export interface RunRequest {
-  energyBin: number;
+  datasetId: string | null;
+  energyBin: number | null;
   eventsPerClass: number;
   samples: number;
   modelId: string | null;
@@ -95,14 +143,16 @@ export interface RunProgress {
   kind: 'BATCH' | 'FINISHED';
   sequence: number;
   status: RunStatus;
-  batch: { particle: Particle; index: number; events: ScoredEvent[]; inferenceMs: number } | null;
-  done: ClassCounts;
-  total: ClassCounts;
-  failed: ClassCounts;
+  batch: { label: string; index: number; events: ScoredEvent[]; inferenceMs: number } | null;
+  done: ClassCount[];
+  total: ClassCount[];
+  failed: ClassCount[];
   elapsedMs: number;
   imagesPerSecond: number;
-  /** The server's metrics, sent with the FINISHED message. */
+  /** The server's binary figures, sent with the FINISHED message of a binary run. */
   metrics: ServerMetricsSummary | null;
+  /** The server's N-class metrics, sent with the FINISHED message. */
+  classification: ClassificationSummary | null;
   error: string | null;
 }
 
@@ -112,12 +162,103 @@ export interface ServerMetricsSummary {
   averagePrecision: number | null;
 }
 
+/** N-class metrics (scikit-learn semantics, classes in the dataset's order), whoever computed them. */
+export interface ClassificationSummary {
+  classes: string[];
+  scoredEvents: number;
+  accuracy: number;
+  /** Rows true class, columns predicted. */
+  confusionMatrix: number[][];
+  /** Row-normalised; a row of a class without events is all 0. */
+  confusionRates: number[][];
+  topKAccuracy: { k: number; accuracy: number }[];
+  perClass: ClassReportSummary[];
+  macroAvg: AverageSummary;
+  weightedAvg: AverageSummary;
+  macroAuc: number | null;
+  weightedAuc: number | null;
+  logLoss: number | null;
+}
+
+export interface ClassReportSummary {
+  className: string;
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+  /** One-vs-rest ROC; null when the class or the rest is absent. */
+  roc: { fpr: number[]; tpr: number[]; auc: number | null } | null;
+  precisionRecall: { precision: number[]; recall: number[]; averagePrecision: number | null } | null;
+}
+
+export interface AverageSummary {
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+}
+
 export interface RunResult {
   runId: string;
   status: RunStatus;
   request: RunRequest;
+  /** The run's classes, dataset order. */
+  classes: DatasetClass[];
   predictions: ScoredEvent[];
   samples: SampleEvent[];
   serverMetrics: ServerMetricsSummary | null;
+  classification: ClassificationSummary | null;
   error: string | null;
+}
+
+// ------------------------------------------------------------------ uploads
+
+export interface RejectedFile {
+  file: string;
+  reason: string;
+}
+
+export interface IngestProgress {
+  datasetId: string;
+  state: DatasetState;
+  /** unpacking | decoding | registering | done */
+  phase: string;
+  filesDone: number;
+  /** Null while unknown (a tar has no table of contents). */
+  filesTotal: number | null;
+  bytesDone: number;
+  rejectedSoFar: number;
+  error: string | null;
+}
+
+/** A dataset after (or during) ingest, with what it refused. */
+export interface DatasetDetail extends DatasetSummary {
+  rejectedFiles: RejectedFile[];
+  error: string | null;
+  ingest: IngestProgress | null;
+}
+
+/** Bytes of a request body sent so far. */
+export interface TransferProgress {
+  sentBytes: number;
+  /** Null when the browser cannot tell. */
+  totalBytes: number | null;
+}
+
+export interface DatasetUploadOptions {
+  name?: string;
+}
+
+export type ColorMode = 'GRAYSCALE' | 'RGB';
+
+export interface ModelUploadOptions {
+  name?: string;
+  /** Class names in the model's output order. */
+  classNames?: string[];
+  /** A labels.txt: one class name per line (instead of classNames). */
+  labels?: File;
+  colorMode?: ColorMode;
+  /** input = pixel * scale (+ offset). */
+  scale?: number;
+  activate?: boolean;
 }

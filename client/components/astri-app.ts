@@ -1,20 +1,28 @@
-// The dashboard page: settings on the left, the run's progress, figures of merit, the four plots and the
-// sample events on the right. It owns the settings (mirrored in the URL) and the run; its children only
-// draw what it passes them and report what the user did.
+// The dashboard page: dataset, model and run settings (plus uploads) on the left; the run's progress, the
+// figures of merit, the plots and the sample events on the right. Binary datasets get the four
+// gamma/hadron plots; datasets of more than two classes get the N-class view (heat map, one-vs-rest
+// curves, a class-against-the-rest histogram, the classification report). It owns the settings (mirrored
+// in the URL) and the run; its children only draw what it passes them and report what the user did.
 import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { CatalogController } from '../controllers/catalog-controller.ts';
 import { PredictionRunController } from '../controllers/prediction-run-controller.ts';
+import { UploadController } from '../controllers/upload-controller.ts';
 import { downloadBlob, predictionsCsv } from '../export/files.ts';
+import { binaryVocabulary, classViews, type BinaryVocabulary, type ClassView } from '../plots/theme.ts';
+import { classScoreHistogram, computeClassification, multiclassFigures, type MulticlassFigures } from '../state/classification.ts';
 import { groupErrors, type DashboardError } from '../state/errors.ts';
 import { computeFigures, type DashboardFigures } from '../state/metrics.ts';
 import type { DashboardSource } from '../state/source.ts';
 import { DEFAULT_SETTINGS, readUrlState, writeUrlState } from '../state/url-state.ts';
-import type { Catalog, DashboardSettings } from '../types.ts';
+import type { Catalog, ClassificationSummary, DashboardSettings, DatasetClass, DatasetSummary, ModelSummary } from '../types.ts';
+import './astri-class-curves-plot.ts';
+import './astri-classification-report.ts';
 import './astri-confusion-plot.ts';
 import './astri-controls.ts';
 import type { SettingsChangeDetail } from './astri-controls.ts';
 import './astri-metrics-summary.ts';
+import './astri-multiclass-confusion-plot.ts';
 import './astri-plot-card.ts';
 import './astri-pr-plot.ts';
 import { shortRunId } from './astri-progress.ts';
@@ -23,6 +31,8 @@ import './astri-samples.ts';
 import './astri-separation-plot.ts';
 import './astri-threshold.ts';
 import type { ThresholdChangeDetail } from './astri-threshold.ts';
+import './astri-upload-panel.ts';
+import type { UploadRequestDetail } from './astri-upload-panel.ts';
 import { tokens } from './shared-styles.ts';
 
 @customElement('astri-app')
@@ -134,6 +144,27 @@ export class AstriApp extends LitElement {
         font-size: 13px;
         margin: 0;
       }
+      .class-picker {
+        display: flex;
+        gap: 6px;
+        align-items: center;
+        font-size: 12px;
+        color: var(--astri-muted);
+      }
+      .class-picker select {
+        font: inherit;
+        padding: 1px 4px;
+        border: 1px solid var(--astri-line);
+        border-radius: var(--astri-radius);
+        background: var(--astri-panel);
+        color: var(--astri-ink);
+      }
+      .uploads {
+        margin-top: 12px;
+        display: flex;
+        flex-direction: column;
+        gap: 8px;
+      }
       @media (min-width: 1800px) {
         .plots {
           grid-template-columns: repeat(4, minmax(0, 1fr));
@@ -159,10 +190,16 @@ export class AstriApp extends LitElement {
 
   @state() private settings: DashboardSettings = { ...DEFAULT_SETTINGS };
   @state() private thresholdTouched = false;
+  /** The class of the N-class score histogram (against the rest); the first class until one is chosen. */
+  @state() private histogramClass: string | null = null;
 
   private catalogController!: CatalogController;
   private run!: PredictionRunController;
+  private datasetUpload!: UploadController;
+  private modelUpload!: UploadController;
   private figures: DashboardFigures | null = null;
+  private multiclass: MulticlassFigures | null = null;
+  private classification: ClassificationSummary | null = null;
   private figuresKey = '';
   private demo: string | null = null;
   private initialRunId: string | null = null;
@@ -178,25 +215,18 @@ export class AstriApp extends LitElement {
       this.initialRunId = fromUrl.runId;
       this.catalogController = new CatalogController(this, this.source, (catalog) => this.onCatalog(catalog));
       this.run = new PredictionRunController(this, this.source);
+      this.datasetUpload = new UploadController(this, this.source, 'dataset', (id) => this.onUploaded('dataset', id));
+      this.modelUpload = new UploadController(this, this.source, 'model', (id) => this.onUploaded('model', id));
     }
     super.connectedCallback();
   }
 
   private onCatalog(catalog: Catalog): void {
-    const next = { ...this.settings };
-    const bins = catalog.bins;
-    if (next.energyBin === null || !bins.some((bin) => bin.index === next.energyBin)) {
-      // The first bin that can hold the requested run, else the first bin.
-      next.energyBin =
-        bins.find((bin) => Math.min(bin.gammaCount, bin.protonCount) >= next.eventsPerClass)?.index ?? bins[0]?.index ?? null;
-    }
-    const chosen = bins.find((bin) => bin.index === next.energyBin);
-    const available = chosen ? Math.min(chosen.gammaCount, chosen.protonCount) : 0;
-    if (!this.eventsFromUrl && available > 0 && available < next.eventsPerClass) {
-      // A small bin (or the demo's data): offer what it holds rather than a run that would be refused.
-      next.eventsPerClass = Math.max(Math.min(100, available), Math.floor(available / 50) * 50);
-    }
+    let next = { ...this.settings };
+    const ready = catalog.datasets.filter((d) => d.state === 'READY');
+    if (!ready.some((d) => d.id === next.datasetId)) next.datasetId = defaultDataset(ready)?.id ?? null;
     if (next.modelId !== null && !catalog.models.some((model) => model.id === next.modelId)) next.modelId = null;
+    next = this.withDatasetDefaults(next, catalog, false);
     if (!this.thresholdTouched) next.threshold = catalog.server.defaultThreshold;
     next.samples = Math.min(next.samples, catalog.server.limits.maxSamples);
     this.settings = next;
@@ -204,18 +234,125 @@ export class AstriApp extends LitElement {
       const runId = this.initialRunId;
       this.initialRunId = null;
       void this.run.show(runId).then((result) => {
-        if (result) this.settings = { ...this.settings, ...result.request, modelId: result.request.modelId ?? this.settings.modelId };
+        if (result) {
+          this.settings = {
+            ...this.settings,
+            ...result.request,
+            datasetId: result.request.datasetId ?? this.settings.datasetId,
+            modelId: result.request.modelId ?? this.settings.modelId,
+          };
+        }
       });
     }
   }
 
+  /**
+   * The bin (first one holding the requested run), the events per class the dataset can give, and a
+   * model whose classes are the dataset's when the chosen one's are not (the active one first).
+   */
+  private withDatasetDefaults(settings: DashboardSettings, catalog: Catalog, datasetChanged: boolean): DashboardSettings {
+    const next = { ...settings };
+    const dataset = catalog.datasets.find((d) => d.id === next.datasetId);
+    if (!dataset) return next;
+    let available: number;
+    if (dataset.hasEnergies) {
+      const bins = dataset.energyBins;
+      const smallest = (index: number | null) => {
+        const bin = bins.find((b) => b.index === index);
+        return bin && bin.counts.length ? Math.min(...bin.counts.map((c) => c.count)) : 0;
+      };
+      if (next.energyBin === null || !bins.some((bin) => bin.index === next.energyBin)) {
+        next.energyBin = bins.find((bin) => smallest(bin.index) >= next.eventsPerClass)?.index ?? bins[0]?.index ?? null;
+      }
+      available = smallest(next.energyBin);
+    } else {
+      next.energyBin = null;
+      available = dataset.classes.length ? Math.min(...dataset.classes.map((c) => c.eventCount)) : 0;
+    }
+    if ((datasetChanged || !this.eventsFromUrl) && available > 0 && available < next.eventsPerClass) {
+      // A small bin (or the demo's data): offer what it holds rather than a run that would be refused.
+      next.eventsPerClass = Math.max(Math.min(100, available), Math.floor(available / 50) * 50);
+    }
+    const names = dataset.classes.map((c) => c.name);
+    const current = catalog.models.find((m) => m.id === next.modelId) ?? catalog.models.find((m) => m.active) ?? catalog.models[0];
+    if (current && !fits(current, names)) {
+      const fitting = catalog.models.filter((m) => fits(m, names));
+      const pick = fitting.find((m) => m.active) ?? fitting[0];
+      if (pick) next.modelId = pick.id;
+    }
+    return next;
+  }
+
+  private onUploaded(kind: 'dataset' | 'model', id: string): void {
+    void this.catalogController.load().then(() => {
+      const catalog = this.catalogController.catalog;
+      if (!catalog) return;
+      if (kind === 'dataset' && catalog.datasets.some((d) => d.id === id && d.state === 'READY')) {
+        this.settings = this.withDatasetDefaults({ ...this.settings, datasetId: id, energyBin: null }, catalog, true);
+      } else if (kind === 'model' && catalog.models.some((m) => m.id === id)) {
+        this.settings = { ...this.settings, modelId: id };
+      }
+    });
+  }
+
+  /** The chosen dataset. */
+  private get chosenDataset(): DatasetSummary | null {
+    const catalog = this.catalogController.catalog;
+    return catalog?.datasets.find((d) => d.id === this.settings.datasetId) ?? null;
+  }
+
+  /** The classes shown: the run's while there is one, else the chosen dataset's. */
+  private get classes(): DatasetClass[] {
+    return this.run.classes.length ? this.run.classes : (this.chosenDataset?.classes ?? []);
+  }
+
+  /** The dataset of the run shown (for a shared run), else the chosen one. */
+  private get shownDataset(): DatasetSummary | null {
+    const id = this.run.request?.datasetId;
+    return (id && this.catalogController.catalog?.datasets.find((d) => d.id === id)) || this.chosenDataset;
+  }
+
+  private get isMulticlass(): boolean {
+    return this.classes.length > 2;
+  }
+
+  /** Binary runs: the signal class (the dataset's; gamma for ASTRI; else the second class, sklearn's pos_label=1). */
+  private vocabulary(views: ClassView[]): BinaryVocabulary | null {
+    if (views.length !== 2) return null;
+    const declared = this.shownDataset?.signalClass;
+    const signalName =
+      (declared && views.some((v) => v.name === declared) ? declared : null) ??
+      (views.some((v) => v.name === 'gamma') ? 'gamma' : views[1].name);
+    const signal = views.find((v) => v.name === signalName)!;
+    const background = views.find((v) => v.name !== signalName)!;
+    return binaryVocabulary(signal, background);
+  }
+
   protected override willUpdate(changed: PropertyValues): void {
     super.willUpdate(changed);
-    // Recompute only when new scores arrived or the cut moved; everything else is a plain re-render.
-    const key = `${this.run.version}|${this.settings.threshold}`;
-    if (key !== this.figuresKey) {
-      this.figuresKey = key;
-      this.figures = computeFigures(this.run.scores.scores(), this.settings.threshold);
+    const classes = this.classes;
+    const names = classes.map((c) => c.name);
+    const views = classViews(classes.length ? classes : [{ name: 'gamma' }, { name: 'proton' }]);
+    // Recompute only when new scores arrived, the cut or the classes changed; everything else is a plain re-render.
+    const key = [this.run.version, this.settings.threshold, names.join('\u0000'), this.histogramClass, this.run.serverClassification ? 1 : 0, this.shownDataset?.id].join('|');
+    if (key === this.figuresKey) return;
+    this.figuresKey = key;
+    if (views.length > 2) {
+      const input = this.run.scores.classScores(names);
+      this.classification = this.run.serverClassification ?? computeClassification(input, names);
+      const chosen = views.find((v) => v.name === this.histogramClass) ?? views[0];
+      const histogram = classScoreHistogram(input, views.indexOf(chosen));
+      this.multiclass = multiclassFigures(this.classification, views, chosen, histogram);
+      this.figures = null;
+    } else {
+      const vocabulary = this.vocabulary(views)!;
+      this.figures = computeFigures(
+        this.run.scores.binaryScores(views.map((v) => v.name), vocabulary.signal.name),
+        this.settings.threshold,
+        vocabulary,
+      );
+      this.multiclass = null;
+      this.classification = null;
     }
   }
 
@@ -234,22 +371,21 @@ export class AstriApp extends LitElement {
     const catalog = this.catalogController.catalog;
     const catalogError = this.catalogController.error;
     const errors = groupErrors([catalogError, this.run.error].filter((e): e is DashboardError => e !== null));
-    const figures = this.figures;
-    const threshold = this.settings.threshold;
-    const stem = this.fileStem();
+    const views = classViews(this.classes);
+    const dataset = this.chosenDataset;
     return html`
       <header class="topbar">
-        <h1>ASTRI gamma/hadron separation</h1>
-        <span class="subtitle">CNN inference on Cherenkov camera images</span>
+        <h1>${this.isMulticlass ? 'ASTRI inference' : 'ASTRI gamma/hadron separation'}</h1>
+        <span class="subtitle">${dataset ? `${dataset.name} · ` : ''}CNN inference on ${dataset?.channels === 3 ? 'RGB images' : 'Cherenkov camera images'}</span>
         ${this.source.kind === 'demo'
-          ? html`<span class="badge" title="Recorded predictions from data/sample_predictions.json; no server">demo data</span>`
+          ? html`<span class="badge" title="Recorded and synthetic predictions; no server">demo data</span>`
           : nothing}
         <span class="server">${this.renderServer(catalog)}</span>
       </header>
       <div class="layout">
         <aside aria-label="Run settings">
           <astri-controls
-            .bins=${catalog?.bins ?? []}
+            .datasets=${catalog?.datasets ?? []}
             .models=${catalog?.models ?? []}
             .limits=${catalog?.server.limits ?? null}
             .settings=${this.settings}
@@ -261,6 +397,10 @@ export class AstriApp extends LitElement {
             @predict-request=${this.onPredict}
             @cancel-request=${this.onCancel}
           ></astri-controls>
+          <div class="uploads">
+            <astri-upload-panel kind="dataset" .view=${this.datasetUpload.view} @upload-request=${this.onUpload} @upload-cancel=${this.onUploadCancel}></astri-upload-panel>
+            <astri-upload-panel kind="model" .view=${this.modelUpload.view} @upload-request=${this.onUpload} @upload-cancel=${this.onUploadCancel}></astri-upload-panel>
+          </div>
         </aside>
         <main class="results">
           ${errors.general.map(
@@ -269,70 +409,146 @@ export class AstriApp extends LitElement {
               ${catalogError ? html`<button type="button" @click=${() => this.catalogController.load()}>Retry</button>` : nothing}
             </div>`,
           )}
-          ${this.catalogController.loading ? html`<div class="panel intro" role="status">Loading energy bins and models…</div>` : nothing}
+          ${this.catalogController.loading ? html`<div class="panel intro" role="status">Loading datasets and models…</div>` : nothing}
           ${this.run.progress
             ? html`<div class="panel">
-                <astri-progress .progress=${this.run.progress}></astri-progress>
+                <astri-progress .progress=${this.run.progress} .classes=${views}></astri-progress>
               </div>`
             : html`<div class="panel intro">
-                Choose an energy bin and the number of events per class, then press <strong>Predict!</strong>. The
-                plots update after every batch; move the gammaness cut at any time.
+                ${this.isMulticlass
+                  ? html`Choose a dataset, a model and the number of events per class, then press <strong>Predict!</strong>. The
+                      plots update after every batch.`
+                  : html`Choose an energy bin and the number of events per class, then press <strong>Predict!</strong>. The
+                      plots update after every batch; move the gammaness cut at any time.`}
               </div>`}
-          <div class="toolbar">
-            <astri-metrics-summary
-              style="flex:1;min-width:0"
-              .figures=${figures}
-              .serverMetrics=${this.run.finished ? this.run.serverMetrics : null}
-            ></astri-metrics-summary>
-          </div>
-          <div class="toolbar">
-            <span class="meta">${this.run.scores.size} predictions${this.run.runId ? ` · run ${shortRunId(this.run.runId)}` : ''}</span>
-            <span class="spacer"></span>
-            <button type="button" ?disabled=${this.run.scores.size === 0} @click=${this.exportCsv}
-              title="Download every prediction of this run as CSV">Predictions CSV</button>
-          </div>
-          <div class="plots">
-            <astri-plot-card
-              heading="Gamma/hadron separation"
-              caption="Gammaness of each class, counts per bin of 0.02 on a log scale."
-              file-stem="${stem}-separation"
-            >
-              <astri-separation-plot .data=${figures?.histogram ?? null}></astri-separation-plot>
-            </astri-plot-card>
-            <astri-plot-card
-              heading="Confusion matrix"
-              caption="Predicted gamma when gammaness ≥ the cut; shading = fraction of the true class."
-              file-stem="${stem}-confusion"
-            >
-              <astri-threshold
-                slot="controls"
-                .threshold=${threshold}
-                .error=${errors.controls.threshold ?? ''}
-                @threshold-change=${this.onThresholdChange}
-              ></astri-threshold>
-              <astri-confusion-plot .data=${figures?.confusion ?? null}></astri-confusion-plot>
-            </astri-plot-card>
-            <astri-plot-card
-              heading="ROC curve"
-              caption="γ efficiency against proton acceptance as the cut sweeps from 1 to 0; ○ marks the current cut."
-              file-stem="${stem}-roc"
-            >
-              <astri-roc-plot .data=${figures?.roc ?? null}></astri-roc-plot>
-            </astri-plot-card>
-            <astri-plot-card
-              heading="Precision / recall"
-              caption="γ purity against γ efficiency; dashed: a classifier without skill."
-              file-stem="${stem}-precision-recall"
-            >
-              <astri-pr-plot .data=${figures?.precisionRecall ?? null}></astri-pr-plot>
-            </astri-plot-card>
-          </div>
+          ${this.isMulticlass ? this.renderMulticlass(views) : this.renderBinary()}
           <astri-samples
             .samples=${this.run.samples}
-            .threshold=${threshold}
+            .threshold=${this.settings.threshold}
+            .classes=${views}
+            .vocabulary=${this.isMulticlass ? null : (this.figures?.vocabulary ?? null)}
             .note=${this.samplesNote()}
           ></astri-samples>
         </main>
+      </div>
+    `;
+  }
+
+  private renderToolbar() {
+    return html`<div class="toolbar">
+      <span class="meta">${this.run.scores.size} predictions${this.run.runId ? ` · run ${shortRunId(this.run.runId)}` : ''}</span>
+      <span class="spacer"></span>
+      <button type="button" ?disabled=${this.run.scores.size === 0} @click=${this.exportCsv}
+        title="Download every prediction of this run as CSV">Predictions CSV</button>
+    </div>`;
+  }
+
+  private renderBinary() {
+    const figures = this.figures;
+    const threshold = this.settings.threshold;
+    const errors = groupErrors([this.run.error].filter((e): e is DashboardError => e !== null));
+    const stem = this.fileStem();
+    const v = figures?.vocabulary;
+    const astri = !v || v.score === 'Gammaness';
+    const signal = v?.signal.short ?? 'γ';
+    return html`
+      <div class="toolbar">
+        <astri-metrics-summary
+          style="flex:1;min-width:0"
+          .figures=${figures}
+          .serverMetrics=${this.run.finished ? this.run.serverMetrics : null}
+        ></astri-metrics-summary>
+      </div>
+      ${this.renderToolbar()}
+      <div class="plots">
+        <astri-plot-card
+          heading=${astri ? 'Gamma/hadron separation' : `${v.signal.name}/${v.background.name} separation`}
+          caption=${`${astri ? 'Gammaness' : v.score} of each class, counts per bin of 0.02 on a log scale.`}
+          file-stem="${stem}-separation"
+        >
+          <astri-separation-plot .data=${figures?.histogram ?? null}></astri-separation-plot>
+        </astri-plot-card>
+        <astri-plot-card
+          heading="Confusion matrix"
+          caption=${astri
+            ? 'Predicted gamma when gammaness ≥ the cut; shading = fraction of the true class.'
+            : `Predicted ${v.signal.name} when its score ≥ the cut; shading = fraction of the true class.`}
+          file-stem="${stem}-confusion"
+        >
+          <astri-threshold
+            slot="controls"
+            .threshold=${threshold}
+            .error=${errors.controls.threshold ?? ''}
+            @threshold-change=${this.onThresholdChange}
+          ></astri-threshold>
+          <astri-confusion-plot .data=${figures?.confusion ?? null}></astri-confusion-plot>
+        </astri-plot-card>
+        <astri-plot-card
+          heading="ROC curve"
+          caption=${astri
+            ? 'γ efficiency against proton acceptance as the cut sweeps from 1 to 0; ○ marks the current cut.'
+            : `${v.signalEfficiency} against ${v.backgroundAcceptance} as the cut sweeps from 1 to 0; ○ marks the current cut.`}
+          file-stem="${stem}-roc"
+        >
+          <astri-roc-plot .data=${figures?.roc ?? null}></astri-roc-plot>
+        </astri-plot-card>
+        <astri-plot-card
+          heading="Precision / recall"
+          caption=${astri ? 'γ purity against γ efficiency; dashed: a classifier without skill.' : `${signal} precision against recall; dashed: a classifier without skill.`}
+          file-stem="${stem}-precision-recall"
+        >
+          <astri-pr-plot .data=${figures?.precisionRecall ?? null}></astri-pr-plot>
+        </astri-plot-card>
+      </div>
+    `;
+  }
+
+  private renderMulticlass(views: ClassView[]) {
+    const figures = this.multiclass;
+    const stem = this.fileStem();
+    const chosen = views.find((v) => v.name === this.histogramClass) ?? views[0];
+    return html`
+      <astri-classification-report
+        .summary=${this.classification}
+        .classes=${views}
+        origin=${this.run.serverClassification ? 'server' : 'browser'}
+      ></astri-classification-report>
+      ${this.renderToolbar()}
+      <div class="plots">
+        <astri-plot-card
+          heading="Confusion matrix"
+          caption="Rows: true class, columns: predicted (highest score); count and share of the true class, shaded by that share (viridis)."
+          file-stem="${stem}-confusion"
+        >
+          <astri-multiclass-confusion-plot .data=${figures?.confusion ?? null}></astri-multiclass-confusion-plot>
+        </astri-plot-card>
+        <astri-plot-card
+          heading="ROC curves (one-vs-rest)"
+          caption="Each class's score ranking its events against all others; AUC per class in the legend."
+          file-stem="${stem}-roc"
+        >
+          <astri-class-curves-plot class="roc" .data=${figures?.roc ?? null}></astri-class-curves-plot>
+        </astri-plot-card>
+        <astri-plot-card
+          heading="Precision / recall per class"
+          caption="One-vs-rest precision against recall; average precision (AP) per class in the legend."
+          file-stem="${stem}-precision-recall"
+        >
+          <astri-class-curves-plot class="precision-recall" .data=${figures?.precisionRecall ?? null}></astri-class-curves-plot>
+        </astri-plot-card>
+        <astri-plot-card
+          heading="Score of one class against the rest"
+          caption="The chosen class's score for its own events and for all other events; counts per bin of 0.02 on a log scale."
+          file-stem="${stem}-score-${chosen?.name ?? 'class'}"
+        >
+          <label slot="controls" class="class-picker">
+            Class
+            <select id="histogram-class" @change=${this.onHistogramClassChange}>
+              ${views.map((v) => html`<option value=${v.name} ?selected=${v.name === chosen?.name}>${v.name}</option>`)}
+            </select>
+          </label>
+          <astri-separation-plot class="class-score" .data=${figures?.histogram ?? null}></astri-separation-plot>
+        </astri-plot-card>
       </div>
     `;
   }
@@ -352,16 +568,25 @@ export class AstriApp extends LitElement {
   }
 
   private fileStem(): string {
-    const bin = this.run.request?.energyBin ?? this.settings.energyBin;
+    const request = this.run.request;
+    const bin = request ? request.energyBin : this.settings.energyBin;
+    const datasetId = request?.datasetId ?? this.settings.datasetId;
     const run = this.run.runId ? `-run${shortRunId(this.run.runId)}` : '';
-    return `astri-bin${bin ?? 'x'}${run}`;
+    const where = bin !== null && bin !== undefined ? `bin${bin}` : `dataset${datasetId ?? 'x'}`;
+    return `astri-${where}${run}`;
   }
 
   private onSettingsChange = (event: CustomEvent<SettingsChangeDetail>): void => {
     // An API error about a control is settled once the user changes that control.
     const control = this.run.error?.control;
     if (control && control in event.detail) this.run.clearError();
-    this.settings = { ...this.settings, ...event.detail };
+    let next = { ...this.settings, ...event.detail };
+    const catalog = this.catalogController.catalog;
+    if ('datasetId' in event.detail && event.detail.datasetId !== this.settings.datasetId && catalog) {
+      next = this.withDatasetDefaults({ ...next, energyBin: null }, catalog, true);
+      this.histogramClass = null;
+    }
+    this.settings = next;
   };
 
   private onThresholdChange = (event: CustomEvent<ThresholdChangeDetail>): void => {
@@ -369,20 +594,54 @@ export class AstriApp extends LitElement {
     this.settings = { ...this.settings, threshold: event.detail.threshold };
   };
 
+  private onHistogramClassChange = (event: Event): void => {
+    this.histogramClass = (event.target as HTMLSelectElement).value;
+  };
+
   private onPredict = (): void => {
-    const { energyBin, eventsPerClass, samples, modelId } = this.settings;
-    if (energyBin === null) return;
-    void this.run.start({ energyBin, eventsPerClass, samples, modelId });
+    const { datasetId, energyBin, eventsPerClass, samples, modelId } = this.settings;
+    const dataset = this.chosenDataset;
+    if (dataset?.hasEnergies !== false && energyBin === null) return;
+    void this.run.start(
+      { datasetId, energyBin: dataset?.hasEnergies === false ? null : energyBin, eventsPerClass, samples, modelId },
+      dataset?.classes ?? [],
+    );
   };
 
   private onCancel = (): void => {
     void this.run.cancel();
   };
 
+  private onUpload = (event: CustomEvent<UploadRequestDetail>): void => {
+    const detail = event.detail;
+    if (detail.kind === 'dataset') void this.datasetUpload.uploadDataset(detail.file, detail.dataset ?? {});
+    else void this.modelUpload.uploadModel(detail.file, detail.model ?? {});
+  };
+
+  private onUploadCancel = (event: Event): void => {
+    const kind = (event.target as HTMLElement).getAttribute('kind');
+    (kind === 'model' ? this.modelUpload : this.datasetUpload).cancel();
+  };
+
   private exportCsv = (): void => {
-    const csv = predictionsCsv(this.run.scores.events);
+    const csv = predictionsCsv(this.run.scores.events, this.classes.map((c) => c.name));
     downloadBlob(new Blob([csv], { type: 'text/csv' }), `${this.fileStem()}-predictions.csv`);
   };
+}
+
+/** ASTRI's demo dataset when there is one (the default of the page), else the first binary, else the first. */
+function defaultDataset(datasets: readonly DatasetSummary[]): DatasetSummary | undefined {
+  return (
+    datasets.find((d) => d.source === 'demo' && d.signalClass === 'gamma') ??
+    datasets.find((d) => d.signalClass === 'gamma') ??
+    datasets[0]
+  );
+}
+
+/** Whether a model predicts the dataset's classes (same names, any order); a model without names fits any. */
+function fits(model: ModelSummary, classes: readonly string[]): boolean {
+  if (model.classNames.length === 0) return true;
+  return model.classNames.length === classes.length && model.classNames.every((name) => classes.includes(name));
 }
 
 declare global {

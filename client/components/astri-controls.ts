@@ -1,10 +1,10 @@
-// The run settings: energy bin, events per class, sample images, model, and Predict!/Cancel.
-// Properties in; `settings-change`, `predict-request` and `cancel-request` out. Errors are shown under
-// the control they concern.
+// The run settings: dataset, energy bin (for datasets with energies), events per class, sample images,
+// model, and Predict!/Cancel. Properties in; `settings-change`, `predict-request` and `cancel-request`
+// out. Errors are shown under the control they concern.
 import { css, html, LitElement, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { ControlName } from '../state/errors.ts';
-import type { DashboardSettings, EnergyBin, Limits, ModelSummary } from '../types.ts';
+import type { DashboardSettings, DatasetSummary, EnergyBin, Limits, ModelSummary } from '../types.ts';
 import { tokens } from './shared-styles.ts';
 
 export type SettingsChangeDetail = Partial<DashboardSettings>;
@@ -157,10 +157,11 @@ export class AstriControls extends LitElement {
     `,
   ];
 
-  @property({ attribute: false }) bins: EnergyBin[] = [];
+  @property({ attribute: false }) datasets: DatasetSummary[] = [];
   @property({ attribute: false }) models: ModelSummary[] = [];
   @property({ attribute: false }) limits: Limits | null = null;
   @property({ attribute: false }) settings: DashboardSettings = {
+    datasetId: null,
     energyBin: null,
     eventsPerClass: 500,
     samples: 4,
@@ -182,26 +183,79 @@ export class AstriControls extends LitElement {
     return { min: Math.min(min, max), max };
   }
 
+  /** The chosen dataset (the first one until one is chosen). */
+  get chosenDataset(): DatasetSummary | undefined {
+    return this.datasets.find((d) => d.id === this.settings.datasetId) ?? this.datasets[0];
+  }
+
+  private get bins(): EnergyBin[] {
+    return this.chosenDataset?.energyBins ?? [];
+  }
+
+  /** Datasets without energies are drawn over all events: no bin to pick. */
+  private get usesBins(): boolean {
+    return this.chosenDataset?.hasEnergies ?? true;
+  }
+
   private get selectedBin(): EnergyBin | undefined {
-    return this.bins.find((bin) => bin.index === this.settings.energyBin);
+    return this.usesBins ? this.bins.find((bin) => bin.index === this.settings.energyBin) : undefined;
+  }
+
+  /** Events per class available: the chosen bin's smallest class, or the dataset's smallest class. */
+  private get available(): number | null {
+    if (this.usesBins) return this.selectedBin ? smallestCount(this.selectedBin.counts.map((c) => c.count)) : null;
+    const dataset = this.chosenDataset;
+    return dataset ? smallestCount(dataset.classes.map((c) => c.eventCount)) : null;
+  }
+
+  private get astri(): boolean {
+    const names = this.chosenDataset?.classes.map((c) => c.name) ?? ['gamma', 'proton'];
+    return names.length === 2 && names.includes('gamma') && names.includes('proton');
   }
 
   protected override render() {
     const { min, max } = this.eventsRange;
-    const bin = this.selectedBin;
-    const available = bin ? Math.min(bin.gammaCount, bin.protonCount) : null;
+    const available = this.available;
+    const where = this.usesBins ? 'this bin' : 'this dataset';
     const maxSamples = this.limits?.maxSamples ?? 10;
     const locked = this.running || this.starting || this.unavailable;
+    const dataset = this.chosenDataset;
     return html`
       <form @submit=${this.onSubmit} aria-label="Prediction settings">
-        <fieldset ?disabled=${locked} aria-describedby="bin-error">
-          <legend>Energy bin</legend>
-          ${this.bins.length
-            ? html`<div class="bins" role="radiogroup" aria-label="Energy bin">${this.bins.map((b) => this.renderBin(b))}</div>`
-            : nothing}
-          ${this.bins.length === 0 && !this.unavailable ? html`<div class="hint">No energy bins configured.</div>` : nothing}
-          ${this.renderError('energyBin', 'bin-error')}
-        </fieldset>
+        <div>
+          <label class="label" for="dataset">Dataset</label>
+          <select
+            id="dataset"
+            ?disabled=${locked || this.datasets.length === 0}
+            aria-invalid=${this.errors.datasetId ? 'true' : 'false'}
+            aria-describedby="dataset-hint dataset-error"
+            @change=${this.onDatasetChange}
+          >
+            ${this.datasets.length === 0 ? html`<option value="">no dataset registered</option>` : nothing}
+            ${this.datasets.map(
+              (d) => html`<option value=${d.id} ?selected=${d.id === dataset?.id} ?disabled=${d.state !== 'READY'}>
+                ${d.name}${d.state === 'READY' ? '' : ` (${d.state.toLowerCase()})`}
+              </option>`,
+            )}
+          </select>
+          ${dataset
+            ? html`<div class="hint" id="dataset-hint">
+                ${dataset.classes.length} classes: ${dataset.classes.map((c) => c.name).join(', ')}${dataset.channels === 3 ? ' · RGB' : ''}${dataset.hasEnergies ? '' : ' · no energies'}
+              </div>`
+            : html`<span id="dataset-hint"></span>`}
+          ${this.renderError('datasetId', 'dataset-error')}
+        </div>
+
+        ${this.usesBins
+          ? html`<fieldset ?disabled=${locked} aria-describedby="bin-error" class="energy-bins">
+              <legend>Energy bin</legend>
+              ${this.bins.length
+                ? html`<div class="bins" role="radiogroup" aria-label="Energy bin">${this.bins.map((b) => this.renderBin(b))}</div>`
+                : nothing}
+              ${this.bins.length === 0 && !this.unavailable ? html`<div class="hint">No energy bins configured.</div>` : nothing}
+              ${this.renderError('energyBin', 'bin-error')}
+            </fieldset>`
+          : nothing}
 
         <div>
           <label class="label" for="events">Events per class</label>
@@ -231,10 +285,10 @@ export class AstriControls extends LitElement {
             />
           </div>
           <div class="hint" id="events-hint">
-            ${min}–${max} gamma events and as many protons${available !== null ? html`; this bin holds ${available} per class` : nothing}
+            ${min}–${max} ${this.astri ? 'gamma events and as many protons' : 'events of each class'}${available !== null ? html`; ${where} holds ${available} per class` : nothing}
           </div>
           ${available !== null && this.settings.eventsPerClass > available
-            ? html`<div class="warn" role="status">More than this bin holds: the server will refuse the run.</div>`
+            ? html`<div class="warn" role="status">More than ${where} holds: the server will refuse the run.</div>`
             : nothing}
           ${this.renderError('eventsPerClass', 'events-error')}
         </div>
@@ -281,7 +335,7 @@ export class AstriControls extends LitElement {
             ${this.models.length === 0 ? html`<option value="">no model registered</option>` : nothing}
             ${this.models.map(
               (model) => html`<option value=${model.id} ?selected=${model.id === this.effectiveModelId}>
-                ${model.name} ${model.version}${model.active ? ' (active)' : ''}
+                ${model.name} ${model.version}${model.active ? ' (active)' : ''}${this.fits(model) ? '' : ' (other classes)'}
               </option>`,
             )}
           </select>
@@ -289,7 +343,7 @@ export class AstriControls extends LitElement {
         </div>
 
         <div class="buttons">
-          <button class="predict" type="submit" ?disabled=${locked || this.settings.energyBin === null}>
+          <button class="predict" type="submit" ?disabled=${locked || !this.ready}>
             ${this.starting ? 'Starting…' : 'Predict!'}
           </button>
           ${this.running
@@ -301,10 +355,15 @@ export class AstriControls extends LitElement {
   }
 
   private renderBin(bin: EnergyBin) {
-    const available = Math.min(bin.gammaCount, bin.protonCount);
+    const available = smallestCount(bin.counts.map((c) => c.count));
     const short = available < this.settings.eventsPerClass;
+    const counts = this.astri
+      ? ['gamma', 'proton'].map((name) => `${countOf(bin, name)} ${name === 'gamma' ? 'γ' : 'p'}`).join(' · ')
+      : bin.counts.length <= 3
+        ? bin.counts.map((c) => `${c.count} ${c.className}`).join(' · ')
+        : `≥ ${available} per class`;
     return html`
-      <label class="bin ${available === 0 ? 'empty' : ''}" title="${bin.gammaCount} gamma and ${bin.protonCount} proton events">
+      <label class="bin ${available === 0 ? 'empty' : ''}" title=${bin.counts.map((c) => `${c.count} ${c.className}`).join(', ')}>
         <input
           type="radio"
           name="energy-bin"
@@ -313,7 +372,7 @@ export class AstriControls extends LitElement {
           @change=${() => this.emit({ energyBin: bin.index })}
         />
         <span class="range">${bin.label}</span>
-        <span class="count ${short ? 'short' : ''}">${bin.gammaCount} γ · ${bin.protonCount} p</span>
+        <span class="count ${short ? 'short' : ''}">${counts}</span>
       </label>
     `;
   }
@@ -321,6 +380,18 @@ export class AstriControls extends LitElement {
   private renderError(control: ControlName, id: string) {
     const message = this.errors[control];
     return message ? html`<div class="error" id=${id} role="alert">${message}</div>` : html`<span id=${id}></span>`;
+  }
+
+  /** A run can start: a dataset with energies needs a bin. */
+  private get ready(): boolean {
+    return !this.usesBins || this.settings.energyBin !== null;
+  }
+
+  /** Whether the model's classes are the dataset's (same names); unknown classes count as fitting. */
+  private fits(model: ModelSummary): boolean {
+    const classes = this.chosenDataset?.classes.map((c) => c.name);
+    if (!classes || model.classNames.length === 0) return true;
+    return model.classNames.length === classes.length && model.classNames.every((name) => classes.includes(name));
   }
 
   private get effectiveModelId(): string | null {
@@ -341,19 +412,31 @@ export class AstriControls extends LitElement {
     this.emit({ [key]: value });
   }
 
+  private onDatasetChange = (event: Event): void => {
+    this.emit({ datasetId: (event.target as HTMLSelectElement).value || null });
+  };
+
   private onModelChange = (event: Event): void => {
     this.emit({ modelId: (event.target as HTMLSelectElement).value || null });
   };
 
   private onSubmit = (event: Event): void => {
     event.preventDefault();
-    if (this.running || this.starting || this.settings.energyBin === null) return;
+    if (this.running || this.starting || !this.ready) return;
     this.dispatchEvent(new CustomEvent('predict-request', { bubbles: true, composed: true }));
   };
 
   private onCancel = (): void => {
     this.dispatchEvent(new CustomEvent('cancel-request', { bubbles: true, composed: true }));
   };
+}
+
+function smallestCount(counts: readonly number[]): number {
+  return counts.length ? Math.min(...counts) : 0;
+}
+
+function countOf(bin: EnergyBin, className: string): number {
+  return bin.counts.find((c) => c.className === className)?.count ?? 0;
 }
 
 declare global {

@@ -1,15 +1,18 @@
-// Progress of the current run: one bar per class with its throughput, the run's status and elapsed time.
+// Progress of the current run: one bar per class (in the class's colour) with its throughput, the run's
+// status and elapsed time.
 import { css, html, LitElement, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import type { ClassCounts, RunStatus } from '../types.ts';
+import { classViews, type ClassView } from '../plots/theme.ts';
+import type { ClassCount, RunStatus } from '../types.ts';
 import { tokens } from './shared-styles.ts';
 
 export interface ProgressView {
   runId: string;
   status: RunStatus;
-  done: ClassCounts;
-  total: ClassCounts;
-  failed: ClassCounts;
+  /** Per class, in the run's class order. */
+  done: ClassCount[];
+  total: ClassCount[];
+  failed: ClassCount[];
   elapsedMs: number;
   imagesPerSecond: number;
   error: string | null;
@@ -68,7 +71,7 @@ export class AstriProgress extends LitElement {
       }
       .rows {
         display: grid;
-        grid-template-columns: 88px 1fr auto auto;
+        grid-template-columns: minmax(88px, max-content) 1fr auto auto;
         gap: 4px 10px;
         align-items: center;
       }
@@ -113,12 +116,15 @@ export class AstriProgress extends LitElement {
   ];
 
   @property({ attribute: false }) progress: ProgressView | null = null;
+  /** Names, labels and colours of the run's classes; by default the classes of the counts. */
+  @property({ attribute: false }) classes: ClassView[] | null = null;
 
   protected override render() {
     const p = this.progress;
     if (!p) return nothing;
     const seconds = p.elapsedMs / 1000;
-    const failed = p.failed.gamma + p.failed.proton;
+    const failed = p.failed.reduce((sum, f) => sum + f.count, 0);
+    const classes = this.classes ?? classViews(p.total.map((t) => ({ name: t.className })));
     return html`
       <div class="head">
         <span class="status ${p.status}" role="status" aria-live="polite">${STATUS_TEXT[p.status]}</span>
@@ -128,16 +134,18 @@ export class AstriProgress extends LitElement {
         ${failed > 0 ? html`<span class="meta">${failed} unreadable images skipped</span>` : nothing}
       </div>
       <div class="rows">
-        ${this.renderRow('gamma', 'γ gamma', 'var(--astri-gamma)', p, seconds)}
-        ${this.renderRow('proton', 'p proton', 'var(--astri-proton)', p, seconds)}
+        ${classes.map((c) => this.renderRow(c, p, seconds))}
       </div>
       ${p.error ? html`<div class="error" role="alert">${p.error}</div>` : nothing}
     `;
   }
 
-  private renderRow(key: 'gamma' | 'proton', label: string, colour: string, p: ProgressView, seconds: number) {
-    const done = p.done[key];
-    const total = p.total[key];
+  private renderRow(c: ClassView, p: ProgressView, seconds: number) {
+    const done = countOf(p.done, c.name);
+    const total = countOf(p.total, c.name);
+    const label = c.short === c.name ? c.name : `${c.short} ${c.name}`;
+    const colour = c.colour;
+    const key = c.name;
     const fraction = total > 0 ? Math.min(1, done / total) : 0;
     const rate = seconds > 0 ? done / seconds : 0;
     return html`
@@ -157,6 +165,10 @@ export class AstriProgress extends LitElement {
       <span class="rate">${formatRate(rate)} img/s</span>
     `;
   }
+}
+
+function countOf(counts: readonly ClassCount[], className: string): number {
+  return counts.find((c) => c.className === className)?.count ?? 0;
 }
 
 /** UUIDs are long; their first 8 characters tell runs apart on one screen (the full id is in the URL). */

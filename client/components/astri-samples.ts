@@ -1,7 +1,9 @@
-// The run's sample events, one row per class, with the colour map's scale and a choice of colour map.
+// The run's sample events, one row per class (in the dataset's order), with the colour map's scale and a
+// choice of colour map for grayscale images; RGB images are shown in their own colours.
 import { css, html, LitElement, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { colourLookupTable, type ColourMapName, type IntensityScale } from '../plots/camera-image.ts';
+import { classViews, type BinaryVocabulary, type ClassView } from '../plots/theme.ts';
 import type { SampleEvent } from '../types.ts';
 import './astri-sample-image.ts';
 import { tokens } from './shared-styles.ts';
@@ -56,6 +58,13 @@ export class AstriSamples extends LitElement {
         font-weight: 600;
         margin: 8px 0 4px;
       }
+      h3 .swatch {
+        display: inline-block;
+        width: 9px;
+        height: 9px;
+        border-radius: 2px;
+        margin-right: 5px;
+      }
       .grid {
         display: grid;
         grid-template-columns: repeat(auto-fill, minmax(128px, 1fr));
@@ -72,55 +81,70 @@ export class AstriSamples extends LitElement {
   @property({ type: Number }) threshold = 0.9;
   /** Shown when there are no samples (e.g. "Images appear when the run has finished"). */
   @property() note = '';
+  /** The run's classes, in order; by default the classes the samples have, in order of appearance. */
+  @property({ attribute: false }) classes: ClassView[] | null = null;
+  /** Binary runs: the classes' vocabulary (gammaness at the cut); null: N-class, top-3 predictions. */
+  @property({ attribute: false }) vocabulary: BinaryVocabulary | null = null;
 
   @state() private colourMap: ColourMapName = 'viridis';
   @state() private intensityScale: IntensityScale = 'image';
 
   protected override render() {
-    const gammas = this.samples.filter((s) => s.particle === 'GAMMA');
-    const protons = this.samples.filter((s) => s.particle === 'PROTON');
+    const classes = this.classes ?? classViews([...new Set(this.samples.map((sample) => sample.label))].map((name) => ({ name })));
+    const rows = classes.map((c) => ({ view: c, samples: this.samples.filter((sample) => sample.label === c.name) }));
+    const colours = Object.fromEntries(classes.map((c) => [c.name, c.colour]));
+    const gray = this.samples.length === 0 || this.samples.some((sample) => sample.channels !== 3);
+    const counts = rows.filter((r) => r.samples.length).map((r) => `${r.samples.length} ${r.view.short}`).join(' and ');
     return html`
       <header>
         <h2>Sample events</h2>
-        <span class="note">camera images, 8-bit intensity, ${this.samples.length ? `${gammas.length} γ and ${protons.length} p` : 'none yet'}</span>
-        <div class="scale">
-          <span>0</span>
-          <div
-            class="bar"
-            style="background:${this.gradient()}"
-            role="img"
-            aria-label="Colour scale from 0 to ${this.intensityScale === 'image' ? "each image's peak" : '255'}"
-          ></div>
-          <span>${this.intensityScale === 'image' ? 'peak' : '255'}</span>
-          <label for="intensity-scale">scale</label>
-          <select
-            id="intensity-scale"
-            @change=${(e: Event) => (this.intensityScale = (e.target as HTMLSelectElement).value as IntensityScale)}
-          >
-            <option value="image" ?selected=${this.intensityScale === 'image'}>per image</option>
-            <option value="absolute" ?selected=${this.intensityScale === 'absolute'}>0–255</option>
-          </select>
-          <label for="colour-map">colour map</label>
-          <select id="colour-map" @change=${(e: Event) => (this.colourMap = (e.target as HTMLSelectElement).value as ColourMapName)}>
-            <option value="viridis" ?selected=${this.colourMap === 'viridis'}>viridis</option>
-            <option value="inferno" ?selected=${this.colourMap === 'inferno'}>inferno</option>
-          </select>
-        </div>
+        <span class="note">${gray ? 'camera images, 8-bit intensity' : 'RGB images'}, ${this.samples.length ? counts : 'none yet'}</span>
+        ${gray ? this.renderScale() : nothing}
       </header>
       ${this.samples.length === 0 ? html`<p class="note">${this.note || 'No sample images requested.'}</p>` : nothing}
-      ${this.renderRow('γ gamma events', 'gamma', gammas)} ${this.renderRow('p proton events', 'proton', protons)}
+      ${rows.map((row) => this.renderRow(row.view, row.samples, colours))}
     `;
   }
 
-  private renderRow(title: string, key: string, samples: SampleEvent[]) {
+  private renderScale() {
+    return html`<div class="scale">
+      <span>0</span>
+      <div
+        class="bar"
+        style="background:${this.gradient()}"
+        role="img"
+        aria-label="Colour scale from 0 to ${this.intensityScale === 'image' ? "each image's peak" : '255'}"
+      ></div>
+      <span>${this.intensityScale === 'image' ? 'peak' : '255'}</span>
+      <label for="intensity-scale">scale</label>
+      <select
+        id="intensity-scale"
+        @change=${(e: Event) => (this.intensityScale = (e.target as HTMLSelectElement).value as IntensityScale)}
+      >
+        <option value="image" ?selected=${this.intensityScale === 'image'}>per image</option>
+        <option value="absolute" ?selected=${this.intensityScale === 'absolute'}>0–255</option>
+      </select>
+      <label for="colour-map">colour map</label>
+      <select id="colour-map" @change=${(e: Event) => (this.colourMap = (e.target as HTMLSelectElement).value as ColourMapName)}>
+        <option value="viridis" ?selected=${this.colourMap === 'viridis'}>viridis</option>
+        <option value="inferno" ?selected=${this.colourMap === 'inferno'}>inferno</option>
+      </select>
+    </div>`;
+  }
+
+  private renderRow(view: ClassView, samples: SampleEvent[], colours: Record<string, string>) {
     if (samples.length === 0) return nothing;
+    const title = view.short === view.name ? `${view.name} events` : `${view.short} ${view.name} events`;
     return html`
-      <h3>${title}</h3>
-      <div class="grid" data-class=${key}>
+      <h3><span class="swatch" style="background:${view.colour}"></span>${title}</h3>
+      <div class="grid" data-class=${view.name}>
         ${samples.map(
           (sample) => html`<astri-sample-image
             .sample=${sample}
             .threshold=${this.threshold}
+            .classView=${view}
+            .vocabulary=${this.vocabulary}
+            .classColours=${colours}
             colour-map=${this.colourMap}
             intensity-scale=${this.intensityScale}
           ></astri-sample-image>`,

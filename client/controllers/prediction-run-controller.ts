@@ -1,12 +1,23 @@
 // Owns one prediction run on behalf of the page: starts it, follows its progress stream, collects the
 // scores, fetches the samples and the server's metrics at the end, cancels it, and unsubscribes when the
-// page goes away. The host re-renders after every batch and recomputes the plots from `scores`.
+// page goes away. The host re-renders after every batch and recomputes the plots from `scores`; the
+// server's N-class metrics of the FINISHED message (or of the stored run) replace the page's own.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { ProgressView } from '../components/astri-progress.ts';
 import { DashboardError } from '../state/errors.ts';
 import { RunScores } from '../state/run-scores.ts';
 import type { DashboardSource } from '../state/source.ts';
-import type { RunProgress, RunRequest, RunResult, RunStatus, SampleEvent, ServerMetricsSummary } from '../types.ts';
+import type {
+  ClassCount,
+  ClassificationSummary,
+  DatasetClass,
+  RunProgress,
+  RunRequest,
+  RunResult,
+  RunStatus,
+  SampleEvent,
+  ServerMetricsSummary,
+} from '../types.ts';
 
 const TERMINAL: readonly RunStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED'];
 
@@ -19,6 +30,10 @@ export class PredictionRunController implements ReactiveController {
   version = 0;
   samples: SampleEvent[] = [];
   serverMetrics: ServerMetricsSummary | null = null;
+  /** The server's N-class metrics, once the run has finished. */
+  serverClassification: ClassificationSummary | null = null;
+  /** The run's classes, in the dataset's order (from the chosen dataset, or the stored run). */
+  classes: DatasetClass[] = [];
   /** The error of the last action (starting, following, loading); the page shows it by control. */
   error: DashboardError | null = null;
   starting = false;
@@ -49,10 +64,11 @@ export class PredictionRunController implements ReactiveController {
     this.stopFollowing();
   }
 
-  async start(request: RunRequest): Promise<void> {
+  async start(request: RunRequest, classes: DatasetClass[]): Promise<void> {
     if (this.running || this.starting) return;
     this.reset();
     this.request = request;
+    this.classes = classes;
     this.starting = true;
     this.host.requestUpdate();
     try {
@@ -61,9 +77,9 @@ export class PredictionRunController implements ReactiveController {
       this.progress = {
         runId,
         status: 'QUEUED',
-        done: { gamma: 0, proton: 0 },
-        total: { gamma: request.eventsPerClass, proton: request.eventsPerClass },
-        failed: { gamma: 0, proton: 0 },
+        done: classes.map((c) => ({ className: c.name, count: 0 })),
+        total: classes.map((c) => ({ className: c.name, count: request.eventsPerClass })),
+        failed: classes.map((c) => ({ className: c.name, count: 0 })),
         elapsedMs: 0,
         imagesPerSecond: 0,
         error: null,
@@ -100,14 +116,24 @@ export class PredictionRunController implements ReactiveController {
     const result = await this.loadResult(runId);
     if (result) {
       this.request = result.request;
-      const done = { gamma: 0, proton: 0 };
-      const failed = { gamma: 0, proton: 0 };
+      const done: ClassCount[] = this.classes.map((c) => ({ className: c.name, count: 0 }));
+      const failed: ClassCount[] = this.classes.map((c) => ({ className: c.name, count: 0 }));
       for (const event of result.predictions) {
-        const key = event.particle === 'GAMMA' ? 'gamma' : 'proton';
-        done[key] += 1;
-        if (event.gammaness === null) failed[key] += 1;
+        const row = done.findIndex((d) => d.className === event.label);
+        if (row < 0) continue;
+        done[row].count += 1;
+        if (event.gammaness === null && event.scores === null) failed[row].count += 1;
       }
-      this.progress = { runId, status: result.status, done, total: { ...done }, failed, elapsedMs: 0, imagesPerSecond: 0, error: result.error };
+      this.progress = {
+        runId,
+        status: result.status,
+        done,
+        total: done.map((d) => ({ ...d })),
+        failed,
+        elapsedMs: 0,
+        imagesPerSecond: 0,
+        error: result.error,
+      };
       if (!TERMINAL.includes(result.status)) this.follow(runId);
       this.host.requestUpdate();
     }
@@ -146,6 +172,7 @@ export class PredictionRunController implements ReactiveController {
     };
     if (message.kind === 'FINISHED') {
       if (message.metrics) this.serverMetrics = message.metrics;
+      if (message.classification) this.serverClassification = message.classification;
       void this.loadResult(message.runId);
     }
     this.host.requestUpdate();
@@ -162,8 +189,11 @@ export class PredictionRunController implements ReactiveController {
       const result = await this.source.loadRun(runId, abort.signal);
       if (abort.signal.aborted || runId !== this.runId) return null;
       if (this.scores.add(result.predictions) > 0) this.version += 1;
+      if (result.classes.length) this.classes = result.classes;
       this.samples = result.samples;
       this.serverMetrics = result.serverMetrics ?? this.serverMetrics;
+      // The stored run's metrics count every stored prediction; they replace the stream's.
+      if (TERMINAL.includes(result.status)) this.serverClassification = result.classification ?? this.serverClassification;
       return result;
     } catch (error) {
       if (!abort.signal.aborted) this.error = asDashboardError(error);
@@ -188,6 +218,8 @@ export class PredictionRunController implements ReactiveController {
     this.version += 1;
     this.samples = [];
     this.serverMetrics = null;
+    this.serverClassification = null;
+    this.classes = [];
     this.error = null;
     this.lastSequence = -1;
     this.loadingResult = false;

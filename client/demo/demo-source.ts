@@ -1,11 +1,27 @@
-// The demo mode's backend (?demo=sample): replays data/sample_predictions.json as if a server were
-// scoring it batch by batch, so the page can be developed and shown without a server or a model.
+// The demo mode's backend (?demo=sample): replays data/sample_predictions.json (the binary ASTRI case)
+// and a seeded synthetic 4-class RGB dataset as if a server were scoring them batch by batch, so the page
+// can be developed and shown without a server or a model. Uploads need a server and are refused.
 import { computeMetrics } from '../../server/metrics/index.ts';
-import { DashboardError } from '../state/errors.ts';
-import type { DashboardSource, ProgressObserver } from '../state/source.ts';
-import type { Catalog, ClassCounts, Particle, RunProgress, RunRequest, RunResult, RunStatus, SampleEvent, ScoredEvent } from '../types.ts';
-import { syntheticCameraImage } from './synthetic-image.ts';
 import { createRng } from '../../server/data/demo/rng.ts';
+import { computeClassification } from '../state/classification.ts';
+import { DashboardError } from '../state/errors.ts';
+import { RunScores } from '../state/run-scores.ts';
+import type { DashboardSource, ProgressObserver, StreamObserver } from '../state/source.ts';
+import type {
+  Catalog,
+  ClassCount,
+  DatasetDetail,
+  DatasetSummary,
+  IngestProgress,
+  ModelSummary,
+  RunProgress,
+  RunRequest,
+  RunResult,
+  RunStatus,
+  SampleEvent,
+  ScoredEvent,
+} from '../types.ts';
+import { syntheticCameraImage, syntheticShapeImage } from './synthetic-image.ts';
 
 /** data/sample_predictions.json, written by `astri` from a real run. */
 export interface SamplePredictionsFile {
@@ -34,10 +50,36 @@ const BATCH_SIZE = 64;
 const BATCH_INTERVAL_MS = 45;
 const DEMO_LIMITS = { minEventsPerClass: 1, maxEventsPerClass: 2000, maxSamples: 10, dashboardMinEventsPerClass: 100, dashboardMaxEventsPerClass: 2000 };
 
+export const ASTRI_DATASET_ID = 'sample';
+export const MULTICLASS_DATASET_ID = 'shapes';
+/** The synthetic N-class dataset: four shapes in random colours, 32x32 RGB. */
+export const MULTICLASS_CLASSES = ['disc', 'ring', 'bar', 'cross'] as const;
+const MULTICLASS_EVENTS_PER_CLASS = 600;
+
+/** A demo event before it is scored: its scores are already known (recorded or synthetic). */
+interface PoolEvent {
+  eventId: string;
+  label: string;
+  trueEnergyTeV: number | null;
+  scores: number[];
+  gammaness: number | null;
+}
+
+interface DemoDataset {
+  summary: DatasetSummary;
+  model: ModelSummary;
+  /** Events per class, in class order. */
+  pool: PoolEvent[][];
+  image(event: PoolEvent): string;
+  /** Describes the selection in errors: "energy bin 2 (5–10 TeV)" or "dataset shapes". */
+  where: string;
+}
+
 interface DemoRun {
   runId: string;
   request: RunRequest;
-  events: { GAMMA: ScoredEvent[]; PROTON: ScoredEvent[] };
+  dataset: DemoDataset;
+  events: ScoredEvent[][];
   samples: SampleEvent[];
   history: RunProgress[];
   status: RunStatus;
@@ -50,34 +92,51 @@ export class DemoSource implements DashboardSource {
   readonly kind = 'demo' as const;
   private readonly runs = new Map<string, DemoRun>();
   private nextRunNumber = 1;
+  private datasets: Promise<DemoDataset[]> | null = null;
 
   constructor(private readonly load: () => Promise<SamplePredictionsFile> = loadSamplePredictions) {}
 
   async loadCatalog(): Promise<Catalog> {
-    const file = await this.load();
+    const datasets = await this.demoDatasets();
+    const astri = datasets[0];
+    const smallest = Math.min(...astri.pool.map((events) => events.length));
     return {
-      bins: [{ ...file.energyBin, gammaCount: file.gamma.length, protonCount: file.proton.length }],
-      models: [{ id: 'sample', name: file.model.name, version: file.model.version ?? 'sample', format: 'recorded', active: true }],
+      datasets: datasets.map((d) => d.summary),
+      models: datasets.map((d) => d.model),
       server: {
         version: 'demo',
         backendName: 'recorded predictions',
         device: 'no server',
         batchSize: BATCH_SIZE,
-        limits: { ...DEMO_LIMITS, dashboardMaxEventsPerClass: Math.min(file.gamma.length, file.proton.length) },
+        limits: { ...DEMO_LIMITS, dashboardMaxEventsPerClass: Math.max(smallest, MULTICLASS_EVENTS_PER_CLASS) },
         defaultThreshold: 0.9,
       },
     };
   }
 
   async startRun(request: RunRequest): Promise<{ runId: string }> {
-    const file = await this.load();
-    if (request.energyBin !== file.energyBin.index) {
-      throw new DashboardError(`the demo holds energy bin ${file.energyBin.index} (${file.energyBin.label}) only`, 'BAD_USER_INPUT', 'energyBin');
+    const datasets = await this.demoDatasets();
+    const datasetId = request.datasetId ?? ASTRI_DATASET_ID;
+    const dataset = datasets.find((d) => d.summary.id === datasetId);
+    if (!dataset) throw new DashboardError(`dataset ${datasetId} does not exist in the demo`, 'NOT_FOUND', 'datasetId');
+    const model = request.modelId ? datasets.find((d) => d.model.id === request.modelId)?.model : dataset.model;
+    if (!model) throw new DashboardError(`model ${request.modelId} does not exist in the demo`, 'NOT_FOUND', 'modelId');
+    const classNames = dataset.summary.classes.map((c) => c.name);
+    if (model.classNames.join('\u0000') !== classNames.join('\u0000')) {
+      throw new DashboardError(
+        `model ${model.name} predicts ${model.classNames.join(', ')}; dataset ${dataset.summary.name} has ${classNames.join(', ')}: choose a model for this dataset`,
+        'BAD_USER_INPUT',
+        'modelId',
+      );
     }
-    const available = Math.min(file.gamma.length, file.proton.length);
+    const bin = dataset.summary.energyBins[0];
+    if (dataset.summary.hasEnergies && request.energyBin !== null && request.energyBin !== bin?.index) {
+      throw new DashboardError(`the demo holds energy bin ${bin?.index} (${bin?.label}) only`, 'BAD_USER_INPUT', 'energyBin');
+    }
+    const available = Math.min(...dataset.pool.map((events) => events.length));
     if (request.eventsPerClass > available) {
       throw new DashboardError(
-        `energy bin ${file.energyBin.index} (${file.energyBin.label}) holds only ${available} events per class in the demo data; choose at most ${available}`,
+        `${dataset.where} holds only ${available} events per class in the demo data; choose at most ${available}`,
         'BAD_USER_INPUT',
         'eventsPerClass',
       );
@@ -88,25 +147,29 @@ export class DemoSource implements DashboardSource {
     const runId = `demo-${this.nextRunNumber++}`;
     const rng = createRng(this.nextRunNumber * 7919);
     const random = () => rng.uniform();
-    const pick = (rows: SamplePredictionsFile['gamma'], particle: Particle): ScoredEvent[] =>
-      shuffle(rows.slice(), random)
+    const events = dataset.pool.map((pool) =>
+      shuffle(pool.slice(), random)
         .slice(0, request.eventsPerClass)
-        .map((row) => ({ eventId: String(row.eventId), particle, energyTeV: row.energyTeV, gammaness: row.gammaness, error: null }));
-    const events = { GAMMA: pick(file.gamma, 'GAMMA'), PROTON: pick(file.proton, 'PROTON') };
-    const samples = (['GAMMA', 'PROTON'] as const).flatMap((particle) =>
-      events[particle].slice(0, request.samples).map((event) => ({
+        .map((event): ScoredEvent => ({ ...event, scores: [...event.scores], predictedLabel: argmaxName(event.scores, classNames), error: null })),
+    );
+    const samples = events.flatMap((classEvents) =>
+      classEvents.slice(0, request.samples).map((event): SampleEvent => ({
         eventId: event.eventId,
-        particle,
-        energyTeV: event.energyTeV,
-        imageUrl: syntheticCameraImage(event.eventId, particle, event.energyTeV),
-        width: 56,
-        height: 56,
+        label: event.label,
+        trueEnergyTeV: event.trueEnergyTeV,
+        imageUrl: dataset.image(event as PoolEvent),
+        width: dataset.summary.imageWidth ?? 0,
+        height: dataset.summary.imageHeight ?? 0,
+        channels: dataset.summary.channels ?? 1,
+        scores: event.scores,
+        top: topScores(event.scores ?? [], classNames, 3),
         gammaness: event.gammaness,
       })),
     );
     const run: DemoRun = {
       runId,
-      request,
+      request: { ...request, datasetId, modelId: model.id },
+      dataset,
       events,
       samples,
       history: [],
@@ -137,7 +200,7 @@ export class DemoSource implements DashboardSource {
     const run = this.runs.get(runId);
     if (!run || run.status !== 'RUNNING') return;
     if (run.timer) clearTimeout(run.timer);
-    this.finish(run, 'CANCELLED', doneCounts(run.history));
+    this.finish(run, 'CANCELLED', lastDone(run));
   }
 
   async loadRun(runId: string): Promise<RunResult> {
@@ -149,70 +212,110 @@ export class DemoSource implements DashboardSource {
       runId,
       status: run.status,
       request: run.request,
+      classes: run.dataset.summary.classes,
       predictions: scored,
       samples: run.samples.filter((sample) => scored.some((event) => event.eventId === sample.eventId)),
       serverMetrics: finished?.metrics ?? null,
+      classification: finished?.classification ?? null,
       error: null,
     };
   }
 
-  /** Alternates gamma and proton batches, as the server's two concurrent queues would deliver them. */
+  async uploadDataset(): Promise<DatasetDetail> {
+    throw noServer('datasets');
+  }
+
+  watchIngest(_datasetId: string, observer: StreamObserver<IngestProgress>): () => void {
+    queueMicrotask(() => observer.error(noServer('datasets')));
+    return () => {};
+  }
+
+  async loadDataset(datasetId: string): Promise<DatasetDetail> {
+    const dataset = (await this.demoDatasets()).find((d) => d.summary.id === datasetId);
+    if (!dataset) throw new DashboardError(`dataset ${datasetId} does not exist in the demo`, 'NOT_FOUND');
+    return { ...dataset.summary, rejectedFiles: [], error: null, ingest: null };
+  }
+
+  async cancelDatasetUpload(): Promise<void> {}
+
+  async uploadModel(): Promise<ModelSummary> {
+    throw noServer('models');
+  }
+
+  private demoDatasets(): Promise<DemoDataset[]> {
+    this.datasets ??= this.load().then((file) => [astriDataset(file), multiclassDataset()]);
+    // A failed load (no sample file) is retried on the next call, as the page's Retry button expects.
+    this.datasets.catch(() => (this.datasets = null));
+    return this.datasets;
+  }
+
+  /** Cycles through the classes batch by batch, as the server's per-class queues would deliver them. */
   private scheduleBatches(run: DemoRun): void {
-    const queue: { particle: Particle; index: number; events: ScoredEvent[] }[] = [];
+    const classes = run.dataset.summary.classes;
+    const queue: { label: string; index: number; events: ScoredEvent[] }[] = [];
     const batchCount = Math.ceil(run.request.eventsPerClass / BATCH_SIZE);
     for (let index = 0; index < batchCount; index += 1) {
-      for (const particle of ['GAMMA', 'PROTON'] as const) {
-        queue.push({ particle, index, events: run.events[particle].slice(index * BATCH_SIZE, (index + 1) * BATCH_SIZE) });
-      }
+      classes.forEach((c, i) => {
+        queue.push({ label: c.name, index, events: run.events[i].slice(index * BATCH_SIZE, (index + 1) * BATCH_SIZE) });
+      });
     }
-    const done: ClassCounts = { gamma: 0, proton: 0 };
+    const done: ClassCount[] = classes.map((c) => ({ className: c.name, count: 0 }));
     const step = () => {
       const batch = queue.shift();
       if (!batch) {
         this.finish(run, 'COMPLETED', done);
         return;
       }
-      done[batch.particle === 'GAMMA' ? 'gamma' : 'proton'] += batch.events.length;
+      const row = done.find((d) => d.className === batch.label);
+      if (row) row.count += batch.events.length;
       this.emit(run, {
         kind: 'BATCH',
         status: 'RUNNING',
         batch: { ...batch, inferenceMs: BATCH_INTERVAL_MS * 0.8 },
-        done: { ...done },
+        done: done.map((d) => ({ ...d })),
         metrics: null,
+        classification: null,
       });
       run.timer = setTimeout(step, BATCH_INTERVAL_MS);
     };
     run.timer = setTimeout(step, BATCH_INTERVAL_MS);
   }
 
-  private finish(run: DemoRun, status: RunStatus, done: ClassCounts): void {
+  private finish(run: DemoRun, status: RunStatus, done: ClassCount[]): void {
     run.status = status;
     run.timer = null;
-    const scored = run.history.flatMap((message) => message.batch?.events ?? []);
-    const gamma = scored.filter((e) => e.particle === 'GAMMA').map((e) => e.gammaness ?? 0);
-    const proton = scored.filter((e) => e.particle === 'PROTON').map((e) => e.gammaness ?? 0);
-    const metrics = computeMetrics({ gamma, proton }, { threshold: 0.9 });
+    const scores = new RunScores();
+    scores.add(run.history.flatMap((message) => message.batch?.events ?? []));
+    const classNames = run.dataset.summary.classes.map((c) => c.name);
+    const signalClass = run.dataset.summary.signalClass;
+    let metrics: RunProgress['metrics'] = null;
+    if (signalClass && classNames.length === 2) {
+      const computed = computeMetrics(scores.binaryScores(classNames, signalClass), { threshold: 0.9 });
+      metrics = { auc: computed.rocAuc, averagePrecision: computed.averagePrecision };
+    }
     this.emit(run, {
       kind: 'FINISHED',
       status,
       batch: null,
-      done: { ...done },
-      metrics: { auc: metrics.rocAuc, averagePrecision: metrics.averagePrecision },
+      done: done.map((d) => ({ ...d })),
+      metrics,
+      classification: computeClassification(scores.classScores(classNames), classNames),
     });
     for (const listener of run.listeners) listener.complete();
     run.listeners.clear();
   }
 
-  private emit(run: DemoRun, message: Pick<RunProgress, 'kind' | 'status' | 'batch' | 'done' | 'metrics'>): void {
+  private emit(run: DemoRun, message: Pick<RunProgress, 'kind' | 'status' | 'batch' | 'done' | 'metrics' | 'classification'>): void {
     const elapsedMs = performance.now() - run.startedAt;
+    const doneTotal = message.done.reduce((sum, d) => sum + d.count, 0);
     const full: RunProgress = {
       ...message,
       runId: run.runId,
       sequence: run.history.length,
-      total: { gamma: run.events.GAMMA.length, proton: run.events.PROTON.length },
-      failed: { gamma: 0, proton: 0 },
+      total: run.dataset.summary.classes.map((c, i) => ({ className: c.name, count: run.events[i].length })),
+      failed: run.dataset.summary.classes.map((c) => ({ className: c.name, count: 0 })),
       elapsedMs,
-      imagesPerSecond: elapsedMs > 0 ? ((message.done.gamma + message.done.proton) * 1000) / elapsedMs : 0,
+      imagesPerSecond: elapsedMs > 0 ? (doneTotal * 1000) / elapsedMs : 0,
       error: null,
     };
     run.history.push(full);
@@ -220,11 +323,112 @@ export class DemoSource implements DashboardSource {
   }
 }
 
-function doneCounts(history: RunProgress[]): ClassCounts {
-  const last = history[history.length - 1];
-  return last ? { ...last.done } : { gamma: 0, proton: 0 };
+function astriDataset(file: SamplePredictionsFile): DemoDataset {
+  const toEvent = (label: 'gamma' | 'proton') => (row: SamplePredictionsFile['gamma'][number]): PoolEvent => ({
+    eventId: String(row.eventId),
+    label,
+    trueEnergyTeV: row.energyTeV,
+    scores: [row.gammaness, 1 - row.gammaness],
+    gammaness: row.gammaness,
+  });
+  const pool = [file.gamma.map(toEvent('gamma')), file.proton.map(toEvent('proton'))];
+  const summary: DatasetSummary = {
+    id: ASTRI_DATASET_ID,
+    name: 'ASTRI sample (recorded)',
+    source: 'demo',
+    state: 'READY',
+    classes: [
+      { index: 0, name: 'gamma', color: null, eventCount: pool[0].length },
+      { index: 1, name: 'proton', color: null, eventCount: pool[1].length },
+    ],
+    signalClass: 'gamma',
+    hasEnergies: true,
+    energyBins: [
+      {
+        ...file.energyBin,
+        counts: [
+          { className: 'gamma', count: pool[0].length },
+          { className: 'proton', count: pool[1].length },
+        ],
+      },
+    ],
+    imageWidth: 56,
+    imageHeight: 56,
+    channels: 1,
+  };
+  return {
+    summary,
+    model: { id: 'sample', name: file.model.name, version: file.model.version ?? 'sample', format: 'recorded', active: true, classNames: ['gamma', 'proton'] },
+    pool,
+    image: (event) => syntheticCameraImage(event.eventId, event.label === 'gamma' ? 'GAMMA' : 'PROTON', event.trueEnergyTeV ?? 1),
+    where: `energy bin ${file.energyBin.index} (${file.energyBin.label})`,
+  };
 }
 
+/** Softmax scores of a classifier that is good on discs and bars and confuses rings with discs. */
+function multiclassDataset(): DemoDataset {
+  const rng = createRng(20_26);
+  const classCount = MULTICLASS_CLASSES.length;
+  const skill = [2.6, 1.5, 2.2, 1.1];
+  const pool = MULTICLASS_CLASSES.map((label, t) =>
+    Array.from({ length: MULTICLASS_EVENTS_PER_CLASS }, (_, i): PoolEvent => {
+      const logits = Array.from({ length: classCount }, (_, c) => rng.normal() * 1.1 + (c === t ? skill[t] : 0));
+      if (t === 1) logits[0] += 1.2; // rings look like discs
+      if (t === 3) logits[2] += 0.9; // crosses like bars
+      return { eventId: `${label}-${i + 1}`, label, trueEnergyTeV: null, scores: softmax(logits), gammaness: null };
+    }),
+  );
+  const summary: DatasetSummary = {
+    id: MULTICLASS_DATASET_ID,
+    name: 'Shapes (synthetic, 4 classes, RGB)',
+    source: 'demo',
+    state: 'READY',
+    classes: MULTICLASS_CLASSES.map((name, index) => ({ index, name, color: null, eventCount: MULTICLASS_EVENTS_PER_CLASS })),
+    signalClass: null,
+    hasEnergies: false,
+    energyBins: [],
+    imageWidth: 32,
+    imageHeight: 32,
+    channels: 3,
+  };
+  return {
+    summary,
+    model: { id: 'shapes-cnn', name: 'shapes-cnn (synthetic)', version: 'demo', format: 'synthetic', active: false, classNames: [...MULTICLASS_CLASSES] },
+    pool,
+    image: (event) => syntheticShapeImage(event.eventId, MULTICLASS_CLASSES.indexOf(event.label as (typeof MULTICLASS_CLASSES)[number])),
+    where: `dataset ${summary.name}`,
+  };
+}
+
+function softmax(logits: number[]): number[] {
+  const max = Math.max(...logits);
+  const exps = logits.map((z) => Math.exp(z - max));
+  const sum = exps.reduce((a, b) => a + b, 0);
+  return exps.map((e) => e / sum);
+}
+
+function argmaxName(scores: readonly number[], classes: readonly string[]): string | null {
+  if (scores.length === 0) return null;
+  let best = 0;
+  for (let c = 1; c < scores.length; c++) if (scores[c] > scores[best]) best = c;
+  return classes[best] ?? null;
+}
+
+export function topScores(scores: readonly number[], classes: readonly string[], k: number): { className: string; score: number }[] {
+  return scores
+    .map((score, i) => ({ className: classes[i], score }))
+    .sort((a, b) => b.score - a.score)
+    .slice(0, k);
+}
+
+function lastDone(run: DemoRun): ClassCount[] {
+  const last = run.history[run.history.length - 1];
+  return last ? last.done.map((d) => ({ ...d })) : run.dataset.summary.classes.map((c) => ({ className: c.name, count: 0 }));
+}
+
+function noServer(what: string): DashboardError {
+  return new DashboardError(`the demo has no server: uploading ${what} needs \`astri serve\``, 'UNAVAILABLE');
+}
 
 function shuffle<T>(items: T[], random: () => number): T[] {
   for (let i = items.length - 1; i > 0; i -= 1) {

@@ -1,7 +1,10 @@
 // Camera images for the demo mode, which has scores but no image files: a seeded Hillas-like ellipse
 // (narrow and pointing at the centre for gammas, broad and patchy for protons) on a 56x56 camera.
-// They only stand in for the real PNGs that the server serves at /images/<eventId>.png.
-import type { Particle } from '../types.ts';
+// They only stand in for the real PNGs that the server serves at /images/<eventId>.png. The N-class demo's
+// RGB images are coloured shapes, one shape per class.
+
+/** The two classes of the recorded ASTRI sample. */
+export type Particle = 'GAMMA' | 'PROTON';
 
 const SIDE = 56;
 
@@ -66,6 +69,45 @@ export function syntheticCameraImage(eventId: string, particle: Particle, energy
     rgba.data[4 * i + 3] = 255;
   }
   context.putImageData(rgba, 0, 0);
+  return canvas.toDataURL('image/png');
+}
+
+const SHAPE_SIDE = 32;
+
+/** An RGB image of class `classIndex` (disc, ring, bar, cross, ...), in a seeded colour, as a PNG data URL. */
+export function syntheticShapeImage(eventId: string, classIndex: number): string {
+  if (typeof document === 'undefined') return '';
+  const canvas = document.createElement('canvas');
+  canvas.width = SHAPE_SIDE;
+  canvas.height = SHAPE_SIDE;
+  const context = canvas.getContext('2d');
+  if (!context) return '';
+  const random = seeded(hash(eventId));
+  const hue = Math.floor(random() * 360);
+  context.fillStyle = `hsl(${(hue + 180) % 360} 25% ${20 + random() * 15}%)`;
+  context.fillRect(0, 0, SHAPE_SIDE, SHAPE_SIDE);
+  context.fillStyle = `hsl(${hue} 80% ${50 + random() * 20}%)`;
+  context.strokeStyle = context.fillStyle;
+  context.lineWidth = 4;
+  const c = SHAPE_SIDE / 2 + (random() - 0.5) * 6;
+  const r = 7 + random() * 5;
+  context.beginPath();
+  switch (classIndex % 4) {
+    case 0:
+      context.arc(c, c, r, 0, 2 * Math.PI);
+      context.fill();
+      break;
+    case 1:
+      context.arc(c, c, r, 0, 2 * Math.PI);
+      context.stroke();
+      break;
+    case 2:
+      context.fillRect(c - r, c - r / 3, 2 * r, (2 * r) / 3);
+      break;
+    default:
+      context.fillRect(c - r, c - 2, 2 * r, 4);
+      context.fillRect(c - 2, c - r, 4, 2 * r);
+  }
   return canvas.toDataURL('image/png');
 }
 

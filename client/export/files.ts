@@ -39,20 +39,33 @@ export async function svgToPng(svg: SVGSVGElement, scale = 2): Promise<Blob> {
   }
 }
 
-const CSV_HEADER = 'event_id,particle,energy_tev,gammaness,error';
-
-/** One row per event; unscored events keep an empty gammaness and their error. RFC 4180 quoting. */
-export function predictionsCsv(events: readonly ScoredEvent[]): string {
+/**
+ * One row per event: id, true class, energy (empty without energies), the binary run's gammaness, then
+ * one score column per class (score_<name>, in the run's class order), the argmax class and the error.
+ * Unscored events keep empty scores and their error. RFC 4180 quoting.
+ */
+export function predictionsCsv(events: readonly ScoredEvent[], classes: readonly string[] = []): string {
+  const header = ['event_id', 'label', 'energy_tev', 'gammaness', ...classes.map((name) => csvField(`score_${name}`)), 'predicted', 'error'];
+  const number = (value: number | null | undefined) => (value === null || value === undefined ? '' : String(value));
   const rows = events.map((event) =>
     [
       csvField(event.eventId),
-      event.particle.toLowerCase(),
-      String(event.energyTeV),
-      event.gammaness === null || event.gammaness === undefined ? '' : String(event.gammaness),
+      csvField(event.label),
+      number(event.trueEnergyTeV),
+      number(event.gammaness),
+      ...classes.map((_, i) => number(event.scores?.[i])),
+      csvField(event.predictedLabel ?? predictedOf(event.scores, classes) ?? ''),
       csvField(event.error ?? ''),
     ].join(','),
   );
-  return [CSV_HEADER, ...rows].join('\n') + '\n';
+  return [header.join(','), ...rows].join('\n') + '\n';
+}
+
+function predictedOf(scores: readonly number[] | null, classes: readonly string[]): string | null {
+  if (!scores || scores.length !== classes.length || classes.length === 0) return null;
+  let best = 0;
+  for (let c = 1; c < scores.length; c++) if (scores[c] > scores[best]) best = c;
+  return classes[best];
 }
 
 function csvField(value: string): string {

@@ -1,38 +1,74 @@
-// The dashboard's backend for real runs: the ASTRI GraphQL API through urql.
-import type { CombinedError, OperationResult } from '@urql/core';
+// The dashboard's backend for real runs: the ASTRI GraphQL API through urql, and multipart uploads
+// through XMLHttpRequest (for their progress).
+import { stringifyDocument, type CombinedError, type OperationResult } from '@urql/core';
 import { controlOf, DashboardError } from '../state/errors.ts';
-import type { DashboardSource, ProgressObserver } from '../state/source.ts';
-import type { Catalog, RunProgress, RunRequest, RunResult, ScoredEvent, ServerMetricsSummary } from '../types.ts';
+import type { DashboardSource, ProgressObserver, StreamObserver } from '../state/source.ts';
+import type {
+  Catalog,
+  ClassificationSummary,
+  DatasetDetail,
+  DatasetSummary,
+  DatasetUploadOptions,
+  IngestProgress,
+  ModelSummary,
+  ModelUploadOptions,
+  RunProgress,
+  RunRequest,
+  RunResult,
+  ScoredEvent,
+  ServerMetricsSummary,
+  TransferProgress,
+} from '../types.ts';
 import { createApiClient, defaultEndpoint, type ApiClient } from './client.ts';
+import { sendMultipart, type UploadXhr } from './multipart-upload.ts';
 import {
+  CANCEL_DATASET_UPLOAD_MUTATION,
   CANCEL_MUTATION,
   CATALOG_QUERY,
+  DATASET_QUERY,
+  INGEST_SUBSCRIPTION,
   PREDICT_MUTATION,
   PROGRESS_SUBSCRIPTION,
   RUN_QUERY,
+  UPLOAD_DATASET_MUTATION,
+  UPLOAD_MODEL_MUTATION,
   type CatalogData,
+  type ClassificationData,
+  type DatasetData,
+  type DatasetDetailData,
+  type DatasetQueryData,
+  type IngestData,
+  type MetricsSummaryData,
+  type ModelData,
   type PredictData,
   type ProgressData,
   type RunData,
+  type ScoredEventData,
+  type UploadDatasetData,
+  type UploadModelData,
 } from './operations.ts';
 
 export class GraphQLSource implements DashboardSource {
   readonly kind = 'api' as const;
   private readonly api: ApiClient;
 
-  constructor(endpoint: string = defaultEndpoint()) {
+  constructor(
+    private readonly endpoint: string = defaultEndpoint(),
+    /** Tests pass a fake XMLHttpRequest. */
+    private readonly createXhr?: () => UploadXhr,
+  ) {
     this.api = createApiClient(endpoint);
   }
 
   async loadCatalog(signal?: AbortSignal): Promise<Catalog> {
     const data = unwrap(
       await this.api.urql.query<CatalogData>(CATALOG_QUERY, {}, { fetchOptions: { signal } }).toPromise(),
-      'loading the energy bins and models',
+      'loading the datasets and models',
     );
     const info = data.serverInfo;
     return {
-      bins: data.energyBins,
-      models: data.models,
+      datasets: data.datasets.map(toDataset),
+      models: data.models.map(toModel),
       server: {
         version: info.version,
         backendName: info.backend?.name ?? 'model not loaded',
@@ -46,9 +82,10 @@ export class GraphQLSource implements DashboardSource {
 
   async startRun(request: RunRequest): Promise<{ runId: string }> {
     const input = {
-      energyBin: request.energyBin,
       eventsPerClass: request.eventsPerClass,
       samples: request.samples,
+      ...(request.energyBin !== null ? { energyBin: request.energyBin } : {}),
+      ...(request.datasetId ? { datasetId: request.datasetId } : {}),
       ...(request.modelId ? { modelId: request.modelId } : {}),
     };
     const data = unwrap(await this.api.urql.mutation<PredictData>(PREDICT_MUTATION, { input }).toPromise(), 'starting the run');
@@ -56,26 +93,14 @@ export class GraphQLSource implements DashboardSource {
   }
 
   watchRun(runId: string, observer: ProgressObserver): () => void {
-    let finished = false;
-    const subscription = this.api.urql.subscription<ProgressData>(PROGRESS_SUBSCRIPTION, { runId }).subscribe((result) => {
-      if (finished) return;
-      if (result.error) {
-        finished = true;
-        observer.error(toDashboardError(result.error, 'following the run'));
-        return;
-      }
-      const message = result.data?.predictionProgress;
-      if (!message) return;
-      observer.next(toProgress(message));
-      if (message.kind === 'FINISHED') {
-        finished = true;
-        observer.complete();
-      }
-    });
-    return () => {
-      finished = true;
-      subscription.unsubscribe();
-    };
+    return this.follow<ProgressData, RunProgress>(
+      PROGRESS_SUBSCRIPTION,
+      { runId },
+      'following the run',
+      (data) => toProgress(data.predictionProgress),
+      (message) => message.kind === 'FINISHED',
+      observer,
+    );
   }
 
   async cancelRun(runId: string): Promise<void> {
@@ -92,25 +117,163 @@ export class GraphQLSource implements DashboardSource {
     return {
       runId: run.id,
       status: run.status,
-      request: { energyBin: run.energyBin.index, eventsPerClass: run.eventsPerClass, samples: run.samples, modelId: run.model.id },
+      request: {
+        datasetId: run.dataset?.id ?? null,
+        energyBin: run.bin?.index ?? null,
+        eventsPerClass: run.eventsPerClass,
+        samples: run.samples,
+        modelId: run.model.id,
+      },
+      classes: run.classes.map((c) => ({ ...c, color: c.color ?? null })),
       predictions: run.predictions.map(toScoredEvent),
       samples: run.sampleEvents.map((sample) => ({
-        eventId: sample.event.id,
-        particle: sample.event.particle,
-        energyTeV: sample.event.energyTeV,
+        eventId: String(sample.event.id),
+        label: sample.event.label,
+        trueEnergyTeV: sample.event.trueEnergyTeV,
         imageUrl: sample.event.imageUrl,
         width: sample.event.width,
         height: sample.event.height,
+        channels: sample.event.channels,
+        scores: sample.scores,
+        top: sample.top,
         gammaness: sample.gammaness,
       })),
       serverMetrics: toMetricsSummary(run.metrics),
+      classification: toClassification(run.classification),
       error: run.error,
     };
+  }
+
+  async uploadDataset(
+    file: File,
+    options: DatasetUploadOptions,
+    onProgress: (progress: TransferProgress) => void,
+    signal?: AbortSignal,
+  ): Promise<DatasetDetail> {
+    const data = await sendMultipart<UploadDatasetData>({
+      endpoint: this.endpoint,
+      query: stringifyDocument(UPLOAD_DATASET_MUTATION),
+      operationName: 'DashboardUploadDataset',
+      variables: { name: options.name || null },
+      files: { file },
+      onProgress,
+      signal,
+      createXhr: this.createXhr,
+      doing: 'uploading the dataset',
+    });
+    return toDatasetDetail(data.uploadDataset);
+  }
+
+  watchIngest(datasetId: string, observer: StreamObserver<IngestProgress>): () => void {
+    return this.follow<IngestData, IngestProgress>(
+      INGEST_SUBSCRIPTION,
+      { datasetId },
+      'following the ingest',
+      (data) => data.datasetIngestProgress,
+      (message) => message.state !== 'INGESTING',
+      observer,
+    );
+  }
+
+  async loadDataset(datasetId: string, signal?: AbortSignal): Promise<DatasetDetail> {
+    const data = unwrap(
+      await this.api.urql.query<DatasetQueryData>(DATASET_QUERY, { id: datasetId }, { fetchOptions: { signal } }).toPromise(),
+      `loading dataset ${datasetId}`,
+    );
+    return toDatasetDetail(data.dataset);
+  }
+
+  async cancelDatasetUpload(datasetId: string): Promise<void> {
+    unwrap(await this.api.urql.mutation(CANCEL_DATASET_UPLOAD_MUTATION, { id: datasetId }).toPromise(), 'cancelling the upload');
+  }
+
+  async uploadModel(
+    file: File,
+    options: ModelUploadOptions,
+    onProgress: (progress: TransferProgress) => void,
+    signal?: AbortSignal,
+  ): Promise<ModelSummary> {
+    const preprocessing =
+      options.colorMode !== undefined || options.scale !== undefined
+        ? { ...(options.colorMode ? { colorMode: options.colorMode } : {}), ...(options.scale !== undefined ? { scale: options.scale } : {}) }
+        : null;
+    const data = await sendMultipart<UploadModelData>({
+      endpoint: this.endpoint,
+      query: stringifyDocument(UPLOAD_MODEL_MUTATION),
+      operationName: 'DashboardUploadModel',
+      variables: {
+        name: options.name || null,
+        activate: options.activate ?? true,
+        classNames: options.classNames?.length ? options.classNames : null,
+        preprocessing,
+      },
+      files: options.labels ? { file, labels: options.labels } : { file },
+      onProgress,
+      signal,
+      createXhr: this.createXhr,
+      doing: 'uploading the model',
+    });
+    return toModel(data.uploadModel);
   }
 
   dispose(): void {
     this.api.dispose();
   }
+
+  /** A subscription as a stream: errors end it, and so does the message `isLast` recognises. */
+  private follow<D, T>(
+    document: Parameters<ApiClient['urql']['subscription']>[0],
+    variables: Record<string, unknown>,
+    doing: string,
+    read: (data: D) => T,
+    isLast: (message: T) => boolean,
+    observer: StreamObserver<T>,
+  ): () => void {
+    let finished = false;
+    const subscription = this.api.urql.subscription<D>(document, variables).subscribe((result: OperationResult<D>) => {
+      if (finished) return;
+      if (result.error) {
+        finished = true;
+        observer.error(toDashboardError(result.error, doing));
+        return;
+      }
+      if (!result.data) return;
+      const message = read(result.data);
+      observer.next(message);
+      if (isLast(message)) {
+        finished = true;
+        observer.complete();
+      }
+    });
+    return () => {
+      finished = true;
+      subscription.unsubscribe();
+    };
+  }
+}
+
+export function toDataset(data: DatasetData): DatasetSummary {
+  return {
+    id: String(data.id),
+    name: data.name,
+    source: data.source,
+    state: data.state,
+    classes: data.classes.map((c) => ({ index: c.index, name: c.name, color: c.color ?? null, eventCount: c.eventCount })),
+    signalClass: data.signalClass ?? null,
+    hasEnergies: data.hasEnergies,
+    energyBins: data.energyBins.map((bin) => ({ ...bin, counts: bin.counts.map((c) => ({ ...c })) })),
+    imageWidth: data.imageWidth,
+    imageHeight: data.imageHeight,
+    channels: data.channels,
+  };
+}
+
+function toDatasetDetail(data: DatasetDetailData): DatasetDetail {
+  return { ...toDataset(data), rejectedFiles: data.rejectedFiles ?? [], error: data.error ?? null, ingest: data.ingest ?? null };
+}
+
+function toModel(data: ModelData): ModelSummary {
+  return { id: String(data.id), name: data.name, version: data.version, format: data.format, active: data.active, classNames: data.classNames };
 }
 
 function toProgress(message: ProgressData['predictionProgress']): RunProgress {
@@ -121,31 +284,42 @@ function toProgress(message: ProgressData['predictionProgress']): RunProgress {
     status: message.status,
     batch: message.batch
       ? {
-          particle: message.batch.particle,
+          label: message.batch.label,
           index: message.batch.index,
           inferenceMs: message.batch.inferenceMs,
           events: message.batch.events.map(toScoredEvent),
         }
       : null,
-    done: message.done,
-    total: message.total,
-    failed: message.failed,
+    done: message.doneByClass,
+    total: message.totalByClass,
+    failed: message.failedByClass,
     elapsedMs: message.elapsedMs,
     imagesPerSecond: message.imagesPerSecond,
     metrics: toMetricsSummary(message.metrics),
+    classification: toClassification(message.classification),
     error: message.error,
   };
 }
 
-function toScoredEvent(event: { eventId: string; particle: 'GAMMA' | 'PROTON'; energyTeV: number; gammaness: number | null; error: string | null }): ScoredEvent {
-  return { eventId: String(event.eventId), particle: event.particle, energyTeV: event.energyTeV, gammaness: event.gammaness, error: event.error };
+function toScoredEvent(event: ScoredEventData): ScoredEvent {
+  return {
+    eventId: String(event.eventId),
+    label: event.label,
+    trueEnergyTeV: event.trueEnergyTeV,
+    scores: event.scores,
+    gammaness: event.gammaness,
+    predictedLabel: event.predictedLabel,
+    error: event.error,
+  };
 }
 
-function toMetricsSummary(
-  metrics: { roc: { auc: number | null } | null; precisionRecall: { averagePrecision: number | null } | null } | null,
-): ServerMetricsSummary | null {
+function toMetricsSummary(metrics: MetricsSummaryData | null): ServerMetricsSummary | null {
   if (!metrics) return null;
   return { auc: metrics.roc?.auc ?? null, averagePrecision: metrics.precisionRecall?.averagePrecision ?? null };
+}
+
+export function toClassification(data: ClassificationData | null): ClassificationSummary | null {
+  return data ? { ...data } : null;
 }
 
 function unwrap<T>(result: OperationResult<T>, doing: string): T {

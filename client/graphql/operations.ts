@@ -1,23 +1,104 @@
-// The GraphQL operations the page sends (see schema.graphql), with the shapes of their answers.
+// The GraphQL operations the page sends (see schema.graphql and docs/design/classes-as-data.graphql),
+// with the shapes of their answers. Only the class-generic fields: label, scores, counts, doneByClass...
 import { gql } from '@urql/core';
-import type { EnergyBin, Limits, ModelSummary } from '../types.ts';
+import type { ClassCount, DatasetState, IngestProgress, Limits, RejectedFile, RunStatus } from '../types.ts';
+
+const DATASET_FIELDS = `
+  id
+  name
+  source
+  state
+  classes {
+    index
+    name
+    color
+    eventCount
+  }
+  signalClass
+  hasEnergies
+  energyBins {
+    index
+    minTeV
+    maxTeV
+    label
+    counts {
+      className
+      count
+    }
+  }
+  imageWidth
+  imageHeight
+  channels
+`;
+
+const MODEL_FIELDS = `
+  id
+  name
+  version
+  format
+  active
+  classNames
+`;
+
+const INGEST_FIELDS = `
+  datasetId
+  state
+  phase
+  filesDone
+  filesTotal
+  bytesDone
+  rejectedSoFar
+  error
+`;
+
+const DATASET_DETAIL_FIELDS = `
+  ${DATASET_FIELDS}
+  rejectedFiles {
+    file
+    reason
+  }
+  error
+  ingest {
+    ${INGEST_FIELDS}
+  }
+`;
+
+export interface DatasetData {
+  id: string;
+  name: string;
+  source: string;
+  state: DatasetState;
+  classes: { index: number; name: string; color: string | null; eventCount: number }[];
+  signalClass: string | null;
+  hasEnergies: boolean;
+  energyBins: { index: number; minTeV: number; maxTeV: number; label: string; counts: ClassCount[] }[];
+  imageWidth: number | null;
+  imageHeight: number | null;
+  channels: number | null;
+}
+
+export interface DatasetDetailData extends DatasetData {
+  rejectedFiles: RejectedFile[];
+  error: string | null;
+  ingest: IngestProgress | null;
+}
+
+export interface ModelData {
+  id: string;
+  name: string;
+  version: string;
+  format: string;
+  active: boolean;
+  classNames: string[];
+}
 
 export const CATALOG_QUERY = gql`
   query DashboardCatalog {
-    energyBins {
-      index
-      minTeV
-      maxTeV
-      label
-      gammaCount
-      protonCount
+    datasets {
+      ${DATASET_FIELDS}
     }
     models {
-      id
-      name
-      version
-      format
-      active
+      ${MODEL_FIELDS}
     }
     serverInfo {
       version
@@ -39,8 +120,8 @@ export const CATALOG_QUERY = gql`
 `;
 
 export interface CatalogData {
-  energyBins: EnergyBin[];
-  models: ModelSummary[];
+  datasets: DatasetData[];
+  models: ModelData[];
   serverInfo: {
     version: string;
     batchSize: number;
@@ -74,10 +155,65 @@ export const CANCEL_MUTATION = gql`
 
 const SCORED_EVENT_FIELDS = `
   eventId
-  particle
-  energyTeV
+  label
+  trueEnergyTeV
+  scores
   gammaness
+  predictedLabel
   error
+`;
+
+const CLASSIFICATION_FIELDS = `
+  classes
+  scoredEvents
+  accuracy
+  confusionMatrix
+  confusionRates
+  topKAccuracy {
+    k
+    accuracy
+  }
+  perClass {
+    className
+    precision
+    recall
+    f1
+    support
+    roc {
+      fpr
+      tpr
+      auc
+    }
+    precisionRecall {
+      precision
+      recall
+      averagePrecision
+    }
+  }
+  macroAvg {
+    precision
+    recall
+    f1
+    support
+  }
+  weightedAvg {
+    precision
+    recall
+    f1
+    support
+  }
+  macroAuc
+  weightedAuc
+  logLoss
+`;
+
+const METRICS_SUMMARY_FIELDS = `
+  roc {
+    auc
+  }
+  precisionRecall {
+    averagePrecision
+  }
 `;
 
 export const PROGRESS_SUBSCRIPTION = gql`
@@ -88,51 +224,74 @@ export const PROGRESS_SUBSCRIPTION = gql`
       sequence
       status
       batch {
-        particle
+        label
         index
         inferenceMs
         events {
           ${SCORED_EVENT_FIELDS}
         }
       }
-      done {
-        gamma
-        proton
+      doneByClass {
+        className
+        count
       }
-      total {
-        gamma
-        proton
+      totalByClass {
+        className
+        count
       }
-      failed {
-        gamma
-        proton
+      failedByClass {
+        className
+        count
       }
       elapsedMs
       imagesPerSecond
       metrics {
-        roc {
-          auc
-        }
-        precisionRecall {
-          averagePrecision
-        }
+        ${METRICS_SUMMARY_FIELDS}
+      }
+      classification {
+        ${CLASSIFICATION_FIELDS}
       }
       error
     }
   }
 `;
 
-interface ScoredEventData {
+export interface ScoredEventData {
   eventId: string;
-  particle: 'GAMMA' | 'PROTON';
-  energyTeV: number;
+  label: string;
+  trueEnergyTeV: number | null;
+  scores: number[] | null;
   gammaness: number | null;
+  predictedLabel: string | null;
   error: string | null;
 }
 
-interface MetricsSummaryData {
+export interface MetricsSummaryData {
   roc: { auc: number | null } | null;
   precisionRecall: { averagePrecision: number | null } | null;
+}
+
+export interface ClassificationData {
+  classes: string[];
+  scoredEvents: number;
+  accuracy: number;
+  confusionMatrix: number[][];
+  confusionRates: number[][];
+  topKAccuracy: { k: number; accuracy: number }[];
+  perClass: {
+    className: string;
+    precision: number;
+    recall: number;
+    f1: number;
+    support: number;
+    roc: { fpr: number[]; tpr: number[]; auc: number | null } | null;
+    precisionRecall: { precision: number[]; recall: number[]; averagePrecision: number | null } | null;
+  }[];
+  macroAvg: { precision: number; recall: number; f1: number; support: number };
+  weightedAvg: { precision: number; recall: number; f1: number; support: number };
+  macroAuc: number | null;
+  weightedAuc: number | null;
+  logLoss: number | null;
 }
 
 export interface ProgressData {
@@ -140,14 +299,15 @@ export interface ProgressData {
     runId: string;
     kind: 'BATCH' | 'FINISHED';
     sequence: number;
-    status: 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
-    batch: { particle: 'GAMMA' | 'PROTON'; index: number; inferenceMs: number; events: ScoredEventData[] } | null;
-    done: { gamma: number; proton: number };
-    total: { gamma: number; proton: number };
-    failed: { gamma: number; proton: number };
+    status: RunStatus;
+    batch: { label: string; index: number; inferenceMs: number; events: ScoredEventData[] } | null;
+    doneByClass: ClassCount[];
+    totalByClass: ClassCount[];
+    failedByClass: ClassCount[];
     elapsedMs: number;
     imagesPerSecond: number;
     metrics: MetricsSummaryData | null;
+    classification: ClassificationData | null;
     error: string | null;
   };
 }
@@ -160,7 +320,16 @@ export const RUN_QUERY = gql`
       eventsPerClass
       samples
       error
-      energyBin {
+      dataset {
+        id
+      }
+      classes {
+        index
+        name
+        color
+        eventCount
+      }
+      bin {
         index
       }
       model {
@@ -171,22 +340,26 @@ export const RUN_QUERY = gql`
       }
       sampleEvents {
         gammaness
+        scores
+        top {
+          className
+          score
+        }
         event {
           id
-          particle
-          energyTeV
+          label
+          trueEnergyTeV
           imageUrl
           width
           height
+          channels
         }
       }
       metrics {
-        roc {
-          auc
-        }
-        precisionRecall {
-          averagePrecision
-        }
+        ${METRICS_SUMMARY_FIELDS}
+      }
+      classification {
+        ${CLASSIFICATION_FIELDS}
       }
     }
   }
@@ -195,24 +368,104 @@ export const RUN_QUERY = gql`
 export interface RunData {
   predictionRun: {
     id: string;
-    status: 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
+    status: RunStatus;
     eventsPerClass: number;
     samples: number;
     error: string | null;
-    energyBin: { index: number };
+    dataset: { id: string } | null;
+    classes: { index: number; name: string; color: string | null; eventCount: number }[];
+    bin: { index: number } | null;
     model: { id: string };
     predictions: ScoredEventData[];
     sampleEvents: {
       gammaness: number | null;
+      scores: number[] | null;
+      top: { className: string; score: number }[];
       event: {
         id: string;
-        particle: 'GAMMA' | 'PROTON';
-        energyTeV: number;
+        label: string;
+        trueEnergyTeV: number | null;
         imageUrl: string;
         width: number;
         height: number;
+        channels: number;
       };
     }[];
     metrics: MetricsSummaryData | null;
+    classification: ClassificationData | null;
   } | null;
+}
+
+// ------------------------------------------------------------------ uploads
+// Sent as multipart requests (GraphQL multipart request spec) by multipart-upload.ts, for upload progress.
+
+export const UPLOAD_DATASET_MUTATION = gql`
+  mutation DashboardUploadDataset($file: File!, $name: String) {
+    uploadDataset(file: $file, name: $name) {
+      ${DATASET_DETAIL_FIELDS}
+    }
+  }
+`;
+
+export interface UploadDatasetData {
+  uploadDataset: DatasetDetailData;
+}
+
+export const CANCEL_DATASET_UPLOAD_MUTATION = gql`
+  mutation DashboardCancelDatasetUpload($id: ID!) {
+    cancelDatasetUpload(id: $id) {
+      id
+      state
+    }
+  }
+`;
+
+export const DATASET_QUERY = gql`
+  query DashboardDataset($id: ID!) {
+    dataset(id: $id) {
+      ${DATASET_DETAIL_FIELDS}
+    }
+  }
+`;
+
+export interface DatasetQueryData {
+  dataset: DatasetDetailData;
+}
+
+export const INGEST_SUBSCRIPTION = gql`
+  subscription DashboardIngest($datasetId: ID!) {
+    datasetIngestProgress(datasetId: $datasetId) {
+      ${INGEST_FIELDS}
+    }
+  }
+`;
+
+export interface IngestData {
+  datasetIngestProgress: IngestProgress;
+}
+
+export const UPLOAD_MODEL_MUTATION = gql`
+  mutation DashboardUploadModel(
+    $file: File!
+    $name: String
+    $activate: Boolean
+    $classNames: [String!]
+    $labels: File
+    $preprocessing: PreprocessingInput
+  ) {
+    uploadModel(
+      file: $file
+      name: $name
+      activate: $activate
+      classNames: $classNames
+      labels: $labels
+      preprocessing: $preprocessing
+    ) {
+      ${MODEL_FIELDS}
+    }
+  }
+`;
+
+export interface UploadModelData {
+  uploadModel: ModelData;
 }

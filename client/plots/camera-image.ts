@@ -76,3 +76,14 @@ export function peakOf(gray: ArrayLike<number>): number {
   for (let i = 0; i < gray.length; i += 1) if (gray[i] > peak) peak = gray[i];
   return peak;
 }
+
+/** Draws decoded RGBA pixels as they are (RGB images: true colour, no colour map). */
+export function drawRgbImage(canvas: HTMLCanvasElement, image: { rgba: ArrayLike<number>; width: number; height: number }): void {
+  canvas.width = image.width;
+  canvas.height = image.height;
+  const context = canvas.getContext('2d');
+  if (!context) return;
+  const pixels = context.createImageData(image.width, image.height);
+  for (let i = 0; i < pixels.data.length; i += 1) pixels.data[i] = image.rgba[i];
+  context.putImageData(pixels, 0, 0);
+}

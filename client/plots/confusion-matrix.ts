@@ -2,7 +2,7 @@
 // each cell shaded by the fraction of its true class so that the diagonal reads as efficiency.
 import { interpolateBlues } from 'd3';
 import { ensureFrame, formatFixed, layer, singleton, type Frame } from './frame.ts';
-import { CLASS_COLOURS, INK, MUTED_INK, type PlotSize } from './theme.ts';
+import { ASTRI_VOCABULARY, INK, MUTED_INK, type BinaryVocabulary, type PlotSize } from './theme.ts';
 
 export interface ConfusionMatrixData {
   threshold: number;
@@ -10,6 +10,8 @@ export interface ConfusionMatrixData {
   falsePositive: number;
   trueNegative: number;
   falseNegative: number;
+  /** Names and colours of the classes (positive = signal); ASTRI's by default. */
+  vocabulary?: BinaryVocabulary;
 }
 
 interface Cell {
@@ -24,10 +26,12 @@ interface Cell {
 const MARGIN = { top: 40, right: 14, bottom: 16, left: 86 };
 
 export function drawConfusionMatrix(element: Element, data: ConfusionMatrixData, size: PlotSize): Frame {
+  const vocabulary = data.vocabulary ?? ASTRI_VOCABULARY;
+  const { signal, background } = vocabulary;
   const frame = ensureFrame(element, {
     ...size,
     margin: MARGIN,
-    title: `Confusion matrix at gammaness threshold ${formatFixed(data.threshold, 2)}`,
+    title: `Confusion matrix at ${vocabulary.score.toLowerCase()} threshold ${formatFixed(data.threshold, 2)}`,
   });
   const { plot, innerWidth, innerHeight } = frame;
   const gammaTotal = data.truePositive + data.falseNegative;
@@ -90,13 +94,13 @@ export function drawConfusionMatrix(element: Element, data: ConfusionMatrixData,
         .attr('y', cellSize / 2 + 16)
         .attr('text-anchor', 'middle')
         .attr('fill', (d) => textColour(d.rowFraction))
-        .text((d) => (hasData ? `${(100 * d.rowFraction).toFixed(1)} % of true ${d.row === 0 ? 'γ' : 'p'}` : '')),
+        .text((d) => (hasData ? `${(100 * d.rowFraction).toFixed(1)} % of true ${d.row === 0 ? signal.short : background.short}` : '')),
     );
 
   const t = formatFixed(data.threshold, 2);
   const columnLabels = [
-    { key: 'gamma-like', text: `γ-like (≥ ${t})`, colour: CLASS_COLOURS.gamma },
-    { key: 'hadron-like', text: `hadron-like (< ${t})`, colour: CLASS_COLOURS.proton },
+    { key: 'gamma-like', text: `${vocabulary.signalLike} (≥ ${t})`, colour: signal.colour },
+    { key: 'hadron-like', text: `${vocabulary.backgroundLike} (< ${t})`, colour: background.colour },
   ];
   grid
     .selectAll<SVGTextElement, (typeof columnLabels)[number]>('text.column-label')
@@ -116,8 +120,8 @@ export function drawConfusionMatrix(element: Element, data: ConfusionMatrixData,
     .text('Predicted class');
 
   const rowLabels = [
-    { key: 'gamma', text: 'γ (gamma)', total: gammaTotal, colour: CLASS_COLOURS.gamma },
-    { key: 'proton', text: 'p (proton)', total: protonTotal, colour: CLASS_COLOURS.proton },
+    { key: 'gamma', text: signal.label, total: gammaTotal, colour: signal.colour },
+    { key: 'proton', text: background.label, total: protonTotal, colour: background.colour },
   ];
   grid
     .selectAll<SVGGElement, (typeof rowLabels)[number]>('g.row-label')

@@ -15,7 +15,7 @@ import {
   type LegendItem,
 } from './frame.ts';
 import { drawOperatingPoint, type OperatingPoint } from './roc-curve.ts';
-import { CHANCE, CLASS_COLOURS, INK, type PlotSize } from './theme.ts';
+import { ASTRI_VOCABULARY, CHANCE, INK, type BinaryVocabulary, type PlotSize } from './theme.ts';
 
 export interface PrecisionRecallData {
   precision: number[];
@@ -25,12 +25,15 @@ export interface PrecisionRecallData {
   baseline: number | null;
   /** x = recall, y = precision at the current threshold. */
   operatingPoint: OperatingPoint | null;
+  vocabulary?: BinaryVocabulary;
 }
 
 const MARGIN = { top: 12, right: 14, bottom: 40, left: 54 };
 export const AP_DIGITS = 4;
 
 export function drawPrecisionRecall(element: Element, data: PrecisionRecallData, size: PlotSize): Frame {
+  const vocabulary = data.vocabulary ?? ASTRI_VOCABULARY;
+  const colour = vocabulary.signal.colour;
   const frame = ensureFrame(element, { ...size, margin: MARGIN, title: 'Precision/recall curve' });
   const { plot, innerWidth, innerHeight } = frame;
   const hasData = data.recall.length > 1 && data.recall.length === data.precision.length;
@@ -56,19 +59,19 @@ export function drawPrecisionRecall(element: Element, data: PrecisionRecallData,
     .attr('stroke-width', 1.2)
     .attr('stroke-dasharray', '5 4');
 
-  drawCurve(plot, 'pr-line', hasData ? data.recall.map((r, i) => [r, data.precision[i]] as [number, number]) : null, x, y, CLASS_COLOURS.gamma);
+  drawCurve(plot, 'pr-line', hasData ? data.recall.map((r, i) => [r, data.precision[i]] as [number, number]) : null, x, y, colour);
 
   drawOperatingPoint(frame, hasData ? data.operatingPoint : null, x, y);
 
   drawAxis(plot, 'x-axis', axisBottom(x).tickValues(ticks), `translate(0,${innerHeight})`);
   drawAxis(plot, 'y-axis', axisLeft(y).tickValues(ticks), 'translate(0,0)');
-  drawAxisTitles(frame, { x: 'Recall (γ efficiency)', y: 'Precision (γ purity)' });
+  drawAxisTitles(frame, { x: `Recall (${vocabulary.signalEfficiency})`, y: `Precision (${vocabulary.purity})` });
 
   const legend: LegendItem[] = [
     {
       key: 'pr',
       label: `PR, AP = ${formatFixed(data.averagePrecision, AP_DIGITS)}`,
-      colour: CLASS_COLOURS.gamma,
+      colour,
       symbol: 'line',
     },
   ];

@@ -14,7 +14,7 @@ import {
   type Frame,
   type LegendItem,
 } from './frame.ts';
-import { CHANCE, CLASS_COLOURS, INK, type PlotSize } from './theme.ts';
+import { ASTRI_VOCABULARY, CHANCE, INK, type BinaryVocabulary, type PlotSize } from './theme.ts';
 
 export interface OperatingPoint {
   x: number;
@@ -30,12 +30,15 @@ export interface RocCurveData {
   auc: number | null;
   /** x = false positive rate, y = true positive rate at the current threshold. */
   operatingPoint: OperatingPoint | null;
+  vocabulary?: BinaryVocabulary;
 }
 
 const MARGIN = { top: 12, right: 14, bottom: 40, left: 54 };
 export const AUC_DIGITS = 4;
 
 export function drawRocCurve(element: Element, data: RocCurveData, size: PlotSize): Frame {
+  const vocabulary = data.vocabulary ?? ASTRI_VOCABULARY;
+  const colour = vocabulary.signal.colour;
   const frame = ensureFrame(element, { ...size, margin: MARGIN, title: 'ROC curve' });
   const { plot, innerWidth, innerHeight } = frame;
   const hasData = data.fpr.length > 1 && data.fpr.length === data.tpr.length;
@@ -60,18 +63,18 @@ export function drawRocCurve(element: Element, data: RocCurveData, size: PlotSiz
     .attr('stroke-width', 1.2)
     .attr('stroke-dasharray', '5 4');
 
-  drawCurve(plot, 'roc-line', hasData ? data.fpr.map((fpr, i) => [fpr, data.tpr[i]] as [number, number]) : null, x, y, CLASS_COLOURS.gamma);
+  drawCurve(plot, 'roc-line', hasData ? data.fpr.map((fpr, i) => [fpr, data.tpr[i]] as [number, number]) : null, x, y, colour);
 
   drawOperatingPoint(frame, hasData ? data.operatingPoint : null, x, y);
 
   drawAxis(plot, 'x-axis', axisBottom(x).tickValues(ticks), `translate(0,${innerHeight})`);
   drawAxis(plot, 'y-axis', axisLeft(y).tickValues(ticks), 'translate(0,0)');
   drawAxisTitles(frame, {
-    x: 'False positive rate (proton acceptance)',
-    y: 'True positive rate (γ efficiency)',
+    x: `False positive rate (${vocabulary.backgroundAcceptance})`,
+    y: `True positive rate (${vocabulary.signalEfficiency})`,
   });
   const legend: LegendItem[] = [
-    { key: 'roc', label: `ROC, AUC = ${formatFixed(data.auc, AUC_DIGITS)}`, colour: CLASS_COLOURS.gamma, symbol: 'line' },
+    { key: 'roc', label: `ROC, AUC = ${formatFixed(data.auc, AUC_DIGITS)}`, colour, symbol: 'line' },
     { key: 'chance', label: 'chance, AUC = 0.5', colour: CHANCE, symbol: 'dashed' },
   ];
   if (hasData && data.operatingPoint) {

@@ -1,4 +1,5 @@
-// Gamma/hadron separation: the gammaness histograms of both classes overlaid, counts on a log scale.
+// Gamma/hadron separation: the gammaness histograms of both classes overlaid, counts on a log scale. The
+// same plot shows any binary score (a vocabulary names the classes), and one class against the rest.
 import { axisBottom, axisLeft, scaleLinear, scaleLog } from 'd3';
 import {
   drawAxis,
@@ -12,7 +13,7 @@ import {
   formatFixed,
   type Frame,
 } from './frame.ts';
-import { CLASS_COLOURS, CLASS_LABELS, INK, type PlotSize } from './theme.ts';
+import { ASTRI_VOCABULARY, INK, type BinaryVocabulary, type PlotSize } from './theme.ts';
 
 export interface SeparationHistogramData {
   /** Bin edges in gammaness, length = counts + 1, ascending. */
@@ -21,10 +22,14 @@ export interface SeparationHistogramData {
   proton: number[];
   /** Where the threshold line is drawn; null draws none. */
   threshold: number | null;
+  /** Names and colours of the two series (gamma = signal, proton = background); ASTRI's by default. */
+  vocabulary?: BinaryVocabulary;
 }
 
 interface Series {
-  key: 'gamma' | 'proton';
+  key: string;
+  label: string;
+  colour: string;
   counts: number[];
   total: number;
 }
@@ -34,13 +39,18 @@ const MARGIN = { top: 12, right: 14, bottom: 40, left: 54 };
 const LOG_FLOOR = 0.7;
 
 export function drawSeparationHistogram(element: Element, data: SeparationHistogramData, size: PlotSize): Frame {
-  const frame = ensureFrame(element, { ...size, margin: MARGIN, title: 'Gammaness distribution of gamma and proton events' });
+  const vocabulary = data.vocabulary ?? ASTRI_VOCABULARY;
+  const { signal, background } = vocabulary;
+  const frame = ensureFrame(element, {
+    ...size,
+    margin: MARGIN,
+    title: `${vocabulary.score} distribution of ${signal.name} and ${background.name} events`,
+  });
   const { plot, innerWidth, innerHeight } = frame;
-  const series: Series[] = (['gamma', 'proton'] as const).map((key) => ({
-    key,
-    counts: data[key],
-    total: data[key].reduce((sum, count) => sum + count, 0),
-  }));
+  const series: Series[] = [
+    { key: signal.name, label: signal.label, colour: signal.colour, counts: data.gamma },
+    { key: background.name, label: background.label, colour: background.colour, counts: data.proton },
+  ].map((s) => ({ ...s, total: s.counts.reduce((sum, count) => sum + count, 0) }));
   const hasData = series.some((s) => s.total > 0) && data.edges.length > 1;
   const maxCount = Math.max(1, ...series.flatMap((s) => s.counts));
 
@@ -73,7 +83,7 @@ export function drawSeparationHistogram(element: Element, data: SeparationHistog
       g
         .select('path.fill')
         .attr('d', (d) => stepPath(data.edges, d.counts, x, y, true))
-        .attr('fill', (d) => CLASS_COLOURS[d.key])
+        .attr('fill', (d) => d.colour)
         .attr('fill-opacity', 0.18)
         .attr('stroke', 'none'),
     )
@@ -82,7 +92,7 @@ export function drawSeparationHistogram(element: Element, data: SeparationHistog
         .select('path.outline')
         .attr('d', (d) => stepPath(data.edges, d.counts, x, y, false))
         .attr('fill', 'none')
-        .attr('stroke', (d) => CLASS_COLOURS[d.key])
+        .attr('stroke', (d) => d.colour)
         .attr('stroke-width', 1.6)
         .attr('stroke-linejoin', 'miter'),
     );
@@ -125,14 +135,17 @@ export function drawSeparationHistogram(element: Element, data: SeparationHistog
     axisLeft(y).tickValues(decades).tickFormat((tick) => formatCount(Number(tick))),
     'translate(0,0)',
   );
-  drawAxisTitles(frame, { x: 'Gammaness (model score)', y: 'Events per bin (log scale)' });
+  drawAxisTitles(frame, {
+    x: vocabulary === ASTRI_VOCABULARY || vocabulary.score === 'Gammaness' ? 'Gammaness (model score)' : vocabulary.score,
+    y: 'Events per bin (log scale)',
+  });
   drawLegend(
     frame,
     hasData
       ? series.map((s) => ({
           key: s.key,
-          label: `${CLASS_LABELS[s.key]}  n = ${s.total}`,
-          colour: CLASS_COLOURS[s.key],
+          label: `${s.label}  n = ${s.total}`,
+          colour: s.colour,
           symbol: 'area' as const,
         }))
       : [],

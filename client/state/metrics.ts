@@ -5,10 +5,11 @@ import type { ConfusionMatrixData } from '../plots/confusion-matrix.ts';
 import type { PrecisionRecallData } from '../plots/precision-recall.ts';
 import type { RocCurveData } from '../plots/roc-curve.ts';
 import type { SeparationHistogramData } from '../plots/separation-histogram.ts';
+import { ASTRI_VOCABULARY, type BinaryVocabulary } from '../plots/theme.ts';
 
 export const HISTOGRAM_BINS = 50;
 
-/** Gammaness of the scored events of each class (unscored events left out). */
+/** The signal score of the scored events of each class (unscored events left out); gamma = signal class. */
 export interface ScoreSets {
   gamma: ArrayLike<number>;
   proton: ArrayLike<number>;
@@ -24,22 +25,26 @@ export interface DashboardFigures {
   qualityFactor: number | null;
   /** Gamma purity at the threshold: TP / (TP + FP); null when nothing passes. */
   precisionAtThreshold: number | null;
+  /** Scored events of the signal class (gamma) and of the other class (proton). */
   eventCounts: { gamma: number; proton: number };
+  /** What the plots call the two classes. */
+  vocabulary: BinaryVocabulary;
 }
 
-export function computeFigures(scores: ScoreSets, threshold: number): DashboardFigures {
-  return figuresFromMetrics(computeMetrics(scores, { threshold, histogramBins: HISTOGRAM_BINS }));
+export function computeFigures(scores: ScoreSets, threshold: number, vocabulary: BinaryVocabulary = ASTRI_VOCABULARY): DashboardFigures {
+  return figuresFromMetrics(computeMetrics(scores, { threshold, histogramBins: HISTOGRAM_BINS }), vocabulary);
 }
 
-export function figuresFromMetrics(metrics: PerformanceMetrics): DashboardFigures {
+export function figuresFromMetrics(metrics: PerformanceMetrics, vocabulary: BinaryVocabulary = ASTRI_VOCABULARY): DashboardFigures {
   const { confusion, threshold } = metrics;
   const passed = confusion.truePositive + confusion.falsePositive;
   const precisionAtThreshold = passed > 0 ? confusion.truePositive / passed : null;
   const total = metrics.eventCounts.gamma + metrics.eventCounts.proton;
   const hasBoth = metrics.eventCounts.gamma > 0 && metrics.eventCounts.proton > 0;
   return {
-    histogram: { ...metrics.histograms, threshold },
+    histogram: { ...metrics.histograms, threshold, vocabulary },
     confusion: {
+      vocabulary,
       threshold,
       truePositive: confusion.truePositive,
       falsePositive: confusion.falsePositive,
@@ -47,6 +52,7 @@ export function figuresFromMetrics(metrics: PerformanceMetrics): DashboardFigure
       falseNegative: confusion.falseNegative,
     },
     roc: {
+      vocabulary,
       fpr: metrics.roc?.fpr ?? [],
       tpr: metrics.roc?.tpr ?? [],
       auc: metrics.rocAuc,
@@ -56,6 +62,7 @@ export function figuresFromMetrics(metrics: PerformanceMetrics): DashboardFigure
           : null,
     },
     precisionRecall: {
+      vocabulary,
       precision: metrics.precisionRecall?.precision ?? [],
       recall: metrics.precisionRecall?.recall ?? [],
       averagePrecision: metrics.averagePrecision,
@@ -70,9 +77,10 @@ export function figuresFromMetrics(metrics: PerformanceMetrics): DashboardFigure
     qualityFactor: metrics.qualityFactor,
     precisionAtThreshold,
     eventCounts: metrics.eventCounts,
+    vocabulary,
   };
 }
 
-export function emptyFigures(threshold: number): DashboardFigures {
-  return computeFigures({ gamma: [], proton: [] }, threshold);
+export function emptyFigures(threshold: number, vocabulary: BinaryVocabulary = ASTRI_VOCABULARY): DashboardFigures {
+  return computeFigures({ gamma: [], proton: [] }, threshold, vocabulary);
 }

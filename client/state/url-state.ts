@@ -1,16 +1,17 @@
 // The query string mirrors the chosen settings (and the run shown) so that a view can be shared:
-// ?bin=2&events=500&samples=4&model=1&threshold=0.9&run=17 (plus demo=sample in the demo mode).
+// ?dataset=1&bin=2&events=500&samples=4&model=1&threshold=0.9&run=17 (plus demo=sample in the demo mode).
 import type { DashboardSettings } from '../types.ts';
 
 export interface UrlState {
   settings: Partial<DashboardSettings>;
   /** The finished run to show, if the link names one. */
   runId: string | null;
-  /** The demo data set to use instead of the API (only "sample" exists). */
+  /** The demo data to use instead of the API ("sample"). */
   demo: string | null;
 }
 
 export const DEFAULT_SETTINGS: DashboardSettings = {
+  datasetId: null,
   energyBin: null,
   eventsPerClass: 500,
   samples: 4,
@@ -27,6 +28,8 @@ export function readUrlState(search: string): UrlState {
     const value = Number(raw);
     return Number.isInteger(value) ? value : undefined;
   };
+  const dataset = params.get('dataset');
+  if (dataset) settings.datasetId = dataset;
   const bin = integer('bin');
   if (bin !== undefined && bin >= 0) settings.energyBin = bin;
   const events = integer('events');
@@ -47,6 +50,7 @@ export function writeUrlState(state: { settings: DashboardSettings; runId: strin
     if (value === null || value === '') params.delete(name);
     else params.set(name, String(value));
   };
+  set('dataset', state.settings.datasetId);
   set('bin', state.settings.energyBin);
   set('events', state.settings.eventsPerClass);
   set('samples', state.settings.samples);

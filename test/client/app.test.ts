@@ -90,7 +90,7 @@ describe('<astri-app> on the demo source', () => {
     // No second run was started: the next run id would be demo-2.
     await expect(source.loadRun('demo-2')).rejects.toThrow(/does not exist/);
     const events = (await source.loadRun('demo-1')).predictions;
-    const gamma = events.filter((e) => e.particle === 'GAMMA').map((e) => e.gammaness!);
+    const gamma = events.filter((e) => e.label === 'gamma').map((e) => e.gammaness!);
     expect(after).toBe(gamma.filter((g) => g >= 0.5).length);
     expect(computeMetrics({ gamma, proton: [] }, { threshold: 0.5 }).confusion.truePositive).toBe(after);
   });

@@ -10,7 +10,7 @@ import '../../client/components/astri-roc-plot.ts';
 import '../../client/components/astri-separation-plot.ts';
 import '../../client/components/astri-threshold.ts';
 import { computeFigures } from '../../client/state/metrics.ts';
-import type { EnergyBin } from '../../client/types.ts';
+import type { DatasetSummary, EnergyBin } from '../../client/types.ts';
 
 afterEach(() => {
   document.body.innerHTML = '';
@@ -28,10 +28,43 @@ function shadow(element: Element): ShadowRoot {
   return element.shadowRoot!;
 }
 
-const BINS: EnergyBin[] = [
-  { index: 0, minTeV: 1, maxTeV: 2, label: '1–2 TeV', gammaCount: 2000, protonCount: 2000 },
-  { index: 1, minTeV: 2, maxTeV: 5, label: '2–5 TeV', gammaCount: 150, protonCount: 1800 },
+const counts = (gamma: number, proton: number) => [
+  { className: 'gamma', count: gamma },
+  { className: 'proton', count: proton },
 ];
+const BINS: EnergyBin[] = [
+  { index: 0, minTeV: 1, maxTeV: 2, label: '1–2 TeV', counts: counts(2000, 2000) },
+  { index: 1, minTeV: 2, maxTeV: 5, label: '2–5 TeV', counts: counts(150, 1800) },
+];
+export const ASTRI: DatasetSummary = {
+  id: '1',
+  name: 'ASTRI demo',
+  source: 'demo',
+  state: 'READY',
+  classes: [
+    { index: 0, name: 'gamma', color: null, eventCount: 2150 },
+    { index: 1, name: 'proton', color: null, eventCount: 3800 },
+  ],
+  signalClass: 'gamma',
+  hasEnergies: true,
+  energyBins: BINS,
+  imageWidth: 56,
+  imageHeight: 56,
+  channels: 1,
+};
+const SHAPES: DatasetSummary = {
+  id: '2',
+  name: 'shapes',
+  source: 'upload',
+  state: 'READY',
+  classes: ['disc', 'ring', 'bar'].map((name, index) => ({ index, name, color: null, eventCount: 300 + index })),
+  signalClass: null,
+  hasEnergies: false,
+  energyBins: [],
+  imageWidth: 32,
+  imageHeight: 32,
+  channels: 3,
+};
 
 describe('<astri-confusion-plot>', () => {
   it('draws the counts it is given and redraws when they change', async () => {
@@ -87,18 +120,19 @@ describe('<astri-threshold>', () => {
 });
 
 describe('<astri-controls>', () => {
-  const settings = { energyBin: 0, eventsPerClass: 500, samples: 4, modelId: null, threshold: 0.9 };
-  const models = [{ id: '1', name: 'astri-cnn', version: '1.0', format: 'keras-h5', active: true }];
+  const settings = { datasetId: '1', energyBin: 0, eventsPerClass: 500, samples: 4, modelId: null, threshold: 0.9 };
+  const models = [{ id: '1', name: 'astri-cnn', version: '1.0', format: 'keras-h5', active: true, classNames: ['gamma', 'proton'] }];
+  const datasets = [ASTRI, SHAPES];
 
   it('lists the bins in TeV with the events each holds', async () => {
-    const controls = await mount('astri-controls', { bins: BINS, models, settings });
+    const controls = await mount('astri-controls', { datasets, models, settings });
     const labels = Array.from(shadow(controls).querySelectorAll('label.bin'), (label) => label.textContent?.replace(/\s+/g, ' ').trim());
     expect(labels).toEqual(['1–2 TeV 2000 γ · 2000 p', '2–5 TeV 150 γ · 1800 p']);
     expect(shadow(controls).querySelector('[role="radiogroup"]')?.getAttribute('aria-label')).toBe('Energy bin');
   });
 
   it('reports a chosen bin as a settings-change', async () => {
-    const controls = await mount('astri-controls', { bins: BINS, models, settings });
+    const controls = await mount('astri-controls', { datasets, models, settings });
     let detail: unknown = null;
     controls.addEventListener('settings-change', (event) => (detail = (event as CustomEvent).detail));
     const radio = shadow(controls).querySelectorAll<HTMLInputElement>('input[type="radio"]')[1];
@@ -108,7 +142,7 @@ describe('<astri-controls>', () => {
   });
 
   it('keeps events per class within 100 to 2000', async () => {
-    const controls = await mount('astri-controls', { bins: BINS, models, settings });
+    const controls = await mount('astri-controls', { datasets, models, settings });
     const details: unknown[] = [];
     controls.addEventListener('settings-change', (event) => details.push((event as CustomEvent).detail));
     const field = shadow(controls).querySelector<HTMLInputElement>('#events')!;
@@ -120,7 +154,7 @@ describe('<astri-controls>', () => {
   });
 
   it('asks for a run on Predict! and for a cancel while running', async () => {
-    const controls = await mount('astri-controls', { bins: BINS, models, settings });
+    const controls = await mount('astri-controls', { datasets, models, settings });
     const events: string[] = [];
     controls.addEventListener('predict-request', () => events.push('predict'));
     controls.addEventListener('cancel-request', () => events.push('cancel'));
@@ -134,7 +168,7 @@ describe('<astri-controls>', () => {
 
   it('shows an API error next to the control it names, and warns when a bin is too small', async () => {
     const controls = await mount('astri-controls', {
-      bins: BINS,
+      datasets,
       models,
       settings: { ...settings, energyBin: 1 },
       errors: { eventsPerClass: 'energy bin 1 (2–5 TeV): only 150 gamma events' },
@@ -155,9 +189,9 @@ describe('<astri-progress>', () => {
       progress: {
         runId: '7',
         status: 'RUNNING',
-        done: { gamma: 256, proton: 128 },
-        total: { gamma: 500, proton: 500 },
-        failed: { gamma: 0, proton: 0 },
+        done: counts(256, 128),
+        total: counts(500, 500),
+        failed: counts(0, 0),
         elapsedMs: 2000,
         imagesPerSecond: 192,
         error: null,

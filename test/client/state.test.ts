@@ -8,14 +8,14 @@ import { controlOf, DashboardError, groupErrors } from '../../client/state/error
 import { computeFigures } from '../../client/state/metrics.ts';
 import { RunScores } from '../../client/state/run-scores.ts';
 import { DEFAULT_SETTINGS, readUrlState, writeUrlState } from '../../client/state/url-state.ts';
-import type { RunProgress } from '../../client/types.ts';
+import type { RunProgress, ScoredEvent } from '../../client/types.ts';
 import { computeMetrics } from '../../server/metrics/index.ts';
 
 describe('URL state', () => {
   it('round-trips the settings and the shown run through the query string', () => {
-    const settings = { energyBin: 3, eventsPerClass: 750, samples: 6, modelId: '2', threshold: 0.85 };
+    const settings = { datasetId: '5', energyBin: 3, eventsPerClass: 750, samples: 6, modelId: '2', threshold: 0.85 };
     const query = writeUrlState({ settings, runId: '41', demo: null });
-    expect(query).toBe('?bin=3&events=750&samples=6&model=2&threshold=0.85&run=41');
+    expect(query).toBe('?dataset=5&bin=3&events=750&samples=6&model=2&threshold=0.85&run=41');
     expect(readUrlState(query)).toEqual({ settings, runId: '41', demo: null });
   });
 
@@ -36,29 +36,64 @@ describe('URL state', () => {
 
 describe('predictions CSV', () => {
   it('writes one row per event with a header, quoting fields that need it', () => {
-    const csv = predictionsCsv([
-      { eventId: '1', particle: 'GAMMA', energyTeV: 3.5, gammaness: 0.97, error: null },
-      { eventId: '2', particle: 'PROTON', energyTeV: 4.25, gammaness: null, error: 'bad PNG, "truncated"' },
-    ]);
-    expect(csv).toBe(
-      'event_id,particle,energy_tev,gammaness,error\n1,gamma,3.5,0.97,\n2,proton,4.25,,"bad PNG, ""truncated"""\n',
+    const csv = predictionsCsv(
+      [
+        { eventId: '1', label: 'gamma', trueEnergyTeV: 3.5, scores: [0.97, 0.03], gammaness: 0.97, error: null },
+        { eventId: '2', label: 'proton', trueEnergyTeV: 4.25, scores: null, gammaness: null, error: 'bad PNG, "truncated"' },
+      ],
+      ['gamma', 'proton'],
     );
+    expect(csv).toBe(
+      'event_id,label,energy_tev,gammaness,score_gamma,score_proton,predicted,error\n' +
+        '1,gamma,3.5,0.97,0.97,0.03,gamma,\n2,proton,4.25,,,,,"bad PNG, ""truncated"""\n',
+    );
+  });
+
+  it('writes one score column per class for N-class runs, with empty energies when there are none', () => {
+    const csv = predictionsCsv(
+      [{ eventId: 'a', label: 'ring', trueEnergyTeV: null, scores: [0.5, 0.3, 0.2], gammaness: null, predictedLabel: 'disc' }],
+      ['disc', 'ring', 'bar'],
+    );
+    expect(csv).toBe('event_id,label,energy_tev,gammaness,score_disc,score_ring,score_bar,predicted,error\na,ring,,,0.5,0.3,0.2,disc,\n');
   });
 });
 
 describe('RunScores', () => {
   it('keeps each event once, even when a replayed batch repeats it, and sets unscored events aside', () => {
     const scores = new RunScores();
-    const batch = [
-      { eventId: '1', particle: 'GAMMA' as const, energyTeV: 1, gammaness: 0.9 },
-      { eventId: '2', particle: 'PROTON' as const, energyTeV: 1, gammaness: 0.2 },
-      { eventId: '3', particle: 'PROTON' as const, energyTeV: 1, gammaness: null, error: 'unreadable' },
+    const batch: ScoredEvent[] = [
+      { eventId: '1', label: 'gamma', trueEnergyTeV: 1, scores: [0.9, 0.1], gammaness: 0.9 },
+      { eventId: '2', label: 'proton', trueEnergyTeV: 1, scores: [0.2, 0.8], gammaness: 0.2 },
+      { eventId: '3', label: 'proton', trueEnergyTeV: 1, scores: null, gammaness: null, error: 'unreadable' },
     ];
     expect(scores.add(batch)).toBe(3);
     expect(scores.add(batch)).toBe(0);
     expect(scores.size).toBe(3);
-    expect(scores.scores()).toEqual({ gamma: [0.9], proton: [0.2] });
-    expect(scores.unscored).toEqual({ gamma: 0, proton: 1 });
+    expect(scores.binaryScores(['gamma', 'proton'], 'gamma')).toEqual({ gamma: [0.9], proton: [0.2] });
+    expect(Object.fromEntries(scores.unscoredByClass())).toEqual({ proton: 1 });
+  });
+
+  it('reads the signal class’s score from the scores when the server sends no gammaness', () => {
+    const scores = new RunScores();
+    scores.add([
+      { eventId: '1', label: 'cat', trueEnergyTeV: null, scores: [0.3, 0.7], gammaness: null },
+      { eventId: '2', label: 'dog', trueEnergyTeV: null, scores: [0.6, 0.4], gammaness: null },
+    ]);
+    expect(scores.binaryScores(['dog', 'cat'], 'cat')).toEqual({ gamma: [0.7], proton: [0.4] });
+  });
+
+  it('gives the N-class metrics their input: class indices and row-major scores, unscored events left out', () => {
+    const scores = new RunScores();
+    scores.add([
+      { eventId: '1', label: 'bar', trueEnergyTeV: null, scores: [0.1, 0.2, 0.7], gammaness: null },
+      { eventId: '2', label: 'disc', trueEnergyTeV: null, scores: [0.8, 0.1, 0.1], gammaness: null },
+      { eventId: '3', label: 'ring', trueEnergyTeV: null, scores: null, gammaness: null, error: 'unreadable' },
+      { eventId: '4', label: 'unknown', trueEnergyTeV: null, scores: [0.3, 0.3, 0.4], gammaness: null },
+    ]);
+    const input = scores.classScores(['disc', 'ring', 'bar']);
+    expect(input.labels).toEqual([2, 0]);
+    expect(Array.from(input.probabilities)).toEqual([0.1, 0.2, 0.7, 0.8, 0.1, 0.1]);
+    expect(input.classCount).toBe(3);
   });
 });
 
@@ -86,7 +121,7 @@ describe('figures', () => {
     const metrics = computeMetrics(scores, { threshold: 0.9, histogramBins: 50 });
     expect(figures.roc.auc).toBe(metrics.rocAuc);
     expect(figures.precisionRecall.averagePrecision).toBe(metrics.averagePrecision);
-    expect(figures.confusion).toEqual({ threshold: 0.9, truePositive: 2, falseNegative: 2, falsePositive: 1, trueNegative: 3 });
+    expect(figures.confusion).toMatchObject({ threshold: 0.9, truePositive: 2, falseNegative: 2, falsePositive: 1, trueNegative: 3 });
     expect(figures.roc.operatingPoint).toEqual({ x: 0.25, y: 0.5, threshold: 0.9 });
     expect(figures.precisionRecall.operatingPoint).toEqual({ x: 0.5, y: 2 / 3, threshold: 0.9 });
     expect(figures.precisionRecall.baseline).toBe(0.5);
@@ -111,13 +146,19 @@ describe('demo source', () => {
 
   it('offers the recorded bin and model', async () => {
     const catalog = await new DemoSource(async () => file).loadCatalog();
-    expect(catalog.bins).toEqual([{ index: 2, minTeV: 5, maxTeV: 10, label: '5–10 TeV', gammaCount: 150, protonCount: 150 }]);
-    expect(catalog.models.map((m) => m.name)).toEqual(['recorded-cnn']);
+    const astri = catalog.datasets[0];
+    expect(astri.classes.map((c) => c.name)).toEqual(['gamma', 'proton']);
+    expect(astri.signalClass).toBe('gamma');
+    expect(astri.energyBins).toEqual([
+      { index: 2, minTeV: 5, maxTeV: 10, label: '5–10 TeV', counts: [{ className: 'gamma', count: 150 }, { className: 'proton', count: 150 }] },
+    ]);
+    expect(catalog.models.map((m) => m.name)).toEqual(['recorded-cnn', 'shapes-cnn (synthetic)']);
+    expect(catalog.models[0].active).toBe(true);
   });
 
   it('refuses more events than the recording holds, naming the control', async () => {
     const source = new DemoSource(async () => file);
-    await expect(source.startRun({ energyBin: 2, eventsPerClass: 151, samples: 0, modelId: null })).rejects.toMatchObject({
+    await expect(source.startRun({ datasetId: null, energyBin: 2, eventsPerClass: 151, samples: 0, modelId: null })).rejects.toMatchObject({
       code: 'BAD_USER_INPUT',
       control: 'eventsPerClass',
     });
@@ -125,20 +166,28 @@ describe('demo source', () => {
 
   it('replays a run batch by batch and finishes with the metrics of what it sent', async () => {
     const source = new DemoSource(async () => file);
-    const { runId } = await source.startRun({ energyBin: 2, eventsPerClass: 100, samples: 2, modelId: null });
+    const { runId } = await source.startRun({ datasetId: null, energyBin: 2, eventsPerClass: 100, samples: 2, modelId: null });
     const messages = await new Promise<RunProgress[]>((resolve, reject) => {
       const seen: RunProgress[] = [];
       source.watchRun(runId, { next: (m) => seen.push(m), error: reject, complete: () => resolve(seen) });
     });
     const last = messages[messages.length - 1];
     expect(messages.map((m) => m.sequence)).toEqual(messages.map((_, i) => i));
-    expect(last).toMatchObject({ kind: 'FINISHED', status: 'COMPLETED', done: { gamma: 100, proton: 100 } });
+    expect(last).toMatchObject({
+      kind: 'FINISHED',
+      status: 'COMPLETED',
+      done: [
+        { className: 'gamma', count: 100 },
+        { className: 'proton', count: 100 },
+      ],
+    });
     const events = messages.flatMap((m) => m.batch?.events ?? []);
     expect(events).toHaveLength(200);
-    const gamma = events.filter((e) => e.particle === 'GAMMA').map((e) => e.gammaness!);
-    const proton = events.filter((e) => e.particle === 'PROTON').map((e) => e.gammaness!);
+    const gamma = events.filter((e) => e.label === 'gamma').map((e) => e.gammaness!);
+    const proton = events.filter((e) => e.label === 'proton').map((e) => e.gammaness!);
     expect(last.metrics?.auc).toBe(computeMetrics({ gamma, proton }).rocAuc);
+    expect(last.classification?.classes).toEqual(['gamma', 'proton']);
     const result = await source.loadRun(runId);
-    expect(result.samples.map((s) => s.particle)).toEqual(['GAMMA', 'GAMMA', 'PROTON', 'PROTON']);
+    expect(result.samples.map((s) => s.label)).toEqual(['gamma', 'gamma', 'proton', 'proton']);
   });
 });

@@ -1,0 +1,103 @@
+// One curve per class on the unit square: one-vs-rest ROC curves (with the chance diagonal) or
+// precision/recall curves, each class in its colour with its area (AUC or AP) in the legend.
+import { axisBottom, axisLeft, scaleLinear } from 'd3';
+import {
+  drawAxis,
+  drawAxisTitles,
+  drawGrid,
+  drawLegend,
+  drawPlaceholder,
+  ensureFrame,
+  formatFixed,
+  layer,
+  type Frame,
+  type LegendItem,
+} from './frame.ts';
+import { CHANCE, type PlotSize } from './theme.ts';
+
+export interface ClassCurve {
+  /** The class name: the join key. */
+  key: string;
+  label: string;
+  colour: string;
+  /** ROC: false positive rate; precision/recall: recall. */
+  x: number[];
+  /** ROC: true positive rate; precision/recall: precision. */
+  y: number[];
+  /** AUC or average precision; null when undefined. */
+  area: number | null;
+}
+
+export interface ClassCurvesData {
+  kind: 'roc' | 'precision-recall';
+  curves: ClassCurve[];
+}
+
+const MARGIN = { top: 12, right: 14, bottom: 40, left: 54 };
+const AREA_DIGITS = 3;
+
+export function drawClassCurves(element: Element, data: ClassCurvesData, size: PlotSize): Frame {
+  const roc = data.kind === 'roc';
+  const frame = ensureFrame(element, {
+    ...size,
+    margin: MARGIN,
+    title: roc ? 'One-vs-rest ROC curves per class' : 'Precision/recall curves per class (one-vs-rest)',
+  });
+  const { plot, innerWidth, innerHeight } = frame;
+  const x = scaleLinear().domain([0, 1]).range([0, innerWidth]);
+  const y = scaleLinear().domain([0, roc ? 1 : 1.02]).range([innerHeight, 0]);
+  const ticks = [0, 0.2, 0.4, 0.6, 0.8, 1];
+  drawGrid(plot, 'grid', [
+    ...ticks.map((t) => ({ key: `x${t}`, x1: x(t), x2: x(t), y1: 0, y2: innerHeight })),
+    ...ticks.map((t) => ({ key: `y${t}`, x1: 0, x2: innerWidth, y1: y(t), y2: y(t) })),
+  ]);
+  const drawn = data.curves.filter((c) => c.x.length > 1 && c.x.length === c.y.length);
+
+  layer(plot, 'chance')
+    .selectAll<SVGLineElement, null>('line.chance-line')
+    .data(roc && drawn.length ? [null] : [])
+    .join('line')
+    .attr('class', 'chance-line')
+    .attr('x1', x(0))
+    .attr('y1', y(0))
+    .attr('x2', x(1))
+    .attr('y2', y(1))
+    .attr('stroke', CHANCE)
+    .attr('stroke-width', 1.2)
+    .attr('stroke-dasharray', '5 4');
+
+  const toPath = (curve: ClassCurve) => {
+    let d = '';
+    for (let i = 0; i < curve.x.length; i++) d += `${i === 0 ? 'M' : 'L'}${x(curve.x[i]).toFixed(2)},${y(curve.y[i]).toFixed(2)}`;
+    return d;
+  };
+  layer(plot, 'curves')
+    .selectAll<SVGPathElement, ClassCurve>('path.class-curve')
+    .data(drawn, (d) => d.key)
+    .join('path')
+    .attr('class', 'class-curve')
+    .attr('data-class', (d) => d.key)
+    .attr('data-points', (d) => d.x.length)
+    .attr('d', toPath)
+    .attr('fill', 'none')
+    .attr('stroke', (d) => d.colour)
+    .attr('stroke-width', 1.8)
+    .attr('stroke-linejoin', 'round');
+
+  drawAxis(plot, 'x-axis', axisBottom(x).tickValues(ticks), `translate(0,${innerHeight})`);
+  drawAxis(plot, 'y-axis', axisLeft(y).tickValues(ticks), 'translate(0,0)');
+  drawAxisTitles(
+    frame,
+    roc ? { x: 'False positive rate (rest accepted)', y: 'True positive rate (recall)' } : { x: 'Recall', y: 'Precision' },
+  );
+  const legend: LegendItem[] = data.curves.map((c) => ({
+    key: c.key,
+    label: `${c.label}, ${roc ? 'AUC' : 'AP'} = ${formatFixed(c.area, AREA_DIGITS)}`,
+    colour: c.colour,
+    symbol: 'line' as const,
+  }));
+  if (roc) legend.push({ key: 'chance', label: 'chance, AUC = 0.5', colour: CHANCE, symbol: 'dashed' });
+  drawLegend(frame, drawn.length ? legend : [], roc ? 'bottom-right' : 'bottom-left');
+  drawPlaceholder(frame, drawn.length ? null : 'No scored events yet');
+  return frame;
+}
