@@ -36,7 +36,7 @@ const BINS: EnergyBin[] = [
   { index: 0, minTeV: 1, maxTeV: 2, label: '1–2 TeV', counts: counts(2000, 2000) },
   { index: 1, minTeV: 2, maxTeV: 5, label: '2–5 TeV', counts: counts(150, 1800) },
 ];
-export const ASTRI: DatasetSummary = {
+const ASTRI: DatasetSummary = {
   id: '1',
   name: 'ASTRI demo',
   source: 'demo',
