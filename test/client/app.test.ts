@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import '../../client/components/astri-app.ts';
 import type { AstriApp } from '../../client/components/astri-app.ts';
 import { DemoSource, type SamplePredictionsFile } from '../../client/demo/demo-source.ts';
-import { computeMetrics } from '../../server/metrics/index.ts';
+import { computeClassificationMetrics, computeMetrics } from '../../server/metrics/index.ts';
 
 const FILE: SamplePredictionsFile = {
   energyBin: { index: 2, minTeV: 5, maxTeV: 10, label: '5–10 TeV' },
@@ -45,7 +45,8 @@ async function mountApp(search = ''): Promise<{ app: AstriApp; source: DemoSourc
   app.source = source;
   document.body.append(app);
   const root = app.shadowRoot!;
-  await until(() => deep(root, 'astri-controls', 'input[type="radio"]') !== null, 'the energy bins');
+  await until(() => deep(root, 'astri-controls', '#dataset option[value="sample"]') !== null, 'the datasets');
+  await app.updateComplete;
   return { app, source };
 }
 
@@ -112,5 +113,87 @@ describe('<astri-app> on the demo source', () => {
     expect(gammasScored).toBeLessThan(200);
     expect(deep(app.shadowRoot!, 'astri-controls', 'button.cancel')).toBeNull();
     expect((deep(app.shadowRoot!, 'astri-controls', 'button.predict') as HTMLButtonElement).disabled).toBe(false);
+  });
+});
+
+describe('<astri-app> with an N-class dataset (the demo’s shapes)', () => {
+  it('switches from the four binary plots to the N-class view when the dataset changes, and keeps the choice in the URL', async () => {
+    const { app } = await mountApp('?events=100&samples=0');
+    const root = app.shadowRoot!;
+    expect(root.querySelector('astri-confusion-plot')).not.toBeNull();
+    expect(root.querySelector('astri-multiclass-confusion-plot')).toBeNull();
+    const select = deep(root, 'astri-controls', '#dataset') as HTMLSelectElement;
+    select.value = 'shapes';
+    select.dispatchEvent(new Event('change'));
+    await app.updateComplete;
+    expect(root.querySelector('astri-confusion-plot')).toBeNull();
+    expect(root.querySelector('astri-multiclass-confusion-plot')).not.toBeNull();
+    expect(root.querySelectorAll('astri-class-curves-plot').length).toBe(2);
+    expect(root.querySelector('astri-classification-report')).not.toBeNull();
+    // No energies: no bin picker, no bin in the URL; the model that predicts these classes is chosen.
+    expect(deep(root, 'astri-controls', 'input[name="energy-bin"]')).toBeNull();
+    const params = new URLSearchParams(window.location.search);
+    expect(params.get('dataset')).toBe('shapes');
+    expect(params.get('bin')).toBeNull();
+    expect(params.get('model')).toBe('shapes-cnn');
+  });
+
+  it('runs over all energies and draws the heat map, one curve per class and the report from the streamed scores', async () => {
+    const { app, source } = await mountApp('?dataset=shapes&events=100&samples=1');
+    const root = app.shadowRoot!;
+    predict(app);
+    await until(() => deep(root, 'astri-progress', '.status')?.textContent === 'completed', 'the run to complete');
+    await until(() => deep(root, 'astri-samples')?.shadowRoot?.querySelectorAll('astri-sample-image').length === 4, 'the samples');
+    await app.updateComplete;
+    const bars = Array.from(deep(root, 'astri-progress')!.shadowRoot!.querySelectorAll('[role="progressbar"]'), (b) => b.getAttribute('data-class'));
+    expect(bars).toEqual(['disc', 'ring', 'bar', 'cross']);
+    const heatMap = deep(root, 'astri-multiclass-confusion-plot')!.shadowRoot!;
+    const cells = Array.from(heatMap.querySelectorAll('g.cell'));
+    expect(cells).toHaveLength(16);
+    const rowTotal = cells.filter((c) => c.getAttribute('data-true') === 'ring').reduce((sum, c) => sum + Number(c.getAttribute('data-count')), 0);
+    expect(rowTotal).toBe(100);
+    const curves = deep(root, 'astri-class-curves-plot.roc')!.shadowRoot!.querySelectorAll('path.class-curve');
+    expect(Array.from(curves, (p) => p.getAttribute('data-class'))).toEqual(['disc', 'ring', 'bar', 'cross']);
+    // The report is the server's (the demo's FINISHED message) and equals the shared module on the stored predictions.
+    const run = await source.loadRun('demo-1');
+    expect(run.request.energyBin).toBeNull();
+    const accuracy = deep(root, 'astri-classification-report', '#accuracy')!;
+    expect(accuracy.textContent).toContain('from the API');
+    const labels = run.predictions.map((e) => ['disc', 'ring', 'bar', 'cross'].indexOf(e.label));
+    const probabilities = run.predictions.flatMap((e) => e.scores!);
+    expect(Number(accuracy.getAttribute('data-value'))).toBe(computeClassificationMetrics(labels, probabilities, 4).accuracy);
+    // Samples per class with their top-3 predictions.
+    const grid = deep(root, 'astri-samples', '.grid[data-class="bar"]')!;
+    const image = grid.querySelector('astri-sample-image')!;
+    await (image as unknown as { updateComplete: Promise<unknown> }).updateComplete;
+    expect(image.shadowRoot!.querySelectorAll('ol.top li').length).toBe(3);
+  });
+
+  it('draws the score histogram of the class chosen against the rest', async () => {
+    const { app } = await mountApp('?dataset=shapes&events=100&samples=0');
+    const root = app.shadowRoot!;
+    predict(app);
+    await until(() => deep(root, 'astri-progress', '.status')?.textContent === 'completed', 'the run to complete');
+    await app.updateComplete;
+    const series = () =>
+      Array.from(deep(root, 'astri-separation-plot.class-score')!.shadowRoot!.querySelectorAll('g.class-series'), (g) => [
+        g.getAttribute('data-class'),
+        g.getAttribute('data-total'),
+      ]);
+    expect(series()).toEqual([
+      ['disc', '100'],
+      ['rest', '300'],
+    ]);
+    const picker = root.querySelector<HTMLSelectElement>('#histogram-class')!;
+    expect(picker.closest('label')?.textContent).toContain('Class');
+    picker.value = 'ring';
+    picker.dispatchEvent(new Event('change'));
+    await app.updateComplete;
+    const plot = deep(root, 'astri-separation-plot.class-score') as unknown as { updateComplete: Promise<unknown> };
+    await plot.updateComplete;
+    expect(series()).toEqual([
+      ['ring', '100'],
+      ['rest', '300'],
+    ]);
   });
 });

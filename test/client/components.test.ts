@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 // The dashboard's Lit elements through their public surface: properties in, DOM and events out.
 import { afterEach, describe, expect, it } from 'vitest';
+import '../../client/components/astri-classification-report.ts';
 import '../../client/components/astri-confusion-plot.ts';
 import '../../client/components/astri-controls.ts';
 import '../../client/components/astri-metrics-summary.ts';
@@ -226,5 +227,102 @@ describe('<astri-metrics-summary>', () => {
     expect(shadow(summary).querySelector('#gamma-efficiency')!.textContent).toContain('66.7 %');
     expect(shadow(summary).querySelector('#hadron-efficiency')!.textContent).toContain('33.3 %');
     expect(shadow(summary).querySelector('#quality-factor')!.textContent).toContain((2 / 3 / Math.sqrt(1 / 3)).toFixed(2));
+  });
+});
+
+describe('<astri-controls> dataset picker', () => {
+  const models = [
+    { id: '1', name: 'astri-cnn', version: '1.0', format: 'keras-h5', active: true, classNames: ['gamma', 'proton'] },
+    { id: '2', name: 'shapes-net', version: '2', format: 'onnx', active: false, classNames: ['disc', 'ring', 'bar'] },
+  ];
+  const settings = { datasetId: '1', energyBin: 0, eventsPerClass: 200, samples: 4, modelId: null, threshold: 0.9 };
+
+  it('lists the datasets with their classes and reports a choice as a settings-change', async () => {
+    const controls = await mount('astri-controls', { datasets: [ASTRI, SHAPES], models, settings });
+    const select = shadow(controls).querySelector<HTMLSelectElement>('#dataset')!;
+    expect(shadow(controls).querySelector('label[for="dataset"]')?.textContent).toBe('Dataset');
+    expect(Array.from(select.options, (o) => o.textContent?.trim())).toEqual(['ASTRI demo', 'shapes']);
+    expect(shadow(controls).querySelector('#dataset-hint')?.textContent).toContain('2 classes: gamma, proton');
+    let detail: unknown = null;
+    controls.addEventListener('settings-change', (event) => (detail = (event as CustomEvent).detail));
+    select.value = '2';
+    select.dispatchEvent(new Event('change'));
+    expect(detail).toEqual({ datasetId: '2' });
+  });
+
+  it('hides the energy-bin picker for a dataset without energies and allows Predict! without a bin', async () => {
+    const controls = await mount('astri-controls', { datasets: [ASTRI, SHAPES], models, settings });
+    expect(shadow(controls).querySelector('fieldset.energy-bins')).not.toBeNull();
+    controls.settings = { ...settings, datasetId: '2', energyBin: null };
+    await controls.updateComplete;
+    expect(shadow(controls).querySelector('fieldset.energy-bins')).toBeNull();
+    expect(shadow(controls).querySelector('input[name="energy-bin"]')).toBeNull();
+    expect(shadow(controls).querySelector('#dataset-hint')?.textContent).toContain('3 classes: disc, ring, bar · RGB · no energies');
+    expect(shadow(controls).querySelector('#events-hint')?.textContent).toContain('events of each class; this dataset holds 300 per class');
+    const button = shadow(controls).querySelector<HTMLButtonElement>('button.predict')!;
+    expect(button.disabled).toBe(false);
+    let asked = false;
+    controls.addEventListener('predict-request', () => (asked = true));
+    shadow(controls).querySelector('form')!.dispatchEvent(new Event('submit', { cancelable: true }));
+    expect(asked).toBe(true);
+  });
+
+  it('marks models whose classes are not the dataset’s', async () => {
+    const controls = await mount('astri-controls', { datasets: [ASTRI, SHAPES], models, settings: { ...settings, datasetId: '2' } });
+    const options = Array.from(shadow(controls).querySelectorAll<HTMLOptionElement>('#model option'), (o) => o.textContent?.replace(/\s+/g, ' ').trim());
+    expect(options).toEqual(['astri-cnn 1.0 (active) (other classes)', 'shapes-net 2']);
+  });
+});
+
+describe('<astri-progress> with N classes', () => {
+  it('draws one bar per class, in the classes’ order and colours', async () => {
+    const classes = [
+      { className: 'disc', count: 64 },
+      { className: 'ring', count: 0 },
+      { className: 'bar', count: 128 },
+    ];
+    const progress = await mount('astri-progress', {
+      progress: {
+        runId: 'r',
+        status: 'RUNNING',
+        done: classes,
+        total: classes.map((c) => ({ ...c, count: 200 })),
+        failed: classes.map((c) => ({ ...c, count: 0 })),
+        elapsedMs: 1000,
+        imagesPerSecond: 192,
+        error: null,
+      },
+    });
+    const bars = Array.from(shadow(progress).querySelectorAll('[role="progressbar"]'), (bar) => [bar.getAttribute('data-class'), bar.getAttribute('aria-valuenow'), bar.getAttribute('aria-label')]);
+    expect(bars).toEqual([
+      ['disc', '64', 'disc events scored'],
+      ['ring', '0', 'ring events scored'],
+      ['bar', '128', 'bar events scored'],
+    ]);
+  });
+});
+
+describe('<astri-classification-report>', () => {
+  it('shows accuracy, top-k, macro AUC, log loss and the per-class table with macro and weighted rows', async () => {
+    const { computeClassification } = await import('../../client/state/classification.ts');
+    const { classViews } = await import('../../client/plots/theme.ts');
+    const summary = computeClassification(
+      { labels: [0, 1, 2, 2], probabilities: new Float64Array([0.7, 0.2, 0.1, 0.3, 0.5, 0.2, 0.1, 0.2, 0.7, 0.5, 0.1, 0.4]), classCount: 3 },
+      ['disc', 'ring', 'bar'],
+    )!;
+    const report = await mount('astri-classification-report', { summary, classes: classViews([{ name: 'disc' }, { name: 'ring' }, { name: 'bar' }]) });
+    const root = shadow(report);
+    expect(root.querySelector('#accuracy')?.textContent).toContain('75.0 %');
+    expect(root.querySelector('#accuracy')?.textContent).toContain('computed in the browser');
+    expect(Array.from(root.querySelectorAll('.top-k'), (n) => n.getAttribute('data-k'))).toEqual(['2']);
+    expect(Number(root.querySelector('#log-loss')?.getAttribute('data-value'))).toBeCloseTo(summary.logLoss!, 12);
+    const rows = Array.from(root.querySelectorAll('tbody tr'), (tr) => Array.from(tr.children, (c) => c.textContent?.trim()));
+    expect(rows.map((r) => r[0])).toEqual(['disc', 'ring', 'bar', 'macro avg', 'weighted avg']);
+    // disc: predicted for events 0 and 3 (one right): precision 0.5, recall 1.
+    expect(rows[0].slice(1)).toEqual(['0.500', '1.000', '0.667', '1']);
+    expect(rows[3][4]).toBe('4');
+    report.origin = 'server';
+    await report.updateComplete;
+    expect(root.querySelector('#accuracy')?.textContent).toContain('from the API');
   });
 });

@@ -9,7 +9,8 @@ import { computeFigures } from '../../client/state/metrics.ts';
 import { RunScores } from '../../client/state/run-scores.ts';
 import { DEFAULT_SETTINGS, readUrlState, writeUrlState } from '../../client/state/url-state.ts';
 import type { RunProgress, ScoredEvent } from '../../client/types.ts';
-import { computeMetrics } from '../../server/metrics/index.ts';
+import { computeClassificationMetrics, computeMetrics } from '../../server/metrics/index.ts';
+import { classScoreHistogram, computeClassification, topKValues } from '../../client/state/classification.ts';
 
 describe('URL state', () => {
   it('round-trips the settings and the shown run through the query string', () => {
@@ -189,5 +190,97 @@ describe('demo source', () => {
     expect(last.classification?.classes).toEqual(['gamma', 'proton']);
     const result = await source.loadRun(runId);
     expect(result.samples.map((s) => s.label)).toEqual(['gamma', 'gamma', 'proton', 'proton']);
+  });
+});
+
+describe('N-class figures', () => {
+  const input = {
+    labels: [0, 1, 2, 2, 1],
+    probabilities: new Float64Array([0.7, 0.2, 0.1, 0.3, 0.5, 0.2, 0.1, 0.2, 0.7, 0.5, 0.1, 0.4, 0.2, 0.6, 0.2]),
+    classCount: 3,
+  };
+  const classes = ['disc', 'ring', 'bar'];
+
+  it('are the shared metrics module’s values, with row-normalised rates and top-k up to min(5, N-1)', () => {
+    const summary = computeClassification(input, classes)!;
+    const metrics = computeClassificationMetrics(input.labels, input.probabilities, 3, { topK: [1, 2] });
+    expect(summary.accuracy).toBe(metrics.accuracy);
+    expect(summary.confusionMatrix).toEqual(metrics.confusionMatrix);
+    expect(summary.confusionRates).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+      [0.5, 0, 0.5],
+    ]);
+    expect(summary.topKAccuracy.map((t) => t.k)).toEqual([1, 2]);
+    expect(summary.macroAuc).toBe(metrics.roc.macroAuc);
+    expect(summary.logLoss).toBe(metrics.logLoss);
+    expect(summary.perClass.map((row) => [row.className, row.support])).toEqual([
+      ['disc', 1],
+      ['ring', 2],
+      ['bar', 2],
+    ]);
+    expect(summary.perClass[2].roc?.auc).toBe(metrics.roc.perClass[2].auc);
+    expect(summary.macroAvg.support).toBe(5);
+    expect(topKValues(10)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('are absent before the first scored event', () => {
+    expect(computeClassification({ labels: [], probabilities: new Float64Array(), classCount: 3 }, classes)).toBeNull();
+  });
+
+  it('histogram one class’s score for its own events against the rest', () => {
+    const histogram = classScoreHistogram(input, 1, 2)!;
+    expect(histogram).toEqual({ edges: [0, 0.5, 1], signal: [0, 2], rest: [3, 0] });
+  });
+});
+
+describe('demo source, N-class', () => {
+  const file: SamplePredictionsFile = {
+    energyBin: { index: 2, minTeV: 5, maxTeV: 10, label: '5–10 TeV' },
+    model: { name: 'recorded-cnn' },
+    gamma: [{ eventId: 1, energyTeV: 6, gammaness: 0.9 }],
+    proton: [{ eventId: 2, energyTeV: 6, gammaness: 0.1 }],
+  };
+
+  it('offers a 4-class RGB dataset without energies and its model', async () => {
+    const catalog = await new DemoSource(async () => file).loadCatalog();
+    const shapes = catalog.datasets.find((d) => d.id === 'shapes')!;
+    expect(shapes).toMatchObject({ hasEnergies: false, energyBins: [], channels: 3, signalClass: null });
+    expect(shapes.classes.map((c) => c.name)).toEqual(['disc', 'ring', 'bar', 'cross']);
+    expect(catalog.models.find((m) => m.id === 'shapes-cnn')?.classNames).toEqual(['disc', 'ring', 'bar', 'cross']);
+  });
+
+  it('refuses a model whose classes are not the dataset’s, naming the model control', async () => {
+    const source = new DemoSource(async () => file);
+    await expect(source.startRun({ datasetId: 'shapes', energyBin: null, eventsPerClass: 10, samples: 0, modelId: 'sample' })).rejects.toMatchObject({
+      code: 'BAD_USER_INPUT',
+      control: 'modelId',
+    });
+  });
+
+  it('streams batches of every class with per-class scores, and finishes with the classification of what it sent', async () => {
+    const source = new DemoSource(async () => file);
+    const { runId } = await source.startRun({ datasetId: 'shapes', energyBin: null, eventsPerClass: 70, samples: 1, modelId: null });
+    const messages = await new Promise<RunProgress[]>((resolve, reject) => {
+      const seen: RunProgress[] = [];
+      source.watchRun(runId, { next: (m) => seen.push(m), error: reject, complete: () => resolve(seen) });
+    });
+    const batches = messages.filter((m) => m.batch);
+    expect(batches.map((m) => m.batch!.label).slice(0, 4)).toEqual(['disc', 'ring', 'bar', 'cross']);
+    const last = messages[messages.length - 1];
+    expect(last.done.map((d) => d.count)).toEqual([70, 70, 70, 70]);
+    const events = batches.flatMap((m) => m.batch!.events);
+    expect(events.every((e) => e.scores?.length === 4 && e.trueEnergyTeV === null && e.gammaness === null)).toBe(true);
+    const scores = new RunScores();
+    scores.add(events);
+    expect(last.classification).toEqual(computeClassification(scores.classScores(['disc', 'ring', 'bar', 'cross']), ['disc', 'ring', 'bar', 'cross']));
+    expect(last.metrics).toBeNull();
+    const result = await source.loadRun(runId);
+    expect(result.samples.map((s) => [s.label, s.channels, s.top.length])).toEqual([
+      ['disc', 3, 3],
+      ['ring', 3, 3],
+      ['bar', 3, 3],
+      ['cross', 3, 3],
+    ]);
   });
 });
