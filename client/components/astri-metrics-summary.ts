@@ -72,6 +72,9 @@ export class AstriMetricsSummary extends LitElement {
     const f = this.figures;
     if (!f) return nothing;
     const t = f.confusion.threshold.toFixed(2);
+    // ASTRI's vocabulary (γ, hadron, Q) for gamma/proton; the classes' names for other binary datasets.
+    const v = f.vocabulary;
+    const astri = v.score === 'Gammaness';
     const auc = f.roc.auc;
     const serverAuc = this.serverMetrics?.auc ?? null;
     return html`
@@ -79,7 +82,7 @@ export class AstriMetricsSummary extends LitElement {
         <div class="tile">
           <dt>Events scored</dt>
           <dd class="num">${f.eventCounts.gamma + f.eventCounts.proton}
-            <span class="sub">${f.eventCounts.gamma} γ · ${f.eventCounts.proton} p</span></dd>
+            <span class="sub">${f.eventCounts.gamma} ${v.signal.short} · ${f.eventCounts.proton} ${v.background.short}</span></dd>
         </div>
         <div class="tile">
           <dt>ROC AUC</dt>
@@ -94,17 +97,17 @@ export class AstriMetricsSummary extends LitElement {
           </dd>
         </div>
         <div class="tile">
-          <dt>γ efficiency ε<sub>γ</sub></dt>
-          <dd class="num" id="gamma-efficiency">${percent(f.gammaEfficiency)}<span class="sub">gammas ≥ ${t}</span></dd>
+          <dt>${astri ? html`γ efficiency ε<sub>γ</sub>` : `${v.signal.name} recall`}</dt>
+          <dd class="num" id="gamma-efficiency">${percent(f.gammaEfficiency)}<span class="sub">${astri ? 'gammas' : v.signal.name} ≥ ${t}</span></dd>
         </div>
         <div class="tile">
-          <dt>Hadron efficiency ε<sub>h</sub></dt>
-          <dd class="num" id="hadron-efficiency">${percent(f.hadronEfficiency)}<span class="sub">protons ≥ ${t}</span></dd>
+          <dt>${astri ? html`Hadron efficiency ε<sub>h</sub>` : `${v.background.name} accepted`}</dt>
+          <dd class="num" id="hadron-efficiency">${percent(f.hadronEfficiency)}<span class="sub">${astri ? 'protons' : v.background.name} ≥ ${t}</span></dd>
         </div>
         <div class="tile">
           <dt>Quality factor Q</dt>
           <dd class="num" id="quality-factor">
-            ${fixed(f.qualityFactor, 2)}<span class="sub">${f.qualityFactor === null && f.hadronEfficiency === 0 ? 'no proton passes' : 'ε_γ / √ε_h'}</span>
+            ${fixed(f.qualityFactor, 2)}<span class="sub">${f.qualityFactor === null && f.hadronEfficiency === 0 ? `no ${v.background.name} passes` : 'ε_γ / √ε_h'}</span>
           </dd>
         </div>
       </dl>
