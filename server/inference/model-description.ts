@@ -51,7 +51,7 @@ export async function describeModelFile(file: string, options: DescribeOptions =
     modelFile: path.resolve(file),
     backend: 'cpu',
     threads: 1,
-    pixelScale: 1,
+    preprocessing: { colorMode: 'grayscale', scale: 1, offset: 0, mean: [], std: [] },
     gammaClassIndex: options.gammaClassIndex ?? DEFAULT_GAMMA_CLASS_INDEX,
     warmupBatchSizes: [],
   });
