@@ -4,7 +4,7 @@
 // usable, or when the input cannot be used (missing folder, manifest without the needed columns).
 import path from 'node:path';
 import type { Command } from 'commander';
-import { configFrom } from './main.ts';
+import { configFrom } from './global-options.ts';
 import { ProgressLine } from './progress.ts';
 
 interface IngestFlags {

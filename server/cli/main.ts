@@ -1,21 +1,11 @@
 // The `astri` command: each subcommand lives in its own file and only parses, calls a service, prints.
 import { Command, CommanderError } from 'commander';
-import { ConfigError, loadConfig, type Config } from '../config.ts';
+import { ConfigError } from '../config.ts';
 import { registerServeCommand } from './serve.ts';
 import { registerModelCommand } from './model.ts';
 import { registerPredictCommand } from './predict.ts';
 import { registerDataCommand } from './data.ts';
 import { registerIngestCommand } from './ingest.ts';
-
-export interface GlobalOptions {
-  config?: string;
-}
-
-/** Loads the configuration named by the global --config flag, with optional overrides. */
-export function configFrom(program: Command, overrides?: Record<string, unknown>): Config {
-  const { config } = program.opts<GlobalOptions>();
-  return loadConfig({ file: config, overrides });
-}
 
 export function buildProgram(): Command {
   const program = new Command('astri')

@@ -1,6 +1,6 @@
 // `astri model inspect FILE`: what the runtime reads from a Keras .h5 file, as JSON.
 import type { Command } from 'commander';
-import { configFrom } from './main.ts';
+import { configFrom } from './global-options.ts';
 import { addTrainDemoCommand } from './train-demo.ts';
 
 export function registerModelCommand(program: Command): void {

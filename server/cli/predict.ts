@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { decodePng, toChannels } from '../data/png.ts';
-import { configFrom } from './main.ts';
+import { configFrom } from './global-options.ts';
 
 export class PredictError extends Error {
   override name = 'PredictError';

@@ -1,6 +1,6 @@
 // `astri serve`: the API, the dashboard and inference on one port.
 import type { Command } from 'commander';
-import { configFrom } from './main.ts';
+import { configFrom } from './global-options.ts';
 
 export function registerServeCommand(program: Command): void {
   program
