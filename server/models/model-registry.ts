@@ -5,7 +5,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.ts';
 import type { Db, Model } from '../data/db.ts';
-import { sha256File } from '../data/file-hash.ts';
+import { sha256File } from '../util/file-hash.ts';
 import { NotFoundError, UserInputError } from '../errors.ts';
 import { FIRST_BATCH_SIZE } from '../predictions/batches.ts';
 import { describeModelFile, InferenceEngine, type BackendInfo, type ModelDescription } from '../inference/index.ts';
