@@ -13,6 +13,7 @@ import { EventCatalog } from './data/event-catalog.ts';
 import { DomainError } from './errors.ts';
 import { ModelRegistry } from './models/model-registry.ts';
 import { createTelemetry, type Telemetry } from './observability/telemetry.ts';
+import { batchSizesToWarmUp } from './predictions/batches.ts';
 import { PredictionService } from './predictions/prediction-service.ts';
 import type { Context, Services } from './schema/builder.ts';
 import { schema } from './schema/index.ts';
@@ -38,7 +39,7 @@ export interface BuildAppOptions {
 export async function buildApp(config: Config, options: BuildAppOptions = {}): Promise<App> {
   const telemetry = options.telemetry ?? createTelemetry({ level: config.log.level });
   const db = await openDatabase(config.data.database);
-  const models = new ModelRegistry(db, config);
+  const models = new ModelRegistry(db, config, { warmupBatchSizes: batchSizesToWarmUp(config.inference.batchSize) });
   const predictions = new PredictionService(db, models, config, telemetry);
   const interrupted = await predictions.failInterruptedRuns();
   if (interrupted > 0) telemetry.logger.warn({ runs: interrupted }, 'marked runs interrupted by the last stop as failed');

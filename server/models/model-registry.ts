@@ -7,7 +7,6 @@ import type { Config } from '../config.ts';
 import type { Db, Model } from '../data/db.ts';
 import { sha256File } from '../util/file-hash.ts';
 import { NotFoundError, UserInputError } from '../errors.ts';
-import { FIRST_BATCH_SIZE } from '../predictions/batches.ts';
 import { describeModelFile, InferenceEngine, type BackendInfo, type ModelDescription } from '../inference/index.ts';
 
 export interface RegisteredModel {
@@ -26,6 +25,11 @@ export interface RegisteredModel {
   kerasVersion: string | null;
 }
 
+export interface ModelRegistryOptions {
+  /** Batch sizes each engine warms up on before it reports ready: the sizes real batches will have. */
+  warmupBatchSizes: readonly number[];
+}
+
 export class ModelRegistry {
   private readonly engines = new Map<number, Promise<InferenceEngine>>();
   private defaultId: number | null = null;
@@ -33,6 +37,7 @@ export class ModelRegistry {
   constructor(
     private readonly db: Db,
     private readonly config: Config,
+    private readonly options: ModelRegistryOptions,
   ) {}
 
   /** Registers (or finds) a model file by content hash; does not start an engine. */
@@ -133,7 +138,7 @@ export class ModelRegistry {
         threads: this.config.inference.threads,
         pixelScale: model.pixelScale,
         gammaClassIndex: model.gammaClassIndex,
-        warmupBatchSizes: [...new Set([FIRST_BATCH_SIZE, this.config.inference.batchSize])],
+        warmupBatchSizes: [...this.options.warmupBatchSizes],
       });
       this.engines.set(id, engine);
       // A model that fails to load is forgotten, so that a later request retries it.
