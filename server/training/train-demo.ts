@@ -1,6 +1,6 @@
 // Trains the demo gamma/hadron CNN on freshly generated demo events and saves it as a Keras .h5 file.
 import { energyBins, type EnergyBin } from '../data/energy-bins.ts';
-import { createRng } from '../data/demo/rng.ts';
+import { createRng } from '../random/rng.ts';
 import { writeKerasH5 } from '../inference/index.ts';
 import { activateBackend } from '../inference/runtime/backends.ts';
 import { tf, type LayersModel } from '../inference/runtime/tfjs.ts';
