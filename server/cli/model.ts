@@ -1,5 +1,5 @@
 // `astri model inspect FILE`: what the runtime reads from a Keras .h5 file, as JSON.
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { configFrom } from './global-options.ts';
 import { addTrainDemoCommand } from './train-demo.ts';
 
@@ -21,6 +21,6 @@ export function registerModelCommand(program: Command): void {
 
 function parseIndex(value: string): number {
   const index = Number(value);
-  if (!Number.isInteger(index) || index < 0) throw new Error(`--gamma-class-index must be an integer >= 0, got "${value}"`);
+  if (!Number.isInteger(index) || index < 0) throw new InvalidArgumentError(`--gamma-class-index must be an integer >= 0, got "${value}"`);
   return index;
 }

@@ -117,7 +117,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   'server/schema': ['server/config.ts', 'server/data', 'server/errors.ts', 'server/inference', 'server/metrics', 'server/models', 'server/predictions'],
   'server/app.ts': ['server/config.ts', 'server/data', 'server/errors.ts', 'server/models', 'server/observability', 'server/predictions', 'server/schema'],
   'server/serve.ts': ['server/app.ts', 'server/config.ts', 'server/data', 'server/observability'],
-  'server/cli': ['server/config.ts', 'server/data', 'server/inference', 'server/serve.ts', 'server/training'],
+  'server/cli': ['server/config.ts', 'server/data', 'server/errors.ts', 'server/inference', 'server/serve.ts', 'server/training'],
   // The page reaches the server only through GraphQL, except for these pure modules.
   client: ['server/metrics', 'server/random'],
 };

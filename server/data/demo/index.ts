@@ -1,5 +1,6 @@
 // The demo dataset: a toy ASTRI camera simulation, written to files and the database, or generated in memory.
-export { ensureDemoDataset, writeDemoDataset, demoImagePath, DEMO_DATASET_NAME, MANIFEST_FILE, MANIFEST_COLUMNS, DemoDatasetError } from './dataset.ts';
+export { ensureDemoDataset, writeDemoDataset, demoImagePath, DEMO_DATASET_NAME, MANIFEST_FILE, MANIFEST_COLUMNS } from './dataset.ts';
+export { DemoDatasetError } from './errors.ts';
 export type { DemoProgress, DemoDatasetOptions, DemoDatasetResult, EnsureDemoOptions, EnsureDemoResult } from './dataset.ts';
 export { generateEvent, TRIGGER_PIXEL_PE, TRIGGER_PIXELS } from './shower.ts';
 export type { DemoEvent } from './shower.ts';

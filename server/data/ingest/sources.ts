@@ -5,6 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Particle } from '../../predictions/types.ts';
 import { parseCsv, CsvSyntaxError } from './csv.ts';
+import { IngestInputError } from './errors.ts';
 
 export interface Candidate {
   /** Absolute path of the image file. */
@@ -27,11 +28,6 @@ export interface CandidateList {
   candidates: Candidate[];
   rejections: Rejection[];
   notes: string[];
-}
-
-/** The input cannot be used at all (missing folder, manifest without the needed columns, ...). */
-export class IngestInputError extends Error {
-  override name = 'IngestInputError';
 }
 
 export const MANIFEST_REQUIRED_COLUMNS = ['file', 'particle', 'energy_tev'] as const;
