@@ -50,11 +50,6 @@ export async function compareSchemas(released: string, current: string): Promise
   };
 }
 
-/** A change as a line: GraphQL Inspector's message, which names the type, field or argument. */
-export function describeChange(change: Change): string {
-  return change.message;
-}
-
 /** The comparison for a reader: each group with its changes, and why GraphQL Inspector deems one unsafe. */
 export function formatComparison(comparison: SchemaComparison): string {
   const sections: [string, Change[]][] = [
