@@ -10,7 +10,6 @@ import { DatasetConflictError, registerEvents, type EventRecord } from './datase
 import {
   candidatesFromManifest,
   candidatesFromMetadata,
-  IngestInputError,
   listFiles,
   type Candidate,
   type CandidateList,
@@ -18,8 +17,10 @@ import {
   type MetadataSource,
   type Rejection,
 } from './ingest/sources.ts';
+import { IngestInputError } from './ingest/errors.ts';
 
-export { IngestInputError, parseColumnMap } from './ingest/sources.ts';
+export { IngestInputError } from './ingest/errors.ts';
+export { parseColumnMap } from './ingest/sources.ts';
 export type { ClassFolder, Rejection, MetadataSource } from './ingest/sources.ts';
 
 export interface ImageSize {

@@ -4,6 +4,7 @@ import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } fr
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { parseCsv, CsvSyntaxError } from './csv.ts';
+import { IngestInputError } from './errors.ts';
 
 export interface Candidate {
   /** Absolute path of the image file. */
@@ -29,11 +30,6 @@ export interface CandidateList {
   candidates: Candidate[];
   rejections: Rejection[];
   notes: string[];
-}
-
-/** The input cannot be used at all (missing folder, manifest without the needed columns, ...). */
-export class IngestInputError extends Error {
-  override name = 'IngestInputError';
 }
 
 /** A manifest needs a file and a label column ("particle" is accepted for the label: the ASTRI manifests' name). */
