@@ -9,10 +9,13 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { PROJECT_ROOT, type Config } from './config.ts';
 import { openDatabase } from './data/db.ts';
+import { DatasetCatalog } from './data/dataset-catalog.ts';
+import { failInterruptedIngests } from './data/datasets.ts';
 import { EventCatalog } from './data/event-catalog.ts';
 import { DomainError } from './errors.ts';
 import { ModelRegistry } from './models/model-registry.ts';
 import { createTelemetry, type Telemetry } from './observability/telemetry.ts';
+import { batchSizesToWarmUp } from './predictions/batches.ts';
 import { PredictionService } from './predictions/prediction-service.ts';
 import type { Context, Services } from './schema/builder.ts';
 import { schema } from './schema/index.ts';
@@ -38,12 +41,15 @@ export interface BuildAppOptions {
 export async function buildApp(config: Config, options: BuildAppOptions = {}): Promise<App> {
   const telemetry = options.telemetry ?? createTelemetry({ level: config.log.level });
   const db = await openDatabase(config.data.database);
-  const models = new ModelRegistry(db, config);
-  const predictions = new PredictionService(db, models, config, telemetry);
+  const models = new ModelRegistry(db, config, { warmupBatchSizes: batchSizesToWarmUp(config.inference.batchSize) });
+  const datasets = new DatasetCatalog(db);
+  const predictions = new PredictionService(db, datasets, models, config, telemetry);
   const interrupted = await predictions.failInterruptedRuns();
   if (interrupted > 0) telemetry.logger.warn({ runs: interrupted }, 'marked runs interrupted by the last stop as failed');
+  const interruptedIngests = await failInterruptedIngests(db);
+  if (interruptedIngests > 0) telemetry.logger.warn({ datasets: interruptedIngests }, 'marked dataset uploads interrupted by the last stop as failed');
   let notReady: string | null = 'loading the model';
-  const services: Services = { config, db, catalog: new EventCatalog(db), models, predictions, readiness: () => notReady };
+  const services: Services = { config, db, datasets, catalog: new EventCatalog(db), models, predictions, readiness: () => notReady };
 
   const yoga = createYoga<Record<string, never>, Context>({
     schema,

@@ -43,7 +43,7 @@ const ConfigSchema = z
         batchSize: z.number().int().min(1).max(8192),
         threads: z.number().int().min(0).max(256),
         model: z.string().min(1),
-        gammaClassIndex: z.number().int().min(0),
+        classNames: z.array(z.string().min(1)).min(2).optional(),
         pixelScale: z.number().positive(),
       })
       .strict(),

@@ -2,7 +2,7 @@
 // and a seeded synthetic 4-class RGB dataset as if a server were scoring them batch by batch, so the page
 // can be developed and shown without a server or a model. Uploads need a server and are refused.
 import { computeMetrics } from '../../server/metrics/index.ts';
-import { createRng } from '../../server/data/demo/rng.ts';
+import { createRng } from '../../server/random/rng.ts';
 import { computeClassification } from '../state/classification.ts';
 import { DashboardError } from '../state/errors.ts';
 import { RunScores } from '../state/run-scores.ts';

@@ -80,7 +80,3 @@ export function figuresFromMetrics(metrics: PerformanceMetrics, vocabulary: Bina
     vocabulary,
   };
 }
-
-export function emptyFigures(threshold: number, vocabulary: BinaryVocabulary = ASTRI_VOCABULARY): DashboardFigures {
-  return computeFigures({ gamma: [], proton: [] }, threshold, vocabulary);
-}

@@ -1,6 +1,6 @@
 // `astri data demo` (generate the demo dataset) and `astri data list` (registered datasets per bin).
 import { type Command, InvalidArgumentError } from 'commander';
-import { configFrom } from './main.ts';
+import { configFrom } from './global-options.ts';
 import { ProgressLine } from './progress.ts';
 
 export function registerDataCommand(program: Command): void {
@@ -42,15 +42,18 @@ export function registerDataCommand(program: Command): void {
     .action(async () => {
       const config = configFrom(program);
       const { openDatabase } = await import('../data/db.ts');
-      const { countEventsByBin } = await import('../data/datasets.ts');
+      const { DatasetCatalog } = await import('../data/dataset-catalog.ts');
       const db = await openDatabase(config.data.database);
       try {
-        const datasets = await db.dataset.findMany({ orderBy: { id: 'asc' }, include: { _count: { select: { events: true } } } });
+        const catalog = new DatasetCatalog(db);
+        const datasets = await catalog.list();
         if (datasets.length === 0) process.stdout.write('no dataset registered (astri data demo, or astri ingest)\n');
         for (const dataset of datasets) {
-          process.stdout.write(`${dataset.name} (${dataset.source}, ${dataset._count.events} events) in ${dataset.rootDir}\n`);
-          for (const bin of await countEventsByBin(db, config.energyBins.edgesTeV, { datasetId: dataset.id })) {
-            process.stdout.write(`  bin ${bin.index} [${bin.minTeV}, ${bin.maxTeV}) TeV: ${bin.gamma} gamma, ${bin.proton} proton\n`);
+          const classes = dataset.classes.map((label, i) => `${dataset.classCounts[i]} ${label.name}`).join(', ');
+          process.stdout.write(`${dataset.name} (${dataset.source}, ${dataset.state}, ${dataset.eventCount} events: ${classes}) in ${dataset.rootDir}\n`);
+          for (const bin of await catalog.countByBin(dataset)) {
+            const counts = dataset.classes.map((label, i) => `${bin.counts[i]} ${label.name}`).join(', ');
+            process.stdout.write(`  bin ${bin.index} [${bin.minTeV}, ${bin.maxTeV}) TeV: ${counts}\n`);
           }
         }
       } finally {

@@ -1,10 +1,12 @@
-// `astri ingest`: registers a real dataset (gamma and proton image folders plus their energies).
+// `astri ingest`: registers a real dataset: a folder of class folders (Keras's layout), or the ASTRI
+// gamma and proton folders, with labels and energies from a manifest or a metadata database.
 // Exit code: 0 when the run completed, even if some files were rejected (each is listed);
 // 1 with --strict when any file is rejected (then nothing is written), when no image at all is
 // usable, or when the input cannot be used (missing folder, manifest without the needed columns).
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { configFrom } from './main.ts';
+import { configFrom } from './global-options.ts';
 import { ProgressLine } from './progress.ts';
 
 interface IngestFlags {
@@ -28,13 +30,14 @@ export class IngestRejectedError extends Error {
 export function registerIngestCommand(program: Command): void {
   program
     .command('ingest')
-    .description('register real events: PNG images in a gamma and a proton folder, with energies from a manifest or a metadata database')
-    .option('--gamma-dir <dir>', 'folder of gamma images (searched recursively)')
+    .description('register labelled images: PATH is a folder with one folder per class; or --gamma-dir and --proton-dir (ASTRI)')
+    .argument('[path]', 'folder holding one folder of PNG images per class (an events.csv or manifest.csv inside adds energies)')
+    .option('--gamma-dir <dir>', 'folder of gamma images (searched recursively); with --proton-dir, a binary dataset with gamma as the signal')
     .option('--proton-dir <dir>', 'folder of proton images (searched recursively)')
-    .option('--manifest <csv>', 'CSV with columns file,particle,energy_tev (file relative to the CSV); default: events.csv next to the folders')
+    .option('--manifest <csv>', 'CSV with columns file,label[,energy_tev] (file relative to the CSV; "particle" is read as label); default: events.csv next to the folders')
     .option('--metadata <sqlite>', 'take energies from a table of an existing SQLite file instead of a manifest')
     .option('--metadata-table <name>', 'table of --metadata holding one row per image', 'events')
-    .option('--map <key=column,...>', 'columns of the metadata table: file=COL,energy=COL[,particle=COL] (energy in TeV)')
+    .option('--map <key=column,...>', 'columns of the metadata table: file=COL,energy=COL[,label=COL] (energy in TeV)')
     .option('--dataset <name>', 'dataset name (default: the name of the folder holding the data)')
     .option('--size <WxH>', 'expected image size, e.g. 56x56 (default: the most common size)')
     .option('--strict', 'register nothing and exit 1 if any file is rejected')
@@ -47,13 +50,22 @@ export function registerIngestCommand(program: Command): void {
         'Exit code 0 when the run completed (rejections included), 1 with --strict and any rejection,\n' +
         'when no image is usable, or when the input itself is unusable.',
     )
-    .action(async (flags: IngestFlags) => {
+    .action(async (dataPath: string | undefined, flags: IngestFlags) => {
       const config = configFrom(program);
       const { openDatabase } = await import('../data/db.ts');
       const { ingestDataset, parseColumnMap, parseImageSize, IngestInputError } = await import('../data/ingest.ts');
-      if (!flags.gammaDir && !flags.protonDir && !flags.manifest) {
-        throw new IngestInputError('nothing to ingest: give --gamma-dir and --proton-dir, or --manifest');
+      if (!dataPath && !flags.gammaDir && !flags.protonDir && !flags.manifest) {
+        throw new IngestInputError('nothing to ingest: give a folder of class folders, --gamma-dir and --proton-dir, or --manifest');
       }
+      if (dataPath && (flags.gammaDir || flags.protonDir)) throw new IngestInputError('give either PATH or --gamma-dir/--proton-dir, not both');
+      const astri = Boolean(flags.gammaDir || flags.protonDir);
+      const classFolders = dataPath
+        ? classFoldersIn(path.resolve(dataPath), IngestInputError)
+        : [
+            ...(flags.protonDir ? [{ label: 'proton', dir: flags.protonDir }] : []),
+            ...(flags.gammaDir ? [{ label: 'gamma', dir: flags.gammaDir }] : []),
+          ];
+      const manifest = flags.manifest ?? (dataPath ? manifestIn(path.resolve(dataPath)) : undefined);
       if (flags.map && !flags.metadata) throw new IngestInputError('--map only applies with --metadata');
       const size = flags.size ? parseImageSize(flags.size) : undefined;
       const metadata = flags.metadata
@@ -63,11 +75,12 @@ export function registerIngestCommand(program: Command): void {
       try {
         const progress = new ProgressLine('checking images');
         const report = await ingestDataset(db, {
-          gammaDir: flags.gammaDir,
-          protonDir: flags.protonDir,
-          manifest: flags.manifest,
+          classFolders,
+          signalClass: astri ? 'gamma' : null,
+          energyEdgesTeV: [...config.energyBins.edgesTeV],
+          manifest,
           metadata,
-          dataset: flags.dataset,
+          dataset: flags.dataset ?? (dataPath ? path.basename(path.resolve(dataPath)) : undefined),
           size,
           strict: flags.strict,
           dryRun: flags.dryRun,
@@ -101,6 +114,25 @@ export function registerIngestCommand(program: Command): void {
         await db.$disconnect();
       }
     });
+}
+
+/** The class folders of a Keras-style dataset folder: its sub-folders, sorted by name as Keras orders classes. */
+function classFoldersIn(dir: string, InputError: new (message: string) => Error): Array<{ label: string; dir: string }> {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    throw new InputError(`${dir} is not a readable folder`);
+  }
+  const folders = entries.filter((entry) => entry.isDirectory() && !entry.name.startsWith('.')).map((entry) => entry.name).sort();
+  if (folders.length < 2) throw new InputError(`${dir} must hold one folder per class (at least two), found ${folders.length}`);
+  return folders.map((name) => ({ label: name, dir: path.join(dir, name) }));
+}
+
+function manifestIn(dir: string): string | undefined {
+  const names = readdirSync(dir);
+  const found = ['manifest.csv', 'events.csv'].find((name) => names.includes(name));
+  return found ? path.join(dir, found) : undefined;
 }
 
 /** A path as the user most likely typed it: relative to the working directory when inside it. */

@@ -1,6 +1,8 @@
 // `astri model inspect FILE`: what the runtime reads from a Keras .h5 file, as JSON.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Command } from 'commander';
-import { configFrom } from './main.ts';
+import { configFrom } from './global-options.ts';
 import { addTrainDemoCommand } from './train-demo.ts';
 
 export function registerModelCommand(program: Command): void {
@@ -8,19 +10,19 @@ export function registerModelCommand(program: Command): void {
   addTrainDemoCommand(model);
   model
     .command('inspect')
-    .description('load a Keras .h5 model (every layer and weight checked) and print its description as JSON')
-    .argument('<file>', 'Keras .h5 model file')
-    .option('--gamma-class-index <index>', 'output unit meaning "gamma" (default: config inference.gammaClassIndex)', parseIndex)
-    .action(async (file: string, options: { gammaClassIndex?: number }) => {
+    .description('load a Keras .h5 or ONNX model (every layer and weight checked) and print what the service makes of it, as JSON')
+    .argument('<file>', 'Keras .h5 or ONNX model file')
+    .option('--labels <file>', 'labels.txt naming the classes in output order (default: <model>.labels.txt or labels.txt beside the model)')
+    .action(async (file: string, options: { labels?: string }) => {
       const config = configFrom(program);
       const { describeModelFile } = await import('../inference/index.ts');
-      const description = await describeModelFile(file, { gammaClassIndex: options.gammaClassIndex ?? config.inference.gammaClassIndex });
-      process.stdout.write(`${JSON.stringify(description, null, 2)}\n`);
+      const { resolveClassNames, resolvePreprocessing } = await import('../models/model-classes.ts');
+      const description = await describeModelFile(file);
+      const labelsText = options.labels ? await readFile(options.labels, 'utf8') : null;
+      const configured = path.resolve(file) === path.resolve(config.inference.model) ? config.inference.classNames : null;
+      const { classNames, source } = await resolveClassNames(file, description, { labelsText, configClassNames: configured });
+      const preprocessing = resolvePreprocessing(description, config.inference.pixelScale, null);
+      const { gammaClassIndex: _unit, classNames: _outputNames, ...rest } = description;
+      process.stdout.write(`${JSON.stringify({ ...rest, classNames, classNamesSource: source, preprocessing }, null, 2)}\n`);
     });
-}
-
-function parseIndex(value: string): number {
-  const index = Number(value);
-  if (!Number.isInteger(index) || index < 0) throw new Error(`--gamma-class-index must be an integer >= 0, got "${value}"`);
-  return index;
 }

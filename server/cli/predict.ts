@@ -1,9 +1,10 @@
 // `astri predict`: score PNG images with a model from the command line, one line per image.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { decodePng, toChannels } from '../data/png.ts';
-import { configFrom } from './main.ts';
+import { RunScorer, topClasses } from '../predictions/scoring.ts';
+import { configFrom } from './global-options.ts';
 
 export class PredictError extends Error {
   override name = 'PredictError';
@@ -20,41 +21,45 @@ interface PredictOptions {
   backend?: string;
   threads?: number;
   batchSize?: number;
-  gammaClassIndex?: number;
+  labels?: string;
 }
 
 export function registerPredictCommand(program: Command): void {
   program
     .command('predict')
-    .description('print the gamma score of each image (PNG); unreadable images are reported and skipped')
+    .description("print each image's score per class (PNG); unreadable images are reported and skipped")
     .argument('[images...]', 'PNG files')
     .option('-m, --model <file>', 'Keras .h5 model (default: config inference.model)')
     .option('-d, --dir <dir>', 'score every .png under this folder (recursively, in name order)')
-    .option('--json', 'one JSON object per line: {"file", "gammaness", "outputs"}')
+    .option('--json', 'one JSON object per line: {"file", "scores": {class: score}, "predicted", "outputs"}')
     .option('--backend <name>', 'auto, tensorflow, wasm or cpu (default: config inference.backend)')
     .option('--threads <n>', 'worker threads, 0 = one per core (default: config inference.threads)', parseCount(0))
     .option('--batch-size <n>', 'images per batch (default: config inference.batchSize)', parseCount(1))
-    .option('--gamma-class-index <index>', 'output unit meaning "gamma" (default: config inference.gammaClassIndex)', parseCount(0))
+    .option('--labels <file>', 'labels.txt naming the classes in output order (default: beside the model, else config inference.classNames)')
     .action(async (images: string[], options: PredictOptions) => {
       const inference: Record<string, unknown> = {};
       if (options.backend !== undefined) inference.backend = options.backend;
       if (options.threads !== undefined) inference.threads = options.threads;
       if (options.batchSize !== undefined) inference.batchSize = options.batchSize;
-      if (options.gammaClassIndex !== undefined) inference.gammaClassIndex = options.gammaClassIndex;
       if (options.model !== undefined) inference.model = options.model;
       const config = configFrom(program, Object.keys(inference).length ? { inference } : undefined);
 
       const files = [...images, ...(options.dir ? await listPngFiles(options.dir) : [])];
       if (files.length === 0) throw new PredictError('no images given: name PNG files or use --dir DIR');
 
-      const { InferenceEngine } = await import('../inference/index.ts');
+      const { describeModelFile, InferenceEngine, DEFAULT_GAMMA_CLASS_INDEX } = await import('../inference/index.ts');
+      const { resolveClassNames, resolvePreprocessing } = await import('../models/model-classes.ts');
+      const description = await describeModelFile(config.inference.model);
+      const labelsText = options.labels ? await readFile(options.labels, 'utf8') : null;
+      const { classNames } = await resolveClassNames(config.inference.model, description, { labelsText, configClassNames: config.inference.classNames });
       const engine = await InferenceEngine.start({
         modelFile: config.inference.model,
         backend: config.inference.backend,
         threads: config.inference.threads,
-        pixelScale: config.inference.pixelScale,
-        gammaClassIndex: config.inference.gammaClassIndex,
+        preprocessing: resolvePreprocessing(description, config.inference.pixelScale, null),
+        gammaClassIndex: DEFAULT_GAMMA_CLASS_INDEX,
       });
+      const scorer = new RunScorer(engine.description.outputKind, engine.description.outputUnits, classNames.length, classNames.map((_, i) => i));
       let failed = 0;
       try {
         const [height, width, channels] = engine.description.inputShape;
@@ -78,12 +83,14 @@ export function registerPredictCommand(program: Command): void {
             scored.push(batchFiles[i]);
           });
           if (scored.length === 0) continue;
-          const { gammaness, outputs, outputsPerImage } = await engine.infer(pixels.subarray(0, scored.length * bytesPerImage), scored.length);
-          const lines = scored.map((file, i) =>
-            options.json
-              ? JSON.stringify({ file, gammaness: gammaness[i], outputs: Array.from(outputs.subarray(i * outputsPerImage, (i + 1) * outputsPerImage)) })
-              : `${file}\t${gammaness[i].toFixed(6)}`,
-          );
+          const { outputs, outputsPerImage } = await engine.infer(pixels.subarray(0, scored.length * bytesPerImage), scored.length);
+          const lines = scored.map((file, i) => {
+            const raw = outputs.subarray(i * outputsPerImage, (i + 1) * outputsPerImage);
+            const scores = scorer.score(raw);
+            const predicted = classNames[topClasses(scores, 1)[0].classIndex];
+            if (options.json) return JSON.stringify({ file, scores: Object.fromEntries(classNames.map((name, k) => [name, scores[k]])), predicted, outputs: Array.from(raw) });
+            return `${file}\t${predicted}\t${classNames.map((name, k) => `${name}=${scores[k].toFixed(6)}`).join('\t')}`;
+          });
           process.stdout.write(`${lines.join('\n')}\n`);
         }
       } finally {
@@ -123,7 +130,7 @@ async function listPngFiles(dir: string): Promise<string[]> {
 function parseCount(min: number): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new Error(`expected an integer >= ${min}, got "${value}"`);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got "${value}"`);
     return n;
   };
 }

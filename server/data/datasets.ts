@@ -1,23 +1,30 @@
-// Dataset registration and event selection: the one place that writes events, and the queries that
-// pick events by energy bin. The demo generator and `astri ingest` both register through here.
-import type { Db, Event } from './db.ts';
-import type { Particle } from '../predictions/types.ts';
+// Dataset registration: the one place that writes datasets and events. The demo generator, `astri ingest`
+// and uploads all register through here.
+import type { Db } from './db.ts';
+import type { ClassLabel } from '../domain/classes.ts';
+import type { DatasetSource, ImageGeometry, RejectedFile } from '../domain/dataset.ts';
 import { DomainError, UserInputError } from '../errors.ts';
-import { createRng } from './demo/rng.ts';
-
-export type DatasetSource = 'demo' | 'ingest' | 'upload';
 
 export interface DatasetSpec {
   name: string;
   /** Absolute directory the events' image paths are relative to. */
   rootDir: string;
   source: DatasetSource;
+  /** The dataset's classes, in order; every event's label is one of them. */
+  classes: ClassLabel[];
+  /** The signal class of a binary dataset (ASTRI: "gamma"); null for none or for N classes. */
+  signalClass: string | null;
+  /** Energy bin edges in TeV, or null when the events have no energies. */
+  energyEdgesTeV: number[] | null;
 }
 
 /** One event as registered: its image (relative to the dataset's rootDir) and its truth. */
 export interface EventRecord {
-  particle: Particle;
-  energyTeV: number;
+  label: string;
+  /** True energy in TeV, or null when unknown. */
+  energyTeV: number | null;
+  /** Extra columns of the manifest, kept as they were written. */
+  attributes?: Record<string, string>;
   imagePath: string;
   width: number;
   height: number;
@@ -56,22 +63,11 @@ export class DatasetConflictError extends DomainError {
   }
 }
 
-/** Fewer events match a selection than were asked for. */
-export class NotEnoughEventsError extends UserInputError {
-  override name = 'NotEnoughEventsError';
-  constructor(
-    message: string,
-    readonly available: number,
-    readonly requested: number,
-  ) {
-    super(message, 'eventsPerClass');
-  }
-}
-
 interface ExistingEvent {
   id: number;
-  particle: string;
-  energyTeV: number;
+  label: string;
+  energyTeV: number | null;
+  attributes: string | null;
   imagePath: string;
   width: number;
   height: number;
@@ -81,7 +77,7 @@ interface ExistingEvent {
 
 type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 
-const INSERT_ROWS_PER_STATEMENT = 1000; // 8 parameters each: far below SQLite's 32766 limit
+const INSERT_ROWS_PER_STATEMENT = 1000; // 9 parameters each: far below SQLite's 32766 limit
 const TRANSACTION_TIMEOUT_MS = 10 * 60_000;
 
 /**
@@ -93,10 +89,20 @@ const TRANSACTION_TIMEOUT_MS = 10 * 60_000;
 export async function registerEvents(db: Db, spec: DatasetSpec, records: readonly EventRecord[], options: RegisterOptions = {}): Promise<RegisterResult> {
   const { prune = false, chunkSize = 1000, allowRootChange = false, dryRun = false, onProgress } = options;
   const seen = new Set<string>();
+  const classNames = new Set(spec.classes.map((label) => label.name));
+  const unknownLabels = new Set<string>();
   for (const record of records) {
     if (seen.has(record.imagePath)) throw new UserInputError(`image ${record.imagePath} is listed twice for dataset "${spec.name}"`);
     seen.add(record.imagePath);
+    if (!classNames.has(record.label)) unknownLabels.add(record.label);
   }
+  if (unknownLabels.size > 0) {
+    throw new UserInputError(`labels ${[...unknownLabels].map((l) => `"${l}"`).join(', ')} are not classes of dataset "${spec.name}" (${[...classNames].join(', ')})`, 'label');
+  }
+  if (spec.signalClass !== null && !classNames.has(spec.signalClass)) {
+    throw new UserInputError(`signal class "${spec.signalClass}" is not a class of dataset "${spec.name}"`, 'signalClass');
+  }
+  const image = commonGeometry(records, spec.name);
 
   const dataset = await db.dataset.findUnique({ where: { name: spec.name } });
   if (dataset && dataset.source !== spec.source) {
@@ -109,7 +115,7 @@ export async function registerEvents(db: Db, spec: DatasetSpec, records: readonl
   }
   const existing = dataset
     ? await db.$queryRawUnsafe<ExistingEvent[]>(
-        'SELECT id, particle, energyTeV, imagePath, width, height, channels, contentHash FROM "Event" WHERE datasetId = ?',
+        'SELECT id, label, energyTeV, attributes, imagePath, width, height, channels, contentHash FROM "Event" WHERE datasetId = ?',
         dataset.id,
       )
     : [];
@@ -125,7 +131,7 @@ export async function registerEvents(db: Db, spec: DatasetSpec, records: readonl
     else if (old.contentHash !== record.contentHash || old.width !== record.width || old.height !== record.height || old.channels !== record.channels) {
       replaced.push(old.id);
       inserts.push(record);
-    } else if (old.particle !== record.particle || old.energyTeV !== record.energyTeV) truthUpdates.push({ id: old.id, record });
+    } else if (old.label !== record.label || old.energyTeV !== record.energyTeV || old.attributes !== attributesJson(record)) truthUpdates.push({ id: old.id, record });
     else unchanged++;
   }
   const removedIds = prune ? existing.filter((row) => !seen.has(row.imagePath)).map((row) => row.id) : [];
@@ -143,25 +149,33 @@ export async function registerEvents(db: Db, spec: DatasetSpec, records: readonl
   const total = steps.reduce((sum, step) => sum + weight(step), 0);
 
   let datasetId = dataset?.id ?? -1;
+  const description = {
+    rootDir: spec.rootDir,
+    classes: JSON.stringify(spec.classes),
+    signalClass: spec.signalClass,
+    energyEdgesTeV: spec.energyEdgesTeV ? JSON.stringify(spec.energyEdgesTeV) : null,
+    ...(image ? { imageWidth: image.width, imageHeight: image.height, imageChannels: image.channels } : {}),
+  };
   const ensureDataset = async (tx: Tx): Promise<void> => {
     if (datasetId >= 0) {
-      if (dataset && dataset.rootDir !== spec.rootDir) await tx.dataset.update({ where: { id: datasetId }, data: { rootDir: spec.rootDir } });
+      await tx.dataset.update({ where: { id: datasetId }, data: description });
       return;
     }
-    datasetId = (await tx.dataset.create({ data: { name: spec.name, rootDir: spec.rootDir, source: spec.source } })).id;
+    datasetId = (await tx.dataset.create({ data: { name: spec.name, source: spec.source, ...description } })).id;
   };
   const runStep = async (tx: Tx, step: Step): Promise<void> => {
     if (step.kind === 'delete') {
       await tx.$executeRawUnsafe(`DELETE FROM "Event" WHERE id IN (${step.ids.map(() => '?').join(',')})`, ...step.ids);
     } else if (step.kind === 'insert') {
-      const values = step.rows.map(() => '(?,?,?,?,?,?,?,?)').join(',');
-      const params = step.rows.flatMap((r) => [datasetId, r.particle, r.energyTeV, r.imagePath, r.width, r.height, r.channels, r.contentHash]);
+      const values = step.rows.map(() => '(?,?,?,?,?,?,?,?,?)').join(',');
+      const params = step.rows.flatMap((r) => [datasetId, r.label, r.energyTeV, attributesJson(r), r.imagePath, r.width, r.height, r.channels, r.contentHash]);
       await tx.$executeRawUnsafe(
-        `INSERT INTO "Event" (datasetId, particle, energyTeV, imagePath, width, height, channels, contentHash) VALUES ${values}`,
+        `INSERT INTO "Event" (datasetId, label, energyTeV, attributes, imagePath, width, height, channels, contentHash) VALUES ${values}`,
         ...params,
       );
     } else {
-      await tx.$executeRawUnsafe('UPDATE "Event" SET particle = ?, energyTeV = ? WHERE id = ?', step.record.particle, step.record.energyTeV, step.id);
+      const { label, energyTeV } = step.record;
+      await tx.$executeRawUnsafe('UPDATE "Event" SET label = ?, energyTeV = ?, attributes = ? WHERE id = ?', label, energyTeV, attributesJson(step.record), step.id);
     }
   };
 
@@ -203,104 +217,50 @@ export async function registerEvents(db: Db, spec: DatasetSpec, records: readonl
   return { datasetId, ...counts };
 }
 
-export interface BinCounts {
-  index: number;
-  minTeV: number;
-  maxTeV: number;
-  gamma: number;
-  proton: number;
-}
-
-/** Events per energy bin [edge_i, edge_i+1) and particle, in one GROUP BY query. */
-export async function countEventsByBin(db: Db, edgesTeV: readonly number[], options: { datasetId?: number } = {}): Promise<BinCounts[]> {
-  const bins: BinCounts[] = edgesTeV.slice(0, -1).map((minTeV, index) => ({ index, minTeV, maxTeV: edgesTeV[index + 1], gamma: 0, proton: 0 }));
-  if (bins.length === 0) return bins;
-  const cases = bins.map(() => 'WHEN energyTeV < ? THEN ?').join(' ');
-  const params: number[] = bins.flatMap((bin) => [bin.maxTeV, bin.index]);
-  let where = 'energyTeV >= ? AND energyTeV < ?';
-  params.push(bins[0].minTeV, bins[bins.length - 1].maxTeV);
-  if (options.datasetId !== undefined) {
-    where += ' AND datasetId = ?';
-    params.push(options.datasetId);
+/** A dataset's images must share one size and channel count: a model takes one input shape. */
+function commonGeometry(records: readonly EventRecord[], datasetName: string): ImageGeometry | null {
+  if (records.length === 0) return null;
+  const sizes = new Map<string, number>();
+  for (const { width, height, channels } of records) {
+    const key = `${width}x${height}x${channels}`;
+    sizes.set(key, (sizes.get(key) ?? 0) + 1);
   }
-  const rows = await db.$queryRawUnsafe<Array<{ bin: number | bigint; particle: string; n: number | bigint }>>(
-    `SELECT CASE ${cases} END AS bin, particle, COUNT(*) AS n FROM "Event" WHERE ${where} GROUP BY bin, particle`,
-    ...params,
-  );
-  for (const row of rows) {
-    const bin = bins[Number(row.bin)];
-    if (bin && (row.particle === 'gamma' || row.particle === 'proton')) bin[row.particle] = Number(row.n);
+  if (sizes.size > 1) {
+    const list = [...sizes].map(([size, n]) => `${n} of ${size}`).join(', ');
+    throw new UserInputError(`the images of dataset "${datasetName}" are of mixed sizes (${list}); a model takes one size: resize them or split the dataset`, 'file');
   }
-  return bins;
+  const { width, height, channels } = records[0];
+  return { width, height, channels };
 }
 
-export interface DatasetSummary {
-  id: number;
-  name: string;
-  source: string;
-  createdAt: Date;
-  eventCount: number;
+function attributesJson(record: EventRecord): string | null {
+  return record.attributes && Object.keys(record.attributes).length > 0 ? JSON.stringify(record.attributes) : null;
 }
 
-export async function listDatasets(db: Db): Promise<DatasetSummary[]> {
-  const rows = await db.dataset.findMany({ orderBy: { id: 'asc' }, include: { _count: { select: { events: true } } } });
-  return rows.map((row) => ({ id: row.id, name: row.name, source: row.source, createdAt: row.createdAt, eventCount: row._count.events }));
+/** A dataset row created before its events, for uploads: hidden from predict until it is marked ready. */
+export async function createIngestingDataset(db: Db, spec: Omit<DatasetSpec, 'classes' | 'signalClass' | 'energyEdgesTeV'> & { contentSha256: string }): Promise<number> {
+  const existing = await db.dataset.findUnique({ where: { name: spec.name } });
+  if (existing) throw new DatasetConflictError(`a dataset named "${spec.name}" already exists; choose another name`);
+  const row = await db.dataset.create({ data: { name: spec.name, rootDir: spec.rootDir, source: spec.source, state: 'ingesting', contentSha256: spec.contentSha256, classes: '[]' } });
+  return row.id;
 }
 
-export interface RandomSelection {
-  particle: Particle;
-  /** Energy range [minTeV, maxTeV). */
-  minTeV: number;
-  maxTeV: number;
-  count: number;
-  seed: number;
-  /** Restrict to one dataset; all datasets when omitted. */
-  datasetId?: number;
-}
-
-/**
- * `count` distinct events of `particle` with energy in [minTeV, maxTeV), drawn at random without
- * replacement, reproducibly: the same seed over the same events gives the same events in the same order.
- */
-export async function selectRandomEvents(db: Db, selection: RandomSelection): Promise<SelectedEventRow[]> {
-  const { particle, minTeV, maxTeV, count, seed, datasetId } = selection;
-  if (!Number.isInteger(count) || count < 0) throw new UserInputError(`count must be a non-negative integer, got ${count}`, 'eventsPerClass');
-  // One raw query over the (particle, energyTeV) index: the ORM's per-row mapping costs more than the query here.
-  let sql = 'SELECT id, datasetId, imagePath, energyTeV FROM "Event" WHERE particle = ? AND energyTeV >= ? AND energyTeV < ?';
-  const params: Array<string | number> = [particle, minTeV, maxTeV];
-  if (datasetId !== undefined) {
-    sql += ' AND datasetId = ?';
-    params.push(datasetId);
+/** Ends an ingest: ready with its refused files, or failed/cancelled with every event it had removed. */
+export async function finishIngest(db: Db, datasetId: number, outcome: { state: 'ready'; rejectedFiles: RejectedFile[] } | { state: 'failed' | 'cancelled'; error: string; rejectedFiles: RejectedFile[] }): Promise<void> {
+  const rejectedFiles = JSON.stringify(outcome.rejectedFiles);
+  if (outcome.state === 'ready') {
+    await db.dataset.update({ where: { id: datasetId }, data: { state: 'ready', rejectedFiles, error: null } });
+    return;
   }
-  const rows = await db.$queryRawUnsafe<Array<{ id: number | bigint; datasetId: number | bigint; imagePath: string; energyTeV: number }>>(`${sql} ORDER BY id`, ...params);
-  if (rows.length < count) {
-    const where = datasetId !== undefined ? ` in dataset ${datasetId}` : '';
-    throw new NotEnoughEventsError(
-      `only ${rows.length} ${particle} events have an energy in [${minTeV}, ${maxTeV}) TeV${where}, ${count} were asked for`,
-      rows.length,
-      count,
-    );
-  }
-  // Partial Fisher-Yates over row positions: the first `count` slots become a uniform random sample, in random order.
-  const order = Int32Array.from({ length: rows.length }, (_, i) => i);
-  const rng = createRng(seed);
-  for (let i = 0; i < count; i++) {
-    const j = i + rng.int(order.length - i);
-    const swap = order[i];
-    order[i] = order[j];
-    order[j] = swap;
-  }
-  return Array.from(order.subarray(0, count), (position) => {
-    const row = rows[position];
-    return { id: Number(row.id), datasetId: Number(row.datasetId), imagePath: row.imagePath, energyTeV: Number(row.energyTeV), particle };
-  });
+  await db.$transaction([
+    db.event.deleteMany({ where: { datasetId } }),
+    db.dataset.update({ where: { id: datasetId }, data: { state: outcome.state, error: outcome.error, rejectedFiles } }),
+  ]);
 }
 
-/** The fields of an event a prediction run needs. */
-export interface SelectedEventRow {
-  id: number;
-  datasetId: number;
-  particle: Particle;
-  energyTeV: number;
-  imagePath: string;
+/** Datasets an upload left "ingesting" when the process stopped are failed at the next start, with no events. */
+export async function failInterruptedIngests(db: Db): Promise<number> {
+  const rows = await db.dataset.findMany({ where: { state: 'ingesting' }, select: { id: true } });
+  for (const { id } of rows) await finishIngest(db, id, { state: 'failed', error: 'interrupted: the server stopped before the upload was ingested', rejectedFiles: [] });
+  return rows.length;
 }

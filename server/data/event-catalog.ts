@@ -1,16 +1,18 @@
-// Read access to registered events: paging through a bin, and the file behind an event's image.
+// Read access to registered events: paging through a dataset (optionally one class, one energy bin), and the
+// file behind an event's image.
 import path from 'node:path';
 import type { Db } from './db.ts';
-import type { EnergyBin } from './energy-bins.ts';
-import type { Particle } from '../predictions/types.ts';
+import type { EnergyBin } from '../domain/energy.ts';
 
 export interface CatalogEvent {
   id: number;
-  particle: Particle;
-  energyTeV: number;
+  datasetId: number;
+  label: string;
+  energyTeV: number | null;
   width: number;
   height: number;
   channels: number;
+  attributes: Record<string, string>;
 }
 
 export interface EventPage {
@@ -18,21 +20,33 @@ export interface EventPage {
   totalCount: number;
 }
 
+export interface EventFilter {
+  datasetId: number;
+  bin: EnergyBin | null;
+  label: string | null;
+}
+
+const EVENT_FIELDS = { id: true, datasetId: true, label: true, energyTeV: true, width: true, height: true, channels: true, attributes: true } as const;
+
 export class EventCatalog {
   constructor(private readonly db: Db) {}
 
-  async page(bin: EnergyBin, particle: Particle | null, offset: number, limit: number): Promise<EventPage> {
-    const where = { energyTeV: { gte: bin.minTeV, lt: bin.maxTeV }, ...(particle ? { particle } : {}) };
+  async page(filter: EventFilter, offset: number, limit: number): Promise<EventPage> {
+    const where = {
+      datasetId: filter.datasetId,
+      ...(filter.bin ? { energyTeV: { gte: filter.bin.minTeV, lt: filter.bin.maxTeV } } : {}),
+      ...(filter.label !== null ? { label: filter.label } : {}),
+    };
     const [rows, totalCount] = await Promise.all([
-      this.db.event.findMany({ where, orderBy: { id: 'asc' }, skip: offset, take: limit, select: { id: true, particle: true, energyTeV: true, width: true, height: true, channels: true } }),
+      this.db.event.findMany({ where, orderBy: { id: 'asc' }, skip: offset, take: limit, select: EVENT_FIELDS }),
       this.db.event.count({ where }),
     ]);
-    return { events: rows.map((row) => ({ ...row, particle: row.particle as Particle })), totalCount };
+    return { events: rows.map(toCatalogEvent), totalCount };
   }
 
   async byIds(ids: readonly number[]): Promise<CatalogEvent[]> {
-    const rows = await this.db.event.findMany({ where: { id: { in: [...ids] } }, select: { id: true, particle: true, energyTeV: true, width: true, height: true, channels: true } });
-    const byId = new Map(rows.map((row) => [row.id, { ...row, particle: row.particle as Particle }]));
+    const rows = await this.db.event.findMany({ where: { id: { in: [...ids] } }, select: EVENT_FIELDS });
+    const byId = new Map(rows.map((row) => [row.id, toCatalogEvent(row)]));
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
@@ -42,4 +56,8 @@ export class EventCatalog {
     const row = await this.db.event.findUnique({ where: { id: eventId }, select: { imagePath: true, dataset: { select: { rootDir: true } } } });
     return row ? path.resolve(row.dataset.rootDir, row.imagePath) : null;
   }
+}
+
+function toCatalogEvent(row: Omit<CatalogEvent, 'attributes'> & { attributes: string | null }): CatalogEvent {
+  return { ...row, attributes: row.attributes ? (JSON.parse(row.attributes) as Record<string, string>) : {} };
 }

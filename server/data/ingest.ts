@@ -10,16 +10,18 @@ import { DatasetConflictError, registerEvents, type EventRecord } from './datase
 import {
   candidatesFromManifest,
   candidatesFromMetadata,
-  IngestInputError,
   listFiles,
   type Candidate,
   type CandidateList,
+  type ClassFolder,
   type MetadataSource,
   type Rejection,
 } from './ingest/sources.ts';
+import { IngestInputError } from './ingest/errors.ts';
 
-export { IngestInputError, parseColumnMap } from './ingest/sources.ts';
-export type { Rejection, MetadataSource } from './ingest/sources.ts';
+export { IngestInputError } from './ingest/errors.ts';
+export { parseColumnMap } from './ingest/sources.ts';
+export type { ClassFolder, Rejection, MetadataSource } from './ingest/sources.ts';
 
 export interface ImageSize {
   width: number;
@@ -27,12 +29,16 @@ export interface ImageSize {
 }
 
 export interface IngestOptions {
-  gammaDir?: string;
-  protonDir?: string;
-  /** CSV with columns file, particle, energy_tev; files relative to its folder. */
+  /** One folder per class, in the dataset's class order. */
+  classFolders?: ClassFolder[];
+  /** The signal class of a binary dataset (the ASTRI folders: "gamma"). */
+  signalClass?: string | null;
+  /** CSV with columns file, label, energy_tev (optional); files relative to its folder. */
   manifest?: string;
-  /** Energies from an existing SQLite table instead of a manifest (needs both folders). */
+  /** Energies from an existing SQLite table instead of a manifest (needs the class folders). */
   metadata?: MetadataSource;
+  /** Energy bin edges (TeV) of a dataset whose events have energies. */
+  energyEdgesTeV: number[];
   /** Dataset name; default: the name of the folder holding the data. */
   dataset?: string;
   /** Expected image size; default: the most common size among the images. */
@@ -76,31 +82,24 @@ interface CheckedImage {
 /** Runs one ingest; throws only for unusable input, reports bad files in the result. */
 export async function ingestDataset(db: Db, options: IngestOptions): Promise<IngestReport> {
   const onProgress = options.onProgress ?? (() => {});
-  const gammaDir = options.gammaDir ? path.resolve(options.gammaDir) : undefined;
-  const protonDir = options.protonDir ? path.resolve(options.protonDir) : undefined;
+  const folders = (options.classFolders ?? []).map((folder) => ({ label: folder.label, dir: path.resolve(folder.dir) }));
   // A missing folder is an input error before anything else happens.
-  if (gammaDir) listFiles(gammaDir, 'gamma folder');
-  if (protonDir) listFiles(protonDir, 'proton folder');
+  for (const folder of folders) listFiles(folder.dir, `${folder.label} folder`);
 
   let manifest = options.manifest ? path.resolve(options.manifest) : null;
   const notes: string[] = [];
-  if (!manifest && !options.metadata) {
-    manifest = findManifest([gammaDir, protonDir]);
-    if (!manifest) {
-      throw new IngestInputError(
-        'the energies are unknown: give --manifest FILE (columns file,particle,energy_tev) or --metadata DB --map file=COL,energy=COL',
-      );
-    }
-    notes.push(`energies from ${manifest} (found next to the folders)`);
-  }
+  if (!manifest && !options.metadata) manifest = findManifest(folders.map((folder) => folder.dir));
+  if (manifest && !options.manifest) notes.push(`labels and energies from ${manifest} (found next to the folders)`);
   if (manifest && options.metadata) throw new IngestInputError('give either --manifest or --metadata, not both');
-  if (!manifest && (!gammaDir || !protonDir)) throw new IngestInputError('--metadata needs both --gamma-dir and --proton-dir (the folders list the images)');
+  if (!manifest && folders.length < 2) throw new IngestInputError('give a folder per class (at least two), or a --manifest');
 
-  const anchors = [gammaDir, protonDir, manifest ? path.dirname(manifest) : undefined].filter((dir): dir is string => Boolean(dir));
+  const anchors = [...folders.map((folder) => folder.dir), manifest ? path.dirname(manifest) : undefined].filter((dir): dir is string => Boolean(dir));
   let rootDir = commonAncestor(anchors);
   const sources: CandidateList = manifest
-    ? candidatesFromManifest(manifest, { gammaDir, protonDir })
-    : candidatesFromMetadata(options.metadata!, { gammaDir: gammaDir!, protonDir: protonDir! }, rootDir);
+    ? candidatesFromManifest(manifest, folders, folders.map((folder) => folder.label))
+    : options.metadata
+      ? candidatesFromMetadata(options.metadata, folders, rootDir)
+      : candidatesFromFolders(folders);
   notes.push(...sources.notes);
   const rejected: Rejection[] = [...sources.rejections];
   if (sources.candidates.length > 0) rootDir = commonAncestor([rootDir, ...sources.candidates.map((c) => path.dirname(c.file))]);
@@ -147,8 +146,9 @@ export async function ingestDataset(db: Db, options: IngestOptions): Promise<Ing
     return false;
   });
   const records: EventRecord[] = good.map((image) => ({
-    particle: image.candidate.particle,
+    label: image.candidate.label,
     energyTeV: image.candidate.energyTeV,
+    attributes: image.candidate.attributes,
     imagePath: toImagePath(rootDir, image.candidate.file),
     width: image.width,
     height: image.height,
@@ -159,7 +159,7 @@ export async function ingestDataset(db: Db, options: IngestOptions): Promise<Ing
   const dryRun = Boolean(options.dryRun) || (Boolean(options.strict) && rejected.length > 0);
   const result =
     records.length > 0 || (options.prune && existingDataset)
-      ? await registerEvents(db, { name, rootDir, source: 'ingest' }, records, {
+      ? await registerEvents(db, { name, rootDir, source: 'ingest', ...datasetClasses(folders, records, options.signalClass ?? null), energyEdgesTeV: withEnergies(records, options.energyEdgesTeV) }, records, {
           prune: options.prune,
           chunkSize: 1000,
           dryRun,
@@ -206,6 +206,26 @@ function checkImage(candidate: Candidate, registered: { contentHash: string; wid
     if (message.startsWith('is not a PNG')) return { reason: `not a PNG file${bytes.length === 0 ? ' (empty)' : ' (bad signature)'}` };
     return { reason: `unreadable PNG, corrupt or truncated (${message.replace(/^is not a readable PNG: /, '').replace(/:\s*$/, '')})` };
   }
+}
+
+/** Every file of every class folder, labelled by its folder (no energies). */
+function candidatesFromFolders(folders: readonly ClassFolder[]): CandidateList {
+  const candidates = folders.flatMap(({ label, dir }) => listFiles(dir, `${label} folder`).map((file) => ({ file, label, energyTeV: null, origin: `${label} folder` })));
+  return { candidates, rejections: [], notes: [] };
+}
+
+/** The classes of the folders in their order, else those the records use, sorted (Keras's folder order). */
+function datasetClasses(folders: readonly ClassFolder[], records: readonly EventRecord[], signalClass: string | null): { classes: Array<{ name: string; color: null }>; signalClass: string | null } {
+  const names = folders.length > 0 ? folders.map((folder) => folder.label) : [...new Set(records.map((record) => record.label))].sort();
+  return { classes: names.map((name) => ({ name, color: null })), signalClass: names.length === 2 ? signalClass : null };
+}
+
+/** A dataset has energies when every event has one; a mix is refused, as bins would silently lose events. */
+function withEnergies(records: readonly EventRecord[], edgesTeV: number[]): number[] | null {
+  const known = records.filter((record) => record.energyTeV !== null).length;
+  if (known === 0) return null;
+  if (known < records.length) throw new IngestInputError(`${records.length - known} of ${records.length} images have no energy: give every image one, or none`);
+  return edgesTeV;
 }
 
 /** The most common image size; among equally common sizes, the first met. */

@@ -39,12 +39,18 @@ export function applyMigrations(databaseFile: string, migrationsDir = MIGRATIONS
       .map((entry) => entry.name)
       .sort();
     const applied: string[] = [];
+    // Migrations rebuild tables (SQLite cannot alter a column): with foreign keys on, dropping the old table
+    // would cascade-delete the rows that point at it. The pragma is a no-op inside a transaction, so it is set
+    // here, and every reference is checked before each migration commits.
+    db.pragma('foreign_keys = OFF');
     for (const name of names) {
       if (done.has(name)) continue;
       const sql = readFileSync(path.join(migrationsDir, name, 'migration.sql'), 'utf8');
       const checksum = createHash('sha256').update(sql).digest('hex');
       db.transaction(() => {
         db.exec(sql);
+        const broken = db.pragma('foreign_key_check') as unknown[];
+        if (broken.length > 0) throw new Error(`migration ${name} leaves ${broken.length} broken foreign key(s)`);
         db.prepare(
           `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count)
            VALUES (?, ?, current_timestamp, ?, 1)`,
@@ -52,6 +58,7 @@ export function applyMigrations(databaseFile: string, migrationsDir = MIGRATIONS
       })();
       applied.push(name);
     }
+    db.pragma('foreign_keys = ON');
     return { applied, alreadyApplied: done.size };
   } finally {
     db.close();

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
+import type { Preprocessing } from '../domain/model.ts';
 import { InferenceInputError, InferenceWorkerError, reviveInferenceError } from './errors.ts';
 import type { ModelDescription } from './model-description.ts';
 import { availableCores, type BackendInfo, type BackendRequest } from './runtime/backend-info.ts';
@@ -14,8 +15,8 @@ export interface InferenceEngineOptions {
   backend: BackendRequest;
   /** Worker threads for wasm/cpu; 0 = one per core. The tensorflow backend uses one worker and its own pool. */
   threads: number;
-  /** Preprocessing: each 8-bit sample is multiplied by this (1/255 maps to [0, 1]). */
-  pixelScale: number;
+  /** How 8-bit samples become model input (scale 1/255 maps to [0, 1]). */
+  preprocessing: Preprocessing;
   /** Output unit reported as gammaness for multi-unit outputs. */
   gammaClassIndex: number;
   /** Batch sizes to run once before the engine is ready (default [2]): the sizes the caller will send. */
@@ -120,7 +121,7 @@ export class InferenceEngine {
       modelFile: path.resolve(options.modelFile),
       backend: options.backend,
       threads: poolSize,
-      pixelScale: options.pixelScale,
+      preprocessing: options.preprocessing,
       gammaClassIndex: options.gammaClassIndex,
       warmupBatchSizes: options.warmupBatchSizes ?? [2],
     };

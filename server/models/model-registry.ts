@@ -5,25 +5,23 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.ts';
 import type { Db, Model } from '../data/db.ts';
-import { sha256File } from '../data/file-hash.ts';
+import { sha256File } from '../util/file-hash.ts';
 import { NotFoundError, UserInputError } from '../errors.ts';
-import { FIRST_BATCH_SIZE } from '../predictions/batches.ts';
-import { describeModelFile, InferenceEngine, type BackendInfo, type ModelDescription } from '../inference/index.ts';
+import { DEFAULT_GAMMA_CLASS_INDEX, describeModelFile, InferenceEngine, type BackendInfo, type ModelDescription } from '../inference/index.ts';
+import type { ClassNamesSource, InputLayout, ModelDescriptor, Preprocessing } from '../domain/model.ts';
+import { resolveClassNames, resolvePreprocessing, type ClassNameSources } from './model-classes.ts';
 
-export interface RegisteredModel {
-  id: number;
-  name: string;
-  version: string;
-  file: string;
-  sha256: string;
-  format: string;
-  inputShape: [number, number, number];
-  outputKind: string;
-  classNames: string[];
-  gammaClassIndex: number;
-  pixelScale: number;
-  parameterCount: number;
-  kerasVersion: string | null;
+export type RegisteredModel = ModelDescriptor;
+
+export interface RegisterOptions extends ClassNameSources {
+  name?: string;
+  version?: string;
+  preprocessing?: Partial<Preprocessing> | null;
+}
+
+export interface ModelRegistryOptions {
+  /** Batch sizes each engine warms up on before it reports ready: the sizes real batches will have. */
+  warmupBatchSizes: readonly number[];
 }
 
 export class ModelRegistry {
@@ -33,15 +31,20 @@ export class ModelRegistry {
   constructor(
     private readonly db: Db,
     private readonly config: Config,
+    private readonly options: ModelRegistryOptions,
   ) {}
 
-  /** Registers (or finds) a model file by content hash; does not start an engine. */
-  async register(file: string, options: { name?: string; version?: string; pixelScale?: number; gammaClassIndex?: number } = {}): Promise<RegisteredModel> {
+  /**
+   * Registers (or finds) a model file by content hash; does not start an engine. The same file registered again
+   * keeps its first registration's classes and preprocessing.
+   */
+  async register(file: string, options: RegisterOptions = {}): Promise<RegisteredModel> {
     const sha256 = await sha256File(file);
     const existing = await this.db.model.findUnique({ where: { sha256 } });
     if (existing) return toRegistered(existing);
-    const gammaClassIndex = options.gammaClassIndex ?? this.config.inference.gammaClassIndex;
-    const description: ModelDescription = await describeModelFile(file, { gammaClassIndex });
+    const description: ModelDescription = await describeModelFile(file);
+    const { classNames, source } = await resolveClassNames(file, description, options);
+    const preprocessing = resolvePreprocessing(description, this.config.inference.pixelScale, options.preprocessing);
     const row = await this.db.model.create({
       data: {
         name: options.name ?? path.basename(file).replace(/\.(h5|hdf5|keras|onnx)$/i, ''),
@@ -50,10 +53,11 @@ export class ModelRegistry {
         sha256,
         format: description.format,
         inputShape: JSON.stringify(description.inputShape),
-        classNames: JSON.stringify(description.classNames),
+        inputLayout: description.inputLayout,
+        classNames: JSON.stringify(classNames),
+        classNamesSource: source,
         outputKind: description.outputKind,
-        gammaClassIndex: description.gammaClassIndex,
-        pixelScale: options.pixelScale ?? this.config.inference.pixelScale,
+        preprocessing: JSON.stringify(preprocessing),
         parameterCount: description.parameterCount,
         kerasVersion: description.kerasVersion,
       },
@@ -63,7 +67,7 @@ export class ModelRegistry {
 
   /** Registers the configured model, makes it the default and starts its engine (with warm-up). */
   async loadDefault(): Promise<RegisteredModel> {
-    const model = await this.register(this.config.inference.model);
+    const model = await this.register(this.config.inference.model, { configClassNames: this.config.inference.classNames });
     await this.engineFor(model.id);
     this.defaultId = model.id;
     return model;
@@ -74,7 +78,7 @@ export class ModelRegistry {
    * reaches the file system), registers it, and optionally makes it the active model. A file that cannot be
    * served is refused with the loader's message and removed; the active model keeps serving.
    */
-  async upload(bytes: Uint8Array, options: { fileName: string; name?: string; activate: boolean }): Promise<RegisteredModel> {
+  async upload(bytes: Uint8Array, options: { fileName: string; name?: string; activate: boolean } & Omit<RegisterOptions, 'name' | 'configClassNames'>): Promise<RegisteredModel> {
     const extension = modelExtension(bytes, options.fileName);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const dir = path.join(this.config.data.dir, 'models', 'uploads');
@@ -85,8 +89,12 @@ export class ModelRegistry {
     await rename(partial, file);
     let model: RegisteredModel;
     try {
-      model = await this.register(file, { name: options.name ?? path.basename(options.fileName).replace(/\.[^.]+$/, '') });
+      model = await this.register(file, { ...options, name: options.name ?? path.basename(options.fileName).replace(/\.[^.]+$/, '') });
     } catch (error) {
+      if (error instanceof UserInputError && error.field !== 'file') {
+        await rm(file, { force: true });
+        throw error;
+      }
       await rm(file, { force: true });
       const reason = withoutServerPaths((error as Error).message, this.config.data.dir);
       throw new UserInputError(`the uploaded model "${options.fileName}" cannot be served: ${reason}`, 'file');
@@ -131,9 +139,9 @@ export class ModelRegistry {
         modelFile: model.file,
         backend: this.config.inference.backend,
         threads: this.config.inference.threads,
-        pixelScale: model.pixelScale,
-        gammaClassIndex: model.gammaClassIndex,
-        warmupBatchSizes: [...new Set([FIRST_BATCH_SIZE, this.config.inference.batchSize])],
+        preprocessing: model.preprocessing,
+        gammaClassIndex: DEFAULT_GAMMA_CLASS_INDEX,
+        warmupBatchSizes: [...this.options.warmupBatchSizes],
       });
       this.engines.set(id, engine);
       // A model that fails to load is forgotten, so that a later request retries it.
@@ -164,10 +172,11 @@ function toRegistered(row: Model): RegisteredModel {
     sha256: row.sha256,
     format: row.format,
     inputShape: JSON.parse(row.inputShape) as [number, number, number],
+    inputLayout: row.inputLayout as InputLayout,
     outputKind: row.outputKind,
     classNames: JSON.parse(row.classNames) as string[],
-    gammaClassIndex: row.gammaClassIndex,
-    pixelScale: row.pixelScale,
+    classNamesSource: row.classNamesSource as ClassNamesSource,
+    preprocessing: JSON.parse(row.preprocessing) as Preprocessing,
     parameterCount: row.parameterCount,
     kerasVersion: row.kerasVersion,
   };

@@ -1,155 +1,84 @@
-// Prediction runs: selection, the gamma/proton batch pipelines, progress, persistence.
-// A run belongs to this service, not to a request: it starts, may be cancelled, and finishes
-// whether or not anybody is still subscribed.
+// Prediction runs' lifecycle: start (plan, then execute in the background), cancel, finish, and the reads
+// that serve a run while it is in memory or, later, from the database. A run belongs to this service, not to
+// a request: it finishes whether or not anybody is still subscribed.
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { z } from 'zod';
 import type { Config } from '../config.ts';
+import type { DatasetCatalog } from '../data/dataset-catalog.ts';
 import type { Db } from '../data/db.ts';
-import { energyBinAt, type EnergyBin } from '../data/energy-bins.ts';
-import { selectRandomEvents } from '../data/datasets.ts';
+import { energyBinAt } from '../data/energy-bins.ts';
 import { readImageBatch } from '../data/event-images.ts';
 import { PixelStore } from '../data/pixel-store.ts';
-import type { InferenceEngine } from '../inference/index.ts';
+import { createRun, failInterruptedRuns, findRun, finishRun, insertPredictions, loadPredictions, type StoredRun } from '../data/prediction-store.ts';
+import { FINAL_STATUSES, type PredictInput, type PredictionBatch, type ProgressMessage, type RunStatus, type RunSummary, type ScoredEvent } from '../domain/run.ts';
 import { NotFoundError, UserInputError } from '../errors.ts';
-import { computeMetrics, type PerformanceMetrics } from '../metrics/index.ts';
-import type { ModelRegistry, RegisteredModel } from '../models/model-registry.ts';
+import type { ClassificationMetrics, PerformanceMetrics } from '../metrics/index.ts';
+import type { ModelRegistry } from '../models/model-registry.ts';
 import type { Telemetry } from '../observability/telemetry.ts';
 import { splitIntoBatches } from './batches.ts';
 import { PredictionCache } from './prediction-cache.ts';
 import { ProgressChannel } from './progress-channel.ts';
-import {
-  FINAL_STATUSES,
-  PARTICLES,
-  type ClassCounts,
-  type Particle,
-  type PredictionBatch,
-  type PredictInput,
-  type ProgressMessage,
-  type RunStatus,
-  type ScoredEvent,
-} from './types.ts';
+import { executeRun } from './run-executor.ts';
+import { binaryRunMetrics, classificationRunMetrics } from './run-metrics.ts';
+import { RunPlanner, type RunPlan } from './run-plan.ts';
 
-/** Rows per INSERT statement (6 bound values each, far below SQLite's and PostgreSQL's limits). */
-const PREDICTION_ROWS_PER_INSERT = 250;
 /** Finished runs stay in memory this long for late subscribers; the database keeps them for good. */
 const FINISHED_RUN_RETENTION_MS = 10 * 60_000;
 
-export interface RunSummary {
-  id: string;
-  status: RunStatus;
-  energyBin: EnergyBin;
-  eventsPerClass: number;
-  samples: number;
-  seed: number;
-  modelId: number;
-  createdAt: Date;
-  finishedAt: Date | null;
-  elapsedMs: number | null;
-  failedCount: number;
-  error: string | null;
-}
-
-interface SelectedEvent {
-  id: number;
-  particle: Particle;
-  energyTeV: number;
-  file: string;
-}
-
-interface ClassPipeline {
-  engine: InferenceEngine;
-  model: RegisteredModel;
-  cached: Map<number, number>;
-  store: PixelStore;
-  failed: AbortController;
-  cacheWrites: Promise<void>[];
-}
-
 interface ActiveRun {
   summary: RunSummary;
+  plan: RunPlan;
   channel: ProgressChannel<ProgressMessage>;
   abort: AbortController;
   scored: ScoredEvent[];
-  /** Gamma samples then proton samples, in selection order. */
-  sampleIds: Set<number>;
   persisted: Promise<void> | null;
+}
+
+export interface SampleScore {
+  eventId: number;
+  classIndex: number;
+  scores: Float32Array | null;
 }
 
 export class PredictionService {
   private readonly active = new Map<string, ActiveRun>();
   private readonly cache: PredictionCache;
-  private readonly inputSchema;
+  private readonly planner: RunPlanner;
 
   constructor(
     private readonly db: Db,
+    private readonly datasets: DatasetCatalog,
     private readonly models: ModelRegistry,
     private readonly config: Config,
     private readonly telemetry: Telemetry,
   ) {
     this.cache = new PredictionCache(db);
-    const { maxEventsPerClass, maxSamples } = config.prediction;
-    this.inputSchema = z.object({
-      energyBin: z.number().int(),
-      eventsPerClass: z
-        .number()
-        .int()
-        .min(1, `eventsPerClass must be between 1 and ${maxEventsPerClass}`)
-        .max(maxEventsPerClass, `eventsPerClass must be between 1 and ${maxEventsPerClass}`),
-      samples: z
-        .number()
-        .int()
-        .min(0, `samples must be between 0 and ${maxSamples}`)
-        .max(maxSamples, `samples must be between 0 and ${maxSamples}`)
-        .default(0),
-      modelId: z.string().nullish(),
-      seed: z.number().int().nullish(),
-      datasetId: z.string().nullish(),
-    });
+    this.planner = new RunPlanner(db, datasets, models, config);
   }
 
   /** Validates, selects the events, and starts the run in the background. */
   async start(input: PredictInput): Promise<RunSummary> {
-    const parsed = this.inputSchema.safeParse({ ...input, samples: input.samples ?? undefined });
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new UserInputError(issue.message, String(issue.path[0] ?? 'input'));
-    }
-    const { energyBin: binIndex, eventsPerClass, samples } = parsed.data;
-    const bin = energyBinAt(this.config.energyBins.edgesTeV, binIndex);
-    const model = await this.resolveModel(parsed.data.modelId);
-    const seed = parsed.data.seed ?? Math.floor(Math.random() * 2 ** 31);
-
-    const datasetId = await this.resolveDataset(parsed.data.datasetId);
-    const selection = await this.selectEvents(bin, eventsPerClass, seed, datasetId);
-    const sampleIds = new Set(PARTICLES.flatMap((particle) => selection[particle].slice(0, samples).map((event) => event.id)));
-
-    const id = randomUUID();
-    const row = await this.db.predictionRun.create({
-      data: {
-        id,
-        modelId: model.id,
-        energyBin: bin.index,
-        energyMinTeV: bin.minTeV,
-        energyMaxTeV: bin.maxTeV,
-        eventsPerClass,
-        samples,
-        seed,
-        status: 'running',
-      },
+    const plan = await this.planner.plan(input);
+    const stored = await createRun(this.db, {
+      id: randomUUID(),
+      modelId: plan.model.id,
+      datasetId: plan.dataset.id,
+      classes: plan.classes,
+      classMapping: plan.mapping,
+      energyBin: plan.bin,
+      eventsPerClass: plan.eventsPerClass,
+      samples: plan.samples,
+      seed: plan.seed,
+      status: 'running',
     });
-    const run: ActiveRun = {
-      summary: { ...summaryOf(row, bin), status: 'running' },
-      channel: new ProgressChannel(),
-      abort: new AbortController(),
-      scored: [],
-      sampleIds,
-      persisted: null,
-    };
-    this.active.set(id, run);
+    const run: ActiveRun = { summary: { ...this.summaryOf(stored, plan.dataset.energyEdgesTeV) }, plan, channel: new ProgressChannel(), abort: new AbortController(), scored: [], persisted: null };
+    this.active.set(stored.id, run);
     this.telemetry.runsInFlight.inc();
-    this.telemetry.logger.info({ runId: id, energyBin: bin.index, eventsPerClass, samples, seed, modelId: model.id }, 'prediction run started');
-    void this.execute(run, model, selection);
+    this.telemetry.logger.info(
+      { runId: stored.id, datasetId: plan.dataset.id, classes: plan.classes.names.length, energyBin: plan.bin?.index ?? null, eventsPerClass: plan.eventsPerClass, seed: plan.seed, modelId: plan.model.id },
+      'prediction run started',
+    );
+    void this.execute(run);
     return run.summary;
   }
 
@@ -166,9 +95,7 @@ export class PredictionService {
   async get(runId: string): Promise<RunSummary> {
     const run = this.active.get(runId);
     if (run) return run.summary;
-    const row = await this.db.predictionRun.findUnique({ where: { id: runId } });
-    if (!row) throw new NotFoundError(`unknown prediction run "${runId}"`, 'runId');
-    return summaryOf(row, energyBinAt(this.config.energyBins.edgesTeV, row.energyBin));
+    return this.summaryOf(await this.storedRun(runId));
   }
 
   /** Every progress message of a run: history first, then live ones until it finishes. */
@@ -181,48 +108,53 @@ export class PredictionService {
     yield* await this.replayFromDatabase(runId);
   }
 
-  /** Every prediction of a run, gamma first, in selection order. */
-  async predictions(runId: string, particle?: Particle): Promise<ScoredEvent[]> {
+  /** Every prediction of a run, class by class in the run's order (selection order while in memory). */
+  async predictions(runId: string, classIndex?: number): Promise<ScoredEvent[]> {
     const run = this.active.get(runId);
-    const scored = run && FINAL_STATUSES.has(run.summary.status) ? run.scored : await this.loadPredictions(runId);
-    return particle ? scored.filter((event) => event.particle === particle) : scored;
+    const scored = run && FINAL_STATUSES.has(run.summary.status) ? run.scored : await this.loadScored(runId);
+    return classIndex === undefined ? scored : scored.filter((event) => event.classIndex === classIndex);
   }
 
-  /** The sample events (gamma first, in selection order), with their scores as far as they are known. */
-  async sampleEventIds(runId: string): Promise<Array<{ eventId: number; gammaness: number | null }>> {
+  /** The sample events, class by class, with their scores as far as they are known. */
+  async samples(runId: string): Promise<SampleScore[]> {
     const run = this.active.get(runId);
     if (run) {
-      const scores = new Map(run.scored.map((event) => [event.eventId, event.gammaness]));
-      return [...run.sampleIds].map((eventId) => ({ eventId, gammaness: scores.get(eventId) ?? null }));
+      const byId = new Map(run.scored.map((event) => [event.eventId, event]));
+      return run.plan.selection.flatMap((events, classIndex) =>
+        events.slice(0, run.plan.samples).map((event) => ({ eventId: event.id, classIndex, scores: byId.get(event.id)?.scores ?? null })),
+      );
     }
-    await this.get(runId);
-    const rows = await this.db.prediction.findMany({ where: { runId, isSample: true }, orderBy: [{ event: { particle: 'asc' } }, { batch: 'asc' }] });
-    return rows.map((row) => ({ eventId: row.eventId, gammaness: row.gammaness }));
+    const stored = await this.storedRun(runId);
+    const rows = (await loadPredictions(this.db, runId)).filter((row) => row.isSample);
+    return rows
+      .map((row) => ({ eventId: row.eventId, classIndex: stored.classes.names.indexOf(row.label), scores: row.scores }))
+      .sort((a, b) => a.classIndex - b.classIndex);
   }
 
-  async metrics(runId: string, threshold: number): Promise<PerformanceMetrics | null> {
+  /** Gamma/hadron metrics of a binary run at a threshold; null for N-class runs and before any score. */
+  async binaryMetrics(runId: string, threshold: number): Promise<PerformanceMetrics | null> {
     if (!(threshold >= 0 && threshold <= 1)) throw new UserInputError(`threshold must be between 0 and 1, got ${threshold}`, 'threshold');
-    const scored = await this.predictions(runId);
-    return metricsOf(scored, threshold, this.config.prediction.histogramBins);
+    const summary = await this.get(runId);
+    return binaryRunMetrics(await this.predictions(runId), summary.classes, threshold, this.config.prediction.histogramBins);
+  }
+
+  async classificationMetrics(runId: string): Promise<ClassificationMetrics | null> {
+    const summary = await this.get(runId);
+    return classificationRunMetrics(await this.predictions(runId), summary.classes.names.length);
   }
 
   /** Reads and decodes a few registered images once, so that the first run does not pay for compiling the decoder. */
   async warmUpImageReading(): Promise<void> {
-    const model = await this.resolveModel(null);
+    const defaultId = this.models.defaultModelId;
+    if (defaultId === null) return;
+    const model = await this.models.get(defaultId);
     const events = await this.db.event.findMany({ take: 8, select: { id: true, imagePath: true, dataset: { select: { rootDir: true } } } });
-    await readImageBatch(
-      events.map((event) => ({ id: event.id, file: path.resolve(event.dataset.rootDir, event.imagePath) })),
-      model.inputShape,
-    );
+    await readImageBatch(events.map((event) => ({ id: event.id, file: path.resolve(event.dataset.rootDir, event.imagePath) })), model.inputShape);
   }
 
   /** Runs left "running" by a process that stopped without finishing them are failed, with the reason. */
-  async failInterruptedRuns(): Promise<number> {
-    const { count } = await this.db.predictionRun.updateMany({
-      where: { status: { in: ['queued', 'running'] } },
-      data: { status: 'failed', error: 'interrupted: the server stopped before the run finished', finishedAt: new Date() },
-    });
-    return count;
+  failInterruptedRuns(): Promise<number> {
+    return failInterruptedRuns(this.db);
   }
 
   /** Cancels every run and waits for them to settle (server shutdown). */
@@ -233,84 +165,37 @@ export class PredictionService {
     await Promise.all([...this.active.values()].map((run) => run.persisted));
   }
 
-  private async resolveModel(modelId: string | null | undefined): Promise<RegisteredModel> {
-    if (modelId == null) {
-      const id = this.models.defaultModelId;
-      if (id === null) throw new NotFoundError('no model is loaded: register one or set inference.model', 'modelId');
-      return this.models.get(id);
-    }
-    const id = Number(modelId);
-    if (!Number.isInteger(id)) throw new NotFoundError(`unknown model "${modelId}"`, 'modelId');
-    return this.models.get(id);
-  }
-
-  private async resolveDataset(datasetId: string | null | undefined): Promise<number | undefined> {
-    if (datasetId == null) return undefined;
-    const id = Number(datasetId);
-    const dataset = Number.isInteger(id) ? await this.db.dataset.findUnique({ where: { id } }) : null;
-    if (!dataset) throw new NotFoundError(`unknown dataset "${datasetId}": list them with the "datasets" query`, 'datasetId');
-    return id;
-  }
-
-  private async selectEvents(bin: EnergyBin, eventsPerClass: number, seed: number, datasetId: number | undefined): Promise<Record<Particle, SelectedEvent[]>> {
-    const datasets = new Map((await this.db.dataset.findMany()).map((dataset) => [dataset.id, dataset.rootDir]));
-    const selection = {} as Record<Particle, SelectedEvent[]>;
-    for (const [offset, particle] of PARTICLES.entries()) {
-      const events = await selectRandomEvents(this.db, { particle, minTeV: bin.minTeV, maxTeV: bin.maxTeV, count: eventsPerClass, seed: seed + offset, datasetId }).catch(
-        (error: Error) => {
-          throw error.name === 'NotEnoughEventsError' ? new UserInputError(`energy bin ${bin.index} (${bin.label}): ${error.message}`, 'eventsPerClass') : error;
-        },
-      );
-      selection[particle] = events.map((event) => ({
-        id: event.id,
-        particle,
-        energyTeV: event.energyTeV,
-        file: path.resolve(datasets.get(event.datasetId) ?? '', event.imagePath),
-      }));
-    }
-    return selection;
-  }
-
-  private async execute(run: ActiveRun, model: RegisteredModel, selection: Record<Particle, SelectedEvent[]>): Promise<void> {
+  private async execute(run: ActiveRun): Promise<void> {
+    const { plan } = run;
     const startedAt = performance.now();
-    const total: ClassCounts = { gamma: selection.gamma.length, proton: selection.proton.length };
-    const done: ClassCounts = { gamma: 0, proton: 0 };
-    const failed: ClassCounts = { gamma: 0, proton: 0 };
+    const total = plan.selection.map((events) => events.length);
+    const done = total.map(() => 0);
+    const failed = total.map(() => 0);
     let sequence = 0;
-    const snapshot = (): Omit<ProgressMessage, 'kind' | 'batch' | 'metrics' | 'error' | 'status'> => {
+    const snapshot = () => {
       const elapsedMs = performance.now() - startedAt;
-      const images = done.gamma + done.proton;
-      return { runId: run.summary.id, sequence: sequence++, done: { ...done }, total, failed: { ...failed }, elapsedMs, imagesPerSecond: elapsedMs > 0 ? (images * 1000) / elapsedMs : 0 };
+      const images = done.reduce((a, b) => a + b, 0);
+      return { runId: run.summary.id, sequence: sequence++, done: [...done], total, failed: [...failed], elapsedMs, imagesPerSecond: elapsedMs > 0 ? (images * 1000) / elapsedMs : 0 };
     };
 
     let status: RunStatus = 'completed';
     let error: string | null = null;
     try {
-      const engine = await this.models.engineFor(model.id);
-      const cached = await this.cache.lookup(model.sha256, PARTICLES.flatMap((particle) => selection[particle].map((event) => event.id)));
-      const pipeline: ClassPipeline = {
-        engine,
-        model,
-        cached,
-        store: PixelStore.for(this.config.data.pixelStore, model.inputShape),
-        // When one class fails, the other stops too: the run is failed either way.
-        failed: new AbortController(),
-        cacheWrites: [],
-      };
-      // Both classes feed one engine queue, so their batches interleave and neither waits for the other.
-      const outcomes = await Promise.allSettled(
-        PARTICLES.map((particle) =>
-          this.inferClass(run, particle, selection[particle], pipeline, (batch, failures) => {
-            run.scored.push(...batch.events);
-            done[particle] += batch.events.length;
-            failed[particle] += failures;
-            run.channel.publish({ ...snapshot(), kind: 'batch', status: 'running', batch, metrics: null, error: null });
-          }),
-        ),
-      );
-      await Promise.all(pipeline.cacheWrites);
-      const failure = outcomes.find((outcome) => outcome.status === 'rejected');
-      if (failure) throw failure.reason;
+      await executeRun({
+        plan,
+        engine: await this.models.engineFor(plan.model.id),
+        cache: this.cache,
+        store: PixelStore.for(this.config.data.pixelStore, plan.model.inputShape),
+        batchSize: this.config.inference.batchSize,
+        telemetry: this.telemetry,
+        signal: run.abort.signal,
+        onBatch: (batch: PredictionBatch, failures: number) => {
+          run.scored.push(...batch.events);
+          done[batch.classIndex] += batch.events.length;
+          failed[batch.classIndex] += failures;
+          run.channel.publish({ ...snapshot(), kind: 'batch', status: 'running', batch, error: null });
+        },
+      });
       if (run.abort.signal.aborted) status = 'cancelled';
     } catch (caught) {
       status = 'failed';
@@ -318,188 +203,112 @@ export class PredictionService {
       this.telemetry.logger.error({ runId: run.summary.id, err: caught }, 'prediction run failed');
     }
 
-    run.scored.sort(byParticleThenSelection(selection));
+    run.scored.sort(bySelection(plan));
     const final = snapshot();
-    const metrics = status === 'failed' ? null : metricsOf(run.scored, this.config.prediction.defaultThreshold, this.config.prediction.histogramBins);
-    run.summary = { ...run.summary, status, error, elapsedMs: final.elapsedMs, finishedAt: new Date(), failedCount: failed.gamma + failed.proton };
-    run.channel.publish({ ...final, kind: 'finished', status, batch: null, metrics, error });
+    const failedCount = failed.reduce((a, b) => a + b, 0);
+    run.summary = { ...run.summary, status, error, elapsedMs: final.elapsedMs, finishedAt: new Date(), failedCount };
+    run.channel.publish({ ...final, kind: 'finished', status, batch: null, error });
     run.channel.close();
     // Stored after the last message: until then (and while the run stays in memory) reads are served from memory.
-    run.persisted = this.persist(run, status, error, final.elapsedMs, failed.gamma + failed.proton, selection);
+    run.persisted = this.persist(run, failedCount);
     await run.persisted;
     this.telemetry.runsInFlight.dec();
     this.telemetry.runs.inc({ status });
     this.telemetry.imagesPerSecond.set(final.imagesPerSecond);
     this.telemetry.logger.info(
-      { runId: run.summary.id, status, elapsedMs: Math.round(final.elapsedMs), images: final.done.gamma + final.done.proton, failed: run.summary.failedCount, imagesPerSecond: Math.round(final.imagesPerSecond), auc: metrics?.rocAuc ?? null },
+      { runId: run.summary.id, status, elapsedMs: Math.round(final.elapsedMs), images: final.done.reduce((a, b) => a + b, 0), failed: failedCount, imagesPerSecond: Math.round(final.imagesPerSecond) },
       'prediction run finished',
     );
     setTimeout(() => this.active.delete(run.summary.id), FINISHED_RUN_RETENTION_MS).unref();
   }
 
-  /** One class's batches: cached scores reused, the rest read (next batch prefetched) and inferred. */
-  private async inferClass(
-    run: ActiveRun,
-    particle: Particle,
-    events: readonly SelectedEvent[],
-    pipeline: ClassPipeline,
-    onBatch: (batch: PredictionBatch, failures: number) => void,
-  ): Promise<void> {
-    const { engine, model, cached, store } = pipeline;
-    const batches = splitIntoBatches(events, this.config.inference.batchSize);
-    const read = (index: number) => {
-      const missing = batches[index].filter((event) => !cached.has(event.id));
-      return readImageBatch(missing, model.inputShape, store).then((images) => ({ missing, images }));
-    };
-    let nextRead = batches.length ? read(0) : null;
-    for (const [index, batch] of batches.entries()) {
-      if (run.abort.signal.aborted || pipeline.failed.signal.aborted) return;
-      const { missing, images } = await nextRead!;
-      // Read the next batch while this one is inferred.
-      nextRead = index + 1 < batches.length ? read(index + 1) : null;
-      let inferenceMs = 0;
-      const scores = new Map<number, number>();
-      if (images.readable.length > 0) {
-        this.telemetry.queueDepth.inc();
-        const result = await engine
-          .infer(images.pixels, images.readable.length)
-          .catch((caught: unknown) => {
-            pipeline.failed.abort();
-            throw caught;
-          })
-          .finally(() => this.telemetry.queueDepth.dec());
-        inferenceMs = result.inferenceMs;
-        this.telemetry.inferenceSeconds.observe(inferenceMs / 1000);
-        this.telemetry.batchSize.observe(images.readable.length);
-        const entries = images.readable.map((eventIndex, k) => {
-          const eventId = missing[eventIndex].id;
-          scores.set(eventId, result.gammaness[k]);
-          return { eventId, gammaness: result.gammaness[k], outputs: result.outputs.subarray(k * result.outputsPerImage, (k + 1) * result.outputsPerImage) };
-        });
-        pipeline.cacheWrites.push(this.cache.store(model.sha256, entries));
-      }
-      const errors = new Map([...images.errors].map(([eventIndex, message]) => [missing[eventIndex].id, message]));
-      const scored: ScoredEvent[] = batch.map((event) => ({
-        eventId: event.id,
-        particle,
-        energyTeV: event.energyTeV,
-        gammaness: cached.get(event.id) ?? scores.get(event.id) ?? null,
-        error: errors.get(event.id) ?? null,
-      }));
-      onBatch({ particle, index, events: scored, inferenceMs }, errors.size);
-    }
-  }
-
-  private async persist(run: ActiveRun, status: RunStatus, error: string | null, elapsedMs: number, failedCount: number, selection: Record<Particle, SelectedEvent[]>): Promise<void> {
-    const batchOf = batchIndexLookup(selection, this.config.inference.batchSize);
-    const backend = (await this.models.backend())?.name ?? null;
-    // Multi-row INSERTs (the ORM's createMany maps every row and is several times slower), one chunk at a
-    // time so that requests arriving meanwhile are not held up. The status is written last: a run cut off
-    // half way stays "running" and is failed as interrupted at the next start.
+  /** The predictions, then the status: a run cut off half way stays "running" and is failed as interrupted at the next start. */
+  private async persist(run: ActiveRun, failedCount: number): Promise<void> {
+    const { plan, summary } = run;
+    const batchOf = new Map<number, number>();
+    for (const events of plan.selection) splitIntoBatches(events, this.config.inference.batchSize).forEach((batch, index) => batch.forEach((event) => batchOf.set(event.id, index)));
     try {
-      for (const rows of chunk(run.scored, PREDICTION_ROWS_PER_INSERT)) {
-        await this.db.$executeRawUnsafe(
-          `INSERT INTO "Prediction" ("runId", "eventId", "gammaness", "error", "isSample", "batch") VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
-          ...rows.flatMap((event) => [run.summary.id, event.eventId, event.gammaness, event.error, run.sampleIds.has(event.eventId), batchOf.get(event.eventId) ?? 0]),
-        );
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      await this.db.predictionRun.update({ where: { id: run.summary.id }, data: { status, error, elapsedMs, failedCount, finishedAt: new Date(), backend } });
+      await insertPredictions(
+        this.db,
+        summary.id,
+        run.scored.map((event) => ({ eventId: event.eventId, scores: event.scores, error: event.error, isSample: plan.sampleIds.has(event.eventId), batch: batchOf.get(event.eventId) ?? 0 })),
+      );
+      const backend = (await this.models.backend())?.name ?? null;
+      await finishRun(this.db, summary.id, { status: summary.status, error: summary.error, elapsedMs: summary.elapsedMs ?? 0, failedCount, backend });
     } catch (caught) {
-      this.telemetry.logger.error({ runId: run.summary.id, err: caught }, 'could not store the predictions of a run');
+      this.telemetry.logger.error({ runId: summary.id, err: caught }, 'could not store the predictions of a run');
     }
   }
 
-  private async loadPredictions(runId: string): Promise<ScoredEvent[]> {
-    await this.get(runId);
-    const rows = await this.db.prediction.findMany({
-      where: { runId },
-      include: { event: { select: { particle: true, energyTeV: true } } },
-      orderBy: [{ batch: 'asc' }],
-    });
+  private async storedRun(runId: string): Promise<StoredRun> {
+    const stored = await findRun(this.db, runId);
+    if (!stored) throw new NotFoundError(`unknown prediction run "${runId}"`, 'runId');
+    return stored;
+  }
+
+  private async loadScored(runId: string): Promise<ScoredEvent[]> {
+    const stored = await this.storedRun(runId);
+    const rows = await loadPredictions(this.db, runId);
     return rows
-      .map((row) => ({ eventId: row.eventId, particle: row.event.particle as Particle, energyTeV: row.event.energyTeV, gammaness: row.gammaness, error: row.error }))
-      .sort((a, b) => (a.particle === b.particle ? 0 : a.particle === 'gamma' ? -1 : 1));
+      .map((row) => ({ eventId: row.eventId, classIndex: stored.classes.names.indexOf(row.label), energyTeV: row.energyTeV, scores: row.scores, error: row.error, batch: row.batch }))
+      .sort((a, b) => a.classIndex - b.classIndex || a.batch - b.batch)
+      .map(({ batch: _batch, ...event }) => event);
   }
 
   /** A run from before a restart: its batches rebuilt from the stored predictions, then the final message. */
   private async replayFromDatabase(runId: string): Promise<ProgressMessage[]> {
-    const summary = await this.get(runId);
-    const rows = await this.db.prediction.findMany({ where: { runId }, include: { event: { select: { particle: true, energyTeV: true } } }, orderBy: [{ batch: 'asc' }] });
-    const total: ClassCounts = { gamma: 0, proton: 0 };
-    const byBatch = new Map<string, ScoredEvent[]>();
+    const stored = await this.storedRun(runId);
+    const summary = this.summaryOf(stored);
+    const rows = await loadPredictions(this.db, runId);
+    const classCount = stored.classes.names.length;
+    const total = new Array<number>(classCount).fill(0);
+    const byBatch = new Map<string, { classIndex: number; index: number; events: ScoredEvent[] }>();
     for (const row of rows) {
-      const particle = row.event.particle as Particle;
-      total[particle]++;
-      const key = `${particle}:${row.batch}`;
-      if (!byBatch.has(key)) byBatch.set(key, []);
-      byBatch.get(key)!.push({ eventId: row.eventId, particle, energyTeV: row.event.energyTeV, gammaness: row.gammaness, error: row.error });
+      const classIndex = stored.classes.names.indexOf(row.label);
+      total[classIndex]++;
+      const key = `${classIndex}:${row.batch}`;
+      if (!byBatch.has(key)) byBatch.set(key, { classIndex, index: row.batch, events: [] });
+      byBatch.get(key)!.events.push({ eventId: row.eventId, classIndex, energyTeV: row.energyTeV, scores: row.scores, error: row.error });
     }
-    const done: ClassCounts = { gamma: 0, proton: 0 };
-    const failed: ClassCounts = { gamma: 0, proton: 0 };
+    const done = total.map(() => 0);
+    const failed = total.map(() => 0);
     const elapsedMs = summary.elapsedMs ?? 0;
+    const images = total.reduce((a, b) => a + b, 0);
     const messages: ProgressMessage[] = [];
-    const base = () => ({ runId, sequence: messages.length, total, done: { ...done }, failed: { ...failed }, elapsedMs, imagesPerSecond: elapsedMs ? ((total.gamma + total.proton) * 1000) / elapsedMs : 0 });
-    for (const [key, events] of byBatch) {
-      const [particle, index] = key.split(':') as [Particle, string];
-      done[particle] += events.length;
-      failed[particle] += events.filter((event) => event.error !== null).length;
-      messages.push({ ...base(), kind: 'batch', status: 'running', batch: { particle, index: Number(index), events, inferenceMs: 0 }, metrics: null, error: null });
+    const base = () => ({ runId, sequence: messages.length, total, done: [...done], failed: [...failed], elapsedMs, imagesPerSecond: elapsedMs ? (images * 1000) / elapsedMs : 0 });
+    for (const { classIndex, index, events } of byBatch.values()) {
+      done[classIndex] += events.length;
+      failed[classIndex] += events.filter((event) => event.error !== null).length;
+      messages.push({ ...base(), kind: 'batch', status: 'running', batch: { classIndex, index, events, inferenceMs: 0 }, error: null });
     }
-    const scored = [...byBatch.values()].flat();
-    messages.push({ ...base(), kind: 'finished', status: summary.status, batch: null, metrics: metricsOf(scored, this.config.prediction.defaultThreshold, this.config.prediction.histogramBins), error: summary.error });
+    messages.push({ ...base(), kind: 'finished', status: summary.status, batch: null, error: summary.error });
     return messages;
   }
-}
 
-function summaryOf(
-  row: { id: string; status: string; eventsPerClass: number; samples: number; seed: number; modelId: number; createdAt: Date; finishedAt: Date | null; elapsedMs: number | null; failedCount: number; error: string | null },
-  energyBin: EnergyBin,
-): RunSummary {
-  return {
-    id: row.id,
-    status: row.status as RunStatus,
-    energyBin,
-    eventsPerClass: row.eventsPerClass,
-    samples: row.samples,
-    seed: row.seed,
-    modelId: row.modelId,
-    createdAt: row.createdAt,
-    finishedAt: row.finishedAt,
-    elapsedMs: row.elapsedMs,
-    failedCount: row.failedCount,
-    error: row.error,
-  };
-}
-
-function metricsOf(scored: readonly ScoredEvent[], threshold: number, histogramBins: number): PerformanceMetrics | null {
-  const gamma: number[] = [];
-  const proton: number[] = [];
-  for (const event of scored) {
-    if (event.gammaness === null) continue;
-    (event.particle === 'gamma' ? gamma : proton).push(event.gammaness);
+  private summaryOf(stored: StoredRun, edgesTeV?: number[] | null): RunSummary {
+    const edges = edgesTeV ?? null;
+    return {
+      id: stored.id,
+      status: stored.status,
+      datasetId: stored.datasetId,
+      classes: stored.classes,
+      energyBin: stored.energyBinIndex === null ? null : energyBinAt(edges ?? this.config.energyBins.edgesTeV, stored.energyBinIndex),
+      eventsPerClass: stored.eventsPerClass,
+      samples: stored.samples,
+      seed: stored.seed,
+      modelId: stored.modelId,
+      createdAt: stored.createdAt,
+      finishedAt: stored.finishedAt,
+      elapsedMs: stored.elapsedMs,
+      failedCount: stored.failedCount,
+      error: stored.error,
+    };
   }
-  if (gamma.length + proton.length === 0) return null;
-  return computeMetrics({ gamma, proton }, { threshold, histogramBins });
 }
 
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
-  return chunks;
-}
-
-function batchIndexLookup(selection: Record<Particle, SelectedEvent[]>, size: number): Map<number, number> {
-  const lookup = new Map<number, number>();
-  for (const particle of PARTICLES) {
-    splitIntoBatches(selection[particle], size).forEach((batch, index) => batch.forEach((event) => lookup.set(event.id, index)));
-  }
-  return lookup;
-}
-
-function byParticleThenSelection(selection: Record<Particle, SelectedEvent[]>): (a: ScoredEvent, b: ScoredEvent) => number {
+function bySelection(plan: RunPlan): (a: ScoredEvent, b: ScoredEvent) => number {
   const order = new Map<number, number>();
-  PARTICLES.forEach((particle, p) => selection[particle].forEach((event, i) => order.set(event.id, p * 1e9 + i)));
+  plan.selection.forEach((events, classIndex) => events.forEach((event, i) => order.set(event.id, classIndex * 1e9 + i)));
   return (a, b) => order.get(a.eventId)! - order.get(b.eventId)!;
 }
 

@@ -1,6 +1,7 @@
 // The Pothos builder and the request context every resolver sees.
 import SchemaBuilder from '@pothos/core';
 import type { Config } from '../config.ts';
+import type { DatasetCatalog } from '../data/dataset-catalog.ts';
 import type { EventCatalog } from '../data/event-catalog.ts';
 import type { Db } from '../data/db.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
@@ -9,6 +10,7 @@ import type { PredictionService } from '../predictions/prediction-service.ts';
 export interface Services {
   config: Config;
   db: Db;
+  datasets: DatasetCatalog;
   catalog: EventCatalog;
   models: ModelRegistry;
   predictions: PredictionService;
@@ -28,6 +30,6 @@ export const builder = new SchemaBuilder<{
   defaultFieldNullability: false,
 });
 
-builder.queryType({ description: 'Read the energy bins, events, models, runs and server facts.' });
-builder.mutationType({ description: 'Start and cancel prediction runs.' });
-builder.subscriptionType({ description: 'Live progress of prediction runs.' });
+builder.queryType({ description: 'Read the datasets, energy bins, events, models, runs and server facts.' });
+builder.mutationType({ description: 'Upload datasets and models; start and cancel prediction runs.' });
+builder.subscriptionType({ description: 'Live progress of prediction runs and dataset uploads.' });

@@ -1,7 +1,6 @@
 import { energyBinAt } from '../data/energy-bins.ts';
 import type { CatalogEvent } from '../data/event-catalog.ts';
 import { UserInputError } from '../errors.ts';
-import type { Particle } from '../predictions/types.ts';
 import { builder } from './builder.ts';
 
 const MAX_PAGE_SIZE = 500;
@@ -14,20 +13,55 @@ export const ParticleEnum = builder.enumType('Particle', {
   } as const,
 });
 
+/** The deprecated Particle of a label: only the ASTRI classes have one. */
+export function particleOf(label: string): 'gamma' | 'proton' {
+  if (label === 'gamma' || label === 'proton') return label;
+  throw new UserInputError(`class "${label}" is not a particle of the gamma/proton enum: read label instead of particle`, 'particle');
+}
+
 /** Images are served by this server from registered events only: /images/<eventId>.png */
 export function imageUrl(eventId: number): string {
   return `/images/${eventId}.png`;
 }
 
+const EventAttributeType = builder.objectRef<{ name: string; value: string }>('EventAttribute').implement({
+  description: "An extra column of the dataset's manifest, as written there.",
+  fields: (t) => ({
+    name: t.exposeString('name', { description: 'Column name.' }),
+    value: t.exposeString('value', { description: 'Value for this event.' }),
+  }),
+});
+
 export const EventType = builder.objectRef<CatalogEvent>('Event').implement({
-  description: 'A registered air-shower event: a camera image with its true particle and energy.',
+  description: 'A registered event: an image with its true class and, when the dataset has them, its true energy.',
   fields: (t) => ({
     id: t.id({ description: 'Event id.', resolve: (event) => String(event.id) }),
-    particle: t.field({ type: ParticleEnum, description: 'True particle.', resolve: (event) => event.particle }),
-    energyTeV: t.exposeFloat('energyTeV', { description: 'True energy in TeV.' }),
-    imageUrl: t.string({ description: 'URL of the 8-bit camera image (PNG), relative to this server.', resolve: (event) => imageUrl(event.id) }),
+    datasetId: t.id({ description: 'The dataset it belongs to.', resolve: (event) => String(event.datasetId) }),
+    label: t.exposeString('label', { description: "True class, one of its dataset's classes." }),
+    particle: t.field({
+      type: ParticleEnum,
+      description: 'True particle.',
+      deprecationReason: 'Classes are data: use label. Errors for a class other than gamma or proton.',
+      resolve: (event) => particleOf(event.label),
+    }),
+    trueEnergyTeV: t.exposeFloat('energyTeV', { nullable: true, description: 'True energy in TeV; null when the dataset has no energies.' }),
+    energyTeV: t.float({
+      description: 'True energy in TeV.',
+      deprecationReason: 'Energy is optional: use trueEnergyTeV, which is null when unknown. Errors for an event without energy.',
+      resolve: (event) => {
+        if (event.energyTeV === null) throw new UserInputError(`event ${event.id} has no energy: read trueEnergyTeV`, 'energyTeV');
+        return event.energyTeV;
+      },
+    }),
+    imageUrl: t.string({ description: 'URL of the 8-bit image (PNG), relative to this server.', resolve: (event) => imageUrl(event.id) }),
     width: t.exposeInt('width', { description: 'Image width in pixels.' }),
     height: t.exposeInt('height', { description: 'Image height in pixels.' }),
+    channels: t.exposeInt('channels', { description: '1 for grayscale, 3 for RGB.' }),
+    attributes: t.field({
+      type: [EventAttributeType],
+      description: "The dataset manifest's extra columns for this event.",
+      resolve: (event) => Object.entries(event.attributes).map(([name, value]) => ({ name, value })),
+    }),
   }),
 });
 
@@ -81,19 +115,27 @@ function decodeCursor(cursor: string): number {
 builder.queryField('events', (t) =>
   t.field({
     type: EventConnection,
-    description: `Events of an energy bin, optionally of one particle, by ascending id; at most ${MAX_PAGE_SIZE} per page.`,
+    description: `Events of a dataset, optionally of one energy bin and one class, by ascending id; at most ${MAX_PAGE_SIZE} per page.`,
     args: {
-      energyBin: t.arg.int({ required: true, description: 'Index of the energy bin (see energyBins).' }),
-      particle: t.arg({ type: ParticleEnum, required: false }),
+      datasetId: t.arg.id({ required: false, description: 'The dataset (see datasets); the default dataset (the demo) when omitted.' }),
+      energyBin: t.arg.int({ required: false, description: "Index of one of the dataset's energy bins (see energyBins); every energy when omitted." }),
+      label: t.arg.string({ required: false, description: 'Only events of this class.' }),
+      particle: t.arg({ type: ParticleEnum, required: false, deprecationReason: 'Classes are data: use label.' }),
       first: t.arg.int({ required: false, description: `Page size, 1 to ${MAX_PAGE_SIZE} (default 50).` }),
       after: t.arg.string({ required: false, description: 'Cursor after which the page starts.' }),
     },
     resolve: async (_root, args, { services }) => {
-      const bin = energyBinAt(services.config.energyBins.edgesTeV, args.energyBin);
+      const dataset = await services.datasets.resolve(args.datasetId == null ? null : String(args.datasetId));
+      let bin = null;
+      if (args.energyBin != null) {
+        if (!dataset.energyEdgesTeV) throw new UserInputError(`dataset "${dataset.name}" has no energies: leave energyBin out`, 'energyBin');
+        bin = energyBinAt(dataset.energyEdgesTeV, args.energyBin);
+      }
+      const label = args.label ?? (args.particle as string | null | undefined) ?? null;
       const first = args.first ?? 50;
       if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) throw new UserInputError(`first must be between 1 and ${MAX_PAGE_SIZE}, got ${first}`, 'first');
       const offset = args.after ? decodeCursor(args.after) + 1 : 0;
-      const page = await services.catalog.page(bin, (args.particle as Particle | null | undefined) ?? null, offset, first);
+      const page = await services.catalog.page({ datasetId: dataset.id, bin, label }, offset, first);
       const edges = page.events.map((node, i) => ({ cursor: encodeCursor(offset + i), node }));
       return {
         edges,

@@ -1,6 +1,7 @@
 // The schema: each domain file adds its types and fields to the builder.
 import { builder } from './builder.ts';
-import './bins.ts';
+import './classes.ts';
+import './datasets.ts';
 import './events.ts';
 import './models.ts';
 import './metrics.ts';

@@ -4,12 +4,43 @@ import { PROJECT_ROOT } from '../config.ts';
 import type { BackendInfo } from '../inference/index.ts';
 import { UserInputError } from '../errors.ts';
 import type { RegisteredModel } from '../models/model-registry.ts';
+import type { Preprocessing } from '../domain/model.ts';
 import { builder } from './builder.ts';
 
 const VERSION = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 /** Smallest events-per-class the dashboard offers; the API itself accepts from 1. */
 export const DASHBOARD_EVENTS_PER_CLASS = { min: 100, max: 2000 } as const;
+
+const ColorModeEnum = builder.enumType('ColorMode', {
+  description: 'Which pixels a model takes.',
+  values: {
+    GRAYSCALE: { value: 'grayscale', description: 'One channel; RGB images are converted (ITU-R BT.601 luma).' },
+    RGB: { value: 'rgb', description: 'Three channels; grayscale images are repeated on each.' },
+  } as const,
+});
+
+const PreprocessingType = builder.objectRef<Preprocessing>('Preprocessing').implement({
+  description: 'How 8-bit pixels become model input: x = (pixel * scale + offset - mean[c]) / std[c].',
+  fields: (t) => ({
+    colorMode: t.field({ type: ColorModeEnum, description: 'Grayscale or RGB input.', resolve: (p) => p.colorMode }),
+    scale: t.exposeFloat('scale', { description: 'Multiplies each 8-bit sample (1/255 maps to [0, 1]).' }),
+    offset: t.exposeFloat('offset', { description: 'Added after scaling (-1 with scale 2/255 maps to [-1, 1], as MobileNet expects).' }),
+    mean: t.exposeFloatList('mean', { description: 'Subtracted per channel after scale and offset; empty when unused.' }),
+    std: t.exposeFloatList('std', { description: 'Divides per channel after the mean; empty when unused.' }),
+  }),
+});
+
+export const PreprocessingInputType = builder.inputType('PreprocessingInput', {
+  description: "A model's preprocessing; what is left out takes the default (the input's colour mode, scale 1/255, offset 0).",
+  fields: (t) => ({
+    colorMode: t.field({ type: ColorModeEnum, required: false, description: 'GRAYSCALE or RGB; must match the model input channels.' }),
+    scale: t.float({ required: false, description: 'Multiplies each 8-bit sample.' }),
+    offset: t.float({ required: false, description: 'Added after scaling.' }),
+    mean: t.floatList({ required: false, description: 'Per channel mean to subtract (1 or 3 values).' }),
+    std: t.floatList({ required: false, description: 'Per channel standard deviation to divide by (1 or 3 values).' }),
+  }),
+});
 
 export const ModelType = builder.objectRef<RegisteredModel & { active: boolean }>('Model').implement({
   description: 'A registered classifier (Keras .h5 or ONNX file).',
@@ -20,10 +51,18 @@ export const ModelType = builder.objectRef<RegisteredModel & { active: boolean }
     format: t.exposeString('format', { description: 'keras-h5 or onnx.' }),
     sha256: t.exposeString('sha256', { description: 'Content hash of the model file.' }),
     inputShape: t.exposeIntList('inputShape', { description: 'Model input as [height, width, channels].' }),
-    outputKind: t.exposeString('outputKind', { description: 'sigmoid (one unit = gammaness), softmax (class probabilities) or other.' }),
-    classNames: t.exposeStringList('classNames', { description: 'A name per output unit.' }),
-    gammaClassIndex: t.exposeInt('gammaClassIndex', { description: 'Which output unit is the gamma probability.' }),
-    pixelScale: t.exposeFloat('pixelScale', { description: 'Preprocessing: input = pixel * pixelScale.' }),
+    inputLayout: t.exposeString('inputLayout', { description: 'How an image becomes the input: HWC, HW (no channel axis) or FLAT (a vector of H*W*C values).' }),
+    outputKind: t.exposeString('outputKind', { description: 'sigmoid (one unit: the probability of the second class), softmax (class probabilities) or other.' }),
+    classNames: t.exposeStringList('classNames', { description: 'The classes the outputs score, in output order (two for a sigmoid unit: negative, positive).' }),
+    classNamesSource: t.exposeString('classNamesSource', { description: 'Where classNames came from: upload, labels-file, model-metadata, config or default ("0".."N-1").' }),
+    outputCount: t.int({ description: 'Classes the outputs score.', resolve: (model) => model.classNames.length }),
+    preprocessing: t.field({ type: PreprocessingType, description: 'How 8-bit pixels become the model input.', resolve: (model) => model.preprocessing }),
+    gammaClassIndex: t.int({
+      description: 'Which output unit is the gamma probability.',
+      deprecationReason: 'Classes are data: use classNames (the unit of the class "gamma"). 0 for a sigmoid unit, as before; -1 when no class is named gamma.',
+      resolve: (model) => (model.outputKind === 'sigmoid' ? 0 : model.classNames.indexOf('gamma')),
+    }),
+    pixelScale: t.float({ description: 'Preprocessing: input = pixel * pixelScale.', deprecationReason: 'Use preprocessing (scale, offset, mean, std).', resolve: (model) => model.preprocessing.scale }),
     parameterCount: t.exposeInt('parameterCount', { description: 'Trainable and fixed weights (0 when unknown, for ONNX files).' }),
     kerasVersion: t.exposeString('kerasVersion', { nullable: true, description: 'Keras version that wrote the file.' }),
     active: t.exposeBoolean('active', { description: 'True for the model predict uses when no modelId is given.' }),
@@ -116,12 +155,31 @@ builder.mutationField('uploadModel', (t) =>
       file: t.arg({ type: 'File', required: true }),
       name: t.arg.string({ required: false, description: 'Display name; the file name by default.' }),
       activate: t.arg.boolean({ required: false, defaultValue: true }),
+      classNames: t.arg.stringList({ required: false, description: 'The classes the outputs score, in output order (2 for a sigmoid unit: negative, positive).' }),
+      labels: t.arg({ type: 'File', required: false, description: 'A labels.txt (one class per line, in output order; "0 name" lines as Teachable Machine writes them), instead of classNames.' }),
+      preprocessing: t.arg({ type: PreprocessingInputType, required: false, description: 'How pixels become input; defaults from the model input.' }),
     },
     resolve: async (_root, args, { services }) => {
       const limit = services.config.server.maxUploadBytes;
       if (args.file.size > limit) throw new UserInputError(`the model file is ${args.file.size} bytes; uploads are limited to ${limit} bytes (server.maxUploadBytes)`, 'file');
       const bytes = new Uint8Array(await args.file.arrayBuffer());
-      const model = await services.models.upload(bytes, { fileName: args.file.name, name: args.name ?? undefined, activate: args.activate ?? true });
+      const labelsText = args.labels ? await readLabels(args.labels) : null;
+      const model = await services.models.upload(bytes, {
+        fileName: args.file.name,
+        name: args.name ?? undefined,
+        activate: args.activate ?? true,
+        classNames: args.classNames ?? null,
+        labelsText,
+        preprocessing: args.preprocessing
+          ? {
+              ...(args.preprocessing.colorMode ? { colorMode: args.preprocessing.colorMode } : {}),
+              ...(args.preprocessing.scale != null ? { scale: args.preprocessing.scale } : {}),
+              ...(args.preprocessing.offset != null ? { offset: args.preprocessing.offset } : {}),
+              ...(args.preprocessing.mean ? { mean: args.preprocessing.mean } : {}),
+              ...(args.preprocessing.std ? { std: args.preprocessing.std } : {}),
+            }
+          : null,
+      });
       return { ...model, active: model.id === services.models.defaultModelId };
     },
   }),
@@ -138,3 +196,11 @@ builder.mutationField('activateModel', (t) =>
     },
   }),
 );
+
+/** Labels files are a few lines of text: anything larger is not one. */
+const MAX_LABELS_BYTES = 1024 * 1024;
+
+async function readLabels(file: File): Promise<string> {
+  if (file.size > MAX_LABELS_BYTES) throw new UserInputError(`the labels file is ${file.size} bytes; a labels.txt holds one class name per line (at most ${MAX_LABELS_BYTES} bytes)`, 'labels');
+  return new TextDecoder('utf-8', { fatal: false }).decode(await file.arrayBuffer());
+}

@@ -1,12 +1,18 @@
-import type { RunSummary } from '../predictions/prediction-service.ts';
-import type { ClassCounts, PredictionBatch, ProgressMessage, ScoredEvent } from '../predictions/types.ts';
-import type { Particle } from '../predictions/types.ts';
-import { UnavailableError } from '../errors.ts';
-import { builder } from './builder.ts';
-import { EnergyBinType } from './bins.ts';
-import { EventType, ParticleEnum } from './events.ts';
-import { PerformanceMetricsType } from './metrics.ts';
+// Prediction runs: predict, cancel, the run and its predictions and metrics, and live progress.
+import type { SampleScore } from '../predictions/prediction-service.ts';
+import { binaryRunMetrics, classificationRunMetrics, signalScore } from '../predictions/run-metrics.ts';
+import { topClasses } from '../predictions/scoring.ts';
+import type { PredictionBatch, ProgressMessage, RunClasses, RunSummary, ScoredEvent } from '../domain/run.ts';
+import { UnavailableError, UserInputError } from '../errors.ts';
+import { builder, type Services } from './builder.ts';
+import { classCounts, ClassCountType, ClassScoreType, particleCounts } from './classes.ts';
+import { DatasetType, EnergyBinType, type EnergyBinShape } from './datasets.ts';
+import { EventType, ParticleEnum, particleOf } from './events.ts';
+import { ClassificationMetricsType, PerformanceMetricsType, type ClassificationShape } from './metrics.ts';
 import { ModelType } from './models.ts';
+
+/** Top predictions shown per sample event. */
+const TOP_CLASSES = 3;
 
 const RunStatusEnum = builder.enumType('RunStatus', {
   description: 'Lifecycle of a prediction run.',
@@ -27,52 +33,106 @@ const ProgressKindEnum = builder.enumType('ProgressKind', {
   } as const,
 });
 
-const ClassCountsType = builder.objectRef<ClassCounts>('ClassCounts').implement({
-  description: 'A count per class.',
+const ClassCountsType = builder.objectRef<{ gamma: number; proton: number }>('ClassCounts').implement({
+  description: 'A count per class of the gamma/proton datasets.',
   fields: (t) => ({ gamma: t.exposeInt('gamma', { description: 'Gamma events.' }), proton: t.exposeInt('proton', { description: 'Proton events.' }) }),
 });
 
-const ScoredEventType = builder.objectRef<ScoredEvent>('ScoredEvent').implement({
+interface ScoredEventShape {
+  event: ScoredEvent;
+  classes: RunClasses;
+}
+
+const ScoredEventType = builder.objectRef<ScoredEventShape>('ScoredEvent').implement({
   description: "One event's prediction.",
   fields: (t) => ({
-    eventId: t.id({ description: 'Id of the event (see Event).', resolve: (event) => String(event.eventId) }),
-    particle: t.field({ type: ParticleEnum, description: 'True particle.', resolve: (event) => event.particle }),
-    energyTeV: t.exposeFloat('energyTeV', { description: 'True energy in TeV.' }),
-    gammaness: t.exposeFloat('gammaness', { nullable: true, description: 'Model probability of gamma, in [0, 1]; null if the image could not be read.' }),
-    error: t.exposeString('error', { nullable: true, description: 'Why the event failed, if it did.' }),
+    eventId: t.id({ description: 'Id of the event (see Event).', resolve: ({ event }) => String(event.eventId) }),
+    label: t.string({ description: 'True class.', resolve: ({ event, classes }) => classes.names[event.classIndex] }),
+    particle: t.field({
+      type: ParticleEnum,
+      description: 'True particle.',
+      deprecationReason: 'Classes are data: use label. Errors for a class other than gamma or proton.',
+      resolve: ({ event, classes }) => particleOf(classes.names[event.classIndex]),
+    }),
+    trueEnergyTeV: t.float({ nullable: true, description: 'True energy in TeV; null when the dataset has no energies.', resolve: ({ event }) => event.energyTeV }),
+    energyTeV: t.float({
+      description: 'True energy in TeV.',
+      deprecationReason: 'Energy is optional: use trueEnergyTeV. Errors for an event without energy.',
+      resolve: ({ event }) => {
+        if (event.energyTeV === null) throw new UserInputError(`event ${event.eventId} has no energy: read trueEnergyTeV`, 'energyTeV');
+        return event.energyTeV;
+      },
+    }),
+    scores: t.floatList({ nullable: true, description: "Score per class in the run's class order; null if the image could not be read.", resolve: ({ event }) => (event.scores ? Array.from(event.scores) : null) }),
+    predictedLabel: t.string({
+      nullable: true,
+      description: 'The best-scored class (argmax, ties to the first); null if unreadable.',
+      resolve: ({ event, classes }) => (event.scores ? classes.names[topClasses(event.scores, 1)[0].classIndex] : null),
+    }),
+    gammaness: t.float({
+      nullable: true,
+      description: "Score of the signal class of a binary run ('gamma' for ASTRI), in [0, 1]; null for N-class runs or if the image could not be read.",
+      resolve: ({ event, classes }) => signalScore(event, classes),
+    }),
+    error: t.string({ nullable: true, description: 'Why the event failed, if it did.', resolve: ({ event }) => event.error }),
   }),
 });
 
-const PredictionBatchType = builder.objectRef<PredictionBatch>('PredictionBatch').implement({
+const PredictionBatchType = builder.objectRef<{ batch: PredictionBatch; classes: RunClasses }>('PredictionBatch').implement({
   description: 'A finished batch of one class.',
   fields: (t) => ({
-    particle: t.field({ type: ParticleEnum, description: 'The class of every event in this batch.', resolve: (batch) => batch.particle }),
-    index: t.exposeInt('index', { description: '0-based batch number within its class.' }),
-    events: t.field({ type: [ScoredEventType], description: 'The batch\'s events with their scores.', resolve: (batch) => batch.events }),
-    inferenceMs: t.exposeFloat('inferenceMs', { description: 'Model time of this batch in milliseconds.' }),
+    label: t.string({ description: 'The true class of every event in this batch.', resolve: ({ batch, classes }) => classes.names[batch.classIndex] }),
+    particle: t.field({
+      type: ParticleEnum,
+      description: 'The class of every event in this batch.',
+      deprecationReason: 'Classes are data: use label.',
+      resolve: ({ batch, classes }) => particleOf(classes.names[batch.classIndex]),
+    }),
+    index: t.int({ description: '0-based batch number within its class.', resolve: ({ batch }) => batch.index }),
+    events: t.field({ type: [ScoredEventType], description: "The batch's events with their scores.", resolve: ({ batch, classes }) => batch.events.map((event) => ({ event, classes })) }),
+    inferenceMs: t.float({ description: 'Model time of this batch in milliseconds.', resolve: ({ batch }) => batch.inferenceMs }),
   }),
 });
 
-const PredictionProgressType = builder.objectRef<ProgressMessage>('PredictionProgress').implement({
+interface ProgressShape {
+  message: ProgressMessage;
+  classes: RunClasses;
+}
+
+const PredictionProgressType = builder.objectRef<ProgressShape>('PredictionProgress').implement({
   description: 'One message of a run: a finished batch, or the final message with the metrics.',
   fields: (t) => ({
-    runId: t.id({ description: 'The run this message belongs to.', resolve: (m) => m.runId }),
-    kind: t.field({ type: ProgressKindEnum, description: 'BATCH for a finished batch, FINISHED for the last message.', resolve: (m) => m.kind }),
-    sequence: t.exposeInt('sequence', { description: 'Position of this message in the run, from 0.' }),
-    status: t.field({ type: RunStatusEnum, description: 'Status of the run when the message was sent.', resolve: (m) => m.status }),
-    batch: t.field({ type: PredictionBatchType, nullable: true, description: 'Set on BATCH messages.', resolve: (m) => m.batch }),
-    done: t.field({ type: ClassCountsType, description: 'Events processed so far per class.', resolve: (m) => m.done }),
-    total: t.field({ type: ClassCountsType, description: 'Events selected per class.', resolve: (m) => m.total }),
-    failed: t.field({ type: ClassCountsType, description: 'Events whose image could not be read, per class.', resolve: (m) => m.failed }),
-    elapsedMs: t.exposeFloat('elapsedMs', { description: 'Milliseconds since the run started.' }),
-    imagesPerSecond: t.exposeFloat('imagesPerSecond', { description: 'Processed images per second so far.' }),
-    metrics: t.field({ type: PerformanceMetricsType, nullable: true, description: 'Set on the FINISHED message (default threshold).', resolve: (m) => m.metrics }),
-    error: t.exposeString('error', { nullable: true, description: 'Why the run failed, on a FAILED final message.' }),
+    runId: t.id({ description: 'The run this message belongs to.', resolve: ({ message }) => message.runId }),
+    kind: t.field({ type: ProgressKindEnum, description: 'BATCH for a finished batch, FINISHED for the last message.', resolve: ({ message }) => message.kind }),
+    sequence: t.int({ description: 'Position of this message in the run, from 0.', resolve: ({ message }) => message.sequence }),
+    status: t.field({ type: RunStatusEnum, description: 'Status of the run when the message was sent.', resolve: ({ message }) => message.status }),
+    batch: t.field({ type: PredictionBatchType, nullable: true, description: 'Set on BATCH messages.', resolve: ({ message, classes }) => (message.batch ? { batch: message.batch, classes } : null) }),
+    doneByClass: t.field({ type: [ClassCountType], description: 'Events processed so far per class.', resolve: ({ message, classes }) => classCounts(classes.names, message.done) }),
+    totalByClass: t.field({ type: [ClassCountType], description: 'Events selected per class.', resolve: ({ message, classes }) => classCounts(classes.names, message.total) }),
+    failedByClass: t.field({ type: [ClassCountType], description: 'Events whose image could not be read, per class.', resolve: ({ message, classes }) => classCounts(classes.names, message.failed) }),
+    done: t.field({ type: ClassCountsType, description: 'Events processed so far per class.', deprecationReason: 'Classes are data: use doneByClass.', resolve: ({ message, classes }) => particleCounts(classes.names, message.done) }),
+    total: t.field({ type: ClassCountsType, description: 'Events selected per class.', deprecationReason: 'Classes are data: use totalByClass.', resolve: ({ message, classes }) => particleCounts(classes.names, message.total) }),
+    failed: t.field({ type: ClassCountsType, description: 'Events whose image could not be read, per class.', deprecationReason: 'Classes are data: use failedByClass.', resolve: ({ message, classes }) => particleCounts(classes.names, message.failed) }),
+    elapsedMs: t.float({ description: 'Milliseconds since the run started.', resolve: ({ message }) => message.elapsedMs }),
+    imagesPerSecond: t.float({ description: 'Processed images per second so far.', resolve: ({ message }) => message.imagesPerSecond }),
+    metrics: t.field({
+      type: PerformanceMetricsType,
+      nullable: true,
+      description: 'Set on the FINISHED message of a binary run (default threshold).',
+      resolve: ({ message }, _args, { services }) => (message.kind === 'finished' && message.status !== 'failed' ? services.predictions.binaryMetrics(message.runId, services.config.prediction.defaultThreshold) : null),
+    }),
+    classification: t.field({
+      type: ClassificationMetricsType,
+      nullable: true,
+      description: 'Set on the FINISHED message: the N-class metrics (binary runs too).',
+      resolve: ({ message }, _args, { services }) => (message.kind === 'finished' && message.status !== 'failed' ? classificationOf(services, message.runId) : null),
+    }),
+    error: t.string({ nullable: true, description: 'Why the run failed, on a FAILED final message.', resolve: ({ message }) => message.error }),
   }),
 });
 
-const SampleEventType = builder.objectRef<{ eventId: number; gammaness: number | null }>('SampleEvent').implement({
-  description: 'An event picked for display, with its score.',
+const SampleEventType = builder.objectRef<SampleScore & { classes: RunClasses }>('SampleEvent').implement({
+  description: 'An event picked for display, with its scores.',
   fields: (t) => ({
     event: t.field({
       type: EventType,
@@ -82,7 +142,39 @@ const SampleEventType = builder.objectRef<{ eventId: number; gammaness: number |
         return event;
       },
     }),
-    gammaness: t.exposeFloat('gammaness', { nullable: true, description: 'Its score, once known; null before or if unreadable.' }),
+    scores: t.floatList({ nullable: true, description: "Score per class in the run's class order; null before it is known or if unreadable.", resolve: (s) => (s.scores ? Array.from(s.scores) : null) }),
+    top: t.field({
+      type: [ClassScoreType],
+      description: `The ${TOP_CLASSES} best-scored classes, best first; empty before the score is known.`,
+      resolve: (s) => (s.scores ? topClasses(s.scores, TOP_CLASSES).map(({ classIndex, score }) => ({ className: s.classes.names[classIndex], score })) : []),
+    }),
+    gammaness: t.float({
+      nullable: true,
+      description: "Score of the signal class of a binary run ('gamma' for ASTRI); null for N-class runs, before it is known, or if unreadable.",
+      resolve: (s) => signalScore({ eventId: s.eventId, classIndex: s.classIndex, energyTeV: null, scores: s.scores, error: null }, s.classes),
+    }),
+  }),
+});
+
+/** A run's bin as the schema shows it: every class counts the events selected. */
+function runBin(run: RunSummary): EnergyBinShape | null {
+  return run.energyBin ? { ...run.energyBin, counts: classCounts(run.classes.names, run.classes.names.map(() => run.eventsPerClass)) } : null;
+}
+
+async function classificationOf(services: Services, runId: string): Promise<ClassificationShape | null> {
+  const summary = await services.predictions.get(runId);
+  const scored = await services.predictions.predictions(runId);
+  const metrics = classificationRunMetrics(scored, summary.classes.names.length);
+  return metrics ? { metrics, classes: summary.classes.names, scored } : null;
+}
+
+const RunClassType = builder.objectRef<{ index: number; name: string; color: string | null; selected: number }>('RunClass').implement({
+  description: 'A class of a run: the dataset class, with the events selected of it.',
+  fields: (t) => ({
+    index: t.exposeInt('index', { description: "Position in the run's class order (of scores and matrices)." }),
+    name: t.exposeString('name', { description: 'The class name.' }),
+    color: t.exposeString('color', { nullable: true, description: 'CSS colour the dataset declares for it, if any.' }),
+    selected: t.exposeInt('selected', { description: 'Events of this class the run selected.' }),
   }),
 });
 
@@ -91,12 +183,34 @@ const PredictionRunType = builder.objectRef<RunSummary>('PredictionRun').impleme
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Run id, for predictionProgress and predictionRun.' }),
     status: t.field({ type: RunStatusEnum, description: 'Where the run is in its lifecycle.', resolve: (run) => run.status }),
+    dataset: t.field({
+      type: DatasetType,
+      nullable: true,
+      description: 'The dataset the events were drawn from; null if it was deleted since.',
+      resolve: (run, _args, { services }) => (run.datasetId === null ? null : services.datasets.get(run.datasetId).catch(() => null)),
+    }),
+    classes: t.field({
+      type: [RunClassType],
+      description: "The run's classes in order: the dataset's.",
+      resolve: async (run, _args, { services }) => {
+        const dataset = run.datasetId === null ? null : await services.datasets.get(run.datasetId).catch(() => null);
+        return run.classes.names.map((name, index) => ({ index, name, color: dataset?.classes.find((c) => c.name === name)?.color ?? null, selected: run.eventsPerClass }));
+      },
+    }),
+    signalClass: t.string({ nullable: true, description: "The signal class of a binary run ('gamma' for ASTRI): its score is the gammaness.", resolve: (run) => run.classes.signalClass }),
+    bin: t.field({ type: EnergyBinType, nullable: true, description: 'The energy bin the events were drawn from (counts: the events selected); null when drawn over all energies.', resolve: runBin }),
     energyBin: t.field({
       type: EnergyBinType,
-      resolve: (run) => ({ ...run.energyBin, gammaCount: run.eventsPerClass, protonCount: run.eventsPerClass }),
       description: 'The bin the events were drawn from (counts here are the selected events).',
+      deprecationReason: 'Energy is optional: use bin, which is null for runs over all energies. Errors for such runs.',
+      resolve: (run) => {
+        const bin = runBin(run);
+        if (!bin) throw new UserInputError('this run was drawn over all energies: read bin', 'energyBin');
+        return bin;
+      },
     }),
-    eventsPerClass: t.exposeInt('eventsPerClass', { description: 'Gamma events, and as many proton events, selected.' }),
+    eventsPerClass: t.exposeInt('eventsPerClass', { description: 'Events selected of each class.' }),
+    totalByClass: t.field({ type: [ClassCountType], description: 'Events selected per class.', resolve: (run) => classCounts(run.classes.names, run.classes.names.map(() => run.eventsPerClass)) }),
     samples: t.exposeInt('samples', { description: 'Sample images per class.' }),
     seed: t.exposeInt('seed', { description: 'Seed of the random selection; the same seed selects the same events.' }),
     model: t.field({
@@ -111,21 +225,35 @@ const PredictionRunType = builder.objectRef<RunSummary>('PredictionRun').impleme
     error: t.exposeString('error', { nullable: true, description: 'Why the run failed, if it did.' }),
     predictions: t.field({
       type: [ScoredEventType],
-      description: 'Every prediction (empty until the run has finished), gamma first.',
-      args: { particle: t.arg({ type: ParticleEnum, required: false }) },
-      resolve: (run, args, { services }) => services.predictions.predictions(run.id, (args.particle as Particle | null | undefined) ?? undefined),
+      description: "Every prediction (empty until the run has finished), class by class in the run's order.",
+      args: {
+        label: t.arg.string({ required: false, description: 'Only the events of this class.' }),
+        particle: t.arg({ type: ParticleEnum, required: false, deprecationReason: 'Classes are data: use label.' }),
+      },
+      resolve: async (run, args, { services }) => {
+        const label = args.label ?? (args.particle as string | null | undefined) ?? null;
+        const classIndex = label === null ? undefined : run.classes.names.indexOf(label);
+        if (classIndex === -1) throw new UserInputError(`"${label}" is not a class of this run (${run.classes.names.join(', ')})`, 'label');
+        return (await services.predictions.predictions(run.id, classIndex)).map((event) => ({ event, classes: run.classes }));
+      },
     }),
     sampleEvents: t.field({
       type: [SampleEventType],
-      description: 'The events picked for display (samples per class), once the run has finished.',
-      resolve: (run, _args, { services }) => services.predictions.sampleEventIds(run.id),
+      description: 'The events picked for display (samples per class), with their scores as far as known.',
+      resolve: async (run, _args, { services }) => (await services.predictions.samples(run.id)).map((sample) => ({ ...sample, classes: run.classes })),
     }),
     metrics: t.field({
       type: PerformanceMetricsType,
       nullable: true,
-      description: 'Performance at a gammaness threshold; null until both classes have scores.',
-      args: { threshold: t.arg.float({ required: false, defaultValue: 0.9, description: 'Events with gammaness >= threshold count as gamma.' }) },
-      resolve: (run, args, { services }) => services.predictions.metrics(run.id, args.threshold ?? 0.9),
+      description: "Gamma/hadron performance of a binary run at a cut on the signal class's score (gammaness); null for N-class runs and until both classes have scores.",
+      args: { threshold: t.arg.float({ required: false, defaultValue: 0.9, description: 'Events with gammaness >= threshold count as gamma (the signal class).' }) },
+      resolve: (run, args, { services }) => services.predictions.binaryMetrics(run.id, args.threshold ?? 0.9),
+    }),
+    classification: t.field({
+      type: ClassificationMetricsType,
+      nullable: true,
+      description: 'N-class metrics (argmax), for every run; null until an event has a score.',
+      resolve: (run, _args, { services }) => classificationOf(services, run.id),
     }),
   }),
 });
@@ -139,15 +267,28 @@ builder.queryField('predictionRun', (t) =>
   }),
 );
 
-const PredictInputType = builder.inputType('PredictInput', {
-  description: 'What to predict: events per class drawn at random from one energy bin.',
+const ClassMappingInputType = builder.inputType('ClassMappingInput', {
+  description: 'Which dataset class a model class scores, when their names differ.',
   fields: (t) => ({
-    energyBin: t.int({ required: true, description: 'Index of the energy bin (see energyBins).' }),
-    eventsPerClass: t.int({ required: true, description: 'Gamma events and as many proton events to draw (see serverInfo.limits).' }),
+    modelClass: t.string({ required: true, description: "A class name of the model's outputs (see Model.classNames)." }),
+    datasetClass: t.string({ required: true, description: 'A class name of the dataset (see Dataset.classes).' }),
+  }),
+});
+
+const PredictInputType = builder.inputType('PredictInput', {
+  description: 'What to predict: events per class drawn at random from a dataset, optionally from one energy bin.',
+  fields: (t) => ({
+    energyBin: t.int({ required: false, description: "Index of one of the dataset's energy bins (see energyBins); every energy when omitted." }),
+    eventsPerClass: t.int({ required: true, description: 'Events to draw of each class (see serverInfo.limits).' }),
     samples: t.int({ required: false, defaultValue: 0, description: 'Events per class whose images are shown, 0 to 10.' }),
     modelId: t.id({ required: false, description: 'Model to use; the active model if omitted.' }),
     seed: t.int({ required: false, description: 'Seed of the random selection, for reproducible runs.' }),
-    datasetId: t.id({ required: false, description: 'Draw from this dataset only (see datasets); from all when omitted.' }),
+    datasetId: t.id({ required: false, description: 'The dataset to draw from (see datasets); the default dataset (the first ready one, the demo) when omitted.' }),
+    classMapping: t.field({
+      type: [ClassMappingInputType],
+      required: false,
+      description: 'Model class -> dataset class, where the names differ; other classes match by name. Needed when the model has more classes than the dataset.',
+    }),
   }),
 });
 
@@ -185,10 +326,14 @@ builder.subscriptionField('predictionProgress', (t) =>
     type: PredictionProgressType,
     description: 'One message per finished batch, then a FINISHED message with the metrics. Late subscribers first receive every message already sent.',
     args: { runId: t.arg.id({ required: true }) },
+    // The run is looked up before the stream starts, so an unknown id is an error result, not a broken stream.
     subscribe: async (_root, args, { services }) => {
-      await services.predictions.get(String(args.runId));
-      return services.predictions.progress(String(args.runId));
+      const summary = await services.predictions.get(String(args.runId));
+      const messages = services.predictions.progress(String(args.runId));
+      return (async function* () {
+        for await (const message of messages) yield { message, classes: summary.classes };
+      })();
     },
-    resolve: (message) => message,
+    resolve: (shape) => shape,
   }),
 );

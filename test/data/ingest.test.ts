@@ -60,7 +60,7 @@ describe('astri ingest', () => {
 
     const dataset = await db.dataset.findUniqueOrThrow({ where: { name: 'good' }, include: { events: { orderBy: { id: 'asc' } } } });
     expect(dataset).toMatchObject({ source: 'ingest', rootDir: root });
-    expect(dataset.events.map((e) => [e.imagePath, e.particle, e.energyTeV])).toEqual(rows.map((r) => [r.file, r.particle, r.energyTeV]));
+    expect(dataset.events.map((e) => [e.imagePath, e.label, e.energyTeV])).toEqual(rows.map((r) => [r.file, r.particle, r.energyTeV]));
     const event = dataset.events[0];
     expect(event).toMatchObject({ width: 56, height: 56, channels: 1 });
     expect(event.contentHash).toBe(createHash('sha256').update(readFileSync(path.join(root, event.imagePath))).digest('hex'));

@@ -4,7 +4,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../server/data/db.ts';
-import { applyMigrations } from '../../server/data/migrate.ts';
+import { applyMigrations, MIGRATIONS_DIR } from '../../server/data/migrate.ts';
+import { cpSync, readdirSync } from 'node:fs';
 
 describe('metadata database', () => {
   let file: string;
@@ -23,39 +24,75 @@ describe('metadata database', () => {
   it('has the indexes that make a random pick in an energy range an index scan', () => {
     const sqlite = new Database(file, { readonly: true });
     const plan = sqlite
-      .prepare(`EXPLAIN QUERY PLAN SELECT id FROM "Event" WHERE particle = ? AND energyTeV >= ? AND energyTeV < ?`)
-      .all('gamma', 1, 2) as { detail: string }[];
+      .prepare(`EXPLAIN QUERY PLAN SELECT id FROM "Event" WHERE datasetId = ? AND label = ? AND energyTeV >= ? AND energyTeV < ?`)
+      .all(1, 'gamma', 1, 2) as { detail: string }[];
     sqlite.close();
-    expect(plan.map((row) => row.detail).join(' ')).toMatch(/USING (COVERING )?INDEX Event_particle_energyTeV_idx/);
+    expect(plan.map((row) => row.detail).join(' ')).toMatch(/USING (COVERING )?INDEX Event_datasetId_label_energyTeV_idx/);
   });
 
   it('writes and reads back every model of schema.prisma through the migrated tables', async () => {
     const dataset = await db.dataset.create({ data: { name: 'roundtrip', rootDir: '/data', source: 'ingest' } });
     const event = await db.event.create({
-      data: { datasetId: dataset.id, particle: 'gamma', energyTeV: 3.5, imagePath: 'gamma/a.png', width: 56, height: 56, channels: 1, contentHash: 'ab'.repeat(32) },
+      data: { datasetId: dataset.id, label: 'gamma', energyTeV: 3.5, attributes: '{"run":"7"}', imagePath: 'gamma/a.png', width: 56, height: 56, channels: 1, contentHash: 'ab'.repeat(32) },
     });
     const model = await db.model.create({
       data: {
         name: 'cnn', version: '1', file: '/m.h5', sha256: 'cd'.repeat(32), format: 'keras-h5', inputShape: '[56,56,1]', classNames: '["proton","gamma"]',
-        outputKind: 'sigmoid', gammaClassIndex: 0, pixelScale: 1 / 255, parameterCount: 1234, kerasVersion: '2.11.0',
+        outputKind: 'sigmoid', preprocessing: '{"colorMode":"grayscale","scale":0.00392156862745098,"offset":0,"mean":[],"std":[]}', parameterCount: 1234, kerasVersion: '2.11.0',
       },
     });
     const run = await db.predictionRun.create({
-      data: { id: 'run-1', modelId: model.id, energyBin: 1, energyMinTeV: 2, energyMaxTeV: 5, eventsPerClass: 1, samples: 1, seed: 7, status: 'completed', elapsedMs: 12.5, finishedAt: new Date() },
+      data: { id: 'run-1', modelId: model.id, datasetId: dataset.id, classes: '["proton","gamma"]', signalClass: 'gamma', classMapping: '[0,1]', energyBin: 1, energyMinTeV: 2, energyMaxTeV: 5, eventsPerClass: 1, samples: 1, seed: 7, status: 'completed', elapsedMs: 12.5, finishedAt: new Date() },
     });
-    await db.prediction.create({ data: { runId: run.id, eventId: event.id, gammaness: 0.75, isSample: true, batch: 0 } });
-    await db.cachedPrediction.create({ data: { modelSha256: model.sha256, eventId: event.id, gammaness: 0.75, outputs: '[0.75]' } });
+    await db.prediction.create({ data: { runId: run.id, eventId: event.id, scores: '[0.25,0.75]', isSample: true, batch: 0 } });
+    await db.cachedPrediction.create({ data: { modelSha256: model.sha256, eventId: event.id, outputs: '[0.75]' } });
 
     const back = await db.predictionRun.findUniqueOrThrow({ where: { id: 'run-1' }, include: { predictions: { include: { event: { include: { dataset: true } } } }, model: true } });
     expect(back.model.sha256).toBe(model.sha256);
-    expect(back.predictions[0]).toMatchObject({ gammaness: 0.75, isSample: true, event: { energyTeV: 3.5, dataset: { name: 'roundtrip' } } });
+    expect(back.predictions[0]).toMatchObject({ scores: '[0.25,0.75]', isSample: true, event: { energyTeV: 3.5, attributes: '{"run":"7"}', dataset: { name: 'roundtrip' } } });
     expect(await db.cachedPrediction.findUnique({ where: { modelSha256_eventId: { modelSha256: model.sha256, eventId: event.id } } })).toMatchObject({ outputs: '[0.75]' });
   });
 
   it('refuses a second event with the same image in one dataset', async () => {
     const dataset = await db.dataset.create({ data: { name: 'dupes', rootDir: '/data', source: 'ingest' } });
-    const data = { datasetId: dataset.id, particle: 'proton', energyTeV: 1, imagePath: 'p.png', width: 56, height: 56, channels: 1, contentHash: 'x' };
+    const data = { datasetId: dataset.id, label: 'proton', energyTeV: null, imagePath: 'p.png', width: 56, height: 56, channels: 1, contentHash: 'x' };
     await db.event.create({ data });
     await expect(db.event.create({ data })).rejects.toThrow(/Unique constraint/);
+  });
+});
+
+describe('upgrading a database of the gamma/proton release', () => {
+  it('keeps every dataset, event, run and prediction, with classes and per-class scores', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'astri-upgrade-'));
+    const first = path.join(dir, 'migrations');
+    const [init] = readdirSync(MIGRATIONS_DIR).sort();
+    cpSync(path.join(MIGRATIONS_DIR, init), path.join(first, init), { recursive: true });
+    const file = path.join(dir, 'old.db');
+    applyMigrations(file, first);
+    const old = new Database(file);
+    old.exec(`INSERT INTO "Dataset" (id, name, rootDir, source) VALUES (1, 'demo', '/d', 'demo');
+      INSERT INTO "Event" (id, datasetId, particle, energyTeV, imagePath, width, height, channels, contentHash) VALUES (5, 1, 'gamma', 2.5, 'g.png', 56, 56, 1, 'h');
+      INSERT INTO "Model" (id, name, version, file, sha256, format, inputShape, classNames, outputKind, gammaClassIndex, pixelScale, parameterCount)
+        VALUES (1, 'cnn', '1', '/m.h5', 's', 'keras-h5', '[56,56,1]', '["gamma"]', 'sigmoid', 0, 0.5, 10);
+      INSERT INTO "PredictionRun" (id, modelId, energyBin, energyMinTeV, energyMaxTeV, eventsPerClass, samples, seed, status) VALUES ('r', 1, 1, 2, 5, 1, 0, 1, 'completed');
+      INSERT INTO "Prediction" (runId, eventId, gammaness, batch) VALUES ('r', 5, 0.75, 0);
+      INSERT INTO "CachedPrediction" (modelSha256, eventId, gammaness, outputs) VALUES ('s', 5, 0.75, '[0.75]');`);
+    old.close();
+
+    expect(applyMigrations(file).applied).toHaveLength(readdirSync(MIGRATIONS_DIR).length - 1);
+    const db = new Database(file, { readonly: true });
+    expect(db.prepare('SELECT label, energyTeV FROM "Event"').get()).toEqual({ label: 'gamma', energyTeV: 2.5 });
+    expect(db.prepare('SELECT classes, signalClass, state FROM "Dataset"').get()).toEqual({
+      classes: '[{"name":"proton","color":null},{"name":"gamma","color":null}]',
+      signalClass: 'gamma',
+      state: 'ready',
+    });
+    const model = db.prepare('SELECT classNames, preprocessing FROM "Model"').get() as { classNames: string; preprocessing: string };
+    expect(JSON.parse(model.classNames)).toEqual(['proton', 'gamma']);
+    expect(JSON.parse(model.preprocessing)).toEqual({ colorMode: 'grayscale', scale: 0.5, offset: 0, mean: [], std: [] });
+    expect(db.prepare('SELECT classes, classMapping FROM "PredictionRun"').get()).toEqual({ classes: '["proton","gamma"]', classMapping: '[0,1]' });
+    expect(JSON.parse((db.prepare('SELECT scores FROM "Prediction"').get() as { scores: string }).scores)).toEqual([0.25, 0.75]);
+    expect(db.prepare('SELECT outputs FROM "CachedPrediction"').get()).toEqual({ outputs: '[0.75]' });
+    db.close();
   });
 });

@@ -7,9 +7,10 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../../config.ts';
-import type { Particle } from '../../predictions/types.ts';
+import { PARTICLES } from './particle.ts';
 import type { Db } from '../db.ts';
 import { energyBins } from '../energy-bins.ts';
+import { DemoDatasetError } from './errors.ts';
 import { registerEvents, type EventRecord, type RegisterResult } from '../datasets.ts';
 import { MANIFEST_COLUMNS, runDemoTask, type DemoTask, type DemoTaskResult } from './task.ts';
 import type { WorkerReply, WorkerRequest } from './worker.ts';
@@ -18,8 +19,15 @@ export { demoImagePath, MANIFEST_COLUMNS } from './task.ts';
 
 export const DEMO_DATASET_NAME = 'demo';
 export const MANIFEST_FILE = 'events.csv';
+/** The ASTRI gamma/hadron problem: protons first, as in scikit-learn's layout [[tn, fp], [fn, tp]]; gamma the signal. */
+export const DEMO_CLASSES = {
+  classes: [
+    { name: 'proton', color: null },
+    { name: 'gamma', color: null },
+  ],
+  signalClass: 'gamma',
+};
 
-const PARTICLES: readonly Particle[] = ['gamma', 'proton'];
 const DEMO_FILE_PATTERN = /^(gamma|proton)_\d{6,}\.png$/;
 const MAX_THREADS = 4;
 const MIN_EVENTS_FOR_WORKERS = 2000;
@@ -50,10 +58,6 @@ export interface DemoDatasetResult extends RegisterResult {
   eventsPerBin: number;
   threads: number;
   elapsedMs: number;
-}
-
-export class DemoDatasetError extends Error {
-  override name = 'DemoDatasetError';
 }
 
 /**
@@ -95,7 +99,7 @@ export async function writeDemoDataset(config: Config, db: Db, options: DemoData
   renameSync(`${manifestFile}.tmp`, manifestFile);
 
   onProgress({ phase: 'database', done: 0, total: records.length });
-  const registered = await registerEvents(db, { name: DEMO_DATASET_NAME, rootDir, source: 'demo' }, records, {
+  const registered = await registerEvents(db, { name: DEMO_DATASET_NAME, rootDir, source: 'demo', ...DEMO_CLASSES, energyEdgesTeV: [...config.energyBins.edgesTeV] }, records, {
     prune: true,
     chunkSize: Infinity,
     allowRootChange: true,

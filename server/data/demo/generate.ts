@@ -1,9 +1,9 @@
 // In-memory generation of demo events: one event of a dataset by its coordinates, or a training batch.
 // Every event has its own random stream derived from (seed, particle, bin, index), so the result does
 // not depend on the order or the thread in which events are made.
-import type { Particle } from '../../predictions/types.ts';
+import type { Particle } from './particle.ts';
 import { IMAGE_PIXELS } from './camera.ts';
-import { createRng, hashSeed } from './rng.ts';
+import { createRng, hashSeed } from '../../random/rng.ts';
 import { generateEvent, type DemoEvent } from './shower.ts';
 import { powerLawEnergyTeV, SPECTRAL_INDEX } from './spectrum.ts';
 

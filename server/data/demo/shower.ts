@@ -3,9 +3,9 @@
 // the two classes in real Cherenkov telescopes (Hillas width/length, orientation towards the
 // source, fragmentation, muon rings), their growth with energy, and photon statistics that make
 // faint low-energy events genuinely ambiguous.
-import type { Particle } from '../../predictions/types.ts';
+import type { Particle } from './particle.ts';
 import { ACTIVE_PIXEL_INDICES, CAMERA_WIDTH, IMAGE_PIXELS, PIXEL_DEG } from './camera.ts';
-import type { Rng } from './rng.ts';
+import type { Rng } from '../../random/rng.ts';
 
 export interface DemoEvent {
   particle: Particle;

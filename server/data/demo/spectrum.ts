@@ -1,5 +1,5 @@
 // Power-law energy spectra dN/dE ~ E^index, sampled by inverting the cumulative distribution.
-import type { Particle } from '../../predictions/types.ts';
+import type { Particle } from './particle.ts';
 
 /** Differential spectral indices: cosmic-ray protons ~ -2.7, a Crab-like gamma source ~ -2.5. */
 export const SPECTRAL_INDEX: Readonly<Record<Particle, number>> = Object.freeze({ gamma: -2.5, proton: -2.7 });

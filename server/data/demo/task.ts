@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { encode } from 'fast-png';
-import type { Particle } from '../../predictions/types.ts';
+import type { Particle } from './particle.ts';
 import type { EventRecord } from '../datasets.ts';
 import { CAMERA_HEIGHT, CAMERA_WIDTH, IMAGE_PIXELS } from './camera.ts';
 import { generateDatasetEvent } from './generate.ts';
@@ -49,7 +49,7 @@ export function runDemoTask(task: DemoTask, onProgress: (done: number) => void =
     const imagePath = demoImagePath(task.particle, task.firstFileIndex + k);
     writeFileSync(path.join(task.rootDir, imagePath), png);
     result.records.push({
-      particle: task.particle,
+      label: task.particle,
       energyTeV: event.energyTeV,
       imagePath,
       width: CAMERA_WIDTH,

@@ -1,16 +1,19 @@
-// Where an ingest learns each image's particle and energy: a manifest CSV, or the image folders
-// plus an existing SQLite metadata table. Both yield candidates and rejections, never silent drops.
+// Where an ingest learns each image's class and energy: a manifest CSV, or the class folders plus an
+// existing SQLite metadata table. Both yield candidates and rejections, never silent drops.
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { Particle } from '../../predictions/types.ts';
 import { parseCsv, CsvSyntaxError } from './csv.ts';
+import { IngestInputError } from './errors.ts';
 
 export interface Candidate {
   /** Absolute path of the image file. */
   file: string;
-  particle: Particle;
-  energyTeV: number;
+  label: string;
+  /** Null when the source has no energies. */
+  energyTeV: number | null;
+  /** The manifest's extra columns. */
+  attributes?: Record<string, string>;
   /** Where the truth came from, for messages: "events.csv line 12", "metadata row 7". */
   origin: string;
 }
@@ -29,13 +32,14 @@ export interface CandidateList {
   notes: string[];
 }
 
-/** The input cannot be used at all (missing folder, manifest without the needed columns, ...). */
-export class IngestInputError extends Error {
-  override name = 'IngestInputError';
-}
+/** A manifest needs a file and a label column ("particle" is accepted for the label: the ASTRI manifests' name). */
+export const MANIFEST_COLUMNS = { file: 'file', label: ['label', 'particle'], energy: 'energy_tev' } as const;
 
-export const MANIFEST_REQUIRED_COLUMNS = ['file', 'particle', 'energy_tev'] as const;
-const PARTICLE_NAMES: ReadonlySet<string> = new Set(['gamma', 'proton']);
+/** One folder per class: every image under `dir` is of class `label`. */
+export interface ClassFolder {
+  label: string;
+  dir: string;
+}
 
 /** Every regular file under `dir` (recursively, hidden ones too), sorted; the folder must exist. */
 export function listFiles(dir: string, role: string): string[] {
@@ -80,9 +84,12 @@ function hasPngSignature(file: string): boolean {
   }
 }
 
-function parseParticle(value: string): Particle | null {
-  const name = value.trim().toLowerCase();
-  return PARTICLE_NAMES.has(name) ? (name as Particle) : null;
+/** The class a written label means: exact, else the one class equal ignoring case (manifests say "Gamma" too). */
+function parseLabel(value: string, classes: readonly string[]): string | null {
+  const name = value.trim();
+  if (classes.includes(name)) return name;
+  const matches = classes.filter((label) => label.toLowerCase() === name.toLowerCase());
+  return matches.length === 1 ? matches[0] : null;
 }
 
 function parseEnergy(value: unknown): number | null {
@@ -95,23 +102,17 @@ function isInside(file: string, dir: string): boolean {
   return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
 }
 
-export interface FolderRoles {
-  gammaDir?: string;
-  protonDir?: string;
-}
-
-/** The particle a folder stands for, when the file lies in the gamma or the proton folder. */
-function folderParticle(file: string, folders: FolderRoles): Particle | null {
-  if (folders.gammaDir && isInside(file, folders.gammaDir)) return 'gamma';
-  if (folders.protonDir && isInside(file, folders.protonDir)) return 'proton';
-  return null;
+/** The class a folder stands for, when the file lies in one of the class folders. */
+function folderLabel(file: string, folders: readonly ClassFolder[]): string | null {
+  return folders.find((folder) => isInside(file, folder.dir))?.label ?? null;
 }
 
 /**
- * Reads a manifest (columns file, particle, energy_tev; files relative to the manifest's folder).
- * Files in the given folders that the manifest does not list are reported too.
+ * Reads a manifest (columns file, label (or particle), optionally energy_tev, any others kept as attributes;
+ * files relative to the manifest's folder). Files in the given folders that the manifest does not list are
+ * reported too. `classes` are the labels allowed; every label the manifest uses when empty.
  */
-export function candidatesFromManifest(manifestFile: string, folders: FolderRoles): CandidateList {
+export function candidatesFromManifest(manifestFile: string, folders: readonly ClassFolder[], classes: readonly string[] = []): CandidateList {
   let text: string;
   try {
     text = readFileSync(manifestFile, 'utf8');
@@ -127,13 +128,18 @@ export function candidatesFromManifest(manifestFile: string, folders: FolderRole
     if (error instanceof CsvSyntaxError) throw new IngestInputError(error.message);
     throw error;
   }
-  if (records.length === 0) throw new IngestInputError(`manifest ${manifestFile} is empty: it needs a header line ${MANIFEST_REQUIRED_COLUMNS.join(',')}`);
-  const header = records[0].fields.map((column) => column.trim().toLowerCase());
-  const missing = MANIFEST_REQUIRED_COLUMNS.filter((column) => !header.includes(column));
-  if (missing.length > 0) {
-    throw new IngestInputError(`manifest ${manifestFile} has no column ${missing.map((c) => `"${c}"`).join(', ')} (its header: ${header.join(',')}; needed: ${MANIFEST_REQUIRED_COLUMNS.join(',')})`);
+  if (records.length === 0) throw new IngestInputError(`manifest ${manifestFile} is empty: it needs a header line file,label[,energy_tev]`);
+  const original = records[0].fields.map((column) => column.trim());
+  const header = original.map((column) => column.toLowerCase());
+  const fileAt = header.indexOf(MANIFEST_COLUMNS.file);
+  const labelAt = header.findIndex((column) => (MANIFEST_COLUMNS.label as readonly string[]).includes(column));
+  const energyAt = header.indexOf(MANIFEST_COLUMNS.energy);
+  if (fileAt < 0 || labelAt < 0) {
+    const missing = [fileAt < 0 ? '"file"' : null, labelAt < 0 ? '"label"' : null].filter(Boolean).join(', ');
+    throw new IngestInputError(`manifest ${manifestFile} has no column ${missing} (its header: ${header.join(',')}; needed: file,label[,energy_tev])`);
   }
-  const [fileAt, particleAt, energyAt] = MANIFEST_REQUIRED_COLUMNS.map((column) => header.indexOf(column));
+  const attributeColumns = original.map((column, at) => ({ column, at })).filter(({ at }) => at !== fileAt && at !== labelAt && at !== energyAt);
+  const allowed = classes.length > 0 ? classes : [...new Set(records.slice(1).map((record) => (record.fields[labelAt] ?? '').trim()).filter((label) => label !== ''))].sort();
   const baseDir = path.dirname(manifestFile);
   const result: CandidateList = { candidates: [], rejections: [], notes: [] };
   const firstLine = new Map<string, number>();
@@ -151,34 +157,35 @@ export function candidatesFromManifest(manifestFile: string, folders: FolderRole
       continue;
     }
     firstLine.set(file, record.line);
-    const rawParticle = record.fields[particleAt] ?? '';
-    const particle = parseParticle(rawParticle);
-    if (!particle) {
-      result.rejections.push({ file, origin, reason: `unknown particle "${rawParticle.trim()}" (expected gamma or proton)` });
+    const rawLabel = record.fields[labelAt] ?? '';
+    const label = parseLabel(rawLabel, allowed);
+    if (!label) {
+      result.rejections.push({ file, origin, reason: `unknown label "${rawLabel.trim()}" (expected one of ${allowed.join(', ')})` });
       continue;
     }
-    const rawEnergy = record.fields[energyAt] ?? '';
-    const energyTeV = parseEnergy(rawEnergy);
-    if (energyTeV === null) {
-      result.rejections.push({ file, origin, reason: `energy_tev "${rawEnergy.trim()}" is not a positive number` });
+    let energyTeV: number | null = null;
+    if (energyAt >= 0) {
+      const rawEnergy = record.fields[energyAt] ?? '';
+      energyTeV = parseEnergy(rawEnergy);
+      if (energyTeV === null) {
+        result.rejections.push({ file, origin, reason: `energy_tev "${rawEnergy.trim()}" is not a positive number` });
+        continue;
+      }
+    }
+    const inFolder = folderLabel(file, folders);
+    if (inFolder && inFolder !== label) {
+      result.rejections.push({ file, origin, reason: `the manifest says ${label} but the file lies in the ${inFolder} folder` });
       continue;
     }
-    const inFolder = folderParticle(file, folders);
-    if (inFolder && inFolder !== particle) {
-      result.rejections.push({ file, origin, reason: `the manifest says ${particle} but the file lies in the ${inFolder} folder` });
-      continue;
-    }
-    result.candidates.push({ file, particle, energyTeV, origin });
+    const attributes = Object.fromEntries(attributeColumns.map(({ column, at }) => [column, record.fields[at] ?? '']));
+    result.candidates.push({ file, label, energyTeV, origin, ...(attributeColumns.length > 0 ? { attributes } : {}) });
   }
-  for (const [role, dir] of [
-    ['gamma folder', folders.gammaDir],
-    ['proton folder', folders.protonDir],
-  ] as const) {
-    if (!dir) continue;
+  for (const { label, dir } of folders) {
+    const role = `${label} folder`;
     for (const file of listFiles(dir, role)) {
       if (!firstLine.has(file) && path.resolve(file) !== path.resolve(manifestFile)) {
         const what = hasPngSignature(file) ? 'not listed' : 'not a PNG file, and not listed';
-        result.rejections.push({ file, reason: `${what} in the manifest ${name}, so its energy is unknown` });
+        result.rejections.push({ file, reason: `${what} in the manifest ${name}, so its truth is unknown` });
       }
     }
   }
@@ -189,34 +196,35 @@ export interface MetadataSource {
   /** SQLite file of an earlier tool. */
   file: string;
   table: string;
-  /** Column names: the image file (path or name), the energy (TeV), and optionally the particle. */
-  columns: { file: string; energy: string; particle?: string };
+  /** Column names: the image file (path or name), the energy (TeV), and optionally the label. */
+  columns: { file: string; energy: string; label?: string };
 }
 
-/** Parses "file=path,energy=energy_tev,particle=kind" into metadata columns. */
+/** Parses "file=path,energy=energy_tev,label=kind" into metadata columns ("particle" is accepted for "label"). */
 export function parseColumnMap(map: string): MetadataSource['columns'] {
   const columns: Record<string, string> = {};
   for (const part of map.split(',')) {
-    const [key, value, ...rest] = part.split('=').map((s) => s.trim());
-    if (!key || !value || rest.length > 0) throw new IngestInputError(`--map entry "${part}" must look like key=column (keys: file, energy, particle)`);
-    if (!['file', 'energy', 'particle'].includes(key)) throw new IngestInputError(`--map key "${key}" is unknown (keys: file, energy, particle)`);
+    const [given, value, ...rest] = part.split('=').map((s) => s.trim());
+    const key = given === 'particle' ? 'label' : given;
+    if (!key || !value || rest.length > 0) throw new IngestInputError(`--map entry "${part}" must look like key=column (keys: file, energy, label)`);
+    if (!['file', 'energy', 'label'].includes(key)) throw new IngestInputError(`--map key "${key}" is unknown (keys: file, energy, label)`);
     columns[key] = value;
   }
-  return { file: columns.file ?? 'file', energy: columns.energy ?? 'energy', ...(columns.particle ? { particle: columns.particle } : {}) };
+  return { file: columns.file ?? 'file', energy: columns.energy ?? 'energy', ...(columns.label ? { label: columns.label } : {}) };
 }
 
 interface MetadataRow {
   rowid: number;
   file: unknown;
   energy: unknown;
-  particle?: unknown;
+  label?: unknown;
 }
 
 /**
- * Lists the image folders (particle from the folder) and looks each file's energy up in a metadata
+ * Lists the class folders (label from the folder) and looks each file's energy up in a metadata
  * table: by its path relative to the data root, to its folder's parent, to its folder, or by its name.
  */
-export function candidatesFromMetadata(source: MetadataSource, folders: Required<FolderRoles>, rootDir: string): CandidateList {
+export function candidatesFromMetadata(source: MetadataSource, folders: readonly ClassFolder[], rootDir: string): CandidateList {
   let db: Database.Database;
   try {
     db = new Database(source.file, { readonly: true, fileMustExist: true });
@@ -235,12 +243,12 @@ export function candidatesFromMetadata(source: MetadataSource, folders: Required
     const absent = wanted.filter(([, column]) => !available.includes(column));
     if (absent.length > 0) {
       throw new IngestInputError(
-        `metadata table "${source.table}" has no column ${absent.map(([key, column]) => `"${column}" (for ${key})`).join(', ')}; its columns: ${available.join(', ')}; map them with --map file=COL,energy=COL,particle=COL`,
+        `metadata table "${source.table}" has no column ${absent.map(([key, column]) => `"${column}" (for ${key})`).join(', ')}; its columns: ${available.join(', ')}; map them with --map file=COL,energy=COL,label=COL`,
       );
     }
-    const particleColumn = source.columns.particle ? `, ${quote(source.columns.particle)} AS particle` : '';
+    const labelColumn = source.columns.label ? `, ${quote(source.columns.label)} AS label` : '';
     rows = db
-      .prepare(`SELECT rowid AS rowid, ${quote(source.columns.file)} AS file, ${quote(source.columns.energy)} AS energy${particleColumn} FROM ${quote(source.table)}`)
+      .prepare(`SELECT rowid AS rowid, ${quote(source.columns.file)} AS file, ${quote(source.columns.energy)} AS energy${labelColumn} FROM ${quote(source.table)}`)
       .all() as MetadataRow[];
   } catch (error) {
     if (error instanceof IngestInputError) throw error;
@@ -266,11 +274,9 @@ export function candidatesFromMetadata(source: MetadataSource, folders: Required
 
   const result: CandidateList = { candidates: [], rejections: [], notes: [] };
   const used = new Set<MetadataRow>();
-  for (const [particle, dir] of [
-    ['gamma', folders.gammaDir],
-    ['proton', folders.protonDir],
-  ] as const) {
-    for (const file of listFiles(dir, `${particle} folder`)) {
+  const classes = folders.map((folder) => folder.label);
+  for (const { label, dir } of folders) {
+    for (const file of listFiles(dir, `${label} folder`)) {
       const keys = [
         path.relative(rootDir, file),
         path.relative(path.dirname(dir), file),
@@ -286,7 +292,7 @@ export function candidatesFromMetadata(source: MetadataSource, folders: Required
         }
       }
       if (matches.length === 0) matches = byName.get(path.basename(file)) ?? [];
-      if (matches.length > 1 && source.columns.particle) matches = matches.filter((row) => parseParticle(String(row.particle ?? '')) === particle);
+      if (matches.length > 1 && source.columns.label) matches = matches.filter((row) => parseLabel(String(row.label ?? ''), classes) === label);
       if (matches.length === 0) {
         const what = hasPngSignature(file) ? 'no row' : 'not a PNG file, and no row';
         result.rejections.push({ file, reason: `${what} of metadata table "${source.table}" names this file, so its energy is unknown` });
@@ -304,21 +310,21 @@ export function candidatesFromMetadata(source: MetadataSource, folders: Required
         result.rejections.push({ file, origin, reason: `energy "${String(row.energy)}" (column ${source.columns.energy}) is not a positive number` });
         continue;
       }
-      if (source.columns.particle) {
-        const stated = parseParticle(String(row.particle ?? ''));
+      if (source.columns.label) {
+        const stated = parseLabel(String(row.label ?? ''), classes);
         if (stated === null) {
-          result.rejections.push({ file, origin, reason: `unknown particle "${String(row.particle)}" (column ${source.columns.particle}; expected gamma or proton)` });
+          result.rejections.push({ file, origin, reason: `unknown label "${String(row.label)}" (column ${source.columns.label}; expected one of ${classes.join(', ')})` });
           continue;
         }
-        if (stated !== particle) {
-          result.rejections.push({ file, origin, reason: `the metadata says ${stated} but the file lies in the ${particle} folder` });
+        if (stated !== label) {
+          result.rejections.push({ file, origin, reason: `the metadata says ${stated} but the file lies in the ${label} folder` });
           continue;
         }
       }
-      result.candidates.push({ file, particle, energyTeV, origin });
+      result.candidates.push({ file, label, energyTeV, origin });
     }
   }
   const unused = rows.length - used.size;
-  if (unused > 0) result.notes.push(`${unused} of ${rows.length} metadata rows name no file in the gamma or proton folder`);
+  if (unused > 0) result.notes.push(`${unused} of ${rows.length} metadata rows name no file in the ${classes.join(' or ')} folder`);
   return result;
 }

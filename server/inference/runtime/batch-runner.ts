@@ -1,4 +1,5 @@
 // Runs one batch of 8-bit images through a loaded model: scale into a reused float buffer, predict, pick gammaness.
+import { affinePerChannel, type Preprocessing } from '../../domain/model.ts';
 import { InferenceInputError } from '../errors.ts';
 import type { ModelDescription } from '../model-description.ts';
 import { tf, type LayersModel, type Tensor } from './tfjs.ts';
@@ -15,8 +16,8 @@ export interface ModelRunner {
   run(pixels: Uint8Array, count: number): BatchOutput | Promise<BatchOutput>;
 }
 
-/** Checks a batch's size and scales its 8-bit samples into `input` (grown as needed); returns the float view. */
-export function scaleBatch(pixels: Uint8Array, count: number, description: ModelDescription, pixelScale: number, input: { buffer: Float32Array }): Float32Array {
+/** Checks a batch's size and preprocesses its 8-bit samples into `input` (grown as needed); returns the float view. */
+export function scaleBatch(pixels: Uint8Array, count: number, description: ModelDescription, preprocessing: Preprocessing, input: { buffer: Float32Array }): Float32Array {
   const [height, width, channels] = description.inputShape;
   const expected = count * height * width * channels;
   if (!Number.isInteger(count) || count < 0 || pixels.length !== expected) {
@@ -24,7 +25,16 @@ export function scaleBatch(pixels: Uint8Array, count: number, description: Model
   }
   if (input.buffer.length < expected) input.buffer = new Float32Array(expected);
   const scaled = input.buffer;
-  for (let i = 0; i < expected; i++) scaled[i] = pixels[i] * pixelScale;
+  const { a, b } = affinePerChannel(preprocessing);
+  if (a.length === 1) {
+    const a0 = a[0];
+    const b0 = b[0];
+    for (let i = 0; i < expected; i++) scaled[i] = pixels[i] * a0 + b0;
+  } else {
+    // Channels are interleaved (HWC): channel of sample i is i % channels.
+    const n = a.length;
+    for (let i = 0; i < expected; i++) scaled[i] = pixels[i] * a[i % n] + b[i % n];
+  }
   return scaled.subarray(0, expected);
 }
 
@@ -44,7 +54,7 @@ export class BatchRunner implements ModelRunner {
   constructor(
     private readonly model: LayersModel,
     private readonly description: ModelDescription,
-    private readonly pixelScale: number,
+    private readonly preprocessing: Preprocessing,
   ) {
     const [height, width, channels] = description.inputShape;
     this.imageShape = description.inputLayout === 'HW' ? [height, width] : [height, width, channels];
@@ -52,7 +62,7 @@ export class BatchRunner implements ModelRunner {
 
   /** `pixels`: count images, HWC order, 8 bits per sample. */
   run(pixels: Uint8Array, count: number): BatchOutput {
-    const input = scaleBatch(pixels, count, this.description, this.pixelScale, this.input);
+    const input = scaleBatch(pixels, count, this.description, this.preprocessing, this.input);
     if (count === 0) return { gammaness: new Float32Array(0), outputs: new Float32Array(0) };
 
     // The tensor copies the buffer on wasm; on cpu it is released before the buffer is refilled.

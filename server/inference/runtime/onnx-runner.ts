@@ -1,4 +1,5 @@
 // Runs batches through an ONNX Runtime session, with the same preprocessing and outputs as the tfjs runner.
+import type { Preprocessing } from '../../domain/model.ts';
 import type { ModelDescription } from '../model-description.ts';
 import type { OnnxSession } from '../onnx/index.ts';
 import { pickGammaness, scaleBatch, type BatchOutput, type ModelRunner } from './batch-runner.ts';
@@ -9,11 +10,11 @@ export class OnnxBatchRunner implements ModelRunner {
   constructor(
     private readonly session: OnnxSession,
     private readonly description: ModelDescription,
-    private readonly pixelScale: number,
+    private readonly preprocessing: Preprocessing,
   ) {}
 
   async run(pixels: Uint8Array, count: number): Promise<BatchOutput> {
-    const input = scaleBatch(pixels, count, this.description, this.pixelScale, this.input);
+    const input = scaleBatch(pixels, count, this.description, this.preprocessing, this.input);
     if (count === 0) return { gammaness: new Float32Array(0), outputs: new Float32Array(0) };
     // ONNX Runtime reads the input before `run` resolves, so the reused buffer is safe for the next batch.
     const outputs = Float32Array.from(await this.session.run(input, count));

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { BackendUnavailableError, serializeError } from '../errors.ts';
 import { loadKerasH5, type LoadedKerasModel } from '../keras-h5/load.ts';
-import { sha256File } from '../../data/file-hash.ts';
+import { sha256File } from '../../util/file-hash.ts';
 import { describeLoadedModel, describeModelFileHere } from '../keras-h5/describe.ts';
 import type { ModelDescription } from '../model-description.ts';
 import { describeOnnxFileHere, describeOnnxSession, isOnnxFile } from '../onnx/describe-onnx.ts';
@@ -46,7 +46,7 @@ async function startOnnxFile(): Promise<Loaded> {
   }
   const session = await OnnxSession.create(init.modelFile, { threads: init.threads });
   const description = await describeOnnxSession(session, init.modelFile, { gammaClassIndex: init.gammaClassIndex });
-  return { runner: new OnnxBatchRunner(session, description, init.pixelScale), description, backend: onnxBackend(null) };
+  return { runner: new OnnxBatchRunner(session, description, init.preprocessing), description, backend: onnxBackend(null) };
 }
 
 /**
@@ -59,11 +59,11 @@ async function startKeras(): Promise<Loaded> {
   const loaded = await loadKerasH5(init.modelFile);
   const description = describeLoadedModel(loaded, await sha256File(loaded.contents.file), { gammaClassIndex: init.gammaClassIndex });
   const tryOnnx = wantsOnnx || (init.backend === 'auto' && tfjsBackend.name !== 'tensorflow');
-  const tfjsRunner = new BatchRunner(loaded.model, description, init.pixelScale);
+  const tfjsRunner = new BatchRunner(loaded.model, description, init.preprocessing);
   if (tryOnnx) {
     const onnx = await prepareOnnxSession(loaded, { threads: init.threads });
     if (onnx.session) {
-      const onnxRunner = new OnnxBatchRunner(onnx.session, description, init.pixelScale);
+      const onnxRunner = new OnnxBatchRunner(onnx.session, description, init.preprocessing);
       // "Fastest that passed": ONNX Runtime uses every thread in this worker; tfjs scales by adding workers.
       const onnxRate = await imagesPerSecond(onnxRunner, description);
       const tfjsRate = (await imagesPerSecond(tfjsRunner, description)) * (tfjsBackend.name === 'tensorflow' ? 1 : init.threads);

@@ -1,4 +1,5 @@
 // Messages between InferenceEngine (main thread) and its worker threads.
+import type { Preprocessing } from '../../domain/model.ts';
 import type { SerializedError } from '../errors.ts';
 import type { ModelDescription } from '../model-description.ts';
 import type { BackendInfo, BackendRequest } from '../runtime/backend-info.ts';
@@ -10,7 +11,7 @@ export interface WorkerInit {
   backend: BackendRequest;
   /** Threads the engine will report for the wasm/cpu backends (the size of its worker pool). */
   threads: number;
-  pixelScale: number;
+  preprocessing: Preprocessing;
   gammaClassIndex: number;
   /** Sizes of the warm-up batches run before the worker reports ready (the sizes real batches will have). */
   warmupBatchSizes: number[];

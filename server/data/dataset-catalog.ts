@@ -1,0 +1,115 @@
+// Read access to datasets: their descriptors, class counts per energy bin, and the default dataset.
+import type { Db } from './db.ts';
+import type { ClassLabel } from '../domain/classes.ts';
+import type { DatasetDescriptor, DatasetSource, DatasetState, RejectedFile } from '../domain/dataset.ts';
+import { energyBins, type EnergyBin } from '../domain/energy.ts';
+import { NotFoundError, UserInputError } from '../errors.ts';
+
+export interface DatasetSummary extends DatasetDescriptor {
+  rootDir: string;
+  contentSha256: string | null;
+  /** Events per class, in the dataset's class order. */
+  classCounts: number[];
+  eventCount: number;
+}
+
+/** An energy bin with its events per class (dataset order). */
+export interface BinCounts extends EnergyBin {
+  counts: number[];
+}
+
+type DatasetRow = NonNullable<Awaited<ReturnType<Db['dataset']['findUnique']>>>;
+
+export function toDatasetDescriptor(row: DatasetRow): DatasetDescriptor {
+  return {
+    id: row.id,
+    name: row.name,
+    source: row.source as DatasetSource,
+    state: row.state as DatasetState,
+    classes: JSON.parse(row.classes) as ClassLabel[],
+    signalClass: row.signalClass,
+    energyEdgesTeV: row.energyEdgesTeV ? (JSON.parse(row.energyEdgesTeV) as number[]) : null,
+    image: row.imageWidth && row.imageHeight && row.imageChannels ? { width: row.imageWidth, height: row.imageHeight, channels: row.imageChannels } : null,
+    rejectedFiles: JSON.parse(row.rejectedFiles) as RejectedFile[],
+    error: row.error,
+    createdAt: row.createdAt,
+  };
+}
+
+export class DatasetCatalog {
+  constructor(private readonly db: Db) {}
+
+  async list(): Promise<DatasetSummary[]> {
+    const rows = await this.db.dataset.findMany({ orderBy: { id: 'asc' } });
+    const counts = await this.classCounts();
+    return rows.map((row) => this.summarise(row, counts.get(row.id)));
+  }
+
+  async get(id: number): Promise<DatasetSummary> {
+    const row = Number.isSafeInteger(id) ? await this.db.dataset.findUnique({ where: { id } }) : null;
+    if (!row) throw new NotFoundError(`unknown dataset "${id}": list them with the "datasets" query`, 'datasetId');
+    return this.summarise(row, (await this.classCounts(id)).get(id));
+  }
+
+  /** The dataset a request means: the given id, or the default (the first ready dataset, the demo on a fresh install). */
+  async resolve(datasetId: string | number | null | undefined): Promise<DatasetSummary> {
+    if (datasetId != null) {
+      const id = Number(datasetId);
+      if (!Number.isSafeInteger(id)) throw new NotFoundError(`unknown dataset "${datasetId}": list them with the "datasets" query`, 'datasetId');
+      return this.get(id);
+    }
+    const first = await this.db.dataset.findFirst({ where: { state: 'ready' }, orderBy: { id: 'asc' } });
+    if (!first) throw new NotFoundError('no dataset is registered yet: upload one (uploadDataset) or run `astri ingest`', 'datasetId');
+    return this.get(first.id);
+  }
+
+  /** A dataset predict may use: ready, with images of one size. */
+  async resolveReady(datasetId: string | number | null | undefined): Promise<DatasetSummary> {
+    const dataset = await this.resolve(datasetId);
+    if (dataset.state !== 'ready') {
+      throw new UserInputError(`dataset "${dataset.name}" is ${dataset.state}${dataset.error ? ` (${dataset.error})` : ''}; only ready datasets can be used`, 'datasetId');
+    }
+    return dataset;
+  }
+
+  /** Events per energy bin [edge_i, edge_i+1) and class, in one GROUP BY query; [] for a dataset without energies. */
+  async countByBin(dataset: DatasetDescriptor): Promise<BinCounts[]> {
+    if (!dataset.energyEdgesTeV) return [];
+    const names = dataset.classes.map((label) => label.name);
+    const bins: BinCounts[] = energyBins(dataset.energyEdgesTeV).map((bin) => ({ ...bin, counts: names.map(() => 0) }));
+    if (bins.length === 0) return bins;
+    const cases = bins.map(() => 'WHEN energyTeV < ? THEN ?').join(' ');
+    const params: number[] = bins.flatMap((bin) => [bin.maxTeV, bin.index]);
+    params.push(dataset.id, bins[0].minTeV, bins[bins.length - 1].maxTeV);
+    const rows = await this.db.$queryRawUnsafe<Array<{ bin: number | bigint; label: string; n: number | bigint }>>(
+      `SELECT CASE ${cases} END AS bin, label, COUNT(*) AS n FROM "Event" WHERE datasetId = ? AND energyTeV >= ? AND energyTeV < ? GROUP BY bin, label`,
+      ...params,
+    );
+    for (const row of rows) {
+      const bin = bins[Number(row.bin)];
+      const k = names.indexOf(row.label);
+      if (bin && k >= 0) bin.counts[k] = Number(row.n);
+    }
+    return bins;
+  }
+
+  private async classCounts(datasetId?: number): Promise<Map<number, Map<string, number>>> {
+    const rows = await this.db.$queryRawUnsafe<Array<{ datasetId: number | bigint; label: string; n: number | bigint }>>(
+      `SELECT datasetId, label, COUNT(*) AS n FROM "Event"${datasetId === undefined ? '' : ' WHERE datasetId = ?'} GROUP BY datasetId, label`,
+      ...(datasetId === undefined ? [] : [datasetId]),
+    );
+    const counts = new Map<number, Map<string, number>>();
+    for (const row of rows) {
+      const id = Number(row.datasetId);
+      if (!counts.has(id)) counts.set(id, new Map());
+      counts.get(id)!.set(row.label, Number(row.n));
+    }
+    return counts;
+  }
+
+  private summarise(row: DatasetRow, counts: Map<string, number> | undefined): DatasetSummary {
+    const descriptor = toDatasetDescriptor(row);
+    const classCounts = descriptor.classes.map((label) => counts?.get(label.name) ?? 0);
+    return { ...descriptor, rootDir: row.rootDir, contentSha256: row.contentSha256, classCounts, eventCount: classCounts.reduce((a, b) => a + b, 0) };
+  }
+}

@@ -1,0 +1,165 @@
+// Where prediction runs, their per-event scores and the per-model output cache are stored. The only place
+// with SQL for them: multi-row INSERTs, since the ORM's createMany maps every row and is several times slower.
+import type { Db } from './db.ts';
+import type { RunClasses, RunStatus } from '../domain/run.ts';
+
+/** Rows per INSERT statement (6 bound values each, far below SQLite's and PostgreSQL's limits). */
+const PREDICTION_ROWS_PER_INSERT = 250;
+/** Rows per INSERT of cached outputs (3 bound values each). */
+const CACHE_ROWS_PER_INSERT = 2000;
+
+export interface RunRecord {
+  id: string;
+  modelId: number;
+  datasetId: number | null;
+  classes: RunClasses;
+  classMapping: readonly number[];
+  energyBin: { index: number; minTeV: number; maxTeV: number } | null;
+  eventsPerClass: number;
+  samples: number;
+  seed: number;
+  status: RunStatus;
+}
+
+export interface StoredRun {
+  id: string;
+  modelId: number;
+  datasetId: number | null;
+  classes: RunClasses;
+  classMapping: number[];
+  energyBinIndex: number | null;
+  eventsPerClass: number;
+  samples: number;
+  seed: number;
+  status: RunStatus;
+  error: string | null;
+  backend: string | null;
+  failedCount: number;
+  elapsedMs: number | null;
+  createdAt: Date;
+  finishedAt: Date | null;
+}
+
+export interface PredictionRow {
+  eventId: number;
+  scores: ArrayLike<number> | null;
+  error: string | null;
+  isSample: boolean;
+  batch: number;
+}
+
+export interface StoredPrediction {
+  eventId: number;
+  label: string;
+  energyTeV: number | null;
+  scores: Float32Array | null;
+  error: string | null;
+  isSample: boolean;
+  batch: number;
+}
+
+export async function createRun(db: Db, run: RunRecord): Promise<StoredRun> {
+  const row = await db.predictionRun.create({
+    data: {
+      id: run.id,
+      modelId: run.modelId,
+      datasetId: run.datasetId,
+      classes: JSON.stringify(run.classes.names),
+      signalClass: run.classes.signalClass,
+      classMapping: JSON.stringify(run.classMapping),
+      energyBin: run.energyBin?.index ?? null,
+      energyMinTeV: run.energyBin?.minTeV ?? null,
+      energyMaxTeV: run.energyBin?.maxTeV ?? null,
+      eventsPerClass: run.eventsPerClass,
+      samples: run.samples,
+      seed: run.seed,
+      status: run.status,
+    },
+  });
+  return toStoredRun(row);
+}
+
+export async function findRun(db: Db, runId: string): Promise<StoredRun | null> {
+  const row = await db.predictionRun.findUnique({ where: { id: runId } });
+  return row ? toStoredRun(row) : null;
+}
+
+/** Stores a run's predictions a chunk at a time, yielding between chunks so that other requests are not held up. */
+export async function insertPredictions(db: Db, runId: string, rows: readonly PredictionRow[]): Promise<void> {
+  for (let start = 0; start < rows.length; start += PREDICTION_ROWS_PER_INSERT) {
+    const chunk = rows.slice(start, start + PREDICTION_ROWS_PER_INSERT);
+    await db.$executeRawUnsafe(
+      `INSERT INTO "Prediction" ("runId", "eventId", "scores", "error", "isSample", "batch") VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
+      ...chunk.flatMap((row) => [runId, row.eventId, row.scores ? JSON.stringify(Array.from(row.scores)) : null, row.error, row.isSample, row.batch]),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+export async function finishRun(db: Db, runId: string, outcome: { status: RunStatus; error: string | null; elapsedMs: number; failedCount: number; backend: string | null }): Promise<void> {
+  await db.predictionRun.update({ where: { id: runId }, data: { ...outcome, finishedAt: new Date() } });
+}
+
+/** Every stored prediction of a run, by batch, with each event's true label and energy. */
+export async function loadPredictions(db: Db, runId: string): Promise<StoredPrediction[]> {
+  const rows = await db.$queryRawUnsafe<Array<{ eventId: number | bigint; label: string; energyTeV: number | null; scores: string | null; error: string | null; isSample: number | boolean; batch: number | bigint }>>(
+    'SELECT p."eventId", e."label", e."energyTeV", p."scores", p."error", p."isSample", p."batch" FROM "Prediction" p JOIN "Event" e ON e."id" = p."eventId" WHERE p."runId" = ? ORDER BY p."batch", p."eventId"',
+    runId,
+  );
+  return rows.map((row) => ({
+    eventId: Number(row.eventId),
+    label: row.label,
+    energyTeV: row.energyTeV === null ? null : Number(row.energyTeV),
+    scores: row.scores === null ? null : Float32Array.from(JSON.parse(row.scores) as number[]),
+    error: row.error,
+    isSample: Boolean(row.isSample),
+    batch: Number(row.batch),
+  }));
+}
+
+/** Runs left running by a process that stopped without finishing them are failed, with the reason. */
+export async function failInterruptedRuns(db: Db): Promise<number> {
+  const { count } = await db.predictionRun.updateMany({
+    where: { status: { in: ['queued', 'running'] } },
+    data: { status: 'failed', error: 'interrupted: the server stopped before the run finished', finishedAt: new Date() },
+  });
+  return count;
+}
+
+export async function loadCachedOutputs(db: Db, modelSha256: string): Promise<Map<number, Float32Array>> {
+  const rows = await db.$queryRawUnsafe<Array<{ eventId: number | bigint; outputs: string }>>('SELECT "eventId", "outputs" FROM "CachedPrediction" WHERE "modelSha256" = ?', modelSha256);
+  return new Map(rows.map((row) => [Number(row.eventId), Float32Array.from(JSON.parse(row.outputs) as number[])]));
+}
+
+export async function storeCachedOutputs(db: Db, modelSha256: string, entries: ReadonlyArray<{ eventId: number; outputs: ArrayLike<number> }>): Promise<void> {
+  for (let start = 0; start < entries.length; start += CACHE_ROWS_PER_INSERT) {
+    const chunk = entries.slice(start, start + CACHE_ROWS_PER_INSERT);
+    await db.$executeRawUnsafe(
+      `INSERT INTO "CachedPrediction" ("modelSha256", "eventId", "outputs") VALUES ${chunk.map(() => '(?, ?, ?)').join(', ')} ON CONFLICT DO NOTHING`,
+      ...chunk.flatMap((entry) => [modelSha256, entry.eventId, JSON.stringify(Array.from(entry.outputs))]),
+    );
+  }
+}
+
+type RunRow = NonNullable<Awaited<ReturnType<Db['predictionRun']['findUnique']>>>;
+
+function toStoredRun(row: RunRow): StoredRun {
+  return {
+    id: row.id,
+    modelId: row.modelId,
+    datasetId: row.datasetId,
+    classes: { names: JSON.parse(row.classes) as string[], signalClass: row.signalClass },
+    classMapping: JSON.parse(row.classMapping) as number[],
+    energyBinIndex: row.energyBin,
+    eventsPerClass: row.eventsPerClass,
+    samples: row.samples,
+    seed: row.seed,
+    status: row.status as RunStatus,
+    error: row.error,
+    backend: row.backend,
+    failedCount: row.failedCount,
+    elapsedMs: row.elapsedMs,
+    createdAt: row.createdAt,
+    finishedAt: row.finishedAt,
+  };
+}

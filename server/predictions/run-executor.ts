@@ -1,0 +1,91 @@
+// Runs a planned run's batches: every class's batches feed one engine queue so they interleave, cached outputs
+// are reused, the next batch's images are read while the current one is inferred.
+import { readImageBatch } from '../data/event-images.ts';
+import type { PixelStore } from '../data/pixel-store.ts';
+import type { PredictionBatch, ScoredEvent } from '../domain/run.ts';
+import type { InferenceEngine } from '../inference/index.ts';
+import type { Telemetry } from '../observability/telemetry.ts';
+import { splitIntoBatches } from './batches.ts';
+import type { PredictionCache } from './prediction-cache.ts';
+import type { RunPlan, SelectedEvent } from './run-plan.ts';
+import { RunScorer } from './scoring.ts';
+
+export interface RunExecution {
+  plan: RunPlan;
+  engine: InferenceEngine;
+  cache: PredictionCache;
+  store: PixelStore;
+  batchSize: number;
+  telemetry: Telemetry;
+  /** Cancels the run after the batches in flight. */
+  signal: AbortSignal;
+  onBatch: (batch: PredictionBatch, failures: number) => void;
+}
+
+/** Resolves when every class is done or the run was cancelled; rejects on the first inference failure. */
+export async function executeRun(execution: RunExecution): Promise<void> {
+  const { plan, engine, cache } = execution;
+  const cached = await cache.lookup(plan.model.sha256, plan.selection.flatMap((events) => events.map((event) => event.id)));
+  const scorer = new RunScorer(plan.model.outputKind, engine.description.outputUnits, plan.model.classNames.length, plan.mapping);
+  // When one class fails, the others stop too: the run is failed either way.
+  const failed = new AbortController();
+  const cacheWrites: Promise<void>[] = [];
+  const outcomes = await Promise.allSettled(
+    plan.selection.map((events, classIndex) => inferClass(execution, classIndex, events, { cached, scorer, failed, cacheWrites })),
+  );
+  await Promise.all(cacheWrites);
+  const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failure) throw failure.reason;
+}
+
+interface SharedState {
+  cached: Map<number, Float32Array>;
+  scorer: RunScorer;
+  failed: AbortController;
+  cacheWrites: Promise<void>[];
+}
+
+async function inferClass(execution: RunExecution, classIndex: number, events: readonly SelectedEvent[], shared: SharedState): Promise<void> {
+  const { plan, engine, cache, store, telemetry, signal, onBatch } = execution;
+  const { cached, scorer, failed } = shared;
+  const batches = splitIntoBatches(events, execution.batchSize);
+  const read = (index: number) => {
+    const missing = batches[index].filter((event) => !cached.has(event.id));
+    return readImageBatch(missing, plan.model.inputShape, store).then((images) => ({ missing, images }));
+  };
+  let nextRead = batches.length ? read(0) : null;
+  for (const [index, batch] of batches.entries()) {
+    if (signal.aborted || failed.signal.aborted) return;
+    const { missing, images } = await nextRead!;
+    // Read the next batch while this one is inferred.
+    nextRead = index + 1 < batches.length ? read(index + 1) : null;
+    let inferenceMs = 0;
+    const outputs = new Map<number, Float32Array>();
+    if (images.readable.length > 0) {
+      telemetry.queueDepth.inc();
+      const result = await engine
+        .infer(images.pixels, images.readable.length)
+        .catch((caught: unknown) => {
+          failed.abort();
+          throw caught;
+        })
+        .finally(() => telemetry.queueDepth.dec());
+      inferenceMs = result.inferenceMs;
+      telemetry.inferenceSeconds.observe(inferenceMs / 1000);
+      telemetry.batchSize.observe(images.readable.length);
+      const per = result.outputsPerImage;
+      const entries = images.readable.map((eventIndex, k) => {
+        const entry = { eventId: missing[eventIndex].id, outputs: result.outputs.slice(k * per, (k + 1) * per) };
+        outputs.set(entry.eventId, entry.outputs);
+        return entry;
+      });
+      shared.cacheWrites.push(cache.store(plan.model.sha256, entries));
+    }
+    const errors = new Map([...images.errors].map(([eventIndex, message]) => [missing[eventIndex].id, message]));
+    const scored: ScoredEvent[] = batch.map((event) => {
+      const raw = cached.get(event.id) ?? outputs.get(event.id);
+      return { eventId: event.id, classIndex, energyTeV: event.energyTeV, scores: raw ? scorer.score(raw) : null, error: errors.get(event.id) ?? null };
+    });
+    onBatch({ classIndex, index, events: scored, inferenceMs }, errors.size);
+  }
+}

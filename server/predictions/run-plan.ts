@@ -1,0 +1,128 @@
+// What a run will do, decided before it starts: the dataset and its classes, the model and the class mapping,
+// the energy bin, and the events of each class. Every refusal names what does not fit.
+import path from 'node:path';
+import { z } from 'zod';
+import type { Config } from '../config.ts';
+import type { DatasetCatalog, DatasetSummary } from '../data/dataset-catalog.ts';
+import type { Db } from '../data/db.ts';
+import { energyBinAt } from '../data/energy-bins.ts';
+import { selectRandomEvents, NotEnoughEventsError } from '../data/event-selection.ts';
+import { mapClasses, type ClassMapping } from '../domain/classes.ts';
+import { signalClassOf } from '../domain/dataset.ts';
+import type { EnergyBin } from '../domain/energy.ts';
+import type { ModelDescriptor } from '../domain/model.ts';
+import type { PredictInput, RunClasses } from '../domain/run.ts';
+import { NotFoundError, UserInputError } from '../errors.ts';
+import type { ModelRegistry } from '../models/model-registry.ts';
+
+export interface SelectedEvent {
+  id: number;
+  classIndex: number;
+  energyTeV: number | null;
+  /** Absolute path of the image. */
+  file: string;
+}
+
+export interface RunPlan {
+  dataset: DatasetSummary;
+  model: ModelDescriptor;
+  classes: RunClasses;
+  mapping: ClassMapping;
+  bin: EnergyBin | null;
+  eventsPerClass: number;
+  samples: number;
+  seed: number;
+  /** Per run class, the selected events in random order. */
+  selection: SelectedEvent[][];
+  /** The first `samples` events of each class. */
+  sampleIds: Set<number>;
+}
+
+export class RunPlanner {
+  private readonly inputSchema;
+
+  constructor(
+    private readonly db: Db,
+    private readonly datasets: DatasetCatalog,
+    private readonly models: ModelRegistry,
+    config: Config,
+  ) {
+    const { maxEventsPerClass, maxSamples } = config.prediction;
+    const between = (name: string, min: number, max: number) => `${name} must be between ${min} and ${max}`;
+    this.inputSchema = z.object({
+      energyBin: z.number().int().nullish(),
+      eventsPerClass: z.number().int().min(1, between('eventsPerClass', 1, maxEventsPerClass)).max(maxEventsPerClass, between('eventsPerClass', 1, maxEventsPerClass)),
+      samples: z.number().int().min(0, between('samples', 0, maxSamples)).max(maxSamples, between('samples', 0, maxSamples)).default(0),
+      modelId: z.string().nullish(),
+      seed: z.number().int().nullish(),
+      datasetId: z.string().nullish(),
+      classMapping: z.array(z.object({ modelClass: z.string(), datasetClass: z.string() })).nullish(),
+    });
+  }
+
+  async plan(input: PredictInput): Promise<RunPlan> {
+    const parsed = this.inputSchema.safeParse({ ...input, samples: input.samples ?? undefined });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new UserInputError(issue.message, String(issue.path[0] ?? 'input'));
+    }
+    const { eventsPerClass, samples } = parsed.data;
+    const model = await this.resolveModel(parsed.data.modelId);
+    const dataset = await this.datasets.resolveReady(parsed.data.datasetId);
+    checkImageFits(dataset, model);
+    const names = dataset.classes.map((label) => label.name);
+    const mapping = mapClasses(model.classNames, names, parsed.data.classMapping ?? []);
+    if (!Array.isArray(mapping)) throw new UserInputError(`model "${model.name}" cannot score dataset "${dataset.name}": ${(mapping as { problem: string }).problem}`, 'classMapping');
+
+    let bin: EnergyBin | null = null;
+    if (parsed.data.energyBin != null) {
+      if (!dataset.energyEdgesTeV) throw new UserInputError(`dataset "${dataset.name}" has no energies: leave energyBin out to draw over all events`, 'energyBin');
+      bin = energyBinAt(dataset.energyEdgesTeV, parsed.data.energyBin);
+    }
+    const seed = parsed.data.seed ?? Math.floor(Math.random() * 2 ** 31);
+    const selection = await this.select(dataset, names, bin, eventsPerClass, seed);
+    const sampleIds = new Set(selection.flatMap((events) => events.slice(0, samples).map((event) => event.id)));
+    return { dataset, model, classes: { names, signalClass: signalClassOf(dataset) }, mapping: mapping as ClassMapping, bin, eventsPerClass, samples, seed, selection, sampleIds };
+  }
+
+  private async resolveModel(modelId: string | null | undefined): Promise<ModelDescriptor> {
+    if (modelId == null) {
+      const id = this.models.defaultModelId;
+      if (id === null) throw new NotFoundError('no model is loaded: register one or set inference.model', 'modelId');
+      return this.models.get(id);
+    }
+    const id = Number(modelId);
+    if (!Number.isInteger(id)) throw new NotFoundError(`unknown model "${modelId}"`, 'modelId');
+    return this.models.get(id);
+  }
+
+  private async select(dataset: DatasetSummary, names: readonly string[], bin: EnergyBin | null, count: number, seed: number): Promise<SelectedEvent[][]> {
+    const selection: SelectedEvent[][] = [];
+    for (const [classIndex, label] of names.entries()) {
+      const rows = await selectRandomEvents(this.db, {
+        datasetId: dataset.id,
+        label,
+        ...(bin ? { energyTeV: { min: bin.minTeV, max: bin.maxTeV } } : {}),
+        count,
+        seed: seed + classIndex,
+      }).catch((error: unknown) => {
+        if (error instanceof NotEnoughEventsError) throw new UserInputError(`${bin ? `energy bin ${bin.index} (${bin.label}): ` : ''}${error.message}`, 'eventsPerClass');
+        throw error;
+      });
+      selection.push(rows.map((row) => ({ id: row.id, classIndex, energyTeV: row.energyTeV, file: path.resolve(dataset.rootDir, row.imagePath) })));
+    }
+    return selection;
+  }
+}
+
+/** A model takes images of one size: a dataset of another size is refused with both sizes named. */
+function checkImageFits(dataset: DatasetSummary, model: ModelDescriptor): void {
+  const [height, width] = model.inputShape;
+  const image = dataset.image;
+  if (image && (image.width !== width || image.height !== height)) {
+    throw new UserInputError(
+      `model "${model.name}" takes ${width}x${height} images, but dataset "${dataset.name}" holds ${image.width}x${image.height} images; upload the dataset again with resizeTo ${width}x${height}, or use a model of that size`,
+      'modelId',
+    );
+  }
+}
