@@ -17,6 +17,9 @@ export interface DatasetClass {
   eventCount: number;
 }
 
+/** A class of a run: its place in the run's class order (scores, matrices), name and colour. */
+export type RunClass = Pick<DatasetClass, 'index' | 'name' | 'color'>;
+
 /** A number per class, by name. */
 export interface ClassCount {
   className: string;
@@ -202,8 +205,10 @@ export interface RunResult {
   runId: string;
   status: RunStatus;
   request: RunRequest;
-  /** The run's classes, dataset order. */
-  classes: DatasetClass[];
+  /** The run's classes, in the order of its scores. */
+  classes: RunClass[];
+  /** The signal class of a binary run ("gamma" for ASTRI); null for N-class runs. */
+  signalClass: string | null;
   predictions: ScoredEvent[];
   samples: SampleEvent[];
   serverMetrics: ServerMetricsSummary | null;

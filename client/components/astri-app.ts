@@ -15,7 +15,7 @@ import { groupErrors, type DashboardError } from '../state/errors.ts';
 import { computeFigures, type DashboardFigures } from '../state/metrics.ts';
 import type { DashboardSource } from '../state/source.ts';
 import { DEFAULT_SETTINGS, readUrlState, writeUrlState } from '../state/url-state.ts';
-import type { Catalog, ClassificationSummary, DashboardSettings, DatasetClass, DatasetSummary, ModelSummary } from '../types.ts';
+import type { Catalog, ClassificationSummary, DashboardSettings, DatasetSummary, ModelSummary, RunClass } from '../types.ts';
 import './astri-class-curves-plot.ts';
 import './astri-classification-report.ts';
 import './astri-confusion-plot.ts';
@@ -302,7 +302,7 @@ export class AstriApp extends LitElement {
   }
 
   /** The classes shown: the run's while there is one, else the chosen dataset's. */
-  private get classes(): DatasetClass[] {
+  private get classes(): RunClass[] {
     return this.run.classes.length ? this.run.classes : (this.chosenDataset?.classes ?? []);
   }
 
@@ -319,7 +319,7 @@ export class AstriApp extends LitElement {
   /** Binary runs: the signal class (the dataset's; gamma for ASTRI; else the second class, sklearn's pos_label=1). */
   private vocabulary(views: ClassView[]): BinaryVocabulary | null {
     if (views.length !== 2) return null;
-    const declared = this.shownDataset?.signalClass;
+    const declared = this.run.signalClass ?? this.shownDataset?.signalClass;
     const signalName =
       (declared && views.some((v) => v.name === declared) ? declared : null) ??
       (views.some((v) => v.name === 'gamma') ? 'gamma' : views[1].name);
@@ -334,7 +334,7 @@ export class AstriApp extends LitElement {
     const names = classes.map((c) => c.name);
     const views = classViews(classes.length ? classes : [{ name: 'gamma' }, { name: 'proton' }]);
     // Recompute only when new scores arrived, the cut or the classes changed; everything else is a plain re-render.
-    const key = [this.run.version, this.settings.threshold, names.join('\u0000'), this.histogramClass, this.run.serverClassification ? 1 : 0, this.shownDataset?.id].join('|');
+    const key = [this.run.version, this.settings.threshold, names.join('\u0000'), this.histogramClass, this.run.serverClassification ? 1 : 0, this.shownDataset?.id, this.run.signalClass].join('|');
     if (key === this.figuresKey) return;
     this.figuresKey = key;
     if (views.length > 2) {

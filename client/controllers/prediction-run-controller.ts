@@ -10,7 +10,7 @@ import type { DashboardSource } from '../state/source.ts';
 import type {
   ClassCount,
   ClassificationSummary,
-  DatasetClass,
+  RunClass,
   RunProgress,
   RunRequest,
   RunResult,
@@ -32,8 +32,10 @@ export class PredictionRunController implements ReactiveController {
   serverMetrics: ServerMetricsSummary | null = null;
   /** The server's N-class metrics, once the run has finished. */
   serverClassification: ClassificationSummary | null = null;
-  /** The run's classes, in the dataset's order (from the chosen dataset, or the stored run). */
-  classes: DatasetClass[] = [];
+  /** The run's classes, in the order of its scores (from the chosen dataset, or the stored run). */
+  classes: RunClass[] = [];
+  /** The run's signal class (binary runs), once the stored run says; else the dataset's is used. */
+  signalClass: string | null = null;
   /** The error of the last action (starting, following, loading); the page shows it by control. */
   error: DashboardError | null = null;
   starting = false;
@@ -64,7 +66,7 @@ export class PredictionRunController implements ReactiveController {
     this.stopFollowing();
   }
 
-  async start(request: RunRequest, classes: DatasetClass[]): Promise<void> {
+  async start(request: RunRequest, classes: RunClass[]): Promise<void> {
     if (this.running || this.starting) return;
     this.reset();
     this.request = request;
@@ -190,6 +192,7 @@ export class PredictionRunController implements ReactiveController {
       if (abort.signal.aborted || runId !== this.runId) return null;
       if (this.scores.add(result.predictions) > 0) this.version += 1;
       if (result.classes.length) this.classes = result.classes;
+      this.signalClass = result.signalClass ?? this.signalClass;
       this.samples = result.samples;
       this.serverMetrics = result.serverMetrics ?? this.serverMetrics;
       // The stored run's metrics count every stored prediction; they replace the stream's.
@@ -220,6 +223,7 @@ export class PredictionRunController implements ReactiveController {
     this.serverMetrics = null;
     this.serverClassification = null;
     this.classes = [];
+    this.signalClass = null;
     this.error = null;
     this.lastSequence = -1;
     this.loadingResult = false;

@@ -124,7 +124,8 @@ export class GraphQLSource implements DashboardSource {
         samples: run.samples,
         modelId: run.model.id,
       },
-      classes: run.classes.map((c) => ({ ...c, color: c.color ?? null })),
+      classes: run.classes.map((c) => ({ index: c.index, name: c.name, color: c.color ?? null })),
+      signalClass: run.signalClass ?? null,
       predictions: run.predictions.map(toScoredEvent),
       samples: run.sampleEvents.map((sample) => ({
         eventId: String(sample.event.id),

@@ -327,8 +327,8 @@ export const RUN_QUERY = gql`
         index
         name
         color
-        eventCount
       }
+      signalClass
       bin {
         index
       }
@@ -373,7 +373,8 @@ export interface RunData {
     samples: number;
     error: string | null;
     dataset: { id: string } | null;
-    classes: { index: number; name: string; color: string | null; eventCount: number }[];
+    classes: { index: number; name: string; color: string | null }[];
+    signalClass: string | null;
     bin: { index: number } | null;
     model: { id: string };
     predictions: ScoredEventData[];
