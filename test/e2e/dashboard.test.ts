@@ -154,7 +154,10 @@ describe('the dashboard against a running server', () => {
 
     const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Predictions CSV' }).click()]);
     const lines = (await readFile((await csv.path())!, 'utf8')).trim().split('\n');
-    expect(lines[0]).toBe('event_id,particle,energy_tev,gammaness,error');
+    // One score column per class, in the run's class order.
+    expect(lines[0]).toMatch(/^event_id,label,energy_tev,gammaness,score_(gamma|proton),score_(gamma|proton),predicted,error$/);
+    expect(lines[0]).toContain('score_gamma');
+    expect(lines[0]).toContain('score_proton');
     expect(lines).toHaveLength(1 + 2 * EVENTS_PER_CLASS);
   }, 240_000);
 
