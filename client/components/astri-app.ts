@@ -328,6 +328,16 @@ export class AstriApp extends LitElement {
     return binaryVocabulary(signal, background);
   }
 
+  /**
+   * The classes in the order the page lists them (progress bars, sample rows): the run's order, except
+   * that a binary run lists its signal class first, as the gamma/hadron page always has.
+   */
+  private displayViews(): ClassView[] {
+    const views = classViews(this.classes);
+    const vocabulary = this.vocabulary(views);
+    return vocabulary ? [vocabulary.signal, vocabulary.background] : views;
+  }
+
   protected override willUpdate(changed: PropertyValues): void {
     super.willUpdate(changed);
     const classes = this.classes;
@@ -371,7 +381,7 @@ export class AstriApp extends LitElement {
     const catalog = this.catalogController.catalog;
     const catalogError = this.catalogController.error;
     const errors = groupErrors([catalogError, this.run.error].filter((e): e is DashboardError => e !== null));
-    const views = classViews(this.classes);
+    const views = this.displayViews();
     const dataset = this.chosenDataset;
     return html`
       <header class="topbar">
