@@ -1,6 +1,7 @@
 // The demo mode's backend (?demo=sample): replays data/sample_predictions.json (the binary ASTRI case)
 // and a seeded synthetic 4-class RGB dataset as if a server were scoring them batch by batch, so the page
-// can be developed and shown without a server or a model. Uploads need a server and are refused.
+// can be developed and shown without a server or a model. Uploads are simulated (demo-uploads.ts): an
+// uploaded archive becomes a copy of the shapes dataset, an uploaded model predicts the classes it names.
 import { computeMetrics } from '../../server/metrics/index.ts';
 import { createRng } from '../../server/random/rng.ts';
 import { computeClassification } from '../state/classification.ts';
@@ -12,15 +13,19 @@ import type {
   ClassCount,
   DatasetDetail,
   DatasetSummary,
+  DatasetUploadOptions,
   IngestProgress,
   ModelSummary,
+  ModelUploadOptions,
   RunProgress,
   RunRequest,
   RunResult,
   RunStatus,
   SampleEvent,
   ScoredEvent,
+  TransferProgress,
 } from '../types.ts';
+import { DemoIngests, simulateSending } from './demo-uploads.ts';
 import { syntheticCameraImage, syntheticShapeImage } from './synthetic-image.ts';
 
 /** data/sample_predictions.json, written by `astri` from a real run. */
@@ -93,6 +98,9 @@ export class DemoSource implements DashboardSource {
   private readonly runs = new Map<string, DemoRun>();
   private nextRunNumber = 1;
   private datasets: Promise<DemoDataset[]> | null = null;
+  private readonly uploadedModels: ModelSummary[] = [];
+  private readonly ingests = new DemoIngests();
+  private nextUploadNumber = 1;
 
   constructor(private readonly load: () => Promise<SamplePredictionsFile> = loadSamplePredictions) {}
 
@@ -102,7 +110,7 @@ export class DemoSource implements DashboardSource {
     const smallest = Math.min(...astri.pool.map((events) => events.length));
     return {
       datasets: datasets.map((d) => d.summary),
-      models: datasets.map((d) => d.model),
+      models: this.models(datasets),
       server: {
         version: 'demo',
         backendName: 'recorded predictions',
@@ -119,7 +127,10 @@ export class DemoSource implements DashboardSource {
     const datasetId = request.datasetId ?? ASTRI_DATASET_ID;
     const dataset = datasets.find((d) => d.summary.id === datasetId);
     if (!dataset) throw new DashboardError(`dataset ${datasetId} does not exist in the demo`, 'NOT_FOUND', 'datasetId');
-    const model = request.modelId ? datasets.find((d) => d.model.id === request.modelId)?.model : dataset.model;
+    if (dataset.summary.state !== 'READY') {
+      throw new DashboardError(`dataset ${dataset.summary.name} is ${dataset.summary.state.toLowerCase()}, not ready`, 'BAD_USER_INPUT', 'datasetId');
+    }
+    const model = request.modelId ? this.models(datasets).find((m) => m.id === request.modelId) : dataset.model;
     if (!model) throw new DashboardError(`model ${request.modelId} does not exist in the demo`, 'NOT_FOUND', 'modelId');
     const classNames = dataset.summary.classes.map((c) => c.name);
     if (model.classNames.join('\u0000') !== classNames.join('\u0000')) {
@@ -222,25 +233,94 @@ export class DemoSource implements DashboardSource {
     };
   }
 
-  async uploadDataset(): Promise<DatasetDetail> {
-    throw noServer('datasets');
+  async uploadDataset(
+    file: File,
+    options: DatasetUploadOptions,
+    onProgress: (progress: TransferProgress) => void,
+    signal?: AbortSignal,
+  ): Promise<DatasetDetail> {
+    if (!/\.(zip|tar|tar\.gz|tgz)$/i.test(file.name)) {
+      throw new DashboardError(`${file.name} is not a .zip, .tar.gz or .tar archive`, 'BAD_USER_INPUT');
+    }
+    await simulateSending(file, onProgress, signal);
+    const datasets = await this.demoDatasets();
+    const shapes = datasets.find((d) => d.summary.id === MULTICLASS_DATASET_ID)!;
+    const id = `upload-${this.nextUploadNumber++}`;
+    const summary: DatasetSummary = {
+      ...shapes.summary,
+      id,
+      name: options.name || file.name.replace(/\.(zip|tar|tar\.gz|tgz)$/i, ''),
+      source: 'upload',
+      state: 'INGESTING',
+    };
+    datasets.push({ ...shapes, summary, where: `dataset ${summary.name}` });
+    const filesTotal = shapes.summary.classes.reduce((sum, c) => sum + c.eventCount, 0) + 2;
+    const detail: DatasetDetail = { ...summary, rejectedFiles: [], error: null, ingest: null };
+    const ingest = this.ingests.start(detail, filesTotal, (end) => (summary.state = end.state));
+    return { ...detail, ingest };
   }
 
-  watchIngest(_datasetId: string, observer: StreamObserver<IngestProgress>): () => void {
-    queueMicrotask(() => observer.error(noServer('datasets')));
-    return () => {};
+  watchIngest(datasetId: string, observer: StreamObserver<IngestProgress>): () => void {
+    return this.ingests.watch(datasetId, observer);
   }
 
   async loadDataset(datasetId: string): Promise<DatasetDetail> {
+    const uploaded = this.ingests.detail(datasetId);
+    if (uploaded) return uploaded;
     const dataset = (await this.demoDatasets()).find((d) => d.summary.id === datasetId);
     if (!dataset) throw new DashboardError(`dataset ${datasetId} does not exist in the demo`, 'NOT_FOUND');
     return { ...dataset.summary, rejectedFiles: [], error: null, ingest: null };
   }
 
-  async cancelDatasetUpload(): Promise<void> {}
+  async cancelDatasetUpload(datasetId: string): Promise<void> {
+    const datasets = await this.demoDatasets();
+    this.ingests.cancel(datasetId, () => {
+      const summary = datasets.find((d) => d.summary.id === datasetId)?.summary;
+      if (summary) summary.state = 'CANCELLED';
+    });
+  }
 
-  async uploadModel(): Promise<ModelSummary> {
-    throw noServer('models');
+  async uploadModel(
+    file: File,
+    options: ModelUploadOptions,
+    onProgress: (progress: TransferProgress) => void,
+    signal?: AbortSignal,
+  ): Promise<ModelSummary> {
+    const format = /\.onnx$/i.test(file.name) ? 'onnx' : /\.(h5|keras)$/i.test(file.name) ? 'keras-h5' : null;
+    if (!format) throw new DashboardError(`${file.name} is neither a Keras .h5/.keras nor an .onnx file`, 'BAD_USER_INPUT');
+    const classNames = options.classNames?.length
+      ? options.classNames
+      : options.labels
+        ? (await options.labels.text()).split(/\r?\n/).map((line) => line.trim()).filter(Boolean)
+        : [];
+    if (classNames.length < 2) {
+      throw new DashboardError(
+        `${file.name} names no classes: give the class names (in the model's output order) or a labels.txt`,
+        'BAD_USER_INPUT',
+      );
+    }
+    await simulateSending(file, onProgress, signal);
+    const active = options.activate ?? true;
+    if (active) for (const model of this.uploadedModels) model.active = false;
+    const model: ModelSummary = {
+      id: `model-${this.nextUploadNumber++}`,
+      name: options.name || file.name.replace(/\.[^.]+$/, ''),
+      version: 'upload',
+      format,
+      active,
+      classNames,
+    };
+    this.uploadedModels.push(model);
+    return { ...model };
+  }
+
+  /** The demo's models, then the uploaded ones; the last uploaded with activate is the active one. */
+  private models(datasets: DemoDataset[]): ModelSummary[] {
+    const uploadedActive = this.uploadedModels.some((m) => m.active);
+    const own = datasets
+      .filter((d, i) => datasets.findIndex((other) => other.model.id === d.model.id) === i)
+      .map((d) => ({ ...d.model, active: d.model.active && !uploadedActive }));
+    return [...own, ...this.uploadedModels.map((m) => ({ ...m }))];
   }
 
   private demoDatasets(): Promise<DemoDataset[]> {
@@ -425,10 +505,6 @@ export function topScores(scores: readonly number[], classes: readonly string[],
 function lastDone(run: DemoRun): ClassCount[] {
   const last = run.history[run.history.length - 1];
   return last ? last.done.map((d) => ({ ...d })) : run.dataset.summary.classes.map((c) => ({ className: c.name, count: 0 }));
-}
-
-function noServer(what: string): DashboardError {
-  return new DashboardError(`the demo has no server: uploading ${what} needs \`astri serve\``, 'UNAVAILABLE');
 }
 
 function shuffle<T>(items: T[], random: () => number): T[] {

@@ -197,3 +197,38 @@ describe('<astri-app> with an N-class dataset (the demo’s shapes)', () => {
     ]);
   });
 });
+
+describe('<astri-app> uploads on the demo source', () => {
+  function chooseFile(input: HTMLInputElement, file: File): void {
+    Object.defineProperty(input, 'files', { value: [file], configurable: true });
+    input.dispatchEvent(new Event('change'));
+  }
+
+  it('uploads an archive, follows its ingest, lists the refused files and selects the new dataset', async () => {
+    const { app } = await mountApp('?events=100&samples=0');
+    const root = app.shadowRoot!;
+    const panel = root.querySelector('astri-upload-panel[kind="dataset"]')!;
+    chooseFile(panel.shadowRoot!.querySelector<HTMLInputElement>('#dataset-file')!, new File(['PK'.repeat(5000)], 'flowers.zip'));
+    panel.shadowRoot!.querySelector<HTMLInputElement>('#dataset-name')!.value = 'my flowers';
+    panel.shadowRoot!.querySelector('form')!.dispatchEvent(new Event('submit', { cancelable: true }));
+    await until(() => panel.shadowRoot!.querySelector('[data-progress="transfer"]') !== null, 'the bytes-sent bar');
+    await until(() => panel.shadowRoot!.querySelector('[data-progress="ingest"]') !== null, 'the ingest bar');
+    await until(() => panel.shadowRoot!.querySelectorAll('ul.rejected li').length === 2, 'the refused files');
+    expect(panel.shadowRoot!.querySelector('.phase')?.textContent).toBe('ready');
+    expect(panel.shadowRoot!.querySelector('[data-progress="transfer"]')?.getAttribute('aria-valuenow')).toBe('100');
+    await until(() => new URLSearchParams(window.location.search).get('dataset') === 'upload-1', 'the new dataset to be chosen');
+    await app.updateComplete;
+    const select = deep(root, 'astri-controls', '#dataset') as HTMLSelectElement;
+    expect(select.selectedOptions[0]?.textContent?.trim()).toBe('my flowers');
+    expect(root.querySelector('astri-multiclass-confusion-plot')).not.toBeNull();
+  });
+
+  it('shows why a model upload is refused next to its file control', async () => {
+    const { app } = await mountApp();
+    const panel = app.shadowRoot!.querySelector('astri-upload-panel[kind="model"]')!;
+    chooseFile(panel.shadowRoot!.querySelector<HTMLInputElement>('#model-file')!, new File(['h5'], 'mystery.h5'));
+    panel.shadowRoot!.querySelector('form')!.dispatchEvent(new Event('submit', { cancelable: true }));
+    await until(() => (panel.shadowRoot!.querySelector('#model-error')?.textContent ?? '') !== '', 'the error');
+    expect(panel.shadowRoot!.querySelector('#model-error')?.textContent).toContain('names no classes');
+  });
+});
