@@ -178,7 +178,12 @@ export class AstriControls extends LitElement {
   @property({ type: Boolean }) unavailable = false;
 
   private get eventsRange(): { min: number; max: number } {
-    const min = Math.max(this.limits?.dashboardMinEventsPerClass ?? DASHBOARD_MIN_EVENTS, this.limits?.minEventsPerClass ?? 0);
+    // A small (uploaded) dataset may hold fewer events per class than the dashboard's lower end: then
+    // its size is the lower end, down to what predict accepts.
+    const available = this.available;
+    const dashboardMin = this.limits?.dashboardMinEventsPerClass ?? DASHBOARD_MIN_EVENTS;
+    const lowest = available !== null && available > 0 ? Math.min(dashboardMin, available) : dashboardMin;
+    const min = Math.max(lowest, this.limits?.minEventsPerClass ?? 0);
     const max = this.limits?.dashboardMaxEventsPerClass ?? DASHBOARD_MAX_EVENTS;
     return { min: Math.min(min, max), max };
   }

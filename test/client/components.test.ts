@@ -326,3 +326,28 @@ describe('<astri-classification-report>', () => {
     expect(root.querySelector('#accuracy')?.textContent).toContain('from the API');
   });
 });
+
+describe('<astri-controls> on a small dataset', () => {
+  it('lowers the events-per-class range to what the dataset holds', async () => {
+    const tiny: DatasetSummary = {
+      ...SHAPES,
+      id: '3',
+      name: 'tiny',
+      classes: SHAPES.classes.map((c) => ({ ...c, eventCount: 40 })),
+    };
+    const controls = await mount('astri-controls', {
+      datasets: [tiny],
+      models: [],
+      settings: { datasetId: '3', energyBin: null, eventsPerClass: 40, samples: 0, modelId: null, threshold: 0.9 },
+      limits: { minEventsPerClass: 1, maxEventsPerClass: 5000, maxSamples: 10, dashboardMinEventsPerClass: 100, dashboardMaxEventsPerClass: 2000 },
+    });
+    const details: unknown[] = [];
+    controls.addEventListener('settings-change', (event) => details.push((event as CustomEvent).detail));
+    const field = shadow(controls).querySelector<HTMLInputElement>('#events')!;
+    expect(field.min).toBe('40');
+    field.value = '25';
+    field.dispatchEvent(new Event('change'));
+    expect(details).toEqual([{ eventsPerClass: 40 }]);
+    expect(shadow(controls).querySelector('.warn')).toBeNull();
+  });
+});
