@@ -261,7 +261,7 @@ export class AstriUploadPanel extends LitElement {
             </div>
             <div class="meta ingest">
               ${ingest.phase}: ${ingest.filesDone}${ingest.filesTotal !== null ? ` / ${ingest.filesTotal}` : ''} files${ingest.rejectedSoFar
-                ? `, ${ingest.rejectedSoFar} refused so far`
+                ? `, ${ingest.rejectedSoFar} refused${ingest.state === 'INGESTING' ? ' so far' : ''}`
                 : ''}
             </div>
           </div>`
