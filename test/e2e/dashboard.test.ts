@@ -188,6 +188,26 @@ describe('the dashboard against a running server', () => {
     }
   }, 240_000);
 
+  it('uploads a model with a labels.txt through a multipart request, and shows a refused file’s reason', async () => {
+    await page.goto(`${server.url}/`);
+    const panel = page.locator('astri-upload-panel[kind="model"]');
+    await panel.locator('summary').click();
+    await panel.locator('#model-file').setInputFiles({ name: 'broken.h5', mimeType: 'application/octet-stream', buffer: Buffer.from('not an HDF5 file') });
+    await panel.getByRole('button', { name: 'Upload' }).click();
+    const error = panel.locator('#model-error');
+    await error.waitFor({ state: 'visible', timeout: 30_000 });
+    expect(await error.textContent()).toMatch(/\S/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'model-upload-refused.png') });
+
+    await panel.locator('#model-file').setInputFiles(path.join(PROJECT_ROOT, 'data', 'models', 'astri-demo-cnn.h5'));
+    await panel.locator('#model-labels').setInputFiles({ name: 'labels.txt', mimeType: 'text/plain', buffer: Buffer.from('proton\ngamma\n') });
+    await panel.getByRole('button', { name: 'Upload' }).click();
+    await panel.locator('.result').waitFor({ timeout: 60_000 });
+    expect(await panel.locator('.result').textContent()).toContain('registered');
+    expect(await panel.locator('[data-progress="transfer"]').getAttribute('aria-valuenow')).toBe('100');
+    expect(await page.locator('astri-controls #model option').count()).toBeGreaterThan(0);
+  }, 240_000);
+
   it('can be operated with the keyboard', async () => {
     await page.goto(`${server.url}/?bin=0`);
     const first = page.locator('astri-controls input[name="energy-bin"][value="0"]');
