@@ -205,7 +205,7 @@ export class AstriUploadPanel extends LitElement {
         <div>
           <label for="model-color-mode">Colour mode</label>
           <select id="model-color-mode" name="colorMode" ?disabled=${busy}>
-            <option value="">from the model</option>
+            <option value="">auto</option>
             <option value="GRAYSCALE">gray</option>
             <option value="RGB">RGB</option>
           </select>

@@ -31,7 +31,7 @@ export function drawConfusionMatrix(element: Element, data: ConfusionMatrixData,
   const frame = ensureFrame(element, {
     ...size,
     margin: MARGIN,
-    title: `Confusion matrix at ${vocabulary.score.toLowerCase()} threshold ${formatFixed(data.threshold, 2)}`,
+    title: `Confusion matrix at ${vocabulary.score === 'Gammaness' ? 'gammaness' : `${signal.name} score`} threshold ${formatFixed(data.threshold, 2)}`,
   });
   const { plot, innerWidth, innerHeight } = frame;
   const gammaTotal = data.truePositive + data.falseNegative;

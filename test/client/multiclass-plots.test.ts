@@ -153,3 +153,23 @@ describe('score histogram of one class against the rest', () => {
     expect(host.querySelectorAll('g.threshold-marker').length).toBe(0);
   });
 });
+
+describe('binary plots of a dataset that is not ASTRI’s', () => {
+  it('name its classes instead of gamma and proton', async () => {
+    const { drawConfusionMatrix } = await import('../../client/plots/confusion-matrix.ts');
+    const { drawRocCurve } = await import('../../client/plots/roc-curve.ts');
+    const [dog, cat] = classViews([{ name: 'dog' }, { name: 'cat', color: '#117733' }]);
+    const vocabulary = binaryVocabulary(cat, dog);
+    drawConfusionMatrix(host, { threshold: 0.5, truePositive: 8, falseNegative: 2, falsePositive: 1, trueNegative: 9, vocabulary }, SIZE);
+    expect(texts('text.column-label')).toEqual(['cat (≥ 0.50)', 'dog (< 0.50)']);
+    expect(texts('g.row-label text.name')).toEqual(['cat', 'dog']);
+    expect(texts('g.cell[data-key="falsePositive"] text.fraction')).toEqual(['10.0 % of true dog']);
+    expect(host.querySelector('svg')?.getAttribute('aria-label')).toBe('Confusion matrix at cat score threshold 0.50');
+    document.body.innerHTML = '';
+    host = document.createElement('div');
+    document.body.append(host);
+    drawRocCurve(host, { fpr: [0, 0.5, 1], tpr: [0, 1, 1], auc: 0.75, operatingPoint: null, vocabulary }, SIZE);
+    expect(host.querySelector('path.roc-line')?.getAttribute('stroke')).toBe('#117733');
+    expect(texts('text.y-title')).toEqual(['True positive rate (cat recall)']);
+  });
+});
