@@ -252,6 +252,8 @@ export interface TransferProgress {
 
 export interface DatasetUploadOptions {
   name?: string;
+  /** Resize every image to this size (pixels) while ingesting; as they are when absent. */
+  resizeTo?: { width: number; height: number };
 }
 
 export type ColorMode = 'GRAYSCALE' | 'RGB';

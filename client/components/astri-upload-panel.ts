@@ -172,7 +172,7 @@ export class AstriUploadPanel extends LitElement {
             <label for=${id('name')}>Name</label>
             <input id=${id('name')} name="name" type="text" placeholder="the file name" ?disabled=${busy} />
           </div>
-          ${dataset ? nothing : this.renderModelFields(busy)}
+          ${dataset ? this.renderDatasetFields(busy) : this.renderModelFields(busy)}
           <div class="buttons">
             <button type="submit" class="upload" ?disabled=${busy}>Upload</button>
             ${busy ? html`<button type="button" class="cancel" @click=${this.onCancel}>Cancel</button>` : nothing}
@@ -180,6 +180,22 @@ export class AstriUploadPanel extends LitElement {
           ${this.renderProgress()}
         </form>
       </details>
+    `;
+  }
+
+  private renderDatasetFields(busy: boolean) {
+    return html`
+      <div class="pair">
+        <div>
+          <label for="dataset-width">Resize: width</label>
+          <input id="dataset-width" name="width" type="number" min="1" step="1" placeholder="as is" ?disabled=${busy} aria-describedby="dataset-size-hint" />
+        </div>
+        <div>
+          <label for="dataset-height">height</label>
+          <input id="dataset-height" name="height" type="number" min="1" step="1" placeholder="as is" ?disabled=${busy} aria-describedby="dataset-size-hint" />
+        </div>
+      </div>
+      <div class="hint" id="dataset-size-hint">Pixels; leave both empty to keep the images' size.</div>
     `;
   }
 
@@ -290,7 +306,18 @@ export class AstriUploadPanel extends LitElement {
     const name = input('name')?.value.trim() || undefined;
     const detail: UploadRequestDetail = { kind: this.kind, file };
     if (this.kind === 'dataset') {
-      detail.dataset = { name };
+      const width = input('width')?.value.trim() ?? '';
+      const height = input('height')?.value.trim() ?? '';
+      if ((width === '') !== (height === '')) {
+        this.formError = 'give both the width and the height to resize to, or neither';
+        return;
+      }
+      const size = { width: Number(width), height: Number(height) };
+      if (width !== '' && !(Number.isInteger(size.width) && Number.isInteger(size.height) && size.width > 0 && size.height > 0)) {
+        this.formError = `the size to resize to must be whole pixels above 0 (got ${width} × ${height})`;
+        return;
+      }
+      detail.dataset = { name, ...(width !== '' ? { resizeTo: size } : {}) };
     } else {
       const classNames = (input('classNames')?.value ?? '')
         .split(/[,\n]/)

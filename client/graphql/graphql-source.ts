@@ -155,7 +155,7 @@ export class GraphQLSource implements DashboardSource {
       endpoint: this.endpoint,
       query: stringifyDocument(UPLOAD_DATASET_MUTATION),
       operationName: 'DashboardUploadDataset',
-      variables: { name: options.name || null },
+      variables: { name: options.name || null, resizeTo: options.resizeTo ?? null },
       files: { file },
       onProgress,
       signal,

@@ -401,8 +401,8 @@ export interface RunData {
 // Sent as multipart requests (GraphQL multipart request spec) by multipart-upload.ts, for upload progress.
 
 export const UPLOAD_DATASET_MUTATION = gql`
-  mutation DashboardUploadDataset($file: File!, $name: String) {
-    uploadDataset(file: $file, name: $name) {
+  mutation DashboardUploadDataset($file: File!, $name: String, $resizeTo: ImageSizeInput) {
+    uploadDataset(file: $file, name: $name, resizeTo: $resizeTo) {
       ${DATASET_DETAIL_FIELDS}
     }
   }

@@ -358,3 +358,23 @@ describe('<astri-upload-panel>', () => {
     expect(root.querySelector('#model-error')?.textContent).toContain('scale must be a positive number');
   });
 });
+
+describe('<astri-upload-panel> for datasets', () => {
+  it('asks for a dataset upload with a name and an optional size to resize to, both sides or neither', async () => {
+    const panel = await mountPanel('dataset');
+    const root = panel.shadowRoot!;
+    for (const id of ['dataset-file', 'dataset-name', 'dataset-width', 'dataset-height']) expect(root.querySelector(`label[for="${id}"]`), id).not.toBeNull();
+    const requests: UploadRequestDetail[] = [];
+    panel.addEventListener('upload-request', (event) => requests.push((event as CustomEvent<UploadRequestDetail>).detail));
+    const form = root.querySelector('form')!;
+    chooseFile(root.querySelector<HTMLInputElement>('#dataset-file')!, new File(['PK'], 'flowers.zip'));
+    root.querySelector<HTMLInputElement>('#dataset-width')!.value = '64';
+    form.dispatchEvent(new Event('submit', { cancelable: true }));
+    await panel.updateComplete;
+    expect(root.querySelector('#dataset-error')?.textContent).toContain('both the width and the height');
+    root.querySelector<HTMLInputElement>('#dataset-height')!.value = '48';
+    root.querySelector<HTMLInputElement>('#dataset-name')!.value = 'flowers';
+    form.dispatchEvent(new Event('submit', { cancelable: true }));
+    expect(requests.map((r) => r.dataset)).toEqual([{ name: 'flowers', resizeTo: { width: 64, height: 48 } }]);
+  });
+});
