@@ -219,13 +219,14 @@ export class DatasetUploads {
       } catch (error) {
         outcome = abort.signal.aborted || error instanceof IngestCancelledError ? cancelled() : { state: 'failed', error: this.describe(error, datasetId), rejectedFiles: [] };
       }
+      // Files first: once the state says FAILED or CANCELLED, nothing of the upload is left on disk.
+      if (outcome.state !== 'ready') await rm(job.rootDir, { recursive: true, force: true });
+      if (job.ownsArchive) await rm(job.archiveFile, { force: true });
       try {
         await finishIngest(this.db, datasetId, outcome);
       } catch (error) {
         this.options.logger?.error({ datasetId, err: error }, 'could not record the end of a dataset ingest');
       }
-      if (outcome.state !== 'ready') await rm(job.rootDir, { recursive: true, force: true });
-      if (job.ownsArchive) await rm(job.archiveFile, { force: true });
       ingest.latest = {
         ...ingest.latest,
         state: outcome.state,
