@@ -111,7 +111,7 @@ describe('uploadDataset', () => {
     const body = new FormData();
     body.set('operations', JSON.stringify({ query: UPLOAD, variables: { ...variables, file: null } }));
     body.set('map', JSON.stringify({ 0: ['variables.file'] }));
-    body.set('0', new File([bytes], fileName));
+    body.set('0', new File([new Uint8Array(bytes)], fileName));
     return body;
   }
 
