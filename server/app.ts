@@ -10,13 +10,13 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { PROJECT_ROOT, type Config } from './config.ts';
 import { openDatabase } from './data/db.ts';
 import { DatasetCatalog } from './data/dataset-catalog.ts';
-import { failInterruptedIngests } from './data/datasets.ts';
 import { EventCatalog } from './data/event-catalog.ts';
 import { DomainError } from './errors.ts';
 import { ModelRegistry } from './models/model-registry.ts';
 import { createTelemetry, type Telemetry } from './observability/telemetry.ts';
 import { batchSizesToWarmUp } from './predictions/batches.ts';
 import { PredictionService } from './predictions/prediction-service.ts';
+import { DatasetUploads } from './uploads/dataset-uploads.ts';
 import type { Context, Services } from './schema/builder.ts';
 import { schema } from './schema/index.ts';
 import { GRAPHIQL_EXAMPLES } from './schema/graphiql-examples.ts';
@@ -46,10 +46,11 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   const predictions = new PredictionService(db, datasets, models, config, telemetry);
   const interrupted = await predictions.failInterruptedRuns();
   if (interrupted > 0) telemetry.logger.warn({ runs: interrupted }, 'marked runs interrupted by the last stop as failed');
-  const interruptedIngests = await failInterruptedIngests(db);
+  const uploads = new DatasetUploads(db, datasets, config, { logger: telemetry.logger });
+  const interruptedIngests = await uploads.recoverInterrupted();
   if (interruptedIngests > 0) telemetry.logger.warn({ datasets: interruptedIngests }, 'marked dataset uploads interrupted by the last stop as failed');
   let notReady: string | null = 'loading the model';
-  const services: Services = { config, db, datasets, catalog: new EventCatalog(db), models, predictions, readiness: () => notReady };
+  const services: Services = { config, db, datasets, catalog: new EventCatalog(db), models, predictions, uploads, readiness: () => notReady };
 
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
@@ -84,6 +85,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
       notReady = null;
     },
     close: async () => {
+      await uploads.shutdown();
       await predictions.shutdown();
       await models.close();
       await db.$disconnect();

@@ -19,6 +19,7 @@ const ConfigSchema = z
         host: z.string().min(1),
         port,
         maxUploadBytes: positiveInt,
+        maxUnpackedUploadBytes: positiveInt,
       })
       .strict(),
     data: z

@@ -77,6 +77,7 @@ export function registerIngestCommand(program: Command): void {
         const report = await ingestDataset(db, {
           classFolders,
           signalClass: astri ? 'gamma' : null,
+          requireEnergies: astri,
           energyEdgesTeV: [...config.energyBins.edgesTeV],
           manifest,
           metadata,

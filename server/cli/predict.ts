@@ -51,7 +51,9 @@ export function registerPredictCommand(program: Command): void {
       const { resolveClassNames, resolvePreprocessing } = await import('../models/model-classes.ts');
       const description = await describeModelFile(config.inference.model);
       const labelsText = options.labels ? await readFile(options.labels, 'utf8') : null;
-      const { classNames } = await resolveClassNames(config.inference.model, description, { labelsText, configClassNames: config.inference.classNames });
+      // inference.classNames name the configured model's classes, not those of a model given with --model.
+      const configClassNames = options.model === undefined ? config.inference.classNames : null;
+      const { classNames } = await resolveClassNames(config.inference.model, description, { labelsText, configClassNames });
       const engine = await InferenceEngine.start({
         modelFile: config.inference.model,
         backend: config.inference.backend,

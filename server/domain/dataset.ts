@@ -45,3 +45,19 @@ export function signalClassOf(dataset: Pick<DatasetDescriptor, 'classes' | 'sign
   if (dataset.classes.length !== 2) return null;
   return dataset.signalClass ?? dataset.classes[1].name;
 }
+
+/** Where an upload's ingest is: receiving the file, unpacking the archive, converting images, registering events. */
+export type IngestPhase = 'receiving' | 'unpacking' | 'converting' | 'registering' | 'done';
+
+/** One message of an upload's progress stream; the last one has phase "done" and a final state. */
+export interface IngestProgress {
+  datasetId: number;
+  state: DatasetState;
+  phase: IngestPhase;
+  filesDone: number;
+  /** Null while unknown (a tar has no table of contents). */
+  filesTotal: number | null;
+  bytesDone: number;
+  rejectedSoFar: number;
+  error: string | null;
+}

@@ -6,6 +6,7 @@ import type { EventCatalog } from '../data/event-catalog.ts';
 import type { Db } from '../data/db.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
 import type { PredictionService } from '../predictions/prediction-service.ts';
+import type { DatasetUploads } from '../uploads/dataset-uploads.ts';
 
 export interface Services {
   config: Config;
@@ -14,6 +15,7 @@ export interface Services {
   catalog: EventCatalog;
   models: ModelRegistry;
   predictions: PredictionService;
+  uploads: DatasetUploads;
   /** Why the server cannot serve predictions yet (starting up), or null once it can. */
   readiness(): string | null;
 }

@@ -39,7 +39,7 @@ export const EnergyBinType = builder.objectRef<EnergyBinShape>('EnergyBin').impl
   }),
 });
 
-const DatasetStateEnum = builder.enumType('DatasetState', {
+export const DatasetStateEnum = builder.enumType('DatasetState', {
   description: 'Where a dataset is in its life: an upload is ingested before predict can use it.',
   values: {
     INGESTING: { value: 'ingesting', description: 'Being unpacked, checked and registered; not usable yet.' },

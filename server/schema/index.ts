@@ -6,5 +6,6 @@ import './events.ts';
 import './models.ts';
 import './metrics.ts';
 import './predictions.ts';
+import './uploads.ts';
 
 export const schema = builder.toSchema({ sortSchema: false });

@@ -1,0 +1,283 @@
+// Dataset uploads' lifecycle: receive the archive (streamed to disk, hashed, size-limited), recognise an
+// upload seen before, create the dataset INGESTING, ingest it in the background, and finish it READY,
+// FAILED or CANCELLED. An ingest belongs to this service, not to a request: it finishes whether or not
+// anybody follows its progress, and a failed or cancelled one leaves no events and no files behind.
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from '../config.ts';
+import type { ArchiveLimits } from '../data/archive/index.ts';
+import type { DatasetCatalog, DatasetSummary } from '../data/dataset-catalog.ts';
+import { createIngestingDataset, failInterruptedIngests, finishIngest } from '../data/datasets.ts';
+import type { Db } from '../data/db.ts';
+import type { ImageSize } from '../data/image-normalise.ts';
+import { ingestArchive, IngestCancelledError, type IngestStep } from '../data/upload/ingest-archive.ts';
+import { receiveToFile } from '../data/upload/receive.ts';
+import type { DatasetSource, IngestProgress, RejectedFile } from '../domain/dataset.ts';
+import { DomainError, UserInputError } from '../errors.ts';
+import { ProgressChannel } from '../predictions/progress-channel.ts';
+
+export interface UploadOptions {
+  /** Dataset name; by default the archive's file name without its extension (made unique). */
+  name?: string | null;
+  /** Resize every image to this size (mixed sizes are refused without it). */
+  resizeTo?: ImageSize | null;
+  /** The signal class of a two-class dataset (ASTRI: "gamma"). */
+  signalClass?: string | null;
+  /** One #rrggbb colour per class, in the dataset's class order. */
+  colors?: string[] | null;
+}
+
+export interface UploadLogger {
+  warn(details: object, message: string): void;
+  error(details: object, message: string): void;
+}
+
+export interface DatasetUploadsOptions {
+  /** Tighter archive limits (tests); the archive module's defaults otherwise, with maxTotalBytes from config. */
+  archiveLimits?: Partial<ArchiveLimits>;
+  /** Fill the pixel store after ingest: only the process that serves predictions may (see ingest-archive.ts). */
+  fillPixelStore?: boolean;
+  logger?: UploadLogger;
+}
+
+interface ActiveIngest {
+  datasetId: number;
+  channel: ProgressChannel<IngestProgress>;
+  latest: IngestProgress;
+  abort: AbortController;
+  finished: Promise<void>;
+}
+
+/** Messages at most this often while a phase goes on; phase changes and the end are always sent. */
+const PROGRESS_INTERVAL_MS = 100;
+/** Finished ingests keep their channel this long for late subscribers; then the database answers. */
+const FINISHED_RETENTION_MS = 10 * 60_000;
+const ARCHIVE_SUFFIX = /\.(zip|tar\.gz|tgz|tar)$/i;
+
+export class DatasetUploads {
+  private readonly active = new Map<number, ActiveIngest>();
+  /** Looking an upload up and creating its dataset is one step: two equal uploads at once give one dataset. */
+  private creating: Promise<unknown> = Promise.resolve();
+  private readonly uploadsDir: string;
+  private readonly datasetsDir: string;
+
+  constructor(
+    private readonly db: Db,
+    private readonly datasets: DatasetCatalog,
+    private readonly config: Config,
+    private readonly options: DatasetUploadsOptions = {},
+  ) {
+    this.uploadsDir = path.join(config.data.dir, 'uploads');
+    this.datasetsDir = path.join(config.data.dir, 'datasets');
+  }
+
+  /**
+   * Receives a multipart file and starts its ingest; returns the dataset at once (INGESTING), or the existing
+   * dataset when the same content is ready or being ingested already.
+   */
+  async start(file: File, options: UploadOptions = {}): Promise<DatasetSummary> {
+    validateOptions(options);
+    const received = await receiveToFile(file.stream() as unknown as AsyncIterable<Uint8Array>, this.uploadsDir, { maxBytes: this.config.server.maxUploadBytes });
+    try {
+      const begun = await this.begin(received.sha256, received.file, true, 'upload', { ...options, name: options.name ?? nameFromFile(file.name) }, options.name != null, received.bytes);
+      if (!begun.started) await rm(received.file, { force: true });
+      return begun.dataset;
+    } catch (error) {
+      await rm(received.file, { force: true });
+      throw error;
+    }
+  }
+
+  /** `astri ingest ARCHIVE`: the same pipeline on a file already on disk (read in place, never removed). */
+  async startFromFile(archiveFile: string, sha256: string, bytes: number, options: UploadOptions = {}): Promise<DatasetSummary> {
+    validateOptions(options);
+    return (await this.begin(sha256, archiveFile, false, 'ingest', { ...options, name: options.name ?? nameFromFile(path.basename(archiveFile)) }, options.name != null, bytes)).dataset;
+  }
+
+  /** Stops an ingest and waits until nothing of it is left; a finished dataset is returned unchanged. */
+  async cancel(datasetId: number): Promise<DatasetSummary> {
+    const ingest = this.active.get(datasetId);
+    if (ingest && ingest.latest.phase !== 'done') {
+      ingest.abort.abort();
+      await ingest.finished;
+    }
+    return this.datasets.get(datasetId);
+  }
+
+  /** Resolves when the dataset's ingest has ended (at once when none is running). */
+  async finished(datasetId: number): Promise<DatasetSummary> {
+    await this.active.get(datasetId)?.finished;
+    return this.datasets.get(datasetId);
+  }
+
+  /** The latest progress of an ingest still running, or null. */
+  current(datasetId: number): IngestProgress | null {
+    const ingest = this.active.get(datasetId);
+    return ingest && ingest.latest.phase !== 'done' ? ingest.latest : null;
+  }
+
+  /** Every progress message of an upload: history first, then live ones until it ends. */
+  async *progress(datasetId: number, signal?: AbortSignal): AsyncGenerator<IngestProgress> {
+    const ingest = this.active.get(datasetId);
+    if (ingest) {
+      yield* ingest.channel.subscribe(signal);
+      return;
+    }
+    // Ended before this process kept it (or before a restart): the final state, from the database.
+    const dataset = await this.datasets.get(datasetId);
+    yield {
+      datasetId,
+      state: dataset.state,
+      phase: dataset.state === 'ingesting' ? 'registering' : 'done',
+      filesDone: dataset.eventCount,
+      filesTotal: dataset.eventCount,
+      bytesDone: 0,
+      rejectedSoFar: dataset.rejectedFiles.length,
+      error: dataset.error,
+    };
+  }
+
+  /** At start-up: uploads a stopped process left INGESTING are failed, and their files and temporary files removed. */
+  async recoverInterrupted(): Promise<number> {
+    const interrupted = await this.db.dataset.findMany({ where: { state: 'ingesting' }, select: { rootDir: true } });
+    const count = await failInterruptedIngests(this.db);
+    for (const { rootDir } of interrupted) if (this.isOurs(rootDir)) await rm(rootDir, { recursive: true, force: true });
+    await rm(this.uploadsDir, { recursive: true, force: true });
+    return count;
+  }
+
+  /** Cancels every ingest and waits for them to settle (server shutdown). */
+  async shutdown(): Promise<void> {
+    const running = [...this.active.values()].filter((ingest) => ingest.latest.phase !== 'done');
+    for (const ingest of running) ingest.abort.abort();
+    await Promise.all(running.map((ingest) => ingest.finished));
+  }
+
+  private async begin(
+    sha256: string,
+    archiveFile: string,
+    ownsArchive: boolean,
+    source: DatasetSource,
+    options: UploadOptions & { name: string },
+    nameGiven: boolean,
+    bytes: number,
+  ): Promise<{ dataset: DatasetSummary; started: boolean }> {
+    const step = this.creating.then(async () => {
+      const same = await this.db.dataset.findFirst({ where: { contentSha256: sha256, state: { in: ['ready', 'ingesting'] } }, orderBy: { id: 'asc' }, select: { id: true } });
+      if (same) return { datasetId: same.id, started: false };
+      const name = nameGiven ? options.name : await this.freeName(options.name);
+      const rootDir = path.join(this.datasetsDir, randomUUID());
+      const datasetId = await createIngestingDataset(this.db, { name, rootDir, source, contentSha256: sha256 });
+      this.run(datasetId, { name, rootDir, source, archiveFile, ownsArchive, bytes, options });
+      return { datasetId, started: true };
+    });
+    this.creating = step.catch(() => undefined);
+    const { datasetId, started } = await step;
+    return { dataset: await this.datasets.get(datasetId), started };
+  }
+
+  private run(
+    datasetId: number,
+    job: { name: string; rootDir: string; source: DatasetSource; archiveFile: string; ownsArchive: boolean; bytes: number; options: UploadOptions },
+  ): void {
+    const channel = new ProgressChannel<IngestProgress>();
+    const abort = new AbortController();
+    const first: IngestProgress = { datasetId, state: 'ingesting', phase: 'receiving', filesDone: 0, filesTotal: null, bytesDone: job.bytes, rejectedSoFar: 0, error: null };
+    const ingest: ActiveIngest = { datasetId, channel, latest: first, abort, finished: Promise.resolve() };
+    channel.publish(first);
+    this.active.set(datasetId, ingest);
+    let lastSentAt = 0;
+    const onProgress = (step: IngestStep): void => {
+      const now = performance.now();
+      const phaseChanged = step.phase !== ingest.latest.phase;
+      ingest.latest = { ...ingest.latest, ...step };
+      if (!phaseChanged && now - lastSentAt < PROGRESS_INTERVAL_MS) return;
+      lastSentAt = now;
+      channel.publish(ingest.latest);
+    };
+    ingest.finished = (async () => {
+      // Let the mutation answer before the first file is unpacked.
+      await new Promise((resolve) => setImmediate(resolve));
+      let outcome: { state: 'ready'; rejectedFiles: RejectedFile[] } | { state: 'failed' | 'cancelled'; error: string; rejectedFiles: RejectedFile[] };
+      try {
+        const result = await ingestArchive(this.db, datasetId, {
+          name: job.name,
+          source: job.source,
+          archiveFile: job.archiveFile,
+          datasetDir: job.rootDir,
+          resizeTo: job.options.resizeTo ?? null,
+          signalClass: job.options.signalClass ?? null,
+          colors: job.options.colors ?? null,
+          energyEdgesTeV: [...this.config.energyBins.edgesTeV],
+          archiveLimits: { maxTotalBytes: this.config.server.maxUnpackedUploadBytes, ...this.options.archiveLimits },
+          pixelStoreDir: this.options.fillPixelStore === false ? null : this.config.data.pixelStore,
+          signal: abort.signal,
+          onProgress,
+        });
+        outcome = abort.signal.aborted ? cancelled() : { state: 'ready', rejectedFiles: result.rejectedFiles };
+      } catch (error) {
+        outcome = abort.signal.aborted || error instanceof IngestCancelledError ? cancelled() : { state: 'failed', error: this.describe(error, datasetId), rejectedFiles: [] };
+      }
+      // Files first: once the state says FAILED or CANCELLED, nothing of the upload is left on disk.
+      if (outcome.state !== 'ready') await rm(job.rootDir, { recursive: true, force: true });
+      if (job.ownsArchive) await rm(job.archiveFile, { force: true });
+      try {
+        await finishIngest(this.db, datasetId, outcome);
+      } catch (error) {
+        this.options.logger?.error({ datasetId, err: error }, 'could not record the end of a dataset ingest');
+      }
+      ingest.latest = {
+        ...ingest.latest,
+        state: outcome.state,
+        phase: 'done',
+        rejectedSoFar: outcome.rejectedFiles.length || ingest.latest.rejectedSoFar,
+        error: outcome.state === 'ready' ? null : outcome.error,
+      };
+      if (outcome.state === 'ready') ingest.latest.filesDone = ingest.latest.filesTotal ?? ingest.latest.filesDone;
+      channel.publish(ingest.latest);
+      channel.close();
+      setTimeout(() => {
+        if (this.active.get(datasetId) === ingest) this.active.delete(datasetId);
+      }, FINISHED_RETENTION_MS).unref();
+    })();
+  }
+
+  /** What the uploader is told: their error as it is, anything else as the server's fault (logged, no internals). */
+  private describe(error: unknown, datasetId: number): string {
+    if (error instanceof DomainError) return error.message;
+    this.options.logger?.error({ datasetId, err: error }, 'dataset ingest failed');
+    return 'the server could not ingest the upload (an internal error, logged on the server); nothing was kept';
+  }
+
+  /** `name`, or `name (2)`, `name (3)`... when it is taken. */
+  private async freeName(name: string): Promise<string> {
+    for (let n = 1; ; n++) {
+      const candidate = n === 1 ? name : `${name} (${n})`;
+      if (!(await this.db.dataset.findUnique({ where: { name: candidate }, select: { id: true } }))) return candidate;
+    }
+  }
+
+  private isOurs(dir: string): boolean {
+    const relative = path.relative(this.datasetsDir, dir);
+    return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+  }
+}
+
+function cancelled(): { state: 'cancelled'; error: string; rejectedFiles: RejectedFile[] } {
+  return { state: 'cancelled', error: 'the upload was cancelled; nothing was kept', rejectedFiles: [] };
+}
+
+/** "run-7.tar.gz" -> "run-7"; a blank name -> "upload". */
+function nameFromFile(fileName: string): string {
+  const base = fileName.replace(/^.*[\\/]/, '').replace(ARCHIVE_SUFFIX, '').trim();
+  return base.slice(0, 100) || 'upload';
+}
+
+function validateOptions(options: UploadOptions): void {
+  if (options.name != null && (options.name.trim() === '' || options.name.length > 100)) throw new UserInputError('name must be 1 to 100 characters', 'name');
+  const size = options.resizeTo;
+  if (size && !(Number.isInteger(size.width) && Number.isInteger(size.height) && size.width >= 1 && size.height >= 1 && size.width <= 4096 && size.height <= 4096)) {
+    throw new UserInputError(`resizeTo width and height must be whole numbers from 1 to 4096, got ${size.width}x${size.height}`, 'resizeTo');
+  }
+}
