@@ -1,24 +1,14 @@
-// The page's GraphQL operations against the schema: a renamed field fails here, not in the browser.
-// INTEGRATION: the operations the server implements are validated against the committed schema.graphql.
-// Dataset upload and ingest are not in schema.graphql yet: until they are, those operations are validated
-// against schema.graphql extended with docs/design/classes-as-data.graphql (support/contract-schema.ts).
-// When the server prints them, the last test fails: empty PENDING_ON_SERVER and delete contract-schema.ts.
+// The page's GraphQL operations against the committed schema.graphql: a renamed field fails here, not
+// in the browser. None of them uses a field that the classes-as-data change deprecates.
 import { readFileSync } from 'node:fs';
 import { stringifyDocument } from '@urql/core';
-import { buildSchema, parse, validate, type GraphQLSchema } from 'graphql';
+import { buildSchema, parse, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import * as operations from '../../client/graphql/operations.ts';
-import { contractSchema } from './support/contract-schema.ts';
 
 const schema = buildSchema(readFileSync(new URL('../../schema.graphql', import.meta.url), 'utf8'));
-const PENDING_ON_SERVER = ['CANCEL_DATASET_UPLOAD_MUTATION', 'DATASET_QUERY', 'INGEST_SUBSCRIPTION', 'UPLOAD_DATASET_MUTATION'];
 const documents = Object.entries(operations).filter(([name]) => /_(QUERY|MUTATION|SUBSCRIPTION)$/.test(name));
-const implemented = documents.filter(([name]) => !PENDING_ON_SERVER.includes(name));
-const pending = documents.filter(([name]) => PENDING_ON_SERVER.includes(name));
-
-function errorsOf(against: GraphQLSchema, document: unknown): string[] {
-  return validate(against, parse(stringifyDocument(document as Parameters<typeof stringifyDocument>[0]))).map((error) => error.message);
-}
+const text = (document: unknown) => stringifyDocument(document as Parameters<typeof stringifyDocument>[0]);
 
 describe('dashboard operations', () => {
   it('cover the catalog, predict, cancel, progress, run result, uploads and ingest', () => {
@@ -36,23 +26,34 @@ describe('dashboard operations', () => {
     ]);
   });
 
-  it.each(implemented)('%s is valid against schema.graphql', (_name, document) => {
-    expect(errorsOf(schema, document)).toEqual([]);
+  it.each(documents)('%s is valid against schema.graphql', (_name, document) => {
+    expect(validate(schema, parse(text(document))).map((error) => error.message)).toEqual([]);
   });
 
-  it.each(pending)('%s (not on the server yet) is valid against the classes-as-data contract', (_name, document) => {
-    expect(errorsOf(contractSchema(), document)).toEqual([]);
-  });
-
-  it('use none of the fields the classes-as-data change deprecates', () => {
-    const text = documents.map(([, document]) => stringifyDocument(document as Parameters<typeof stringifyDocument>[0])).join('\n');
-    for (const deprecated of ['particle', 'gammaCount', 'protonCount', 'energyTeV', 'energyBin {', 'done {', 'total {', 'failed {']) {
-      expect(text).not.toMatch(new RegExp(`\\b${deprecated.replace(/[{]/g, '\\{')}`));
+  it('use no deprecated field', () => {
+    const deprecated: string[] = [];
+    for (const [name, document] of documents) {
+      const errors = validate(schema, parse(text(document)));
+      expect(errors).toEqual([]);
+      // Walk the selections with the schema's types and collect fields marked @deprecated.
+      const visit = (typeName: string, selections: readonly { kind: string; name?: { value: string }; selectionSet?: { selections: readonly unknown[] } }[]) => {
+        const type = schema.getType(typeName);
+        if (!type || !('getFields' in type)) return;
+        const fields = (type as { getFields(): Record<string, { deprecationReason?: string | null; type: unknown }> }).getFields();
+        for (const selection of selections) {
+          if (selection.kind !== 'Field' || !selection.name) continue;
+          const field = fields[selection.name.value];
+          if (!field) continue;
+          if (field.deprecationReason) deprecated.push(`${name}: ${typeName}.${selection.name.value}`);
+          if (selection.selectionSet) visit(String(field.type).replace(/[[\]!]/g, ''), selection.selectionSet.selections as never);
+        }
+      };
+      for (const definition of parse(text(document)).definitions) {
+        if (definition.kind !== 'OperationDefinition') continue;
+        const root = definition.operation === 'query' ? 'Query' : definition.operation === 'mutation' ? 'Mutation' : 'Subscription';
+        visit(root, definition.selectionSet.selections as never);
+      }
     }
-  });
-
-  it('still has operations waiting for the server (else: empty PENDING_ON_SERVER, delete support/contract-schema.ts)', () => {
-    const nowValid = pending.filter(([, document]) => errorsOf(schema, document).length === 0).map(([name]) => name);
-    expect(nowValid).toEqual([]);
+    expect(deprecated).toEqual([]);
   });
 });
