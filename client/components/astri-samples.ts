@@ -74,6 +74,16 @@ export class AstriSamples extends LitElement {
         color: var(--astri-muted);
         font-size: 12px;
       }
+      /* Many classes: the classes' groups side by side, each as wide as its images. */
+      .groups.compact {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 4px 16px;
+      }
+      .groups.compact .group {
+        width: calc(var(--columns) * 136px - 8px);
+        max-width: 100%;
+      }
     `,
   ];
 
@@ -102,7 +112,7 @@ export class AstriSamples extends LitElement {
         ${gray ? this.renderScale() : nothing}
       </header>
       ${this.samples.length === 0 ? html`<p class="note">${this.note || 'No sample images requested.'}</p>` : nothing}
-      ${rows.map((row) => this.renderRow(row.view, row.samples, colours))}
+      <div class="groups ${classes.length > 2 ? 'compact' : ''}">${rows.map((row) => this.renderRow(row.view, row.samples, colours))}</div>
     `;
   }
 
@@ -135,7 +145,7 @@ export class AstriSamples extends LitElement {
   private renderRow(view: ClassView, samples: SampleEvent[], colours: Record<string, string>) {
     if (samples.length === 0) return nothing;
     const title = view.short === view.name ? `${view.name} events` : `${view.short} ${view.name} events`;
-    return html`
+    return html`<section class="group" style="--columns:${samples.length}">
       <h3><span class="swatch" style="background:${view.colour}"></span>${title}</h3>
       <div class="grid" data-class=${view.name}>
         ${samples.map(
@@ -150,7 +160,7 @@ export class AstriSamples extends LitElement {
           ></astri-sample-image>`,
         )}
       </div>
-    `;
+    </section>`;
   }
 
   private gradient(): string {
