@@ -124,7 +124,9 @@ export class AstriClassificationReport extends LitElement {
         )}
         <div class="tile">
           <dt>Macro ROC AUC</dt>
-          <dd id="macro-auc" data-value=${s?.macroAuc ?? ''}>${fixed(s?.macroAuc, 4)}<span class="sub">one-vs-rest, mean</span></dd>
+          <dd id="macro-auc" data-value=${s?.macroAuc ?? ''}>
+            ${fixed(s?.macroAuc, 4)}<span class="sub">one-vs-rest; weighted ${fixed(s?.weightedAuc, 4)}</span>
+          </dd>
         </div>
         <div class="tile">
           <dt>Log loss</dt>

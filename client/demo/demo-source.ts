@@ -55,10 +55,10 @@ const BATCH_SIZE = 64;
 const BATCH_INTERVAL_MS = 45;
 const DEMO_LIMITS = { minEventsPerClass: 1, maxEventsPerClass: 2000, maxSamples: 10, dashboardMinEventsPerClass: 100, dashboardMaxEventsPerClass: 2000 };
 
-export const ASTRI_DATASET_ID = 'sample';
-export const MULTICLASS_DATASET_ID = 'shapes';
+const ASTRI_DATASET_ID = 'sample';
+const MULTICLASS_DATASET_ID = 'shapes';
 /** The synthetic N-class dataset: four shapes in random colours, 32x32 RGB. */
-export const MULTICLASS_CLASSES = ['disc', 'ring', 'bar', 'cross'] as const;
+const MULTICLASS_CLASSES = ['disc', 'ring', 'bar', 'cross'] as const;
 const MULTICLASS_EVENTS_PER_CLASS = 600;
 
 /** A demo event before it is scored: its scores are already known (recorded or synthetic). */
@@ -495,7 +495,7 @@ function argmaxName(scores: readonly number[], classes: readonly string[]): stri
   return classes[best] ?? null;
 }
 
-export function topScores(scores: readonly number[], classes: readonly string[], k: number): { className: string; score: number }[] {
+function topScores(scores: readonly number[], classes: readonly string[], k: number): { className: string; score: number }[] {
   return scores
     .map((score, i) => ({ className: classes[i], score }))
     .sort((a, b) => b.score - a.score)

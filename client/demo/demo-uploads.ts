@@ -10,7 +10,7 @@ const TICK_MS = 40;
 const SEND_STEPS = 5;
 
 /** The files a demo ingest refuses, with the server's kind of reasons. */
-export const DEMO_REJECTED_FILES: RejectedFile[] = [
+const DEMO_REJECTED_FILES: RejectedFile[] = [
   { file: 'ring/ring-0007.png', reason: 'not a decodable image (truncated PNG)' },
   { file: 'README.txt', reason: 'not in a class folder and not manifest.csv' },
 ];

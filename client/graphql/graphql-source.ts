@@ -253,7 +253,7 @@ export class GraphQLSource implements DashboardSource {
   }
 }
 
-export function toDataset(data: DatasetData): DatasetSummary {
+function toDataset(data: DatasetData): DatasetSummary {
   return {
     id: String(data.id),
     name: data.name,
@@ -319,7 +319,7 @@ function toMetricsSummary(metrics: MetricsSummaryData | null): ServerMetricsSumm
   return { auc: metrics.roc?.auc ?? null, averagePrecision: metrics.precisionRecall?.averagePrecision ?? null };
 }
 
-export function toClassification(data: ClassificationData | null): ClassificationSummary | null {
+function toClassification(data: ClassificationData | null): ClassificationSummary | null {
   return data ? { ...data } : null;
 }
 

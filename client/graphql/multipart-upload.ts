@@ -34,7 +34,7 @@ export interface MultipartRequest {
 }
 
 /** The form: `operations` (query and variables with null files), `map` (part -> variable path), then the files. */
-export function multipartBody(request: Pick<MultipartRequest, 'query' | 'operationName' | 'variables' | 'files'>): FormData {
+function multipartBody(request: Pick<MultipartRequest, 'query' | 'operationName' | 'variables' | 'files'>): FormData {
   const names = Object.keys(request.files);
   const variables: Record<string, unknown> = { ...request.variables };
   for (const name of names) variables[name] = null;
