@@ -102,6 +102,8 @@ export function drawMulticlassConfusion(element: Element, data: MulticlassConfus
     );
 
   const labels = data.classes.map((c, i) => ({ ...c, index: i, total: rowTotals[i] ?? 0 }));
+  // Column labels are slanted only when the longest would not fit over its column (about 6 px a character).
+  const rotate = labels.some((c) => Math.min(c.label.length, 16) * 6.2 > cellSize - 4);
   grid
     .selectAll<SVGGElement, (typeof labels)[number]>('g.column-label')
     .data(labels, (d) => d.name)
@@ -125,10 +127,10 @@ export function drawMulticlassConfusion(element: Element, data: MulticlassConfus
       g
         .select('text')
         .attr('y', -4)
-        .attr('text-anchor', n > 6 ? 'start' : 'middle')
-        .attr('transform', n > 6 ? 'rotate(-35)' : null)
+        .attr('text-anchor', rotate ? 'start' : 'middle')
+        .attr('transform', rotate ? 'rotate(-35)' : null)
         .attr('fill', INK)
-        .text((d) => truncate(d.label, n > 6 ? 12 : 16)),
+        .text((d) => truncate(d.label, rotate ? 12 : 16)),
     );
   singleton(grid, 'text', 'column-title')
     .attr('x', side / 2)

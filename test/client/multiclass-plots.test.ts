@@ -173,3 +173,16 @@ describe('binary plots of a dataset that is not ASTRI’s', () => {
     expect(texts('text.y-title')).toEqual(['True positive rate (cat recall)']);
   });
 });
+
+describe('N-class confusion matrix labels', () => {
+  it('slants the column labels only when they do not fit over their columns', () => {
+    const digits = classViews(Array.from({ length: 10 }, (_, i) => ({ name: String(i) })));
+    const zeros = digits.map(() => digits.map(() => 0));
+    drawMulticlassConfusion(host, { classes: digits, counts: zeros, rates: zeros }, SIZE);
+    expect(host.querySelector('g.column-label text')?.getAttribute('transform')).toBeNull();
+    const long = classViews(Array.from({ length: 10 }, (_, i) => ({ name: `spectral-type-${i}` })));
+    drawMulticlassConfusion(host, { classes: long, counts: zeros, rates: zeros }, SIZE);
+    expect(host.querySelector('g.column-label text')?.getAttribute('transform')).toBe('rotate(-35)');
+    expect(host.querySelector('g.column-label text')?.textContent).toBe('spectral-ty…');
+  });
+});
