@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes test/fixtures/models/n-class-upload.json for the end-to-end N-class test (test/api/n-class.test.ts):
+"""Writes test/fixtures/uploads/n-class-upload.json for the end-to-end N-class test (test/api/n-class.test.ts):
 60 deterministic 28x28 stroke images with labels "0".."9", the outputs of the real 10-class Keras file
 ../shared/fixtures/keras/digits_cnn_keras2.11.h5 on them computed by the independent PyTorch reader
 ../shared/baseline/keras_h5_torch.py, and scikit-learn's metrics on those outputs. The test makes PNGs of the
@@ -17,7 +17,7 @@ import warnings
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT = os.path.join(ROOT, "test", "fixtures", "models", "n-class-upload.json")
+OUT = os.path.join(ROOT, "test", "fixtures", "uploads", "n-class-upload.json")
 MODEL = "digits_cnn_keras2.11.h5"
 SHARED_KERAS = os.path.normpath(os.path.join(ROOT, "..", "shared", "fixtures", "keras"))
 BASELINE = os.path.normpath(os.path.join(ROOT, "..", "shared", "baseline"))

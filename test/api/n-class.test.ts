@@ -1,7 +1,7 @@
 // The N-class path end to end, as another tool would use it: a stock multipart client (fetch + FormData, the
 // GraphQL multipart request spec) uploads a real 10-class Keras file and a zip of labelled images made here,
 // waits for the dataset, runs predict, and checks the scores against the independent PyTorch reader's and the
-// metrics against scikit-learn's (scripts/n-class-reference.py computed both: test/fixtures/models/n-class-upload.json).
+// metrics against scikit-learn's (scripts/n-class-reference.py computed both: test/fixtures/uploads/n-class-upload.json).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { decode, encode } from 'fast-png';
@@ -10,7 +10,7 @@ import yazl from 'yazl';
 import { computeClassificationMetrics } from '../../server/metrics/index.ts';
 import { needsShared } from '../helpers/shared.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { MODELS_DIR, PROJECT_ROOT } from '../inference/fixtures.ts';
+import { PROJECT_ROOT } from '../inference/fixtures.ts';
 
 const REAL = needsShared('the N-class upload test on a real 10-class Keras file');
 
@@ -35,7 +35,7 @@ interface Reference {
   };
 }
 
-const reference = JSON.parse(readFileSync(path.join(MODELS_DIR, 'n-class-upload.json'), 'utf8')) as Reference;
+const reference = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'test', 'fixtures', 'uploads', 'n-class-upload.json'), 'utf8')) as Reference;
 
 type Result<T> = { data?: T; errors?: Array<{ message: string; extensions?: { code?: string } }> };
 
