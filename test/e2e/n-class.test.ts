@@ -2,7 +2,7 @@
 // 10-class Keras file (class names typed in) and a zip of class folders (byte progress, then the ingest),
 // picks them, runs, and shows the 10 x 10 heat map, one-vs-rest curves, the per-class samples and the
 // classification report, whose accuracy is scikit-learn's on the committed reference
-// (test/fixtures/models/n-class-upload.json, from scripts/n-class-reference.py).
+// (test/fixtures/uploads/n-class-upload.json, from scripts/n-class-reference.py).
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,7 +26,7 @@ interface Reference {
   sklearn: { accuracy: number; support: number[] };
 }
 
-const reference = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'test', 'fixtures', 'models', 'n-class-upload.json'), 'utf8')) as Reference;
+const reference = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'test', 'fixtures', 'uploads', 'n-class-upload.json'), 'utf8')) as Reference;
 
 async function zipOfClassFolders(): Promise<Buffer> {
   const archive = new yazl.ZipFile();
