@@ -66,6 +66,11 @@ export interface ModelSummary {
   format: string;
   active: boolean;
   classNames: string[];
+  /** Where the class names came from: upload, labels-file, model-metadata, default; unknown in the demo. */
+  classNamesSource?: string;
+  /** [height, width, channels] of the model's input. */
+  inputShape?: number[];
+  preprocessing?: { colorMode: ColorMode; scale: number };
 }
 
 export interface Limits {

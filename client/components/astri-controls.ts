@@ -334,7 +334,7 @@ export class AstriControls extends LitElement {
             id="model"
             ?disabled=${locked || this.models.length === 0}
             aria-invalid=${this.errors.modelId ? 'true' : 'false'}
-            aria-describedby="model-error"
+            aria-describedby="model-hint model-error"
             @change=${this.onModelChange}
           >
             ${this.models.length === 0 ? html`<option value="">no model registered</option>` : nothing}
@@ -344,6 +344,7 @@ export class AstriControls extends LitElement {
               </option>`,
             )}
           </select>
+          ${this.renderModelHint()}
           ${this.renderError('modelId', 'model-error')}
         </div>
 
@@ -380,6 +381,19 @@ export class AstriControls extends LitElement {
         <span class="count ${short ? 'short' : ''}">${counts}</span>
       </label>
     `;
+  }
+
+  /** What the chosen model predicts and how it reads images, so a mismatch with the dataset shows before a run. */
+  private renderModelHint() {
+    const model = this.models.find((m) => m.id === this.effectiveModelId);
+    if (!model) return html`<span id="model-hint"></span>`;
+    const source = model.classNamesSource && model.classNamesSource !== 'upload' ? ` (${model.classNamesSource.replace('-', ' ')})` : '';
+    const input = model.inputShape?.length ? ` · input ${model.inputShape.join('×')}` : '';
+    const colour = model.preprocessing ? ` · ${model.preprocessing.colorMode === 'RGB' ? 'RGB' : 'gray'}` : '';
+    return html`<div class="hint" id="model-hint">
+      predicts ${model.classNames.join(', ') || 'unnamed classes'}${source}${input}${colour}
+      ${this.fits(model) ? nothing : html`<div class="warn" role="status">Its classes are not this dataset's: the server will refuse the run unless the names match.</div>`}
+    </div>`;
   }
 
   private renderError(control: ControlName, id: string) {

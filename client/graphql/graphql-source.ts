@@ -274,7 +274,17 @@ function toDatasetDetail(data: DatasetDetailData): DatasetDetail {
 }
 
 function toModel(data: ModelData): ModelSummary {
-  return { id: String(data.id), name: data.name, version: data.version, format: data.format, active: data.active, classNames: data.classNames };
+  return {
+    id: String(data.id),
+    name: data.name,
+    version: data.version,
+    format: data.format,
+    active: data.active,
+    classNames: data.classNames,
+    classNamesSource: data.classNamesSource,
+    inputShape: data.inputShape,
+    preprocessing: data.preprocessing,
+  };
 }
 
 function toProgress(message: ProgressData['predictionProgress']): RunProgress {

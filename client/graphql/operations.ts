@@ -38,6 +38,12 @@ const MODEL_FIELDS = `
   format
   active
   classNames
+  classNamesSource
+  inputShape
+  preprocessing {
+    colorMode
+    scale
+  }
 `;
 
 const INGEST_FIELDS = `
@@ -90,6 +96,9 @@ export interface ModelData {
   format: string;
   active: boolean;
   classNames: string[];
+  classNamesSource: string;
+  inputShape: number[];
+  preprocessing: { colorMode: 'GRAYSCALE' | 'RGB'; scale: number };
 }
 
 export const CATALOG_QUERY = gql`

@@ -271,6 +271,13 @@ describe('<astri-controls> dataset picker', () => {
     const controls = await mount('astri-controls', { datasets: [ASTRI, SHAPES], models, settings: { ...settings, datasetId: '2' } });
     const options = Array.from(shadow(controls).querySelectorAll<HTMLOptionElement>('#model option'), (o) => o.textContent?.replace(/\s+/g, ' ').trim());
     expect(options).toEqual(['astri-cnn 1.0 (active) (other classes)', 'shapes-net 2']);
+    // The active model is the one preselected; its hint says what it predicts and warns of the mismatch.
+    const hint = shadow(controls).querySelector('#model-hint')!;
+    expect(hint.textContent).toContain('predicts gamma, proton');
+    expect(hint.querySelector('.warn')?.textContent).toContain("not this dataset's");
+    controls.settings = { ...controls.settings, modelId: '2' };
+    await controls.updateComplete;
+    expect(shadow(controls).querySelector('#model-hint .warn')).toBeNull();
   });
 });
 
