@@ -1,15 +1,14 @@
 // One curve per class on the unit square: one-vs-rest ROC curves (with the chance diagonal) or
 // precision/recall curves, each class in its colour with its area (AUC or AP) in the legend.
-import { axisBottom, axisLeft, scaleLinear } from 'd3';
 import {
-  drawAxis,
   drawAxisTitles,
-  drawGrid,
   drawLegend,
   drawPlaceholder,
+  drawUnitAxes,
   ensureFrame,
   formatFixed,
   layer,
+  unitSquare,
   type Frame,
   type LegendItem,
 } from './frame.ts';
@@ -43,14 +42,9 @@ export function drawClassCurves(element: Element, data: ClassCurvesData, size: P
     margin: MARGIN,
     title: roc ? 'One-vs-rest ROC curves per class' : 'Precision/recall curves per class (one-vs-rest)',
   });
-  const { plot, innerWidth, innerHeight } = frame;
-  const x = scaleLinear().domain([0, 1]).range([0, innerWidth]);
-  const y = scaleLinear().domain([0, roc ? 1 : 1.02]).range([innerHeight, 0]);
-  const ticks = [0, 0.2, 0.4, 0.6, 0.8, 1];
-  drawGrid(plot, 'grid', [
-    ...ticks.map((t) => ({ key: `x${t}`, x1: x(t), x2: x(t), y1: 0, y2: innerHeight })),
-    ...ticks.map((t) => ({ key: `y${t}`, x1: 0, x2: innerWidth, y1: y(t), y2: y(t) })),
-  ]);
+  const { plot } = frame;
+  const scales = unitSquare(frame, roc ? 1 : 1.02);
+  const { x, y } = scales;
   const drawn = data.curves.filter((c) => c.x.length > 1 && c.x.length === c.y.length);
 
   layer(plot, 'chance')
@@ -84,8 +78,7 @@ export function drawClassCurves(element: Element, data: ClassCurvesData, size: P
     .attr('stroke-width', 1.8)
     .attr('stroke-linejoin', 'round');
 
-  drawAxis(plot, 'x-axis', axisBottom(x).tickValues(ticks), `translate(0,${innerHeight})`);
-  drawAxis(plot, 'y-axis', axisLeft(y).tickValues(ticks), 'translate(0,0)');
+  drawUnitAxes(frame, scales);
   drawAxisTitles(
     frame,
     roc ? { x: 'False positive rate (rest accepted)', y: 'True positive rate (recall)' } : { x: 'Recall', y: 'Precision' },
