@@ -136,7 +136,7 @@ export function drawSeparationHistogram(element: Element, data: SeparationHistog
     'translate(0,0)',
   );
   drawAxisTitles(frame, {
-    x: vocabulary === ASTRI_VOCABULARY || vocabulary.score === 'Gammaness' ? 'Gammaness (model score)' : vocabulary.score,
+    x: vocabulary.score === 'Gammaness' ? 'Gammaness (model score)' : vocabulary.score,
     y: 'Events per bin (log scale)',
   });
   drawLegend(
