@@ -34,6 +34,7 @@ export interface ClassCurvesData {
 
 const MARGIN = { top: 12, right: 14, bottom: 40, left: 54 };
 const AREA_DIGITS = 3;
+const MAX_LEGEND_CLASSES = 12;
 
 export function drawClassCurves(element: Element, data: ClassCurvesData, size: PlotSize): Frame {
   const roc = data.kind === 'roc';
@@ -83,12 +84,17 @@ export function drawClassCurves(element: Element, data: ClassCurvesData, size: P
     frame,
     roc ? { x: 'False positive rate (rest accepted)', y: 'True positive rate (recall)' } : { x: 'Recall', y: 'Precision' },
   );
-  const legend: LegendItem[] = data.curves.map((c) => ({
+  // Many classes: a legend of every class would cover the plot; the report's table lists them all.
+  const listed = data.curves.length > MAX_LEGEND_CLASSES ? data.curves.slice(0, MAX_LEGEND_CLASSES - 1) : data.curves;
+  const legend: LegendItem[] = listed.map((c) => ({
     key: c.key,
     label: `${c.label}, ${roc ? 'AUC' : 'AP'} = ${formatFixed(c.area, AREA_DIGITS)}`,
     colour: c.colour,
     symbol: 'line' as const,
   }));
+  if (listed.length < data.curves.length) {
+    legend.push({ key: '\u0000more', label: `… ${data.curves.length - listed.length} more classes`, colour: 'none', symbol: 'dot' });
+  }
   if (roc) legend.push({ key: 'chance', label: 'chance, AUC = 0.5', colour: CHANCE, symbol: 'dashed' });
   drawLegend(frame, drawn.length ? legend : [], roc ? 'bottom-right' : 'bottom-left');
   drawPlaceholder(frame, drawn.length ? null : 'No scored events yet');

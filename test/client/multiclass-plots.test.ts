@@ -186,3 +186,14 @@ describe('N-class confusion matrix labels', () => {
     expect(host.querySelector('g.column-label text')?.textContent).toBe('spectral-ty…');
   });
 });
+
+describe('one-vs-rest curves of many classes', () => {
+  it('list at most 12 legend rows, the last saying how many classes are left out', () => {
+    const curves = Array.from({ length: 20 }, (_, i) => ({ key: `c${i}`, label: `c${i}`, colour: '#000', x: [0, 1], y: [0, 1], area: 0.5 }));
+    drawClassCurves(host, { kind: 'precision-recall', curves }, SIZE);
+    const labels = texts('text.legend-label');
+    expect(labels).toHaveLength(12);
+    expect(labels[11]).toBe('… 9 more classes');
+    expect(host.querySelectorAll('path.class-curve').length).toBe(20);
+  });
+});
