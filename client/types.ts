@@ -126,7 +126,13 @@ export interface SampleEvent {
   gammaness: Gammaness | null;
 }
 
-/** The settings chosen on the page; the URL's query string mirrors them. */
+/** Which model output scores a dataset class, when their names differ (PredictInput.classMapping). */
+export interface ClassMappingPair {
+  modelClass: string;
+  datasetClass: string;
+}
+
+/** The settings chosen on the page; the URL's query string mirrors them (all but the class mapping). */
 export interface DashboardSettings {
   datasetId: string | null;
   energyBin: number | null;
@@ -134,6 +140,8 @@ export interface DashboardSettings {
   samples: number;
   modelId: string | null;
   threshold: number;
+  /** Only for a model whose class names are not the dataset's; reset when either changes. */
+  classMapping?: ClassMappingPair[];
 }
 
 /** What a run asks for: the settings less the view-only threshold. energyBin null: drawn over all energies. */
@@ -143,6 +151,7 @@ export interface RunRequest {
   eventsPerClass: number;
   samples: number;
   modelId: string | null;
+  classMapping?: ClassMappingPair[];
 }
 
 /** One message of a run's progress stream. */

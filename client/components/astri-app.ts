@@ -10,12 +10,13 @@ import { PredictionRunController } from '../controllers/prediction-run-controlle
 import { UploadController } from '../controllers/upload-controller.ts';
 import { downloadBlob, predictionsCsv } from '../export/files.ts';
 import { binaryVocabulary, classViews, type BinaryVocabulary, type ClassView } from '../plots/theme.ts';
+import { classMappingFor, mappingPairs, modelFits } from '../state/class-mapping.ts';
 import { classScoreHistogram, computeClassification, multiclassFigures, type MulticlassFigures } from '../state/classification.ts';
 import { groupErrors, type DashboardError } from '../state/errors.ts';
 import { computeFigures, type DashboardFigures } from '../state/metrics.ts';
 import type { DashboardSource } from '../state/source.ts';
 import { DEFAULT_SETTINGS, readUrlState, writeUrlState } from '../state/url-state.ts';
-import type { Catalog, ClassificationSummary, DashboardSettings, DatasetSummary, ModelSummary, RunClass } from '../types.ts';
+import type { Catalog, ClassificationSummary, ClassMappingPair, DashboardSettings, DatasetSummary, ModelSummary, RunClass } from '../types.ts';
 import './astri-class-curves-plot.ts';
 import './astri-classification-report.ts';
 import './astri-confusion-plot.ts';
@@ -290,7 +291,7 @@ export class AstriApp extends LitElement {
       if (kind === 'dataset' && catalog.datasets.some((d) => d.id === id && d.state === 'READY')) {
         this.settings = this.withDatasetDefaults({ ...this.settings, datasetId: id, energyBin: null }, catalog, true);
       } else if (kind === 'model' && catalog.models.some((m) => m.id === id)) {
-        this.settings = { ...this.settings, modelId: id };
+        this.settings = { ...this.settings, modelId: id, classMapping: undefined };
       }
     });
   }
@@ -591,6 +592,8 @@ export class AstriApp extends LitElement {
     const control = this.run.error?.control;
     if (control && control in event.detail) this.run.clearError();
     let next = { ...this.settings, ...event.detail };
+    // A mapping belongs to one dataset and one model.
+    if (('datasetId' in event.detail || 'modelId' in event.detail) && !('classMapping' in event.detail)) delete next.classMapping;
     const catalog = this.catalogController.catalog;
     if ('datasetId' in event.detail && event.detail.datasetId !== this.settings.datasetId && catalog) {
       next = this.withDatasetDefaults({ ...next, energyBin: null }, catalog, true);
@@ -612,11 +615,30 @@ export class AstriApp extends LitElement {
     const { datasetId, energyBin, eventsPerClass, samples, modelId } = this.settings;
     const dataset = this.chosenDataset;
     if (dataset?.hasEnergies !== false && energyBin === null) return;
+    const classMapping = this.requestMapping();
     void this.run.start(
-      { datasetId, energyBin: dataset?.hasEnergies === false ? null : energyBin, eventsPerClass, samples, modelId },
+      {
+        datasetId,
+        energyBin: dataset?.hasEnergies === false ? null : energyBin,
+        eventsPerClass,
+        samples,
+        modelId,
+        ...(classMapping ? { classMapping } : {}),
+      },
       dataset?.classes ?? [],
     );
   };
+
+  /** For a model whose class names are not the dataset's: which output scores each dataset class. */
+  private requestMapping(): ClassMappingPair[] | undefined {
+    const catalog = this.catalogController.catalog;
+    const dataset = this.chosenDataset;
+    const model = catalog?.models.find((m) => m.id === this.settings.modelId) ?? catalog?.models.find((m) => m.active) ?? catalog?.models[0];
+    if (!dataset || !model) return undefined;
+    const names = dataset.classes.map((c) => c.name);
+    if (fits(model, names)) return undefined;
+    return mappingPairs(classMappingFor(model.classNames, names, this.settings.classMapping));
+  }
 
   private onCancel = (): void => {
     void this.run.cancel();
@@ -648,10 +670,8 @@ function defaultDataset(datasets: readonly DatasetSummary[]): DatasetSummary | u
   );
 }
 
-/** Whether a model predicts the dataset's classes (same names, any order); a model without names fits any. */
 function fits(model: ModelSummary, classes: readonly string[]): boolean {
-  if (model.classNames.length === 0) return true;
-  return model.classNames.length === classes.length && model.classNames.every((name) => classes.includes(name));
+  return modelFits(model.classNames, classes);
 }
 
 declare global {

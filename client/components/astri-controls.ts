@@ -1,8 +1,9 @@
 // The run settings: dataset, energy bin (for datasets with energies), events per class, sample images,
 // model, and Predict!/Cancel. Properties in; `settings-change`, `predict-request` and `cancel-request`
 // out. Errors are shown under the control they concern.
-import { css, html, LitElement, nothing } from 'lit';
+import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
+import { classMappingFor, mappingPairs, modelFits } from '../state/class-mapping.ts';
 import type { ControlName } from '../state/errors.ts';
 import type { DashboardSettings, DatasetSummary, EnergyBin, Limits, ModelSummary } from '../types.ts';
 import { tokens } from './shared-styles.ts';
@@ -153,6 +154,21 @@ export class AstriControls extends LitElement {
       }
       .cancel {
         padding: 7px 12px;
+      }
+      .class-mapping {
+        margin-top: 6px;
+      }
+      .mapping-row {
+        margin-top: 3px;
+      }
+      .mapping-name {
+        flex: 1;
+        font-size: 12px;
+        overflow-wrap: anywhere;
+      }
+      .mapping-row select {
+        width: auto;
+        flex: 1;
       }
     `,
   ];
@@ -392,8 +408,50 @@ export class AstriControls extends LitElement {
     const colour = model.preprocessing ? ` · ${model.preprocessing.colorMode === 'RGB' ? 'RGB' : 'gray'}` : '';
     return html`<div class="hint" id="model-hint">
       predicts ${model.classNames.join(', ') || 'unnamed classes'}${source}${input}${colour}
-      ${this.fits(model) ? nothing : html`<div class="warn" role="status">Its classes are not this dataset's: the server will refuse the run unless the names match.</div>`}
-    </div>`;
+      ${this.fits(model) ? nothing : html`<div class="warn" role="status">Its classes are not this dataset's: say below which output scores each class.</div>`}
+    </div>
+    ${this.fits(model) ? nothing : this.renderClassMapping(model)}`;
+  }
+
+  /** One row per dataset class: the model output that scores it (same name by default). */
+  private renderClassMapping(model: ModelSummary) {
+    const classes = this.chosenDataset?.classes.map((c) => c.name) ?? [];
+    const mapping = this.classMapping(model);
+    const locked = this.running || this.starting || this.unavailable;
+    return html`<fieldset class="class-mapping" ?disabled=${locked} aria-describedby="class-mapping-error">
+      <legend>Class mapping (dataset ← model)</legend>
+      ${classes.map(
+        (name, i) => html`<div class="pair mapping-row">
+          <label for="map-${i}" class="mapping-name">${name} ←</label>
+          <select id="map-${i}" data-class=${name} data-value=${mapping.get(name) ?? ''} @change=${this.onMappingChange}>
+            <option value="">—</option>
+            ${model.classNames.map((modelClass) => html`<option value=${modelClass}>${modelClass}</option>`)}
+          </select>
+        </div>`,
+      )}
+      ${this.renderError('classMapping', 'class-mapping-error')}
+    </fieldset>`;
+  }
+
+  private classMapping(model: ModelSummary): Map<string, string> {
+    return classMappingFor(model.classNames, this.chosenDataset?.classes.map((c) => c.name) ?? [], this.settings.classMapping);
+  }
+
+  private onMappingChange = (event: Event): void => {
+    const model = this.models.find((m) => m.id === this.effectiveModelId);
+    if (!model) return;
+    const select = event.target as HTMLSelectElement;
+    const mapping = this.classMapping(model);
+    mapping.set(select.dataset.class ?? '', select.value);
+    this.emit({ classMapping: mappingPairs(mapping) });
+  };
+
+  protected override updated(changed: PropertyValues): void {
+    super.updated(changed);
+    // A select shows its value only once its options exist, so the mapping's choices are set after rendering.
+    for (const select of this.renderRoot.querySelectorAll<HTMLSelectElement>('.class-mapping select')) {
+      if (select.value !== select.dataset.value) select.value = select.dataset.value ?? '';
+    }
   }
 
   private renderError(control: ControlName, id: string) {
@@ -409,8 +467,7 @@ export class AstriControls extends LitElement {
   /** Whether the model's classes are the dataset's (same names); unknown classes count as fitting. */
   private fits(model: ModelSummary): boolean {
     const classes = this.chosenDataset?.classes.map((c) => c.name);
-    if (!classes || model.classNames.length === 0) return true;
-    return model.classNames.length === classes.length && model.classNames.every((name) => classes.includes(name));
+    return !classes || modelFits(model.classNames, classes);
   }
 
   private get effectiveModelId(): string | null {

@@ -4,6 +4,7 @@
 // uploaded archive becomes a copy of the shapes dataset, an uploaded model predicts the classes it names.
 import { computeMetrics } from '../../server/metrics/index.ts';
 import { createRng } from '../../server/random/rng.ts';
+import { classMappingFor } from '../state/class-mapping.ts';
 import { computeClassification } from '../state/classification.ts';
 import { DashboardError } from '../state/errors.ts';
 import { RunScores } from '../state/run-scores.ts';
@@ -133,11 +134,14 @@ export class DemoSource implements DashboardSource {
     const model = request.modelId ? this.models(datasets).find((m) => m.id === request.modelId) : dataset.model;
     if (!model) throw new DashboardError(`model ${request.modelId} does not exist in the demo`, 'NOT_FOUND', 'modelId');
     const classNames = dataset.summary.classes.map((c) => c.name);
-    if (model.classNames.join('\u0000') !== classNames.join('\u0000')) {
+    // As the server: each dataset class needs its own model output, by the mapping or by name.
+    const mapped = classMappingFor(model.classNames, classNames, request.classMapping);
+    const outputs = [...mapped.values()];
+    if (outputs.some((output) => output === '') || new Set(outputs).size !== outputs.length) {
       throw new DashboardError(
-        `model ${model.name} predicts ${model.classNames.join(', ')}; dataset ${dataset.summary.name} has ${classNames.join(', ')}: choose a model for this dataset`,
+        `model ${model.name} predicts ${model.classNames.join(', ')}; dataset ${dataset.summary.name} has ${classNames.join(', ')}: give each dataset class its own model class (class mapping) or choose a model for this dataset`,
         'BAD_USER_INPUT',
-        'modelId',
+        request.classMapping?.length ? 'classMapping' : 'modelId',
       );
     }
     const bin = dataset.summary.energyBins[0];

@@ -87,6 +87,7 @@ export class GraphQLSource implements DashboardSource {
       ...(request.energyBin !== null ? { energyBin: request.energyBin } : {}),
       ...(request.datasetId ? { datasetId: request.datasetId } : {}),
       ...(request.modelId ? { modelId: request.modelId } : {}),
+      ...(request.classMapping?.length ? { classMapping: request.classMapping } : {}),
     };
     const data = unwrap(await this.api.urql.mutation<PredictData>(PREDICT_MUTATION, { input }).toPromise(), 'starting the run');
     return { runId: data.predict.id };

@@ -1,9 +1,9 @@
 // Errors the page can show next to the control they are about, whatever layer they came from.
 
 /** The controls an error can be attached to; null means the page as a whole (a banner). */
-export type ControlName = 'datasetId' | 'energyBin' | 'eventsPerClass' | 'samples' | 'modelId' | 'threshold';
+export type ControlName = 'datasetId' | 'energyBin' | 'eventsPerClass' | 'samples' | 'modelId' | 'classMapping' | 'threshold';
 
-const CONTROL_NAMES: readonly ControlName[] = ['datasetId', 'energyBin', 'eventsPerClass', 'samples', 'modelId', 'threshold'];
+const CONTROL_NAMES: readonly ControlName[] = ['datasetId', 'energyBin', 'eventsPerClass', 'samples', 'modelId', 'classMapping', 'threshold'];
 
 export class DashboardError extends Error {
   override name = 'DashboardError';

@@ -358,3 +358,40 @@ describe('<astri-controls> on a small dataset', () => {
     expect(shadow(controls).querySelector('.warn')).toBeNull();
   });
 });
+
+describe('<astri-controls> class mapping', () => {
+  it('asks which model output scores each dataset class when the names differ, same names preselected', async () => {
+    const models = [{ id: '9', name: 'gh-net', version: '1', format: 'onnx', active: true, classNames: ['hadron', 'gamma'] }];
+    const controls = await mount('astri-controls', {
+      datasets: [ASTRI],
+      models,
+      settings: { datasetId: '1', energyBin: 0, eventsPerClass: 200, samples: 0, modelId: null, threshold: 0.9 },
+    });
+    const root = shadow(controls);
+    const rows = Array.from(root.querySelectorAll<HTMLSelectElement>('.class-mapping select'));
+    expect(rows.map((select) => [root.querySelector(`label[for="${select.id}"]`)?.textContent?.trim(), select.value])).toEqual([
+      ['gamma ←', 'gamma'],
+      ['proton ←', ''],
+    ]);
+    let detail: unknown = null;
+    controls.addEventListener('settings-change', (event) => (detail = (event as CustomEvent).detail));
+    rows[1].value = 'hadron';
+    rows[1].dispatchEvent(new Event('change'));
+    expect(detail).toEqual({
+      classMapping: [
+        { modelClass: 'gamma', datasetClass: 'gamma' },
+        { modelClass: 'hadron', datasetClass: 'proton' },
+      ],
+    });
+  });
+
+  it('shows no mapping for a model that predicts the dataset’s classes', async () => {
+    const models = [{ id: '1', name: 'astri-cnn', version: '1.0', format: 'keras-h5', active: true, classNames: ['proton', 'gamma'] }];
+    const controls = await mount('astri-controls', {
+      datasets: [ASTRI],
+      models,
+      settings: { datasetId: '1', energyBin: 0, eventsPerClass: 200, samples: 0, modelId: null, threshold: 0.9 },
+    });
+    expect(shadow(controls).querySelector('.class-mapping')).toBeNull();
+  });
+});

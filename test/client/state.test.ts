@@ -6,6 +6,7 @@ import { DemoSource, type SamplePredictionsFile } from '../../client/demo/demo-s
 import { predictionsCsv } from '../../client/export/files.ts';
 import { controlOf, DashboardError, groupErrors } from '../../client/state/errors.ts';
 import { computeFigures } from '../../client/state/metrics.ts';
+import { classMappingFor, mappingPairs, modelFits } from '../../client/state/class-mapping.ts';
 import { RunScores } from '../../client/state/run-scores.ts';
 import { DEFAULT_SETTINGS, readUrlState, writeUrlState } from '../../client/state/url-state.ts';
 import type { RunProgress, ScoredEvent } from '../../client/types.ts';
@@ -282,5 +283,35 @@ describe('demo source, N-class', () => {
       ['bar', 3, 3],
       ['cross', 3, 3],
     ]);
+  });
+});
+
+describe('class mapping', () => {
+  it('maps dataset classes to model classes by the chosen pairs, else by name', () => {
+    expect(modelFits(['proton', 'gamma'], ['gamma', 'proton'])).toBe(true);
+    expect(modelFits(['a', 'b', 'c'], ['a', 'b'])).toBe(false);
+    const mapping = classMappingFor(['hadron', 'gamma', 'electron'], ['gamma', 'proton'], [{ modelClass: 'hadron', datasetClass: 'proton' }]);
+    expect(Object.fromEntries(mapping)).toEqual({ gamma: 'gamma', proton: 'hadron' });
+    expect(mappingPairs(classMappingFor(['x', 'y'], ['a', 'b'], [{ modelClass: 'y', datasetClass: 'b' }]))).toEqual([{ modelClass: 'y', datasetClass: 'b' }]);
+  });
+
+  it('lets the demo run a model with other class names once every class is mapped', async () => {
+    const source = new DemoSource(async () => ({
+      energyBin: { index: 2, minTeV: 5, maxTeV: 10, label: '5–10 TeV' },
+      model: { name: 'recorded-cnn' },
+      gamma: [{ eventId: 1, energyTeV: 6, gammaness: 0.9 }],
+      proton: [{ eventId: 2, energyTeV: 6, gammaness: 0.1 }],
+    }));
+    const model = await source.uploadModel(new File(['h5'], 'shapes2.h5'), { classNames: ['circle', 'annulus', 'rect', 'plus'] }, () => {});
+    const request = { datasetId: 'shapes', energyBin: null, eventsPerClass: 5, samples: 0, modelId: model.id };
+    await expect(source.startRun(request)).rejects.toMatchObject({ code: 'BAD_USER_INPUT', control: 'modelId' });
+    const classMapping = [
+      { modelClass: 'circle', datasetClass: 'disc' },
+      { modelClass: 'annulus', datasetClass: 'ring' },
+      { modelClass: 'rect', datasetClass: 'bar' },
+      { modelClass: 'plus', datasetClass: 'cross' },
+    ];
+    await expect(source.startRun({ ...request, classMapping })).resolves.toMatchObject({ runId: expect.any(String) });
+    await expect(source.startRun({ ...request, classMapping: classMapping.slice(0, 3) })).rejects.toMatchObject({ control: 'classMapping' });
   });
 });
