@@ -76,7 +76,7 @@ function classifyOutput(loaded: LoadedKerasModel, outputRank: number, units: num
   const outputLayer = loaded.model.outputLayers[0] ?? loaded.model.layers.at(-1);
   const activation = String((outputLayer?.getConfig() as { activation?: unknown }).activation ?? '');
   if (units === 1 && activation === 'sigmoid') return 'sigmoid';
-  if (units === 2 && activation === 'softmax') return 'softmax';
+  if (units >= 2 && activation === 'softmax') return 'softmax';
   return 'other';
 }
 
