@@ -145,7 +145,7 @@ async function runTasks(tasks: readonly DemoTask[], threads: number, onDone: (ev
             worker.on('message', (reply: WorkerReply) => {
               if (reply.type === 'progress') report(reply.id, reply.done);
               else if (reply.type === 'error') reject(new DemoDatasetError(`generating ${tasks[reply.id].particle} events of bin ${tasks[reply.id].binIndex} failed: ${reply.message}`));
-              else {
+              else if (reply.type === 'result') {
                 results[reply.id] = reply.result;
                 send();
               }
