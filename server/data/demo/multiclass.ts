@@ -5,11 +5,10 @@
 import { mkdirSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { energyBins } from '../energy-bins.ts';
 import { MULTICLASS_MANIFEST_COLUMNS, runMulticlassTask, type MulticlassTask, type MulticlassTaskResult } from './multiclass-task.ts';
 import { DEMO_SPECIES, isDemoSpecies, type DemoSpecies } from './species.ts';
-import type { WorkerReply, WorkerRequest } from './worker.ts';
+import { runOnWorkers } from './pool.ts';
 
 export { multiclassImagePath, MULTICLASS_MANIFEST_COLUMNS } from './multiclass-task.ts';
 
@@ -131,35 +130,10 @@ async function runTasks(tasks: readonly MulticlassTask[], threads: number, onDon
     }
     return results;
   }
-  const workers = Array.from({ length: threads }, () => new Worker(new URL('./worker-entry.mjs', import.meta.url)));
-  try {
-    let next = 0;
-    await Promise.all(
-      workers.map(
-        (worker) =>
-          new Promise<void>((resolve, reject) => {
-            const send = (): void => {
-              if (next >= tasks.length) return resolve();
-              const id = next++;
-              worker.postMessage({ id, kind: 'multiclass', task: tasks[id] } satisfies WorkerRequest);
-            };
-            worker.on('message', (reply: WorkerReply) => {
-              if (reply.type === 'progress') report(reply.id, reply.done);
-              else if (reply.type === 'error') reject(new MulticlassDemoError(`generating ${tasks[reply.id].species} events of bin ${tasks[reply.id].binIndex} failed: ${reply.message}`));
-              else if (reply.type === 'multiclass-result') {
-                results[reply.id] = reply.result;
-                send();
-              }
-            });
-            worker.once('error', (error) => reject(new MulticlassDemoError(`a demo generator thread failed: ${error.message}`)));
-            // Exits only when terminated below; anything earlier is a crash (a settled promise ignores this).
-            worker.once('exit', (code) => reject(new MulticlassDemoError(`a demo generator thread exited early (code ${code})`)));
-            send();
-          }),
-      ),
-    );
-  } finally {
-    await Promise.all(workers.map((worker) => worker.terminate()));
-  }
-  return results;
+  return runOnWorkers('multiclass', tasks, {
+    threads,
+    onProgress: report,
+    fail: (message, id) =>
+      new MulticlassDemoError(id === undefined ? message : `generating ${tasks[id].species} events of bin ${tasks[id].binIndex} failed: ${message}`),
+  });
 }
