@@ -1,5 +1,6 @@
 // The multi-class demo (gamma, proton, electron, muon): deterministic generation, the physics that tells the
 // species apart, and the upload layout writeMulticlassDemo and `astri data demo --multiclass` write.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ACTIVE_PIXEL_MASK,
   DEMO_SPECIES,
+  generateBatch,
   generateDatasetEvent,
   generateSpeciesBatch,
   generateSpeciesDatasetEvent,
@@ -46,6 +48,14 @@ describe('multi-class demo generator', () => {
     expect(a.pixels).not.toEqual(c.pixels);
     expect(a.classes).toEqual(['gamma', 'proton', 'electron', 'muon']);
     expect(Array.from(a.labels)).toEqual([0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3]);
+  });
+
+  it('leaves the binary demo\'s gamma and proton images as they were before the new species', () => {
+    // SHA-256 of images made by the generator as it was before electrons and muons (commit 5a99db9).
+    const batch = generateBatch({ seed: 42, count: 40, minTeV: 1, maxTeV: 200 });
+    expect(createHash('sha256').update(batch.pixels).digest('hex')).toBe('a0fdb7a8b300bbe9d92b2d22a5d33ac6c94902e4afca7ee99d9e588125545963');
+    const events = [0, 1, 2].map((i) => generateDatasetEvent(42, i % 2 ? 'proton' : 'gamma', i, { minTeV: 2, maxTeV: 5 }, i).pixels);
+    expect(createHash('sha256').update(Buffer.concat(events)).digest('hex')).toBe('74d3969edd097bf894d6273aae8ef34286b0e2b6badb0739222ccba0afe63f3b');
   });
 
   it("gives the binary demo's own gamma and proton images for the same seed, bin and index", () => {
