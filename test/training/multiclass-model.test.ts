@@ -111,6 +111,6 @@ describe('the committed 4-class demo model', () => {
   });
 });
 
-const ACCURACY_FLOOR = 0.6;
-const MACRO_AUC_FLOOR = 0.85;
+const ACCURACY_FLOOR = 0.65;
+const MACRO_AUC_FLOOR = 0.88;
 const RECALL_FLOOR = 0.4;
