@@ -61,6 +61,8 @@ const ConfigSchema = z
         seed: z.number().int(),
         eventsPerBin: positiveInt,
         autoGenerate: z.boolean(),
+        multiclassEventsPerClass: z.number().int().min(0),
+        multiclassModel: z.string().min(1),
       })
       .strict(),
     log: z
@@ -80,6 +82,7 @@ const PATH_KEYS: ReadonlyArray<readonly [string, string]> = [
   ['data', 'inferenceDir'],
   ['data', 'pixelStore'],
   ['inference', 'model'],
+  ['demo', 'multiclassModel'],
 ];
 
 export class ConfigError extends Error {
