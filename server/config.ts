@@ -44,6 +44,8 @@ const ConfigSchema = z
         threads: z.number().int().min(0).max(256),
         model: z.string().min(1),
         gammaClassIndex: z.number().int().min(0),
+        /** For a Keras model with several outputs: the one served (its layer name, or index); default: the first class probability. */
+        outputName: z.string().min(1).optional(),
         pixelScale: z.number().positive(),
       })
       .strict(),

@@ -21,6 +21,7 @@ interface PredictOptions {
   threads?: number;
   batchSize?: number;
   gammaClassIndex?: number;
+  output?: string;
 }
 
 export function registerPredictCommand(program: Command): void {
@@ -28,19 +29,21 @@ export function registerPredictCommand(program: Command): void {
     .command('predict')
     .description('print the gamma score of each image (PNG); unreadable images are reported and skipped')
     .argument('[images...]', 'PNG files')
-    .option('-m, --model <file>', 'Keras .h5 model (default: config inference.model)')
+    .option('-m, --model <file>', 'Keras .h5/.keras or ONNX model (default: config inference.model)')
     .option('-d, --dir <dir>', 'score every .png under this folder (recursively, in name order)')
     .option('--json', 'one JSON object per line: {"file", "gammaness", "outputs"}')
     .option('--backend <name>', 'auto, tensorflow, wasm or cpu (default: config inference.backend)')
     .option('--threads <n>', 'worker threads, 0 = one per core (default: config inference.threads)', parseCount(0))
     .option('--batch-size <n>', 'images per batch (default: config inference.batchSize)', parseCount(1))
     .option('--gamma-class-index <index>', 'output unit meaning "gamma" (default: config inference.gammaClassIndex)', parseCount(0))
+    .option('--output <name>', 'for a model with several outputs: the one to score with, by layer name or index (default: config inference.outputName)')
     .action(async (images: string[], options: PredictOptions) => {
       const inference: Record<string, unknown> = {};
       if (options.backend !== undefined) inference.backend = options.backend;
       if (options.threads !== undefined) inference.threads = options.threads;
       if (options.batchSize !== undefined) inference.batchSize = options.batchSize;
       if (options.gammaClassIndex !== undefined) inference.gammaClassIndex = options.gammaClassIndex;
+      if (options.output !== undefined) inference.outputName = options.output;
       if (options.model !== undefined) inference.model = options.model;
       const config = configFrom(program, Object.keys(inference).length ? { inference } : undefined);
 
@@ -54,6 +57,7 @@ export function registerPredictCommand(program: Command): void {
         threads: config.inference.threads,
         pixelScale: config.inference.pixelScale,
         gammaClassIndex: config.inference.gammaClassIndex,
+        ...(config.inference.outputName !== undefined ? { outputName: config.inference.outputName } : {}),
       });
       let failed = 0;
       try {

@@ -41,7 +41,8 @@ export class ModelRegistry {
     const existing = await this.db.model.findUnique({ where: { sha256 } });
     if (existing) return toRegistered(existing);
     const gammaClassIndex = options.gammaClassIndex ?? this.config.inference.gammaClassIndex;
-    const description: ModelDescription = await describeModelFile(file, { gammaClassIndex });
+    const outputName = this.config.inference.outputName;
+    const description: ModelDescription = await describeModelFile(file, { gammaClassIndex, ...(outputName !== undefined ? { outputName } : {}) });
     const row = await this.db.model.create({
       data: {
         name: options.name ?? path.basename(file).replace(/\.(h5|hdf5|keras|onnx)$/i, ''),
@@ -133,6 +134,7 @@ export class ModelRegistry {
         threads: this.config.inference.threads,
         pixelScale: model.pixelScale,
         gammaClassIndex: model.gammaClassIndex,
+        ...(this.config.inference.outputName !== undefined ? { outputName: this.config.inference.outputName } : {}),
         warmupBatchSizes: [...new Set([FIRST_BATCH_SIZE, this.config.inference.batchSize])],
       });
       this.engines.set(id, engine);

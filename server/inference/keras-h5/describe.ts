@@ -7,7 +7,7 @@ import { loadKerasH5, type LoadedKerasModel } from './load.ts';
 
 /** Loads the model in this thread (validating every layer and weight) and describes it. */
 export async function describeModelFileHere(file: string, options: DescribeOptions = {}): Promise<ModelDescription> {
-  const loaded = await loadKerasH5(file);
+  const loaded = await loadKerasH5(file, { outputName: options.outputName });
   try {
     return describeLoadedModel(loaded, await sha256File(loaded.contents.file), options);
   } finally {
@@ -19,7 +19,7 @@ export function describeLoadedModel(loaded: LoadedKerasModel, sha256: string, op
   const { model, contents } = loaded;
   const file = path.basename(contents.file);
   if (model.inputs.length !== 1) throw new UnsupportedModelError(`${file}: the model has ${model.inputs.length} inputs; one image input is needed`);
-  if (model.outputs.length !== 1) throw new UnsupportedModelError(`${file}: the model has ${model.outputs.length} outputs; one is needed`);
+  if (model.outputs.length !== 1) throw new UnsupportedModelError(`${file}: the model serves ${model.outputs.length} outputs; one is needed`);
 
   const [, height, width, channels, ...rest] = model.inputs[0].shape;
   const rank = model.inputs[0].shape.length;
@@ -67,6 +67,8 @@ export function describeLoadedModel(loaded: LoadedKerasModel, sha256: string, op
     kerasVersion: contents.kerasVersion,
     kerasBackend: contents.kerasBackend,
     sha256,
+    ...(loaded.outputs ? { outputs: loaded.outputs, outputName: loaded.outputName } : {}),
+    container: contents.container,
   };
 }
 
@@ -74,7 +76,9 @@ export function describeLoadedModel(loaded: LoadedKerasModel, sha256: string, op
 function classifyOutput(loaded: LoadedKerasModel, outputRank: number, units: number): OutputKind {
   if (outputRank !== 1) return 'other';
   const outputLayer = loaded.model.outputLayers[0] ?? loaded.model.layers.at(-1);
-  const activation = String((outputLayer?.getConfig() as { activation?: unknown }).activation ?? '');
+  const config = (outputLayer?.getConfig() ?? {}) as { activation?: unknown; kind?: unknown; name?: unknown };
+  // A Softmax layer is a KerasOp; an own activation chained after a layer is a KerasOp named after it.
+  const activation = config.kind === 'softmax' ? 'softmax' : config.kind === 'activation' ? '' : String(config.activation ?? '');
   if (units === 1 && activation === 'sigmoid') return 'sigmoid';
   if (units === 2 && activation === 'softmax') return 'softmax';
   return 'other';
