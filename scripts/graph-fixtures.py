@@ -230,10 +230,13 @@ def write_keras_archive(path, graph):
     with h5py.File(weights, "w") as f:
         write_v3_weights(f, graph)
         f.create_group("vars")
+    # Fixed member dates keep regenerated archives byte-identical.
+    def member(name):
+        return zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("metadata.json", json.dumps({"keras_version": VERSIONS["keras3"], "date_saved": "2026-01-01@00:00:00"}))
-        z.writestr("config.json", json.dumps(model_entry(graph, "keras3")))
-        z.writestr("model.weights.h5", weights.getvalue())
+        z.writestr(member("metadata.json"), json.dumps({"keras_version": VERSIONS["keras3"], "date_saved": "2026-01-01@00:00:00"}))
+        z.writestr(member("config.json"), json.dumps(model_entry(graph, "keras3")))
+        z.writestr(member("model.weights.h5"), weights.getvalue())
 
 
 # ----------------------------------------------------------------------------------------------
@@ -422,6 +425,44 @@ def model_teachable(rng):
     return outer
 
 
+def make_divisible(v, divisor=8):
+    new_v = max(divisor, int(v + divisor / 2) // divisor * divisor)
+    return new_v + divisor if new_v < 0.9 * v else new_v
+
+
+def model_mobilenet_v2(rng):
+    """keras.applications.MobileNetV2(alpha=0.35, input 96x96, no top) inside Teachable Machine's Sequentials."""
+    alpha, size = 0.35, 96
+    g = Graph("mobilenetv2_0.35_96")
+    x = g.input("input_1", (size, size, 3))
+    first = make_divisible(32 * alpha)
+    h = g(conv(rng, "Conv1", 3, first, k=3, strides=2, bias=False), x)
+    h = g(batchnorm(rng, "bn_Conv1", first), h)
+    h = g(plain("ReLU", "Conv1_relu", max_value=6.0), h)
+    ci = first
+    settings = [(16, 1, 1)] + [(24, 2, 6), (24, 1, 6)] + [(32, 2, 6)] + [(32, 1, 6)] * 2 + [(64, 2, 6)] + [(64, 1, 6)] * 3 \
+        + [(96, 1, 6)] * 3 + [(160, 2, 6)] + [(160, 1, 6)] * 2 + [(320, 1, 6)]
+    for i, (filters, stride, expansion) in enumerate(settings):
+        co = make_divisible(filters * alpha)
+        h = inverted_residual(rng, g, h, f"block_{i}" if i else "expanded_conv", ci, co, expansion, stride)
+        ci = co
+    h = g(conv(rng, "Conv_1", ci, 1280, k=1, bias=False), h)
+    h = g(batchnorm(rng, "Conv_1_bn", 1280), h)
+    g.outputs = [g(plain("ReLU", "out_relu", max_value=6.0), h)]
+    body = Graph("sequential_1", kind="Sequential")
+    body.input("input_body", (size, size, 3))
+    body.add(nested(g))
+    body.add(plain("GlobalAveragePooling2D", "global_average_pooling2d", data_format="channels_last"))
+    head = Graph("sequential_3", kind="Sequential")
+    head.input("input_head", (1280,))
+    head.add(dense(rng, "dense_Dense1", 1280, 16, act="relu"))
+    head.add(dense(rng, "dense_Dense2", 16, 2, act="softmax"))
+    outer = Graph("sequential_4", kind="Sequential")
+    outer.add(nested(body))
+    outer.add(nested(head))
+    return outer
+
+
 def model_nested_shared(rng):
     """A Functional model called twice (shared weights) and a nested Sequential, inside a Functional model."""
     inner = Graph("encoder")
@@ -457,6 +498,7 @@ FIXTURES = [
     ("nested_shared_keras2", model_nested_shared, "keras2", "Keras 2 Functional: a nested Functional model called twice, a nested Sequential head, two outputs"),
     ("nested_shared_keras3", model_nested_shared, "keras3", "the same in the Keras 3 node format (legacy .h5)"),
     ("nested_shared_archive", model_nested_shared, "archive", "the same as a .keras archive"),
+    ("mobilenet_v2_035_archive", model_mobilenet_v2, "archive", "scale test: MobileNetV2 (alpha 0.35, 96x96, all 17 blocks) in Teachable Machine's Sequentials, random weights, .keras"),
 ]
 
 
@@ -480,7 +522,7 @@ def main():
             model_file = f"{stem}.h5"
             write_legacy_h5(os.path.join(OUT, model_file), graph, container)
         model = keras_h5_torch.load_keras(os.path.join(OUT, model_file))
-        pixels = np.random.RandomState(index).randint(0, 256, size=(3,) + shape).astype(np.uint8)
+        pixels = np.random.RandomState(index).randint(0, 256, size=(2 if shape[0] > 32 else 3,) + shape).astype(np.uint8)
         x = torch.from_numpy(pixels.astype(np.float32) * np.float32(PIXEL_SCALE))
         outs = model(x)
         outs = outs if isinstance(outs, list) else [outs]
