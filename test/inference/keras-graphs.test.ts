@@ -1,6 +1,6 @@
 // Branching graphs, nested models, the layer families and .keras archives, on both backends, against the
 // independent PyTorch reader (fixtures and references written by scripts/graph-fixtures.py).
-import { createWriteStream, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, createWriteStream, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -208,5 +208,21 @@ describe('refusals in .keras archives name the layer and the cause', () => {
     await expect(loadKerasH5(await archive('short', config, short))).rejects.toThrow(
       /layer "dense" \(Dense\) needs 2 weight arrays \(kernel, bias\) but the file holds 1/,
     );
+  });
+});
+
+describe('Teachable Machine labels', () => {
+  it('names the classes from the labels.txt next to the model when it names every output unit', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'astri-teachable-'));
+    try {
+      const file = path.join(dir, 'keras_model.keras');
+      copyFileSync(path.join(GRAPHS_DIR, 'teachable_archive.keras'), file);
+      writeFileSync(path.join(dir, 'labels.txt'), '0 Cat\n1 Dog\n2 Bird\n');
+      expect((await describeModelFileHere(file)).classNames).toEqual(['Cat', 'Dog', 'Bird']);
+      writeFileSync(path.join(dir, 'labels.txt'), '0 Cat\n1 Dog\n');
+      expect((await describeModelFileHere(file)).classNames).toEqual(['output_0', 'output_1', 'output_2']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,4 +1,5 @@
 // Describes a model loaded in this thread (used inside the worker threads).
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { sha256File } from '../../data/file-hash.ts';
 import { UnsupportedModelError } from '../errors.ts';
@@ -60,7 +61,7 @@ export function describeLoadedModel(loaded: LoadedKerasModel, sha256: string, op
     inputLayout: rank === 3 ? 'HW' : 'HWC',
     outputKind,
     outputUnits,
-    classNames: classNamesFor(outputKind, outputUnits, gammaClassIndex),
+    classNames: outputKind === 'other' ? (labelsBeside(contents.file, outputUnits) ?? classNamesFor(outputKind, outputUnits, gammaClassIndex)) : classNamesFor(outputKind, outputUnits, gammaClassIndex),
     gammaClassIndex,
     parameterCount: model.countParams(),
     layers,
@@ -88,6 +89,18 @@ export function classNamesFor(kind: OutputKind, units: number, gammaClassIndex: 
   if (kind === 'sigmoid') return ['gamma'];
   if (kind === 'softmax') return Array.from({ length: units }, (_, i) => (i === gammaClassIndex ? 'gamma' : 'proton'));
   return Array.from({ length: units }, (_, i) => `output_${i}`);
+}
+
+/**
+ * Class names from a labels.txt next to the model, as Teachable Machine exports it ("0 Cat", "1 Dog", ...), when it
+ * names exactly the output units; gamma/proton outputs keep their names.
+ */
+function labelsBeside(file: string, units: number): string[] | null {
+  const labelsFile = path.join(path.dirname(file), 'labels.txt');
+  if (!existsSync(labelsFile)) return null;
+  const lines = readFileSync(labelsFile, 'utf8').split(/\r?\n/).map((line) => line.trim()).filter((line) => line.length > 0);
+  if (lines.length !== units) return null;
+  return lines.map((line, i) => (line.startsWith(`${i} `) ? line.slice(String(i).length + 1).trim() : line));
 }
 
 function layerOutputShape(layer: { outputShape: unknown }): (number | null)[] {
