@@ -373,6 +373,18 @@ def model_preprocessing(rng):
     return g
 
 
+def model_bn_epsilon(rng):
+    """Variances near epsilon: tf.keras (2.4+) raises epsilon to 1.001e-5 for a fused 4D batch norm, Keras 3 not."""
+    g = Graph("bn_epsilon", kind="Sequential")
+    g.input("pixels", (4, 4, 3))
+    tiny = batchnorm(rng, "bn_tiny_variance", 3, epsilon=1e-6)
+    tiny.weights[2] = ("moving_mean", np.array([0.5, 0.4, 0.6], np.float32), False)
+    tiny.weights[3] = ("moving_variance", np.array([2e-6, 1e-5, 4e-5], np.float32), False)
+    g.add(tiny)
+    g.add(plain("Flatten", "flatten", data_format="channels_last"))
+    return g
+
+
 def inverted_residual(rng, g, x, name, ci, co, expand, stride):
     h = x
     if expand != 1:
@@ -493,6 +505,8 @@ FIXTURES = [
     ("layer_families_archive", model_layers, "archive", "the layer families as a Keras 3 .keras archive (LeakyReLU negative_slope)"),
     ("preprocessing_keras2", model_preprocessing, "keras2", "Keras 2 Sequential: Normalization with adapted statistics, Rescaling, BatchNormalization on the width axis, ReLU max_value, hard_sigmoid (Keras 2), GlobalMaxPooling2D, one sigmoid unit"),
     ("preprocessing_archive", model_preprocessing, "archive", "the same as a .keras archive (hard_sigmoid as Keras 3 defines it)"),
+    ("bn_epsilon_keras2", model_bn_epsilon, "keras2", "tf.keras 2.13 BatchNormalization with epsilon 1e-6 and variances near it: the fused kernel's 1.001e-5 floor applies"),
+    ("bn_epsilon_archive", model_bn_epsilon, "archive", "the same from Keras 3 (.keras): no floor"),
     ("teachable_keras2", model_teachable, "keras2", "Teachable Machine shape: Sequential > Sequential > Functional MobileNetV2-like (ZeroPadding2D, DepthwiseConv2D stride 2, ReLU6, residual Add), nested weights in one group"),
     ("teachable_archive", model_teachable, "archive", "the Teachable Machine shape as a .keras archive"),
     ("nested_shared_keras2", model_nested_shared, "keras2", "Keras 2 Functional: a nested Functional model called twice, a nested Sequential head, two outputs"),

@@ -129,3 +129,24 @@ describe('normalizeModelConfig', () => {
     ]);
   });
 });
+
+describe('call arguments', () => {
+  const tensor = (name: string) => ({ class_name: '__keras_tensor__', config: { shape: [null, 4], dtype: 'float32', keras_history: [name, 0, 0] } });
+  const model = (kwargs: Record<string, unknown>) => ({
+    class_name: 'Functional',
+    config: {
+      name: 'functional',
+      layers: [
+        { class_name: 'InputLayer', name: 'x', config: { batch_shape: [null, 4], name: 'x' }, inbound_nodes: [] },
+        { class_name: 'Dense', name: 'd', config: { name: 'd', units: 4 }, inbound_nodes: [{ args: [tensor('x')], kwargs }] },
+      ],
+      input_layers: ['x', 0, 0],
+      output_layers: ['d', 0, 0],
+    },
+  });
+
+  it('ignores training flags and absent masks, and refuses other call arguments naming the layer', () => {
+    expect(() => normalizeModelConfig(model({ training: false, mask: null }), '3.12.0')).not.toThrow();
+    expect(() => normalizeModelConfig(model({ mask: tensor('x') }), '3.12.0')).toThrow(/layer "d" \(Dense\) is called with argument "mask", which is not supported/);
+  });
+});

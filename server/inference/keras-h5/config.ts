@@ -381,17 +381,18 @@ function nodeRefs(node: Json, name: string, className: string): Ref[] {
     collectKerasTensors(node.args ?? [], refs);
     // Called as layer(inputs=x).
     if (refs.length === 0) collectKerasTensors(node.kwargs ?? {}, refs);
+    else refuseCallArguments(node.kwargs, name, className);
     if (refs.length === 0) throw new UnsupportedModelError(`${layerLabel(name, className)} is called without tensor inputs`);
     return refs;
   }
   throw malformed();
 }
 
-/** Call arguments such as `training` do not change inference; a mask or anything else would. */
+/** Call arguments such as `training` (or an absent mask) do not change inference; anything else would. */
 function refuseCallArguments(kwargs: Json | undefined, name: string, className: string): void {
   if (!isObject(kwargs)) return;
-  for (const key of Object.keys(kwargs)) {
-    if (key !== 'training' && key !== 'name') {
+  for (const [key, value] of Object.entries(kwargs)) {
+    if (key !== 'training' && key !== 'name' && value !== null) {
       throw new UnsupportedModelError(`${layerLabel(name, className)} is called with argument "${key}", which is not supported`);
     }
   }
