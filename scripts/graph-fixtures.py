@@ -252,12 +252,12 @@ def conv(rng, name, ci, co, k=3, strides=1, padding="same", act="linear", bias=T
     return Layer("Conv2D", name, cfg, w)
 
 
-def depthwise(rng, name, ci, k=3, strides=1, multiplier=1, act="linear", bias=True, padding="same"):
+def depthwise(rng, name, ci, k=3, strides=1, multiplier=1, act="linear", bias=True, padding="same", dilation=1):
     w = [("depthwise_kernel", rng_array(rng, (k, k, ci, multiplier), 1 / k), True)]
     if bias:
         w.append(("bias", rng_array(rng, (ci * multiplier,), 0.1), True))
     cfg = {"kernel_size": [k, k], "strides": [strides, strides], "padding": padding, "depth_multiplier": multiplier,
-           "activation": act, "use_bias": bias, "data_format": "channels_last", "dilation_rate": [1, 1]}
+           "activation": act, "use_bias": bias, "data_format": "channels_last", "dilation_rate": [dilation, dilation]}
     return Layer("DepthwiseConv2D", name, cfg, w)
 
 
@@ -370,6 +370,38 @@ def model_preprocessing(rng):
     g.add(conv(rng, "conv", 3, 4, act="hard_sigmoid"))
     g.add(plain("GlobalMaxPooling2D", "gmp", data_format="channels_last", keepdims=False))
     g.add(dense(rng, "gamma_unit", 4, 1, act="sigmoid"))
+    return g
+
+
+def model_odds_and_ends(rng):
+    """Settings the other fixtures leave out: several axes, config statistics, keepdims max, no-op resizes."""
+    g = Graph("odds_and_ends")
+    x = g.input("image", (6, 6, 4))
+    x1 = g(plain("SpatialDropout2D", "spatial_dropout", rate=0.3), x)
+    x2 = g(plain("RandomFlip", "random_flip", mode="horizontal"), x1)
+    x3 = g(plain("Resizing", "resize_same", height=6, width=6, interpolation="bilinear", crop_to_aspect_ratio=False, data_format="channels_last"), x2)
+    x4 = g(plain("CenterCrop", "crop_same", height=6, width=6, data_format="channels_last"), x3)
+    a = g(conv(rng, "grouped_4", 4, 4, k=3, groups=4, act="leaky_relu"), x4)
+    ln = Layer("LayerNormalization", "ln_hwc", {"axis": [1, 2, 3], "epsilon": 1e-3, "center": True, "scale": True},
+               [("gamma", (0.5 + rng.random((6, 6, 4))).astype(np.float32), True), ("beta", rng_array(rng, (6, 6, 4), 0.2), True)])
+    b = g(ln, x4)
+    bn = Layer("BatchNormalization", "bn_wc", {"axis": [2, 3], "epsilon": 1e-3, "center": True, "scale": False},
+               [("beta", rng_array(rng, (6, 4), 0.2), True), ("moving_mean", rng_array(rng, (6, 4), 0.3), False),
+                ("moving_variance", (0.5 + rng.random((6, 4))).astype(np.float32), False)])
+    c = g(bn, x4)
+    d = g(plain("Softmax", "softmax_hw", axis=[1, 2]), x4)
+    m1 = g(plain("Concatenate", "rows_ab", axis=1), a, b)
+    m2 = g(plain("Concatenate", "rows_cd", axis=1), c, d)
+    m3 = g(plain("Add", "sum"), m1, m2)
+    r = g(plain("ReLU", "relu_threshold", threshold=0.1), m3)
+    dd = g(depthwise(rng, "depthwise_dilated", 4, k=3, multiplier=2, dilation=2), r)
+    pooled = g(plain("GlobalMaxPooling2D", "gmp_keep", data_format="channels_last", keepdims=True), dd)
+    flat = g(plain("Flatten", "flatten", data_format="channels_last"), pooled)
+    out1 = g(dense(rng, "log_probabilities", 8, 3, act="log_softmax"), flat)
+    e = g(plain("Normalization", "normalize_inverse", axis=-1, mean=[0.1, 0.2, 0.3, 0.4], variance=[1.0, 4.0, 0.25, 2.0], invert=True), x4)
+    e2 = g(plain("GlobalAveragePooling2D", "gap", data_format="channels_last"), e)
+    out2 = g(dense(rng, "exponential_head", 4, 2, act="exponential"), e2)
+    g.outputs = [out1, out2]
     return g
 
 
@@ -505,6 +537,7 @@ FIXTURES = [
     ("layer_families_archive", model_layers, "archive", "the layer families as a Keras 3 .keras archive (LeakyReLU negative_slope)"),
     ("preprocessing_keras2", model_preprocessing, "keras2", "Keras 2 Sequential: Normalization with adapted statistics, Rescaling, BatchNormalization on the width axis, ReLU max_value, hard_sigmoid (Keras 2), GlobalMaxPooling2D, one sigmoid unit"),
     ("preprocessing_archive", model_preprocessing, "archive", "the same as a .keras archive (hard_sigmoid as Keras 3 defines it)"),
+    ("odds_and_ends_keras2", model_odds_and_ends, "keras2", "Keras 2 Functional: grouped Conv2D (4 groups), LayerNormalization and BatchNormalization on several axes, Softmax over two axes, thresholded ReLU, dilated DepthwiseConv2D, GlobalMaxPooling2D keepdims, Normalization from config with invert, same-size Resizing/CenterCrop, augmentation as identity; leaky_relu, log_softmax, exponential"),
     ("bn_epsilon_keras2", model_bn_epsilon, "keras2", "tf.keras 2.13 BatchNormalization with epsilon 1e-6 and variances near it: the fused kernel's 1.001e-5 floor applies"),
     ("bn_epsilon_archive", model_bn_epsilon, "archive", "the same from Keras 3 (.keras): no floor"),
     ("teachable_keras2", model_teachable, "keras2", "Teachable Machine shape: Sequential > Sequential > Functional MobileNetV2-like (ZeroPadding2D, DepthwiseConv2D stride 2, ReLU6, residual Add), nested weights in one group"),

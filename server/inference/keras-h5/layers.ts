@@ -154,6 +154,15 @@ const LAYERS: Record<string, LayerNormalizer> = {
     channelsLast(c, ctx);
     const act = activationOf(c.activation, ctx);
     const bias = useBias(c);
+    const geometry = convolution(c, ctx);
+    // tfjs-layers' DepthwiseConv2D drops dilation_rate (tfjs-layers' own TODO); tf.depthwiseConv2d honours it.
+    if (geometry.dilationRate.some((d) => d !== 1)) {
+      return {
+        tfjsClassName: KerasOpLayer.className,
+        weightNames: ['depthwise_kernel', ...bias],
+        create: (name, weights) => withActivation(new KerasOpLayer(dilatedDepthwiseOp(geometry, weights, ctx), name), act, name),
+      };
+    }
     return builtin('DepthwiseConv2D', ['depthwise_kernel', ...bias], (name) =>
       withActivation(
         tf.layers.depthwiseConv2d({
@@ -520,6 +529,29 @@ function groupedConvOp(geometry: ConvGeometry, groups: number, weights: Map<stri
       const ks = tf.split(k, groups, 3);
       const parts = xs.map((xi, i) => tf.conv2d(xi as tf.Tensor4D, ks[i] as tf.Tensor4D, geometry.strides, geometry.padding, 'NHWC', geometry.dilationRate));
       const y = parts.length === 1 ? parts[0] : tf.concat(parts, 3);
+      return b ? tf.add(y, b) : y;
+    },
+  };
+}
+
+function dilatedDepthwiseOp(geometry: ConvGeometry, weights: Map<string, WeightArray>, ctx: LayerContext): KerasOp {
+  const kernel = weights.get('depthwise_kernel')!;
+  const bias = weights.get('bias');
+  const [kh, kw, channels, multiplier] = kernel.shape;
+  return {
+    kind: 'depthwise_conv',
+    params: { strides: geometry.strides, padding: geometry.padding, dilationRate: geometry.dilationRate },
+    weights: [{ name: 'depthwise_kernel', shape: kernel.shape }, ...(bias ? [{ name: 'bias', shape: bias.shape }] : [])],
+    outputShape: ([s]) => {
+      if (s.length !== 4 || s[3] !== channels) {
+        throw new UnsupportedModelError(`${ctx.label}: a depthwise kernel of shape [${kernel.shape}] needs ${channels} input channels, not shape [${s}]`);
+      }
+      const rows = convOutSize(s[1], kh, geometry.strides[0], geometry.dilationRate[0], geometry.padding);
+      const cols = convOutSize(s[2], kw, geometry.strides[1], geometry.dilationRate[1], geometry.padding);
+      return [s[0], rows, cols, channels * multiplier];
+    },
+    apply: ([x], [k, b]) => {
+      const y = tf.depthwiseConv2d(x as tf.Tensor4D, k as tf.Tensor4D, geometry.strides, geometry.padding, 'NHWC', geometry.dilationRate);
       return b ? tf.add(y, b) : y;
     },
   };

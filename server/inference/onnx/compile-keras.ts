@@ -32,7 +32,7 @@ export const ONNX_EXPORTABLE_LAYERS: readonly string[] = [
 /** KerasOp kinds (operations the loader computes itself) the compiler translates. */
 export const ONNX_EXPORTABLE_OPS: readonly string[] = [
   'batch_norm', 'layer_norm', 'normalization', 'relu', 'elu', 'prelu', 'softmax', 'activation', 'global_pool',
-  'grouped_conv', 'subtract', 'identity', 'reshape',
+  'grouped_conv', 'depthwise_conv', 'subtract', 'identity', 'reshape',
 ];
 
 interface Value {
@@ -485,6 +485,11 @@ class KerasToOnnx {
         if (bias) names.push(this.floats(`${base}_B`, [cout], bias));
         const name = this.node('Conv', names, base, convAttributes(geometry, Number(params.groups)));
         return { name, shape: [geometry.outHeight, geometry.outWidth, cout], layout: 'nchw' };
+      }
+      case 'depthwise_conv': {
+        const kernelSize = weight(layer, 'depthwise_kernel', refuse).shape.slice(0, 2);
+        const config = { kernelSize, strides: params.strides, dilationRate: params.dilationRate, padding: params.padding, useBias: optionalWeight(layer, 'bias') !== null };
+        return this.depthwise(layer, single(), config, base, refuse);
       }
       case 'subtract':
         return this.merge('Sub', inputs, base, refuse);
