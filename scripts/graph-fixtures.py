@@ -405,6 +405,22 @@ def model_odds_and_ends(rng):
     return g
 
 
+def model_broadcast_merges(rng):
+    """Merges of inputs of different shapes: a vector gets axes at 1 (Keras's _Merge), then numpy broadcasting."""
+    g = Graph("broadcast_merges")
+    x = g.input("image", (5, 5, 3))
+    feature_map = g(conv(rng, "conv", 3, 4, k=3, act="tanh"), x)
+    vector = g(dense(rng, "gate", 3, 4, act="sigmoid"), g(plain("GlobalAveragePooling2D", "gap", data_format="channels_last"), x))
+    pooled = g(plain("GlobalMaxPooling2D", "gmp_keep", data_format="channels_last", keepdims=True), feature_map)
+    total = g(plain("Add", "add_vector"), feature_map, vector)
+    scaled = g(plain("Multiply", "multiply_keepdims"), total, pooled)
+    top = g(plain("Maximum", "maximum_vector"), scaled, vector)
+    mean = g(plain("Average", "average_three"), top, vector, pooled)
+    flat = g(plain("Flatten", "flatten", data_format="channels_last"), mean)
+    g.outputs = [g(dense(rng, "probability", 100, 1, act="sigmoid"), flat)]
+    return g
+
+
 def model_bn_epsilon(rng):
     """Variances near epsilon: tf.keras (2.4+) raises epsilon to 1.001e-5 for a fused 4D batch norm, Keras 3 not."""
     g = Graph("bn_epsilon", kind="Sequential")
@@ -538,6 +554,7 @@ FIXTURES = [
     ("preprocessing_keras2", model_preprocessing, "keras2", "Keras 2 Sequential: Normalization with adapted statistics, Rescaling, BatchNormalization on the width axis, ReLU max_value, hard_sigmoid (Keras 2), GlobalMaxPooling2D, one sigmoid unit"),
     ("preprocessing_archive", model_preprocessing, "archive", "the same as a .keras archive (hard_sigmoid as Keras 3 defines it)"),
     ("odds_and_ends_keras2", model_odds_and_ends, "keras2", "Keras 2 Functional: grouped Conv2D (4 groups), LayerNormalization and BatchNormalization on several axes, Softmax over two axes, thresholded ReLU, dilated DepthwiseConv2D, GlobalMaxPooling2D keepdims, Normalization from config with invert, same-size Resizing/CenterCrop, augmentation as identity; leaky_relu, log_softmax, exponential"),
+    ("broadcast_merges_keras2", model_broadcast_merges, "keras2", "Keras 2 Functional: Add, Multiply, Maximum, Average of a feature map with a vector and a keepdims pooling (broadcast)"),
     ("bn_epsilon_keras2", model_bn_epsilon, "keras2", "tf.keras 2.13 BatchNormalization with epsilon 1e-6 and variances near it: the fused kernel's 1.001e-5 floor applies"),
     ("bn_epsilon_archive", model_bn_epsilon, "archive", "the same from Keras 3 (.keras): no floor"),
     ("teachable_keras2", model_teachable, "keras2", "Teachable Machine shape: Sequential > Sequential > Functional MobileNetV2-like (ZeroPadding2D, DepthwiseConv2D stride 2, ReLU6, residual Add), nested weights in one group"),

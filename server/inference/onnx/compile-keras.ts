@@ -187,15 +187,15 @@ class KerasToOnnx {
       case 'Concatenate':
         return this.concatenate(inputs, config, base, outputShape, refuse);
       case 'Add':
-        return this.add(inputs, base, refuse);
+        return this.merge('Add', inputs, base, outputShape, refuse);
       case 'Multiply':
-        return this.merge('Mul', inputs, base, refuse);
+        return this.merge('Mul', inputs, base, outputShape, refuse);
       case 'Maximum':
-        return this.merge('Max', inputs, base, refuse);
+        return this.merge('Max', inputs, base, outputShape, refuse);
       case 'Minimum':
-        return this.merge('Min', inputs, base, refuse);
+        return this.merge('Min', inputs, base, outputShape, refuse);
       case 'Average': {
-        const sum = this.add(inputs, `${base}_sum`, refuse);
+        const sum = this.merge('Add', inputs, `${base}_sum`, outputShape, refuse);
         return { ...sum, name: this.node('Div', [sum.name, this.scalar(inputs.length)], base) };
       }
       case 'Conv2DTranspose':
@@ -492,7 +492,7 @@ class KerasToOnnx {
         return this.depthwise(layer, single(), config, base, refuse);
       }
       case 'subtract':
-        return this.merge('Sub', inputs, base, refuse);
+        return this.merge('Sub', inputs, base, outputShape, refuse);
       case 'reshape': {
         const x = this.toKeras(single());
         const shape = this.int64s(`${base}_shape`, [-1, ...outputShape]);
@@ -544,31 +544,38 @@ class KerasToOnnx {
     return { name, shape: [outSizes[0], outSizes[1], cout], layout: 'nchw' };
   }
 
-  /** Element-wise merges of same-shaped inputs (Keras's rank-padding broadcast is not translated). */
-  private merge(op: 'Mul' | 'Max' | 'Min' | 'Sub', inputs: Value[], base: string, refuse: Refuse): Value {
+  /**
+   * Element-wise merges. Same shapes keep their layout; otherwise Keras's broadcast: a lower-rank input gets
+   * axes inserted at 1 (as Keras's _Merge and tfjs-layers do), then numpy broadcasting, in Keras layout.
+   */
+  private merge(op: 'Add' | 'Mul' | 'Max' | 'Min' | 'Sub', inputs: Value[], base: string, outputShape: number[], refuse: Refuse): Value {
     if (inputs.length < 2) return refuse('it needs at least two inputs');
     const first = inputs[0];
-    if (inputs.some((v) => v.shape.join() !== first.shape.join())) {
-      return refuse(`inputs of different shapes (${inputs.map((v) => `[${v.shape}]`).join(', ')}) would need broadcasting`);
+    let parts: Value[];
+    let layout: Value['layout'];
+    if (inputs.every((v) => v.shape.join() === first.shape.join())) {
+      const useNchw = first.shape.length === 3 && inputs.some((v) => v.layout === 'nchw');
+      parts = inputs.map((v) => (useNchw ? this.toNchw(v, refuse) : this.toKeras(v)));
+      layout = useNchw ? 'nchw' : 'keras';
+    } else {
+      const rank = Math.max(...inputs.map((v) => v.shape.length));
+      parts = inputs.map((v, i) => {
+        const x = this.toKeras(v);
+        const missing = rank - x.shape.length;
+        if (missing === 0) return x;
+        const axes = this.int64s(`${base}_axes_${i}`, Array.from({ length: missing }, (_, k) => k + 1));
+        return { name: this.node('Unsqueeze', [x.name, axes], `${base}_expanded_${i}`), shape: [...new Array<number>(missing).fill(1), ...x.shape], layout: 'keras' };
+      });
+      layout = 'keras';
     }
-    const useNchw = first.shape.length === 3 && inputs.some((v) => v.layout === 'nchw');
-    const parts = inputs.map((v) => (useNchw ? this.toNchw(v, refuse) : this.toKeras(v)));
-    let name = parts[0].name;
-    if (op === 'Max' || op === 'Min') name = this.node(op, parts.map((v) => v.name), base);
-    else for (let i = 1; i < parts.length; i++) name = this.node(op, [name, parts[i].name], i === parts.length - 1 ? base : `${base}_${i}`);
-    return { name, shape: first.shape, layout: useNchw ? 'nchw' : 'keras' };
-  }
-
-  private add(inputs: Value[], base: string, refuse: Refuse): Value {
-    if (inputs.length < 2) return refuse('it needs at least two inputs');
-    const first = inputs[0];
-    if (inputs.some((v) => v.shape.join() !== first.shape.join())) {
-      return refuse(`inputs of different shapes (${inputs.map((v) => `[${v.shape}]`).join(', ')}) would need broadcasting`);
+    let name: string;
+    if (op === 'Max' || op === 'Min' || (op === 'Add' && parts.length > 2)) {
+      name = this.node(op === 'Add' ? 'Sum' : op, parts.map((v) => v.name), base);
+    } else {
+      name = parts[0].name;
+      for (let i = 1; i < parts.length; i++) name = this.node(op, [name, parts[i].name], i === parts.length - 1 ? base : `${base}_${i}`);
     }
-    const useNchw = first.shape.length === 3 && inputs.some((v) => v.layout === 'nchw');
-    const parts = inputs.map((v) => (useNchw ? this.toNchw(v, refuse) : this.toKeras(v)));
-    const op = parts.length === 2 ? 'Add' : 'Sum';
-    return { name: this.node(op, parts.map((v) => v.name), base), shape: first.shape, layout: useNchw ? 'nchw' : 'keras' };
+    return { name, shape: outputShape, layout };
   }
 
   /** Applies a Keras activation (tfjs class name or Keras name) to a value, keeping its layout. */
