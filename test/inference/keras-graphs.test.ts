@@ -200,6 +200,9 @@ describe('refusals in .keras archives name the layer and the cause', () => {
     const weights = { 'layers/dense': [{ shape: [16, 1], values: new Array(16).fill(0.1) }, { shape: [1], values: [0] }] };
     const ok = await loadKerasH5(await archive('ok', config, weights));
     loadedModels.push(ok);
+    // Random seed state (Dropout's seed_generator) and optimizer variables are not layer weights.
+    const withState = { ...weights, 'layers/flatten/seed_generator': [{ shape: [2], values: [1, 2] }], optimizer: [{ shape: [1], values: [3] }] };
+    loadedModels.push(await loadKerasH5(await archive('state', config, withState)));
     const extra = { ...weights, 'layers/dense_1': [{ shape: [1], values: [1] }] };
     await expect(loadKerasH5(await archive('extra', config, extra))).rejects.toThrow(/the file holds 1 weight arrays for "layers\/dense_1"/);
     await expect(loadKerasH5(await archive('no_config', config, weights, ['config.json']))).rejects.toBeInstanceOf(MissingModelConfigError);

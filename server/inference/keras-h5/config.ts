@@ -1,7 +1,7 @@
 // Turns a Keras model config (Keras 2.0 to 3.x, legacy .h5 or .keras) into one flat graph of layer calls:
 // Sequential and Functional models of any shape, nested models inlined (their layers named "outer/inner"),
 // shared layers called at several nodes. Every layer is checked here, before any weight is read.
-import { UnsupportedLayerError, UnsupportedModelError, layerLabel } from '../errors.ts';
+import { UnsupportedLayerConfigError, UnsupportedLayerError, UnsupportedModelError, layerLabel } from '../errors.ts';
 import { isObject, isKnownLayerClass, parseKerasVersion, planLayer, SUPPORTED_LAYER_CLASSES, type JsonObject, type KerasVersion, type LayerPlan } from './layers.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -488,6 +488,6 @@ function checkDtype(dtype: Json | undefined, label: string): void {
   const name = isObject(dtype) ? (isObject(dtype.config) ? dtype.config.name : null) : dtype;
   if (name == null) return;
   if (typeof name !== 'string' || !/^(float32|float16|bfloat16|float64|mixed_float16|mixed_bfloat16)$/.test(name)) {
-    throw new UnsupportedLayerError(`${label} cannot be loaded: dtype ${JSON.stringify(name)} is not supported`);
+    throw new UnsupportedLayerConfigError(`${label} cannot be loaded: dtype ${JSON.stringify(name)} is not supported`);
   }
 }

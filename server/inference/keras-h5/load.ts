@@ -3,7 +3,6 @@
 import { InferenceError, UnsupportedModelError, WeightMismatchError, layerLabel } from '../errors.ts';
 import { tf, ensureBackend, type LayersModel } from '../runtime/tfjs.ts';
 import { normalizeModelConfig, type GraphLayer, type NormalizedLayer, type NormalizedModel } from './config.ts';
-import { KerasOpLayer } from './keras-op.ts';
 import { readKerasFile, type KerasH5Contents, type WeightArray } from './read.ts';
 
 type TfLayer = InstanceType<typeof tf.layers.Layer>;
@@ -41,8 +40,6 @@ export async function loadKerasH5(file: string, options: LoadOptions = {}): Prom
   const contents = await readKerasFile(file);
   return buildKerasModel(contents, options);
 }
-
-export const loadKerasModel = loadKerasH5;
 
 export async function buildKerasModel(contents: KerasH5Contents, options: LoadOptions = {}): Promise<LoadedKerasModel> {
   const normalized = normalizeModelConfig(contents.modelConfig, contents.kerasVersion, contents.container);
@@ -177,6 +174,9 @@ function resolveWeights(normalized: NormalizedModel, contents: KerasH5Contents):
     out.set(layer.name, named);
   }
   for (const [group, weights] of contents.weights) {
+    // model.weights.h5 also holds state that is not a layer's weights: random seeds (layers/dropout/seed_generator),
+    // the optimizer's and the metrics' variables. Only a layer's own vars must all be used.
+    if (contents.container === 'keras-v3' && !/(^|\/)layers\/[^/]+$/.test(group)) continue;
     const left = weights.filter((w) => !used.has(w));
     if (left.length === 0) continue;
     throw new WeightMismatchError(
@@ -223,11 +223,6 @@ function assignWeights(normalized: NormalizedModel, weights: Map<string, Map<str
       tf.dispose(tensors);
     }
   }
-}
-
-/** The tfjs layer that computes a graph layer (the first of its chain). */
-export function isKerasOpLayer(layer: unknown): layer is KerasOpLayer {
-  return layer instanceof KerasOpLayer;
 }
 
 function shortName(name: string): string {
