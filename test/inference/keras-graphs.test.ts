@@ -203,6 +203,8 @@ describe('refusals in .keras archives name the layer and the cause', () => {
     // Random seed state (Dropout's seed_generator) and optimizer variables are not layer weights.
     const withState = { ...weights, 'layers/flatten/seed_generator': [{ shape: [2], values: [1, 2] }], optimizer: [{ shape: [1], values: [3] }] };
     loadedModels.push(await loadKerasH5(await archive('state', config, withState)));
+    // tf.keras 2.13-2.15 archives name the layers' group _layer_checkpoint_dependencies.
+    loadedModels.push(await loadKerasH5(await archive('tf_keras', config, { '_layer_checkpoint_dependencies/dense': weights['layers/dense'] })));
     const extra = { ...weights, 'layers/dense_1': [{ shape: [1], values: [1] }] };
     await expect(loadKerasH5(await archive('extra', config, extra))).rejects.toThrow(/the file holds 1 weight arrays for "layers\/dense_1"/);
     await expect(loadKerasH5(await archive('no_config', config, weights, ['config.json']))).rejects.toBeInstanceOf(MissingModelConfigError);

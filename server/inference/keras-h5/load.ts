@@ -165,6 +165,10 @@ function resolveWeights(normalized: NormalizedModel, contents: KerasH5Contents):
       const found = nestedGroup(location.group).get(location.nestedLayerName) ?? new Map<string, WeightArray[]>();
       if (found.size > 1) throw new WeightMismatchError(`${label}: the weights of several layers match its name (${[...found.keys()].join(', ')})`);
       stored = [...found.values()][0] ?? [];
+    } else if (location.container === 'keras-v3') {
+      // tf.keras 2.13-2.15 wrote .keras archives with `_layer_checkpoint_dependencies` where Keras 3 writes `layers`.
+      const legacy = location.group.replace(/(^|\/)layers\//g, '$1_layer_checkpoint_dependencies/');
+      stored = contents.weights.get(location.group) ?? contents.weights.get(legacy) ?? [];
     } else {
       stored = contents.weights.get(location.group) ?? [];
     }
@@ -176,7 +180,7 @@ function resolveWeights(normalized: NormalizedModel, contents: KerasH5Contents):
   for (const [group, weights] of contents.weights) {
     // model.weights.h5 also holds state that is not a layer's weights: random seeds (layers/dropout/seed_generator),
     // the optimizer's and the metrics' variables. Only a layer's own vars must all be used.
-    if (contents.container === 'keras-v3' && !/(^|\/)layers\/[^/]+$/.test(group)) continue;
+    if (contents.container === 'keras-v3' && !/(^|\/)(layers|_layer_checkpoint_dependencies)\/[^/]+$/.test(group)) continue;
     const left = weights.filter((w) => !used.has(w));
     if (left.length === 0) continue;
     throw new WeightMismatchError(
