@@ -33,6 +33,17 @@ describe('InferenceEngine on Keras graphs', () => {
     expect(maxAbsDifference(result.outputs, teachable.outputs[0].values.flat())).toBeLessThan(1e-4);
   });
 
+  it('computes the operations the loader implements itself on the wasm backend too', async () => {
+    for (const name of ['teachable_keras2.json', 'odds_and_ends_keras2.json', 'layer_families_keras2.json']) {
+      const graph = fixture(name);
+      const engine = await InferenceEngine.start({ modelFile: path.join(PROJECT_ROOT, graph.model), backend: 'wasm', threads: 1, pixelScale: 1 / 255, gammaClassIndex: 0 });
+      engines.push(engine);
+      expect(engine.backend.name).toBe('wasm');
+      const result = await engine.infer(Uint8Array.from(graph.pixels.flat()), graph.pixels.length);
+      expect(maxAbsDifference(result.outputs, graph.outputs[0].values.flat()), name).toBeLessThan(1e-4);
+    }
+  });
+
   it('serves the output named in the options of a two-output model', async () => {
     const branching = fixture('branching_keras3.json');
     const engine = await InferenceEngine.start({

@@ -316,6 +316,12 @@ const LAYERS: Record<string, LayerNormalizer> = {
         const at = axes.map((a) => positiveAxis(a, rank));
         const eps = batchNormEpsilon(epsilon, fusedFloor, rank, at);
         const get = (name: string) => broadcastAlong(w[names.indexOf(name)], rank, at, x.shape);
+        // tf.batchNorm's kernels index the statistics by the last axis whatever their shape (the cause of
+        // tfjs-layers' wrong BatchNormalization off that axis), so it is used only on the last axis.
+        if (at.length === 1 && at[0] === rank - 1) {
+          const vector = (name: string) => w[names.indexOf(name)] as tf.Tensor1D;
+          return tf.batchNorm(x, vector('moving_mean'), vector('moving_variance'), center ? vector('beta') : undefined, scale ? vector('gamma') : undefined, eps);
+        }
         let y = tf.div(tf.sub(x, get('moving_mean')), tf.sqrt(tf.add(get('moving_variance'), eps)));
         if (scale) y = tf.mul(y, get('gamma'));
         if (center) y = tf.add(y, get('beta'));
