@@ -52,6 +52,7 @@ export async function buildKerasModel(contents: KerasH5Contents, options: LoadOp
   try {
     ({ model, outputs, outputName } = buildModel(normalized, weights, created, options));
   } catch (error) {
+    disposeLayers(created);
     if (error instanceof InferenceError) throw error;
     // Settings were validated beforehand, so this is a graph tfjs rejects (e.g. incompatible shapes).
     throw new UnsupportedModelError(`${contents.file}: TensorFlow.js cannot build the model: ${(error as Error).message}`);
@@ -63,8 +64,7 @@ export async function buildKerasModel(contents: KerasH5Contents, options: LoadOp
     throw error;
   }
   // Layers that only feed the file's other outputs are not part of the served model: free their weights.
-  const kept = new Set(model.layers);
-  for (const chain of created.values()) for (const layer of chain) if (!kept.has(layer) && layer.built) layer.dispose();
+  disposeLayers(created, new Set(model.layers));
   const { weights: _weights, ...rest } = contents;
   // A Functional model's InputLayers are layers of the file (a Sequential model lists none, as Keras's summary).
   const inputLayers = normalized.kind === 'Functional' ? normalized.inputs.map(({ name }) => ({ name, kerasClassName: 'InputLayer', tfjsClassName: 'InputLayer' })) : [];
@@ -110,6 +110,20 @@ function buildModel(
   }
   const model = tf.model({ inputs, outputs: served, name: normalized.name });
   return { model, outputs, outputName: outputs[chosen].name };
+}
+
+/** Frees the weights of created layers, except those `kept` (owned by a model that frees them). */
+function disposeLayers(created: Map<string, TfLayer[]>, kept: Set<TfLayer> = new Set()): void {
+  for (const chain of created.values()) {
+    for (const layer of chain) {
+      if (kept.has(layer) || !layer.built) continue;
+      try {
+        layer.dispose();
+      } catch {
+        // A layer tfjs never connected has nothing to free.
+      }
+    }
+  }
 }
 
 function chooseOutput(normalized: NormalizedModel, outputs: ModelOutput[], requested: string | undefined): number {
