@@ -177,11 +177,14 @@ function toRegistered(row: Model): RegisteredModel {
 
 const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
-/** .h5 for HDF5 content, .onnx for a file named so; anything else is refused before it is stored. */
-function modelExtension(bytes: Uint8Array, fileName: string): '.h5' | '.onnx' {
+const ZIP_SIGNATURE = [0x50, 0x4b, 0x03, 0x04];
+
+/** .h5 for HDF5 content, .keras for a zip (Keras 3's archive), .onnx for a file named so; anything else is refused before it is stored. */
+function modelExtension(bytes: Uint8Array, fileName: string): '.h5' | '.keras' | '.onnx' {
   if (HDF5_SIGNATURE.every((b, i) => bytes[i] === b)) return '.h5';
+  if (ZIP_SIGNATURE.every((b, i) => bytes[i] === b)) return '.keras';
   if (/\.onnx$/i.test(fileName)) return '.onnx';
-  throw new UserInputError(`"${fileName}" is neither a Keras HDF5 file (.h5) nor an ONNX model (.onnx)`, 'file');
+  throw new UserInputError(`"${fileName}" is neither a Keras HDF5 file (.h5) nor an ONNX model (.onnx) nor a Keras archive (.keras)`, 'file');
 }
 
 /**
