@@ -59,6 +59,8 @@ describe('normalizeModelConfig', () => {
     expect(() => normalizeModelConfig(sequential(bilinear), '2.11.0')).toThrow(/layer "up" \(UpSampling2D\) cannot be loaded: interpolation="bilinear"/);
     const padded = { class_name: 'Conv2DTranspose', config: { name: 'up_conv', filters: 2, kernel_size: 3, output_padding: [1, 1] } };
     expect(() => normalizeModelConfig(sequential(padded), '2.11.0')).toThrow(/layer "up_conv" \(Conv2DTranspose\) cannot be loaded: output_padding=\[1,1\]/);
+    const lora = { class_name: 'Dense', config: { name: 'dense', units: 2, lora_rank: 4 } };
+    expect(() => normalizeModelConfig(sequential(lora), '3.12.0')).toThrow(/layer "dense" \(Dense\) cannot be loaded: lora_rank=4 is not supported/);
     const renorm = { class_name: 'BatchNormalization', config: { name: 'bn', renorm: true } };
     expect(() => normalizeModelConfig(sequential(renorm), '2.11.0')).toThrow(/layer "bn" \(BatchNormalization\) cannot be loaded: renorm=true/);
   });

@@ -299,6 +299,8 @@ class GraphBuilder {
     const config = isObject(layer.config) ? layer.config : {};
     const ctx = { label, version: this.version };
     checkDtype(config.dtype, label);
+    // Keras 3 LoRA adapters add kernels the forward pass sums in; they are not implemented.
+    if (config.lora_rank != null) throw new UnsupportedLayerConfigError(`${label} cannot be loaded: lora_rank=${JSON.stringify(config.lora_rank)} is not supported`);
     const plan = planLayer(className, config, ctx);
     if (!plan) throw new UnsupportedLayerError(`${label} cannot be loaded: unsupported layer class; supported: ${SUPPORTED_LAYER_CLASSES.join(', ')}`);
     const graphLayer: GraphLayer = { name, localName, kerasClassName: className, tfjsClassName: plan.tfjsClassName, config, plan, weights: locator.locate(layer, localName) };
