@@ -45,6 +45,8 @@ const ConfigSchema = z
         threads: z.number().int().min(0).max(256),
         model: z.string().min(1),
         classNames: z.array(z.string().min(1)).min(2).optional(),
+        /** For a Keras model with several outputs: the one served (its layer name, or index); default: the first class probability. */
+        outputName: z.string().min(1).optional(),
         pixelScale: z.number().positive(),
       })
       .strict(),
