@@ -15,7 +15,7 @@ import { ingestArchive, IngestCancelledError, type IngestStep } from '../data/up
 import { receiveToFile } from '../data/upload/receive.ts';
 import type { DatasetSource, IngestProgress, RejectedFile } from '../domain/dataset.ts';
 import { DomainError, UserInputError } from '../errors.ts';
-import { ProgressChannel } from '../predictions/progress-channel.ts';
+import { ProgressChannel } from '../util/progress-channel.ts';
 
 export interface UploadOptions {
   /** Dataset name; by default the archive's file name without its extension (made unique). */

@@ -116,11 +116,12 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   'server/data': ['server/config.ts', 'server/domain', 'server/errors.ts', 'server/random', 'server/util'],
   'server/training': ['server/data', 'server/domain', 'server/inference', 'server/metrics', 'server/random'],
   'server/models': ['server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/inference', 'server/util'],
-  'server/predictions': ['server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/inference', 'server/metrics', 'server/models', 'server/observability'],
-  'server/schema': ['server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/inference', 'server/metrics', 'server/models', 'server/predictions'],
-  'server/app.ts': ['server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/models', 'server/observability', 'server/predictions', 'server/schema'],
+  'server/predictions': ['server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/inference', 'server/metrics', 'server/models', 'server/observability', 'server/util'],
+  'server/uploads': ['server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/observability', 'server/util'],
+  'server/schema': ['server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/inference', 'server/metrics', 'server/models', 'server/predictions', 'server/uploads'],
+  'server/app.ts': ['server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/models', 'server/observability', 'server/predictions', 'server/schema', 'server/uploads'],
   'server/serve.ts': ['server/app.ts', 'server/config.ts', 'server/data', 'server/domain', 'server/observability'],
-  'server/cli': ['server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/inference', 'server/models', 'server/predictions', 'server/serve.ts', 'server/training'],
+  'server/cli': ['server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/inference', 'server/models', 'server/predictions', 'server/serve.ts', 'server/training', 'server/uploads'],
   // The page reaches the server only through GraphQL, except for these pure modules.
   client: ['server/metrics', 'server/random'],
 };
