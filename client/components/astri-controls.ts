@@ -194,12 +194,12 @@ export class AstriControls extends LitElement {
   @property({ type: Boolean }) unavailable = false;
 
   private get eventsRange(): { min: number; max: number } {
-    // A small (uploaded) dataset may hold fewer events per class than the dashboard's lower end: then
-    // its size is the lower end, down to what predict accepts.
+    // A small dataset (or bin) may hold fewer events per class than the dashboard's lower end: then any
+    // number predict accepts can be chosen.
     const available = this.available;
     const dashboardMin = this.limits?.dashboardMinEventsPerClass ?? DASHBOARD_MIN_EVENTS;
-    const lowest = available !== null && available > 0 ? Math.min(dashboardMin, available) : dashboardMin;
-    const min = Math.max(lowest, this.limits?.minEventsPerClass ?? 0);
+    const small = available !== null && available > 0 && available < dashboardMin;
+    const min = small ? Math.max(1, this.limits?.minEventsPerClass ?? 1) : Math.max(dashboardMin, this.limits?.minEventsPerClass ?? 0);
     const max = this.limits?.dashboardMaxEventsPerClass ?? DASHBOARD_MAX_EVENTS;
     return { min: Math.min(min, max), max };
   }

@@ -335,7 +335,7 @@ describe('<astri-classification-report>', () => {
 });
 
 describe('<astri-controls> on a small dataset', () => {
-  it('lowers the events-per-class range to what the dataset holds', async () => {
+  it('lowers the events-per-class range to what predict accepts when the dataset holds fewer than the usual lower end', async () => {
     const tiny: DatasetSummary = {
       ...SHAPES,
       id: '3',
@@ -351,10 +351,12 @@ describe('<astri-controls> on a small dataset', () => {
     const details: unknown[] = [];
     controls.addEventListener('settings-change', (event) => details.push((event as CustomEvent).detail));
     const field = shadow(controls).querySelector<HTMLInputElement>('#events')!;
-    expect(field.min).toBe('40');
+    expect(field.min).toBe('1');
     field.value = '25';
     field.dispatchEvent(new Event('change'));
-    expect(details).toEqual([{ eventsPerClass: 40 }]);
+    field.value = '0';
+    field.dispatchEvent(new Event('change'));
+    expect(details).toEqual([{ eventsPerClass: 25 }, { eventsPerClass: 1 }]);
     expect(shadow(controls).querySelector('.warn')).toBeNull();
   });
 });

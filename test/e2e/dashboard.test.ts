@@ -208,6 +208,38 @@ describe('the dashboard against a running server', () => {
     expect(await page.locator('astri-controls #model option').count()).toBeGreaterThan(0);
   }, 240_000);
 
+  it('runs the built-in 4-class demo dataset over an energy bin and shows the N-class view', async () => {
+    const { datasets } = await server.graphql<{ datasets: { id: string; classes: { name: string }[]; hasEnergies: boolean }[] }>(
+      '{ datasets { id classes { name } hasEnergies } }',
+    );
+    const multiclass = datasets.find((d) => d.classes.length > 2);
+    if (!multiclass) throw new Error(`no N-class dataset on the demo server: ${JSON.stringify(datasets)}`);
+    await page.goto(`${server.url}/`);
+    await page.locator('astri-controls #dataset').selectOption(multiclass.id);
+    await expect.poll(() => new URL(page.url()).searchParams.get('dataset')).toBe(multiclass.id);
+    // It has energies: the bin picker stays, with the bins of this dataset.
+    expect(await page.locator('astri-controls input[name="energy-bin"]').count()).toBe(multiclass.hasEnergies ? 7 : 0);
+    await setNumber('astri-controls #events', 20);
+    await setNumber('astri-controls #samples', 1);
+    await page.getByRole('button', { name: 'Predict!' }).click();
+    await page.locator('astri-progress .status', { hasText: 'completed' }).waitFor({ timeout: 180_000 });
+    const n = multiclass.classes.length;
+    expect(await page.locator('astri-progress [role="progressbar"]').count()).toBe(n);
+    expect(await page.locator('astri-multiclass-confusion-plot g.cell').count()).toBe(n * n);
+    const rowTotals = await page
+      .locator('astri-multiclass-confusion-plot g.cell')
+      .evaluateAll((cells) => cells.reduce((sum, cell) => sum + Number(cell.getAttribute('data-count')), 0));
+    expect(rowTotals).toBe(20 * n);
+    await expect.poll(() => page.locator('astri-classification-report #accuracy').textContent()).toContain('from the API');
+    const runId = new URL(page.url()).searchParams.get('run');
+    const { predictionRun } = await server.graphql<{ predictionRun: { classification: { accuracy: number } } }>(
+      'query ($id: ID!) { predictionRun(id: $id) { classification { accuracy } } }',
+      { id: runId },
+    );
+    expect(Number(await page.locator('astri-classification-report #accuracy').getAttribute('data-value'))).toBe(predictionRun.classification.accuracy);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'multiclass-demo.png'), fullPage: true });
+  }, 240_000);
+
   it('can be operated with the keyboard', async () => {
     await page.goto(`${server.url}/?bin=0`);
     const first = page.locator('astri-controls input[name="energy-bin"][value="0"]');
