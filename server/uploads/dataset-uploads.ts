@@ -59,6 +59,8 @@ export class DatasetUploads {
   private readonly active = new Map<number, ActiveIngest>();
   /** Looking an upload up and creating its dataset is one step: two equal uploads at once give one dataset. */
   private creating: Promise<unknown> = Promise.resolve();
+  /** Set by shutdown: ingests stopped then failed as interrupted, not cancelled by anybody. */
+  private stopping = false;
   private readonly uploadsDir: string;
   private readonly datasetsDir: string;
 
@@ -149,6 +151,7 @@ export class DatasetUploads {
 
   /** Cancels every ingest and waits for them to settle (server shutdown). */
   async shutdown(): Promise<void> {
+    this.stopping = true;
     const running = [...this.active.values()].filter((ingest) => ingest.latest.phase !== 'done');
     for (const ingest of running) ingest.abort.abort();
     await Promise.all(running.map((ingest) => ingest.finished));
@@ -215,9 +218,9 @@ export class DatasetUploads {
           signal: abort.signal,
           onProgress,
         });
-        outcome = abort.signal.aborted ? cancelled() : { state: 'ready', rejectedFiles: result.rejectedFiles };
+        outcome = abort.signal.aborted ? this.stopped() : { state: 'ready', rejectedFiles: result.rejectedFiles };
       } catch (error) {
-        outcome = abort.signal.aborted || error instanceof IngestCancelledError ? cancelled() : { state: 'failed', error: this.describe(error, datasetId), rejectedFiles: [] };
+        outcome = abort.signal.aborted || error instanceof IngestCancelledError ? this.stopped() : { state: 'failed', error: this.describe(error, datasetId), rejectedFiles: [] };
       }
       // Files first: once the state says FAILED or CANCELLED, nothing of the upload is left on disk.
       if (outcome.state !== 'ready') await rm(job.rootDir, { recursive: true, force: true });
@@ -243,6 +246,11 @@ export class DatasetUploads {
     })();
   }
 
+  private stopped(): { state: 'failed' | 'cancelled'; error: string; rejectedFiles: RejectedFile[] } {
+    if (this.stopping) return { state: 'failed', error: 'interrupted: the server stopped before the upload was ingested; nothing was kept, upload it again', rejectedFiles: [] };
+    return { state: 'cancelled', error: 'the upload was cancelled; nothing was kept', rejectedFiles: [] };
+  }
+
   /** What the uploader is told: their error as it is, anything else as the server's fault (logged, no internals). */
   private describe(error: unknown, datasetId: number): string {
     if (error instanceof DomainError) return error.message;
@@ -262,10 +270,6 @@ export class DatasetUploads {
     const relative = path.relative(this.datasetsDir, dir);
     return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
   }
-}
-
-function cancelled(): { state: 'cancelled'; error: string; rejectedFiles: RejectedFile[] } {
-  return { state: 'cancelled', error: 'the upload was cancelled; nothing was kept', rejectedFiles: [] };
 }
 
 /** "run-7.tar.gz" -> "run-7"; a blank name -> "upload". */
