@@ -53,7 +53,7 @@ export class ImageConversionError extends UserInputError {
  * so no colour is lost and the dataset keeps one channel count).
  */
 export function datasetGeometry(sizes: readonly SizeCount[], resizeTo: ImageSize | null): ImageGeometry {
-  const channels = sizes.some((s) => s.channels >= 3) ? 3 : 1;
+  const channels = datasetChannels(sizes.map((s) => s.channels));
   if (resizeTo) return { width: resizeTo.width, height: resizeTo.height, channels };
   const distinct = new Map<string, SizeCount>();
   for (const s of sizes) {
@@ -65,6 +65,17 @@ export function datasetGeometry(sizes: readonly SizeCount[], resizeTo: ImageSize
   if (distinct.size > 1) throw new MixedImageSizesError([...distinct.values()].sort((a, b) => b.count - a.count));
   const [only] = distinct.values();
   return { width: only.width, height: only.height, channels };
+}
+
+/** Channels an image has once alpha is dropped: 1 for gray (+alpha), 3 for colour. */
+export function colourChannels(channels: number): 1 | 3 {
+  return channels >= 3 ? 3 : 1;
+}
+
+/** A dataset's channels: gray when every image is gray (alpha aside), RGB as soon as one has colour. */
+export function datasetChannels(imageChannels: Iterable<number>): 1 | 3 {
+  for (const channels of imageChannels) if (colourChannels(channels) === 3) return 3;
+  return 1;
 }
 
 export interface NormalisedImage {
@@ -92,10 +103,6 @@ export interface NormaliseInput {
   name: string;
 }
 
-/** Channels an image has once alpha is dropped: 1 for gray (+alpha), 3 for colour. */
-function colourChannels(channels: number): 1 | 3 {
-  return channels >= 3 ? 3 : 1;
-}
 
 export async function normaliseImage(image: NormaliseInput, target: ImageGeometry): Promise<NormalisedImage> {
   const sameSize = image.width === target.width && image.height === target.height;

@@ -1,5 +1,5 @@
 // `astri ingest ARCHIVE`: the upload pipeline from the command line, run as the real command.
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -58,6 +58,26 @@ describe('astri ingest ARCHIVE', () => {
     const again = await ingest(archive, '--dataset', 'pets-again');
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/already ingested: dataset "pets"/);
+  });
+
+  it('registers a folder of RGB and gray PNGs as one RGB dataset, and names the JPEG it cannot serve in place', async () => {
+    const root = path.join(work, 'colour-folder');
+    for (const label of ['red', 'blue']) {
+      mkdirSync(path.join(root, label), { recursive: true });
+      for (let k = 0; k < 3; k++) {
+        const data = Buffer.alloc(16 * 16 * 3, label === 'red' ? 200 - k : 40 + k);
+        await sharp(data, { raw: { width: 16, height: 16, channels: 3 } }).png().toFile(path.join(root, label, `${k}.png`));
+      }
+    }
+    await sharp(Buffer.alloc(16 * 16, 90), { raw: { width: 16, height: 16, channels: 1 } }).png().toFile(path.join(root, 'blue', 'gray.png'));
+    await sharp(Buffer.alloc(16 * 16 * 3, 90), { raw: { width: 16, height: 16, channels: 3 } }).jpeg().toFile(path.join(root, 'red', 'photo.jpg'));
+
+    const result = await ingest(root, '--dataset', 'colours');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/photo\.jpg.*a JPEG image: .*astri ingest DATA\.zip/);
+    expect(result.stdout).toMatch(/registered 7 \(7 new/);
+    const dataset = await db.dataset.findUniqueOrThrow({ where: { name: 'colours' } });
+    expect(dataset.imageChannels).toBe(3);
   });
 
   it('exits 1 with the reason when nothing is usable, and keeps nothing', async () => {
