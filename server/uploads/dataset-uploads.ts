@@ -13,6 +13,7 @@ import type { Db } from '../data/db.ts';
 import type { ImageSize } from '../data/image-normalise.ts';
 import { ingestArchive, IngestCancelledError, type IngestStep } from '../data/upload/ingest-archive.ts';
 import { receiveToFile } from '../data/upload/receive.ts';
+import { CLASS_NAME_PATTERN, COLOR_PATTERN } from '../domain/classes.ts';
 import type { DatasetSource, IngestProgress, RejectedFile } from '../domain/dataset.ts';
 import { DomainError, UserInputError } from '../errors.ts';
 import { ProgressChannel } from '../predictions/progress-channel.ts';
@@ -283,5 +284,10 @@ function validateOptions(options: UploadOptions): void {
   const size = options.resizeTo;
   if (size && !(Number.isInteger(size.width) && Number.isInteger(size.height) && size.width >= 1 && size.height >= 1 && size.width <= 4096 && size.height <= 4096)) {
     throw new UserInputError(`resizeTo width and height must be whole numbers from 1 to 4096, got ${size.width}x${size.height}`, 'resizeTo');
+  }
+  const badColor = options.colors?.find((color) => !COLOR_PATTERN.test(color));
+  if (badColor !== undefined) throw new UserInputError(`colors: "${badColor}" is not a #rrggbb colour`, 'colors');
+  if (options.signalClass != null && !CLASS_NAME_PATTERN.test(options.signalClass)) {
+    throw new UserInputError(`signalClass ${JSON.stringify(options.signalClass)} must be 1 to 64 printable characters without surrounding blanks`, 'signalClass');
   }
 }

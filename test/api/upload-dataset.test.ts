@@ -1,11 +1,13 @@
 // uploadDataset over HTTP with real parts: archives built here with yazl, images with the demo camera and
 // sharp, a real server on a temporary SQLite file, graphql-ws for the progress stream.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { request } from 'node:http';
 import path from 'node:path';
 import { encode } from 'fast-png';
 import { createClient, type Client } from 'graphql-ws';
 import sharp from 'sharp';
+import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import yazl from 'yazl';
@@ -234,6 +236,40 @@ describe('uploadDataset', () => {
       { id: ready.id },
     );
     expect(events.data!.events.edges[0].node.attributes).toEqual([{ name: 'telescope', value: expect.stringMatching(/^T[1-4]$/) }]);
+  });
+
+  it('ingests a .tar.gz of class folders wrapped in one folder', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'astri-tar-'));
+    for (const [label, images] of Object.entries({ gamma: cameraPngs(7, 61), proton: cameraPngs(5, 62) })) {
+      mkdirSync(path.join(root, 'night-3', label), { recursive: true });
+      images.forEach((body, k) => writeFileSync(path.join(root, 'night-3', label, `${k}.png`), body));
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of tar.c({ gzip: true, cwd: root }, ['night-3'])) chunks.push(Buffer.from(chunk as Uint8Array));
+    const ready = await ingest(Buffer.concat(chunks), 'night-3.tar.gz');
+    expect(ready).toMatchObject({ name: 'night-3', state: 'READY', eventCount: 12, channels: 1 });
+    expect(ready.classes.map((c) => [c.name, c.eventCount])).toEqual([
+      ['gamma', 7],
+      ['proton', 5],
+    ]);
+  });
+
+  it('refuses bad options at once, naming the field, and keeps nothing', async () => {
+    const before = leftovers();
+    const bytes = await zip(classFolders({ a: cameraPngs(2, 71), b: cameraPngs(2, 72) }));
+    const cases: Array<[Record<string, unknown>, string, RegExp]> = [
+      [{ colors: ['red', '#00ff00'] }, 'colors', /colors: "red" is not a #rrggbb colour/],
+      [{ resizeTo: { width: 0, height: 56 } }, 'resizeTo', /resizeTo width and height must be whole numbers from 1 to 4096, got 0x56/],
+      [{ name: ' ' }, 'name', /name must be 1 to 100 characters/],
+    ];
+    for (const [variables, field, message] of cases) {
+      const result = await upload(bytes, 'options.zip', variables);
+      expect(result.errors?.[0], field).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field } });
+      expect(result.errors![0].message).toMatch(message);
+    }
+    const wrongCount = await ingest(bytes, 'options.zip', { colors: ['#ff0000'] });
+    expect(wrongCount).toMatchObject({ state: 'FAILED', error: expect.stringMatching(/colors gives 1 colour\(s\) but the archive has 2 classes \(a, b\)/) });
+    expect(leftovers()).toEqual(before);
   });
 
   it('returns the same dataset for the same content uploaded twice', async () => {
