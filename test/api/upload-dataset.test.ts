@@ -1,6 +1,6 @@
 // uploadDataset over HTTP with real parts: archives built here with yazl, images with the demo camera and
 // sharp, a real server on a temporary SQLite file, graphql-ws for the progress stream.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { request } from 'node:http';
 import path from 'node:path';
@@ -158,22 +158,22 @@ describe('uploadDataset', () => {
     return server.app.services.db.event.count({ where: { datasetId: Number(id) } });
   }
 
-  async function runToEnd(input: Record<string, unknown>): Promise<{ status: string; error: string | null }> {
+  async function runToEnd(input: Record<string, unknown>): Promise<{ status: string; error: string | null; failedCount: number }> {
     const started = await server.graphql<{ predict: { id: string } }>('mutation($input: PredictInput!) { predict(input: $input) { id } }', { input });
     expect(started.errors).toBeUndefined();
     for (;;) {
-      const run = await server.graphql<{ predictionRun: { status: string; error: string | null } }>('query($id: ID!) { predictionRun(id: $id) { status error } }', { id: started.data!.predict.id });
+      const run = await server.graphql<{ predictionRun: { status: string; error: string | null; failedCount: number } }>('query($id: ID!) { predictionRun(id: $id) { status error failedCount } }', { id: started.data!.predict.id });
       if (!['QUEUED', 'RUNNING'].includes(run.data!.predictionRun.status)) return run.data!.predictionRun;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   }
 
-  it('ingests a zip of gray PNG class folders: INGESTING at once, then READY, and predict runs on it', async () => {
+  it('ingests a zip of gray PNG class folders: INGESTING at once, then READY, and predict runs on it from pixels decoded at ingest', async () => {
     const [gamma, proton] = [cameraPngs(40, 1), cameraPngs(40, 2)];
     const bytes = await zip([...classFolders({ gamma, proton }), { name: 'README.txt', body: Buffer.from('camera images, run 7') }]);
     const started = await upload(bytes, 'run-7.zip', { signalClass: 'gamma' });
     expect(started.errors).toBeUndefined();
-    expect(started.data!.uploadDataset).toMatchObject({ name: 'run-7', source: 'upload', state: 'INGESTING', eventCount: 0 });
+    expect(started.data!.uploadDataset).toMatchObject({ name: 'run-7', source: 'upload', state: 'INGESTING', eventCount: 0, ingest: { state: 'INGESTING' } });
     const ready = await settled(started.data!.uploadDataset.id);
     expect(ready).toMatchObject({ state: 'READY', eventCount: 80, imageWidth: 56, imageHeight: 56, channels: 1, hasEnergies: false, signalClass: 'gamma', error: null, ingest: null });
     expect(ready.classes).toEqual([
@@ -182,8 +182,11 @@ describe('uploadDataset', () => {
     ]);
     // A file that is not an image is listed, never dropped silently; the upload is still usable.
     expect(ready.rejectedFiles).toEqual([{ file: 'README.txt', reason: expect.stringMatching(/not a PNG or JPEG image/) }]);
+    // Every image was decoded once, during ingest, into the pixel store: predict reads no PNG (even gone ones).
+    const { rootDir } = await server.app.services.db.dataset.findUniqueOrThrow({ where: { id: Number(ready.id) } });
+    rmSync(path.join(rootDir, 'images'), { recursive: true });
     // The configured demo model scores proton and gamma: its classes match the dataset's by name.
-    expect(await runToEnd({ datasetId: ready.id, eventsPerClass: 30, seed: 1 })).toEqual({ status: 'COMPLETED', error: null });
+    expect(await runToEnd({ datasetId: ready.id, eventsPerClass: 30, seed: 1 })).toEqual({ status: 'COMPLETED', error: null, failedCount: 0 });
   });
 
   it('converts an RGB JPEG set to PNG, keeps RGB, takes the colours, and predicts with an RGB model', async () => {
@@ -214,7 +217,7 @@ describe('uploadDataset', () => {
     form.set('map', JSON.stringify({ 0: ['variables.file'] }));
     form.set('0', new File([readFileSync(file)], 'pets.h5'));
     const uploaded = (await (await server.app.yoga.fetch(`${server.url}/graphql`, { method: 'POST', body: form })).json()) as { data: { uploadModel: { id: string } } };
-    expect(await runToEnd({ datasetId: ready.id, eventsPerClass: 10, modelId: uploaded.data.uploadModel.id, seed: 2 })).toEqual({ status: 'COMPLETED', error: null });
+    expect(await runToEnd({ datasetId: ready.id, eventsPerClass: 10, modelId: uploaded.data.uploadModel.id, seed: 2 })).toEqual({ status: 'COMPLETED', error: null, failedCount: 0 });
   });
 
   it('takes labels, energies and extra columns from a manifest', async () => {
