@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Config } from '../config.ts';
 import type { ArchiveLimits } from '../data/archive/index.ts';
 import type { DatasetCatalog, DatasetSummary } from '../data/dataset-catalog.ts';
-import { createIngestingDataset, failInterruptedIngests, finishIngest } from '../data/datasets.ts';
+import { createIngestingDataset, failInterruptedIngests, findDatasetByContent, finishIngest, ingestingDatasetDirs, unusedDatasetName } from '../data/datasets.ts';
 import type { Db } from '../data/db.ts';
 import type { ImageSize } from '../data/image-normalise.ts';
 import { ingestArchive, IngestCancelledError, type IngestStep } from '../data/upload/ingest-archive.ts';
@@ -40,6 +40,19 @@ export interface DatasetUploadsOptions {
   /** Fill the pixel store after ingest: only the process that serves predictions may (see ingest-archive.ts). */
   fillPixelStore?: boolean;
   logger?: UploadLogger;
+}
+
+/** An archive on disk, ready to be ingested. */
+interface ReceivedUpload {
+  sha256: string;
+  archiveFile: string;
+  /** A temporary file of this service (removed at the end), or the user's own file (left alone). */
+  ownsArchive: boolean;
+  source: DatasetSource;
+  bytes: number;
+  /** The name the client gave the file: the dataset's default name, never a path. */
+  fileName: string;
+  options: UploadOptions;
 }
 
 interface ActiveIngest {
@@ -83,7 +96,7 @@ export class DatasetUploads {
     validateOptions(options);
     const received = await receiveToFile(file.stream() as unknown as AsyncIterable<Uint8Array>, this.uploadsDir, { maxBytes: this.config.server.maxUploadBytes });
     try {
-      const begun = await this.begin(received.sha256, received.file, true, 'upload', { ...options, name: options.name ?? nameFromFile(file.name) }, options.name != null, received.bytes);
+      const begun = await this.begin({ sha256: received.sha256, archiveFile: received.file, ownsArchive: true, source: 'upload', bytes: received.bytes, fileName: file.name, options });
       if (!begun.started) await rm(received.file, { force: true });
       return begun.dataset;
     } catch (error) {
@@ -95,7 +108,7 @@ export class DatasetUploads {
   /** `astri ingest ARCHIVE`: the same pipeline on a file already on disk (read in place, never removed). */
   async startFromFile(archiveFile: string, sha256: string, bytes: number, options: UploadOptions = {}): Promise<DatasetSummary> {
     validateOptions(options);
-    return (await this.begin(sha256, archiveFile, false, 'ingest', { ...options, name: options.name ?? nameFromFile(path.basename(archiveFile)) }, options.name != null, bytes)).dataset;
+    return (await this.begin({ sha256, archiveFile, ownsArchive: false, source: 'ingest', bytes, fileName: path.basename(archiveFile), options })).dataset;
   }
 
   /** Stops an ingest and waits until nothing of it is left; a finished dataset is returned unchanged. */
@@ -143,9 +156,9 @@ export class DatasetUploads {
 
   /** At start-up: uploads a stopped process left INGESTING are failed, and their files and temporary files removed. */
   async recoverInterrupted(): Promise<number> {
-    const interrupted = await this.db.dataset.findMany({ where: { state: 'ingesting' }, select: { rootDir: true } });
+    const interrupted = await ingestingDatasetDirs(this.db);
     const count = await failInterruptedIngests(this.db);
-    for (const { rootDir } of interrupted) if (this.isOurs(rootDir)) await rm(rootDir, { recursive: true, force: true });
+    for (const rootDir of interrupted) if (this.isOurs(rootDir)) await rm(rootDir, { recursive: true, force: true });
     await rm(this.uploadsDir, { recursive: true, force: true });
     return count;
   }
@@ -158,22 +171,16 @@ export class DatasetUploads {
     await Promise.all(running.map((ingest) => ingest.finished));
   }
 
-  private async begin(
-    sha256: string,
-    archiveFile: string,
-    ownsArchive: boolean,
-    source: DatasetSource,
-    options: UploadOptions & { name: string },
-    nameGiven: boolean,
-    bytes: number,
-  ): Promise<{ dataset: DatasetSummary; started: boolean }> {
+  private async begin(upload: ReceivedUpload): Promise<{ dataset: DatasetSummary; started: boolean }> {
+    const { sha256, options } = upload;
     const step = this.creating.then(async () => {
-      const same = await this.db.dataset.findFirst({ where: { contentSha256: sha256, state: { in: ['ready', 'ingesting'] } }, orderBy: { id: 'asc' }, select: { id: true } });
-      if (same) return { datasetId: same.id, started: false };
-      const name = nameGiven ? options.name : await this.freeName(options.name);
+      const same = await findDatasetByContent(this.db, sha256);
+      if (same !== null) return { datasetId: same, started: false };
+      // A name the user gave must be free; one made from the file name is made unique.
+      const name = options.name ?? (await unusedDatasetName(this.db, nameFromFile(upload.fileName)));
       const rootDir = path.join(this.datasetsDir, randomUUID());
-      const datasetId = await createIngestingDataset(this.db, { name, rootDir, source, contentSha256: sha256 });
-      this.run(datasetId, { name, rootDir, source, archiveFile, ownsArchive, bytes, options });
+      const datasetId = await createIngestingDataset(this.db, { name, rootDir, source: upload.source, contentSha256: sha256 });
+      this.run(datasetId, { ...upload, name, rootDir });
       return { datasetId, started: true };
     });
     this.creating = step.catch(() => undefined);
@@ -181,10 +188,7 @@ export class DatasetUploads {
     return { dataset: await this.datasets.get(datasetId), started };
   }
 
-  private run(
-    datasetId: number,
-    job: { name: string; rootDir: string; source: DatasetSource; archiveFile: string; ownsArchive: boolean; bytes: number; options: UploadOptions },
-  ): void {
+  private run(datasetId: number, job: ReceivedUpload & { name: string; rootDir: string }): void {
     const channel = new ProgressChannel<IngestProgress>();
     const abort = new AbortController();
     const first: IngestProgress = { datasetId, state: 'ingesting', phase: 'receiving', filesDone: 0, filesTotal: null, bytesDone: job.bytes, rejectedSoFar: 0, error: null };
@@ -257,14 +261,6 @@ export class DatasetUploads {
     if (error instanceof DomainError) return error.message;
     this.options.logger?.error({ datasetId, err: error }, 'dataset ingest failed');
     return 'the server could not ingest the upload (an internal error, logged on the server); nothing was kept';
-  }
-
-  /** `name`, or `name (2)`, `name (3)`... when it is taken. */
-  private async freeName(name: string): Promise<string> {
-    for (let n = 1; ; n++) {
-      const candidate = n === 1 ? name : `${name} (${n})`;
-      if (!(await this.db.dataset.findUnique({ where: { name: candidate }, select: { id: true } }))) return candidate;
-    }
   }
 
   private isOurs(dir: string): boolean {
