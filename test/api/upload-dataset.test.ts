@@ -11,6 +11,7 @@ import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import yazl from 'yazl';
+import { createIngestingDataset } from '../../server/data/datasets.ts';
 import { generateBatch } from '../../server/data/demo/index.ts';
 import { writeKerasH5 } from '../../server/inference/index.ts';
 import { tf } from '../../server/inference/runtime/tfjs.ts';
@@ -411,5 +412,26 @@ describe('uploadDataset', () => {
       );
     });
     expect(late.at(-1)).toBe('READY');
+    await expect(
+      new Promise((resolve, reject) => ws.subscribe({ query: 'subscription { datasetIngestProgress(datasetId: "999999") { state } }' }, { next: resolve, error: reject, complete: () => resolve(null) })),
+    ).resolves.toMatchObject({ errors: [{ message: expect.stringMatching(/unknown dataset "999999"/) }] });
   });
+
+  it('fails an ingest a stopped server left behind at the next start, and removes its files', async () => {
+    // As after a crash mid-ingest: the row says INGESTING, half the files are on disk.
+    const rootDir = path.join(server.dir, 'datasets', 'left-behind');
+    mkdirSync(path.join(rootDir, 'images'), { recursive: true });
+    writeFileSync(path.join(rootDir, 'images', '000001.png'), grayPng(8, 8, 1));
+    mkdirSync(path.join(server.dir, 'uploads'), { recursive: true });
+    writeFileSync(path.join(server.dir, 'uploads', 'half.part'), 'PK');
+    const id = await createIngestingDataset(server.app.services.db, { name: 'crashed upload', rootDir, source: 'upload', contentSha256: 'f'.repeat(64) });
+    const dir = server.dir;
+    await ws.dispose();
+    await server.stop();
+    server = await startTestServer({ server: { maxUploadBytes: MAX_UPLOAD_BYTES, maxUnpackedUploadBytes: MAX_UNPACKED_BYTES } }, dir);
+    ws = createClient({ url: `${server.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: true, retryAttempts: 0 });
+    expect(await dataset(String(id))).toMatchObject({ state: 'FAILED', eventCount: 0, error: expect.stringMatching(/interrupted: the server stopped before the upload was ingested/) });
+    expect(existsSync(rootDir)).toBe(false);
+    expect(existsSync(path.join(dir, 'uploads', 'half.part'))).toBe(false);
+  }, 300_000);
 });
