@@ -4,6 +4,7 @@
 //
 //   npm run bench:ingest                      # 10,000 images
 //   npm run bench:ingest -- --images 2000 --keep
+//   npm run bench:ingest -- --no-model        # a server without a model: the ingest's own footprint
 import { createWriteStream, mkdtempSync, openAsBlob, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,7 +20,7 @@ import { generateBatch } from '../server/data/demo/index.ts';
 import { currentRssMiB, watchMemory } from './memory.ts';
 import { startProcess } from './processes.ts';
 
-const { values: flags } = parseArgs({ options: { images: { type: 'string', default: '10000' }, keep: { type: 'boolean', default: false } } });
+const { values: flags } = parseArgs({ options: { images: { type: 'string', default: '10000' }, keep: { type: 'boolean', default: false }, 'no-model': { type: 'boolean', default: false } } });
 const imageCount = Number(flags.images);
 const TARGET_PEAK_MIB = 500;
 
@@ -69,11 +70,14 @@ async function main(): Promise<void> {
       ASTRI_DEMO__AUTO_GENERATE: 'false',
       ASTRI_LOG__LEVEL: 'warn',
       ASTRI_SERVER__MAX_UPLOAD_BYTES: String(Math.max(zipBytes * 2, 100 * 1024 ** 2)),
+      // No model file: the server serves the API (uploads included) but never loads a model.
+      ...(flags['no-model'] ? { ASTRI_INFERENCE__MODEL: path.join(work, 'no-model.h5') } : {}),
     },
   });
   try {
     const [, url] = await server.waitForLine(/^listening on (http:\/\/\S+)/, 180_000);
-    await server.waitForLine(/^ready: /, 180_000).catch(() => undefined);
+    if (!flags['no-model']) await server.waitForLine(/^ready: /, 180_000);
+    else await new Promise((resolve) => setTimeout(resolve, 3000));
     const idleRssMiB = currentRssMiB(server.pid);
     const ws = createClient({ url: `${url.replace(/^http/, 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
 
@@ -109,7 +113,7 @@ async function main(): Promise<void> {
     const phases = ['unpacking', 'converting', 'registering', 'done'].map((phase) => `${phase} at ${((phaseStarts.get(phase) ?? NaN) / 1000).toFixed(2)} s`).join(', ');
     const peakMiB = peak.vmHwmMiB ?? peak.sampledPeakRssMiB ?? NaN;
     const lines = [
-      `images                     ${imageCount} (56x56 gray PNG, 2 classes), zip ${(zipBytes / 1024 ** 2).toFixed(1)} MiB`,
+      `images                     ${imageCount} (56x56 gray PNG, 2 classes), zip ${(zipBytes / 1024 ** 2).toFixed(1)} MiB${flags['no-model'] ? '; server without a model' : ''}`,
       `upload answered (INGESTING) ${(answeredMs / 1000).toFixed(2)} s (request sent, received to disk, hashed)`,
       `READY after                ${(totalMs / 1000).toFixed(2)} s  (${phases})`,
       `images per second          ${Math.round((imageCount * 1000) / totalMs)} end to end`,
