@@ -30,7 +30,7 @@ export interface RawOptions {
 export async function rawEngineThroughput(backend: BackendRequest, options: RawOptions): Promise<RawThroughput> {
   let engine: InferenceEngine;
   try {
-    engine = await InferenceEngine.start({ modelFile: options.modelFile, backend, threads: options.threads, pixelScale: options.pixelScale, gammaClassIndex: options.gammaClassIndex });
+    engine = await InferenceEngine.start({ modelFile: options.modelFile, backend, threads: options.threads, preprocessing: { colorMode: 'grayscale', scale: options.pixelScale, offset: 0, mean: [], std: [] }, gammaClassIndex: options.gammaClassIndex });
   } catch (error) {
     const { name, message } = error as Error;
     return { runtime: `astri ${backend}`, imagesPerSecond: null, msPerBatch: null, batches: 0, device: null, threads: null, reason: `${name}: ${message}` };

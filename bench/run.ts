@@ -10,7 +10,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { loadConfig, PROJECT_ROOT } from '../server/config.ts';
-import { describeModelFile, type BackendRequest } from '../server/inference/index.ts';
+import { DEFAULT_GAMMA_CLASS_INDEX, describeModelFile, type BackendRequest } from '../server/inference/index.ts';
 import { energyBinAt } from '../server/data/energy-bins.ts';
 import { AstriServer, type PredictionTiming } from './astri-server.ts';
 import { BASELINE_PYTHON, BaselineServer, ensureBaselineDependencies, type BaselineTiming } from './baseline-server.ts';
@@ -148,7 +148,7 @@ async function main(): Promise<void> {
     results.notes.push(`The model file ${modelFile} did not exist: a stand-in was used.`);
     modelFile = standIn;
   }
-  const description = await describeModelFile(modelFile, { gammaClassIndex: config.inference.gammaClassIndex });
+  const description = await describeModelFile(modelFile);
   results.model = {
     ...results.model,
     file: results.model.standIn ? `${path.relative(PROJECT_ROOT, path.resolve(args.model ?? config.inference.model))} (missing; stand-in used)` : displayPath(modelFile),
@@ -198,7 +198,7 @@ async function main(): Promise<void> {
 
   // 1. The model alone, on each runtime, with nothing else running.
   if (!args['no-raw']) {
-    const rawOptions = { modelFile, batch: rawBatch, minDurationMs: rawSeconds * 1000, pixelScale: config.inference.pixelScale, gammaClassIndex: config.inference.gammaClassIndex, threads: config.inference.threads };
+    const rawOptions = { modelFile, batch: rawBatch, minDurationMs: rawSeconds * 1000, pixelScale: config.inference.pixelScale, gammaClassIndex: DEFAULT_GAMMA_CLASS_INDEX, threads: config.inference.threads };
     for (const backend of ['wasm', 'cpu', 'onnxruntime'] as BackendRequest[]) {
       say(`raw model on ${backend}`);
       const raw = await rawEngineThroughput(backend, rawOptions);

@@ -11,7 +11,7 @@ const api = process.env.ASTRI_API ?? 'http://127.0.0.1:4000';
 export default defineConfig({
   root: clientDir,
   base: '/',
-  // The metrics module lives in server/metrics and the demo data in data/: both outside the root.
+  // The shared pure modules (server/metrics, server/random) and the demo data (data/) live outside the root.
   server: {
     fs: { allow: [projectRoot] },
     proxy: {

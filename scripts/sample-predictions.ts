@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, PROJECT_ROOT } from '../server/config.ts';
 import { energyBinAt } from '../server/data/energy-bins.ts';
-import { createRng } from '../server/data/demo/rng.ts';
+import { createRng } from '../server/random/rng.ts';
 
 const SEED = 0x5eed_a57a;
 

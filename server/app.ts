@@ -14,6 +14,7 @@ import { EventCatalog } from './data/event-catalog.ts';
 import { DomainError } from './errors.ts';
 import { ModelRegistry } from './models/model-registry.ts';
 import { createTelemetry, type Telemetry } from './observability/telemetry.ts';
+import { batchSizesToWarmUp } from './predictions/batches.ts';
 import { PredictionService } from './predictions/prediction-service.ts';
 import { DatasetUploads } from './uploads/dataset-uploads.ts';
 import type { Context, Services } from './schema/builder.ts';
@@ -40,7 +41,7 @@ export interface BuildAppOptions {
 export async function buildApp(config: Config, options: BuildAppOptions = {}): Promise<App> {
   const telemetry = options.telemetry ?? createTelemetry({ level: config.log.level });
   const db = await openDatabase(config.data.database);
-  const models = new ModelRegistry(db, config);
+  const models = new ModelRegistry(db, config, { warmupBatchSizes: batchSizesToWarmUp(config.inference.batchSize) });
   const datasets = new DatasetCatalog(db);
   const predictions = new PredictionService(db, datasets, models, config, telemetry);
   const interrupted = await predictions.failInterruptedRuns();

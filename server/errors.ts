@@ -1,4 +1,4 @@
-// Domain errors a client can act on. The schema's edge (server/schema/errors.ts) turns them into
+// Domain errors a client can act on. Yoga's error masking (toClientError in server/app.ts) turns them into
 // GraphQL errors with extensions.code; anything else is masked as an internal error.
 
 export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'UNAVAILABLE';

@@ -5,7 +5,7 @@ import { DashboardError } from '../state/errors.ts';
 import type { DashboardSource, ProgressObserver } from '../state/source.ts';
 import type { Catalog, ClassCounts, Particle, RunProgress, RunRequest, RunResult, RunStatus, SampleEvent, ScoredEvent } from '../types.ts';
 import { syntheticCameraImage } from './synthetic-image.ts';
-import { createRng } from '../../server/data/demo/rng.ts';
+import { createRng } from '../../server/random/rng.ts';
 
 /** data/sample_predictions.json, written by `astri` from a real run. */
 export interface SamplePredictionsFile {

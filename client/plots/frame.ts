@@ -1,6 +1,6 @@
 // The skeleton every plot shares: one <svg> per host element, named layers, axes, axis titles and a legend,
 // all created by joining on a single datum so that a redraw updates nodes instead of rebuilding them.
-import { line, select, type Axis, type AxisDomain, type Selection } from 'd3';
+import { axisBottom, axisLeft, line, scaleLinear, select, type Axis, type AxisDomain, type ScaleLinear, type Selection } from 'd3';
 import { CHANCE, FONT_FAMILY, FONT_SIZE_PX, GRID, INK, MUTED_INK, type PlotSize } from './theme.ts';
 
 export interface Margin {
@@ -113,6 +113,35 @@ export function drawGrid<P extends Element>(
     .attr('stroke', GRID)
     .attr('stroke-width', 1)
     .attr('shape-rendering', 'crispEdges');
+}
+
+/** Ticks of the plots over rates and probabilities (ROC, precision/recall): every 0.2 from 0 to 1. */
+const UNIT_TICKS = [0, 0.2, 0.4, 0.6, 0.8, 1];
+
+export interface UnitScales {
+  x: ScaleLinear<number, number>;
+  y: ScaleLinear<number, number>;
+}
+
+/**
+ * Scales from [0, 1] (y up to `yMax`) to the plotting area, and a grid line at every tick. Draw the curves
+ * next, then drawUnitAxes, so that the axes lie over them.
+ */
+export function unitSquare(frame: Frame, yMax = 1): UnitScales {
+  const { plot, innerWidth, innerHeight } = frame;
+  const x = scaleLinear().domain([0, 1]).range([0, innerWidth]);
+  const y = scaleLinear().domain([0, yMax]).range([innerHeight, 0]);
+  drawGrid(plot, 'grid', [
+    ...UNIT_TICKS.map((t) => ({ key: `x${t}`, x1: x(t), x2: x(t), y1: 0, y2: innerHeight })),
+    ...UNIT_TICKS.map((t) => ({ key: `y${t}`, x1: 0, x2: innerWidth, y1: y(t), y2: y(t) })),
+  ]);
+  return { x, y };
+}
+
+/** The x and y axes of a unitSquare plot, ticked like its grid. */
+export function drawUnitAxes(frame: Frame, { x, y }: UnitScales): void {
+  drawAxis(frame.plot, 'x-axis', axisBottom(x).tickValues(UNIT_TICKS), `translate(0,${frame.innerHeight})`);
+  drawAxis(frame.plot, 'y-axis', axisLeft(y).tickValues(UNIT_TICKS), 'translate(0,0)');
 }
 
 /** One curve through (x, y) points, joined so that a live update moves the path instead of replacing it. */

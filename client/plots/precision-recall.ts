@@ -1,18 +1,17 @@
 // The precision/recall curve of the gamma class with its average precision, the no-skill baseline
 // (the gamma fraction of the sample) and the operating point of the current threshold.
-import { axisBottom, axisLeft, scaleLinear } from 'd3';
 import {
-  drawAxis,
   drawCurve,
   drawAxisTitles,
-  drawGrid,
   drawLegend,
   drawPlaceholder,
+  drawUnitAxes,
   ensureFrame,
   formatFixed,
   layer,
   type Frame,
   type LegendItem,
+  unitSquare,
 } from './frame.ts';
 import { drawOperatingPoint, type OperatingPoint } from './roc-curve.ts';
 import { CHANCE, CLASS_COLOURS, INK, type PlotSize } from './theme.ts';
@@ -32,15 +31,10 @@ export const AP_DIGITS = 4;
 
 export function drawPrecisionRecall(element: Element, data: PrecisionRecallData, size: PlotSize): Frame {
   const frame = ensureFrame(element, { ...size, margin: MARGIN, title: 'Precision/recall curve' });
-  const { plot, innerWidth, innerHeight } = frame;
+  const { plot } = frame;
   const hasData = data.recall.length > 1 && data.recall.length === data.precision.length;
-  const x = scaleLinear().domain([0, 1]).range([0, innerWidth]);
-  const y = scaleLinear().domain([0, 1.02]).range([innerHeight, 0]);
-  const ticks = [0, 0.2, 0.4, 0.6, 0.8, 1];
-  drawGrid(plot, 'grid', [
-    ...ticks.map((t) => ({ key: `x${t}`, x1: x(t), x2: x(t), y1: 0, y2: innerHeight })),
-    ...ticks.map((t) => ({ key: `y${t}`, x1: 0, x2: innerWidth, y1: y(t), y2: y(t) })),
-  ]);
+  const scales = unitSquare(frame, 1.02);
+  const { x, y } = scales;
 
   const baseline = hasData && data.baseline !== null ? [data.baseline] : [];
   layer(plot, 'baseline')
@@ -60,8 +54,7 @@ export function drawPrecisionRecall(element: Element, data: PrecisionRecallData,
 
   drawOperatingPoint(frame, hasData ? data.operatingPoint : null, x, y);
 
-  drawAxis(plot, 'x-axis', axisBottom(x).tickValues(ticks), `translate(0,${innerHeight})`);
-  drawAxis(plot, 'y-axis', axisLeft(y).tickValues(ticks), 'translate(0,0)');
+  drawUnitAxes(frame, scales);
   drawAxisTitles(frame, { x: 'Recall (γ efficiency)', y: 'Precision (γ purity)' });
 
   const legend: LegendItem[] = [

@@ -1,18 +1,17 @@
 // The ROC curve (gamma efficiency against proton acceptance) with its AUC, the chance diagonal and the
 // operating point of the current threshold.
-import { axisBottom, axisLeft, scaleLinear } from 'd3';
 import {
-  drawAxis,
   drawCurve,
   drawAxisTitles,
-  drawGrid,
   drawLegend,
   drawPlaceholder,
+  drawUnitAxes,
   ensureFrame,
   formatFixed,
   layer,
   type Frame,
   type LegendItem,
+  unitSquare,
 } from './frame.ts';
 import { CHANCE, CLASS_COLOURS, INK, type PlotSize } from './theme.ts';
 
@@ -37,15 +36,10 @@ export const AUC_DIGITS = 4;
 
 export function drawRocCurve(element: Element, data: RocCurveData, size: PlotSize): Frame {
   const frame = ensureFrame(element, { ...size, margin: MARGIN, title: 'ROC curve' });
-  const { plot, innerWidth, innerHeight } = frame;
+  const { plot } = frame;
   const hasData = data.fpr.length > 1 && data.fpr.length === data.tpr.length;
-  const x = scaleLinear().domain([0, 1]).range([0, innerWidth]);
-  const y = scaleLinear().domain([0, 1]).range([innerHeight, 0]);
-  const ticks = [0, 0.2, 0.4, 0.6, 0.8, 1];
-  drawGrid(plot, 'grid', [
-    ...ticks.map((t) => ({ key: `x${t}`, x1: x(t), x2: x(t), y1: 0, y2: innerHeight })),
-    ...ticks.map((t) => ({ key: `y${t}`, x1: 0, x2: innerWidth, y1: y(t), y2: y(t) })),
-  ]);
+  const scales = unitSquare(frame);
+  const { x, y } = scales;
 
   layer(plot, 'chance')
     .selectAll<SVGLineElement, null>('line.chance-line')
@@ -64,8 +58,7 @@ export function drawRocCurve(element: Element, data: RocCurveData, size: PlotSiz
 
   drawOperatingPoint(frame, hasData ? data.operatingPoint : null, x, y);
 
-  drawAxis(plot, 'x-axis', axisBottom(x).tickValues(ticks), `translate(0,${innerHeight})`);
-  drawAxis(plot, 'y-axis', axisLeft(y).tickValues(ticks), 'translate(0,0)');
+  drawUnitAxes(frame, scales);
   drawAxisTitles(frame, {
     x: 'False positive rate (proton acceptance)',
     y: 'True positive rate (γ efficiency)',

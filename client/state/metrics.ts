@@ -72,7 +72,3 @@ export function figuresFromMetrics(metrics: PerformanceMetrics): DashboardFigure
     eventCounts: metrics.eventCounts,
   };
 }
-
-export function emptyFigures(threshold: number): DashboardFigures {
-  return computeFigures({ gamma: [], proton: [] }, threshold);
-}

@@ -1,6 +1,6 @@
 // `astri data demo` (generate the demo dataset) and `astri data list` (registered datasets per bin).
 import { type Command, InvalidArgumentError } from 'commander';
-import { configFrom } from './main.ts';
+import { configFrom } from './global-options.ts';
 import { ProgressLine } from './progress.ts';
 
 export function registerDataCommand(program: Command): void {

@@ -8,7 +8,7 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '../config.ts';
-import { configFrom } from './main.ts';
+import { configFrom } from './global-options.ts';
 import { ProgressLine } from './progress.ts';
 
 interface IngestFlags {
@@ -87,6 +87,7 @@ export function registerIngestCommand(program: Command): void {
         const report = await ingestDataset(db, {
           classFolders,
           signalClass: astri ? 'gamma' : null,
+          requireEnergies: astri,
           energyEdgesTeV: [...config.energyBins.edgesTeV],
           manifest,
           metadata,
@@ -130,7 +131,6 @@ export function registerIngestCommand(program: Command): void {
 async function ingestArchiveFile(config: Config, archive: string, flags: IngestFlags): Promise<void> {
   const { openDatabase } = await import('../data/db.ts');
   const { DatasetCatalog } = await import('../data/dataset-catalog.ts');
-  const { sha256File } = await import('../data/file-hash.ts');
   const { parseImageSize, IngestInputError } = await import('../data/ingest.ts');
   const { DatasetUploads } = await import('../uploads/dataset-uploads.ts');
   let resizeTo = null;
@@ -143,7 +143,7 @@ async function ingestArchiveFile(config: Config, archive: string, flags: IngestF
   try {
     // The server, if one runs, owns the pixel store's index: this process leaves the store alone.
     const uploads = new DatasetUploads(db, new DatasetCatalog(db), config, { fillPixelStore: false });
-    const started = await uploads.startFromFile(archive, await sha256File(archive), statSync(archive).size, {
+    const started = await uploads.startFromFile(archive, {
       name: flags.dataset ?? null,
       resizeTo,
       signalClass: flags.signalClass ?? null,

@@ -1,20 +1,48 @@
 // The `astri` command: each subcommand lives in its own file and only parses, calls a service, prints.
 import { Command, CommanderError } from 'commander';
-import { ConfigError, loadConfig, type Config } from '../config.ts';
+import { ConfigError } from '../config.ts';
+import { ArchiveError } from '../data/archive/errors.ts';
+import { DemoDatasetError } from '../data/demo/errors.ts';
+import { CsvSyntaxError } from '../data/ingest/csv.ts';
+import { IngestInputError } from '../data/ingest/errors.ts';
+import { ImageDecodeError } from '../data/png.ts';
+import { DomainError } from '../errors.ts';
+import { InferenceError } from '../inference/errors.ts';
+import { SavedModelMismatchError, TrainingBackendError, TrainingOptionsError } from '../training/errors.ts';
 import { registerServeCommand } from './serve.ts';
 import { registerModelCommand } from './model.ts';
-import { registerPredictCommand } from './predict.ts';
+import { ImageSizeError, PredictError, registerPredictCommand } from './predict.ts';
 import { registerDataCommand } from './data.ts';
-import { registerIngestCommand } from './ingest.ts';
+import { IngestRejectedError, registerIngestCommand } from './ingest.ts';
 
-export interface GlobalOptions {
-  config?: string;
+/** Errors whose message tells the user what to fix; each module's base class covers its named subclasses. */
+const USER_ERRORS = [
+  ConfigError,
+  DomainError,
+  InferenceError,
+  ArchiveError,
+  ImageDecodeError,
+  CsvSyntaxError,
+  IngestInputError,
+  DemoDatasetError,
+  TrainingOptionsError,
+  TrainingBackendError,
+  SavedModelMismatchError,
+  PredictError,
+  ImageSizeError,
+  IngestRejectedError,
+] as const;
+
+/**
+ * A user's mistake or a refusal: one of our named errors, or a file the user named that the system cannot
+ * open (ENOENT, EACCES, ...). Anything else is a bug, rethrown so that Node prints its stack.
+ */
+function isUserError(error: unknown): error is Error {
+  return USER_ERRORS.some((Class) => error instanceof Class) || isSystemError(error);
 }
 
-/** Loads the configuration named by the global --config flag, with optional overrides. */
-export function configFrom(program: Command, overrides?: Record<string, unknown>): Config {
-  const { config } = program.opts<GlobalOptions>();
-  return loadConfig({ file: config, overrides });
+function isSystemError(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && typeof (error as NodeJS.ErrnoException).syscall === 'string';
 }
 
 export function buildProgram(): Command {
@@ -40,7 +68,7 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = error.exitCode;
       return;
     }
-    if (error instanceof Error && (error instanceof ConfigError || error.name.endsWith('Error'))) {
+    if (isUserError(error)) {
       process.stderr.write(`astri: ${error.name}: ${error.message}\n`);
       if (process.env.ASTRI_DEBUG) process.stderr.write(`${error.stack}\n`);
       process.exitCode = 1;

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { configFrom } from './main.ts';
+import { configFrom } from './global-options.ts';
 import { addTrainDemoCommand } from './train-demo.ts';
 
 export function registerModelCommand(program: Command): void {

@@ -1,10 +1,10 @@
 // `astri predict`: score PNG images with a model from the command line, one line per image.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { decodePng, toChannels } from '../data/png.ts';
 import { RunScorer, topClasses } from '../predictions/scoring.ts';
-import { configFrom } from './main.ts';
+import { configFrom } from './global-options.ts';
 
 export class PredictError extends Error {
   override name = 'PredictError';
@@ -51,7 +51,9 @@ export function registerPredictCommand(program: Command): void {
       const { resolveClassNames, resolvePreprocessing } = await import('../models/model-classes.ts');
       const description = await describeModelFile(config.inference.model);
       const labelsText = options.labels ? await readFile(options.labels, 'utf8') : null;
-      const { classNames } = await resolveClassNames(config.inference.model, description, { labelsText, configClassNames: config.inference.classNames });
+      // inference.classNames name the configured model's classes, not those of a model given with --model.
+      const configClassNames = options.model === undefined ? config.inference.classNames : null;
+      const { classNames } = await resolveClassNames(config.inference.model, description, { labelsText, configClassNames });
       const engine = await InferenceEngine.start({
         modelFile: config.inference.model,
         backend: config.inference.backend,
@@ -130,7 +132,7 @@ async function listPngFiles(dir: string): Promise<string[]> {
 function parseCount(min: number): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new Error(`expected an integer >= ${min}, got "${value}"`);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got "${value}"`);
     return n;
   };
 }

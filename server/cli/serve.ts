@@ -1,6 +1,6 @@
 // `astri serve`: the API, the dashboard and inference on one port.
-import type { Command } from 'commander';
-import { configFrom } from './main.ts';
+import { type Command, InvalidArgumentError } from 'commander';
+import { configFrom } from './global-options.ts';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -32,6 +32,6 @@ export function registerServeCommand(program: Command): void {
 
 function parseInteger(value: string): number {
   const number = Number(value);
-  if (!Number.isInteger(number) || number < 0 || number > 65535) throw new Error(`--port must be an integer from 0 to 65535, got "${value}"`);
+  if (!Number.isInteger(number) || number < 0 || number > 65535) throw new InvalidArgumentError(`--port must be an integer from 0 to 65535, got "${value}"`);
   return number;
 }

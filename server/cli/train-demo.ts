@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { PROJECT_ROOT } from '../config.ts';
-import { configFrom } from './main.ts';
+import { configFrom } from './global-options.ts';
 
 const DEFAULT_OUT = path.join(PROJECT_ROOT, 'data', 'models', 'astri-demo-cnn.h5');
 /** Seeds of the committed demo model (docs/demo-model.md); the served dataset uses config demo.seed (42). */

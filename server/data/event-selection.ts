@@ -1,7 +1,7 @@
 // Picks a run's events: N of one class of one dataset, optionally within an energy range, at random and reproducibly.
 import type { Db } from './db.ts';
 import { UserInputError } from '../errors.ts';
-import { createRng } from './demo/rng.ts';
+import { createRng } from '../random/rng.ts';
 
 export interface RandomSelection {
   datasetId: number;

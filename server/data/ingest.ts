@@ -12,7 +12,6 @@ import { DatasetConflictError, registerEvents, type EventRecord } from './datase
 import {
   candidatesFromManifest,
   candidatesFromMetadata,
-  IngestInputError,
   listFiles,
   type Candidate,
   type CandidateList,
@@ -20,8 +19,10 @@ import {
   type MetadataSource,
   type Rejection,
 } from './ingest/sources.ts';
+import { IngestInputError } from './ingest/errors.ts';
 
-export { IngestInputError, parseColumnMap } from './ingest/sources.ts';
+export { IngestInputError } from './ingest/errors.ts';
+export { parseColumnMap } from './ingest/sources.ts';
 export type { ClassFolder, Rejection, MetadataSource } from './ingest/sources.ts';
 
 export interface ImageSize {
@@ -40,6 +41,8 @@ export interface IngestOptions {
   metadata?: MetadataSource;
   /** Energy bin edges (TeV) of a dataset whose events have energies. */
   energyEdgesTeV: number[];
+  /** Every image must have an energy (the ASTRI folders: their analyses are per energy bin). */
+  requireEnergies?: boolean;
   /** Dataset name; default: the name of the folder holding the data. */
   dataset?: string;
   /** Expected image size; default: the most common size among the images. */
@@ -93,11 +96,14 @@ export async function ingestDataset(db: Db, options: IngestOptions): Promise<Ing
   if (manifest && !options.manifest) notes.push(`labels and energies from ${manifest} (found next to the folders)`);
   if (manifest && options.metadata) throw new IngestInputError('give either --manifest or --metadata, not both');
   if (!manifest && folders.length < 2) throw new IngestInputError('give a folder per class (at least two), or a --manifest');
+  if (!manifest && !options.metadata && options.requireEnergies) {
+    throw new IngestInputError('the energies are unknown: give --manifest FILE (columns file,particle,energy_tev) or --metadata DB --map file=COL,energy=COL');
+  }
 
   const anchors = [...folders.map((folder) => folder.dir), manifest ? path.dirname(manifest) : undefined].filter((dir): dir is string => Boolean(dir));
   let rootDir = commonAncestor(anchors);
   const sources: CandidateList = manifest
-    ? candidatesFromManifest(manifest, folders, folders.map((folder) => folder.label))
+    ? candidatesFromManifest(manifest, folders, folders.map((folder) => folder.label), options.requireEnergies)
     : options.metadata
       ? candidatesFromMetadata(options.metadata, folders, rootDir)
       : candidatesFromFolders(folders);

@@ -2,7 +2,8 @@
 // Importing it is cheap: TensorFlow.js and the HDF5 library load in worker threads, or on first use of writeKerasH5.
 import type { LayersModel } from '@tensorflow/tfjs';
 import type { WriteKerasH5Options } from './keras-h5/write.ts';
-export { describeModelFile, DEFAULT_GAMMA_CLASS_INDEX } from './model-description.ts';
+export { describeModelFile } from './describe-model-file.ts';
+export { DEFAULT_GAMMA_CLASS_INDEX } from './model-description.ts';
 export type { DescribeOptions, LayerDescription, ModelDescription, OutputKind } from './model-description.ts';
 export { InferenceEngine } from './engine.ts';
 export type { InferenceEngineOptions, InferenceResult } from './engine.ts';

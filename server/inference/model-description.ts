@@ -1,6 +1,4 @@
 // What a registered model is: input geometry, what its outputs mean, its layers and parameters, where it came from.
-import path from 'node:path';
-import { spawnWorker } from './worker/spawn.ts';
 
 export type OutputKind = 'sigmoid' | 'softmax' | 'other';
 
@@ -40,22 +38,3 @@ export interface DescribeOptions {
 }
 
 export const DEFAULT_GAMMA_CLASS_INDEX = 1;
-
-/**
- * Loads and describes a model file in a short-lived worker thread, so neither HDF5 reading nor model building
- * blocks the caller's event loop. Rejects with the loader's named error for a file that cannot be served.
- */
-export async function describeModelFile(file: string, options: DescribeOptions = {}): Promise<ModelDescription> {
-  const { worker, first } = await spawnWorker({
-    task: 'describe',
-    modelFile: path.resolve(file),
-    backend: 'cpu',
-    threads: 1,
-    preprocessing: { colorMode: 'grayscale', scale: 1, offset: 0, mean: [], std: [] },
-    gammaClassIndex: options.gammaClassIndex ?? DEFAULT_GAMMA_CLASS_INDEX,
-    warmupBatchSizes: [],
-  });
-  await worker.terminate();
-  if (first.type !== 'described') throw new Error(`describe worker answered "${first.type}"`);
-  return first.description;
-}

@@ -5,9 +5,8 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.ts';
 import type { Db, Model } from '../data/db.ts';
-import { sha256File } from '../data/file-hash.ts';
+import { sha256File } from '../util/file-hash.ts';
 import { NotFoundError, UserInputError } from '../errors.ts';
-import { FIRST_BATCH_SIZE } from '../predictions/batches.ts';
 import { DEFAULT_GAMMA_CLASS_INDEX, describeModelFile, InferenceEngine, type BackendInfo, type ModelDescription } from '../inference/index.ts';
 import type { ClassNamesSource, InputLayout, ModelDescriptor, Preprocessing } from '../domain/model.ts';
 import { resolveClassNames, resolvePreprocessing, type ClassNameSources } from './model-classes.ts';
@@ -20,6 +19,11 @@ export interface RegisterOptions extends ClassNameSources {
   preprocessing?: Partial<Preprocessing> | null;
 }
 
+export interface ModelRegistryOptions {
+  /** Batch sizes each engine warms up on before it reports ready: the sizes real batches will have. */
+  warmupBatchSizes: readonly number[];
+}
+
 export class ModelRegistry {
   private readonly engines = new Map<number, Promise<InferenceEngine>>();
   private defaultId: number | null = null;
@@ -27,6 +31,7 @@ export class ModelRegistry {
   constructor(
     private readonly db: Db,
     private readonly config: Config,
+    private readonly options: ModelRegistryOptions,
   ) {}
 
   /**
@@ -136,7 +141,7 @@ export class ModelRegistry {
         threads: this.config.inference.threads,
         preprocessing: model.preprocessing,
         gammaClassIndex: DEFAULT_GAMMA_CLASS_INDEX,
-        warmupBatchSizes: [...new Set([FIRST_BATCH_SIZE, this.config.inference.batchSize])],
+        warmupBatchSizes: [...this.options.warmupBatchSizes],
       });
       this.engines.set(id, engine);
       // A model that fails to load is forgotten, so that a later request retries it.

@@ -17,7 +17,7 @@ import type { ModelRegistry } from '../models/model-registry.ts';
 import type { Telemetry } from '../observability/telemetry.ts';
 import { splitIntoBatches } from './batches.ts';
 import { PredictionCache } from './prediction-cache.ts';
-import { ProgressChannel } from './progress-channel.ts';
+import { ProgressChannel } from '../util/progress-channel.ts';
 import { executeRun } from './run-executor.ts';
 import { binaryRunMetrics, classificationRunMetrics } from './run-metrics.ts';
 import { RunPlanner, type RunPlan } from './run-plan.ts';

@@ -1,10 +1,11 @@
 // Trains the demo gamma/hadron CNN on freshly generated demo events and saves it as a Keras .h5 file.
 import { energyBins, type EnergyBin } from '../data/energy-bins.ts';
-import { createRng } from '../data/demo/rng.ts';
+import { createRng } from '../random/rng.ts';
 import { writeKerasH5 } from '../inference/index.ts';
 import { activateBackend } from '../inference/runtime/backends.ts';
 import { tf, type LayersModel } from '../inference/runtime/tfjs.ts';
 import { buildDemoCnn } from './demo-cnn.ts';
+import { SavedModelMismatchError, TrainingOptionsError } from './errors.ts';
 import { imagesTensor, predictGammaness, summariseSeparation, type Evaluation } from './evaluate.ts';
 import { generateLabelledEvents, type LabelledEvents } from './labelled-events.ts';
 import { registerWasmTrainingKernels } from './wasm-gradients.ts';
@@ -70,14 +71,6 @@ export interface TrainDemoResult {
 }
 
 export const DEFAULT_EDGES_TEV: readonly number[] = [1, 2, 5, 10, 20, 50, 100, 200];
-
-export class TrainingOptionsError extends Error {
-  override name = 'TrainingOptionsError';
-}
-
-export class SavedModelMismatchError extends Error {
-  override name = 'SavedModelMismatchError';
-}
 
 export interface SavedModelCheck {
   events: number;

@@ -2,12 +2,9 @@
 // built from kernels the wasm backend has, so a CNN trains on WebAssembly instead of the ~40x slower cpu backend.
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { tf } from '../inference/runtime/tfjs.ts';
+import { TrainingBackendError } from './errors.ts';
 
 const KERNEL = 'Conv2DBackpropFilter';
-
-export class TrainingBackendError extends Error {
-  override name = 'TrainingBackendError';
-}
 
 interface BackendLike {
   disposeData(dataId: object, force?: boolean): boolean;

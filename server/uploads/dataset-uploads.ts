@@ -3,7 +3,7 @@
 // FAILED or CANCELLED. An ingest belongs to this service, not to a request: it finishes whether or not
 // anybody follows its progress, and a failed or cancelled one leaves no events and no files behind.
 import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.ts';
 import type { ArchiveLimits } from '../data/archive/index.ts';
@@ -16,7 +16,8 @@ import { receiveToFile } from '../data/upload/receive.ts';
 import { CLASS_NAME_PATTERN, COLOR_PATTERN } from '../domain/classes.ts';
 import type { DatasetSource, IngestProgress, RejectedFile } from '../domain/dataset.ts';
 import { DomainError, UserInputError } from '../errors.ts';
-import { ProgressChannel } from '../predictions/progress-channel.ts';
+import { sha256File } from '../util/file-hash.ts';
+import { ProgressChannel } from '../util/progress-channel.ts';
 
 export interface UploadOptions {
   /** Dataset name; by default the archive's file name without its extension (made unique). */
@@ -106,9 +107,10 @@ export class DatasetUploads {
   }
 
   /** `astri ingest ARCHIVE`: the same pipeline on a file already on disk (read in place, never removed). */
-  async startFromFile(archiveFile: string, sha256: string, bytes: number, options: UploadOptions = {}): Promise<DatasetSummary> {
+  async startFromFile(archiveFile: string, options: UploadOptions = {}): Promise<DatasetSummary> {
     validateOptions(options);
-    return (await this.begin({ sha256, archiveFile, ownsArchive: false, source: 'ingest', bytes, fileName: path.basename(archiveFile), options })).dataset;
+    const [sha256, { size }] = await Promise.all([sha256File(archiveFile), stat(archiveFile)]);
+    return (await this.begin({ sha256, archiveFile, ownsArchive: false, source: 'ingest', bytes: size, fileName: path.basename(archiveFile), options })).dataset;
   }
 
   /** Stops an ingest and waits until nothing of it is left; a finished dataset is returned unchanged. */

@@ -345,7 +345,17 @@ describe('GraphQL API', () => {
       const uploaded = await upload(readFileSync(file), 'tiny.h5', false);
       expect(uploaded.errors).toBeUndefined();
       expect(uploaded.data!.uploadModel).toMatchObject({ format: 'keras-h5', inputShape: [56, 56, 1], active: false });
-      const runId = await predict({ energyBin: 4, eventsPerClass: 10, modelId: uploaded.data!.uploadModel.id, seed: 3 });
+      // Its classes are unnamed ("0", "1"): the demo's cannot be matched by name, and the refusal says how to fix it.
+      const unnamed = await server.graphql('mutation($input: PredictInput!) { predict(input: $input) { id } }', {
+        input: { energyBin: 4, eventsPerClass: 10, modelId: uploaded.data!.uploadModel.id },
+      });
+      expect(unnamed.errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'classMapping' } });
+      expect(unnamed.errors![0].message).toMatch(/the model has no class named "proton", "gamma" \(its classes are "0", "1"\); name the model's classes at upload or give a classMapping/);
+      const classMapping = [
+        { modelClass: '0', datasetClass: 'proton' },
+        { modelClass: '1', datasetClass: 'gamma' },
+      ];
+      const runId = await predict({ energyBin: 4, eventsPerClass: 10, modelId: uploaded.data!.uploadModel.id, seed: 3, classMapping });
       expect((await subscribe(runId)).at(-1)).toMatchObject({ status: 'COMPLETED', done: { gamma: 10, proton: 10 } });
       const models = await server.graphql<{ models: Array<{ id: string; active: boolean }> }>('{ models { id active } }');
       expect(models.data!.models.find((m) => m.id === uploaded.data!.uploadModel.id)!.active).toBe(false);
@@ -403,7 +413,7 @@ describe('GraphQL API', () => {
     // A run the stopping process never finished (as after a crash).
     const model = await server.app.services.db.model.findFirstOrThrow();
     await server.app.services.db.predictionRun.create({
-      data: { id: 'crashed-run', modelId: model.id, energyBin: 0, energyMinTeV: 1, energyMaxTeV: 2, eventsPerClass: 5, samples: 0, seed: 1, status: 'running' },
+      data: { id: 'crashed-run', classes: '["proton","gamma"]', classMapping: '[0,1]', modelId: model.id, energyBin: 0, energyMinTeV: 1, energyMaxTeV: 2, eventsPerClass: 5, samples: 0, seed: 1, status: 'running' },
     });
     const dir = server.dir;
     await ws.dispose();

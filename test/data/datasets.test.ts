@@ -3,12 +3,19 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../server/data/db.ts';
-import { countEventsByBin, registerEvents, selectRandomEvents, NotEnoughEventsError, DatasetConflictError, type EventRecord } from '../../server/data/datasets.ts';
+import { DatasetCatalog } from '../../server/data/dataset-catalog.ts';
+import { registerEvents, DatasetConflictError, type DatasetSpec, type EventRecord } from '../../server/data/datasets.ts';
+import { selectRandomEvents, NotEnoughEventsError } from '../../server/data/event-selection.ts';
 
 const EDGES = [1, 2, 5, 10];
+const GAMMA_PROTON = { classes: [{ name: 'proton', color: null }, { name: 'gamma', color: null }], signalClass: 'gamma', energyEdgesTeV: EDGES };
 
-function record(imagePath: string, particle: 'gamma' | 'proton', energyTeV: number, contentHash = `hash-of-${imagePath}`): EventRecord {
-  return { imagePath, particle, energyTeV, width: 56, height: 56, channels: 1, contentHash };
+function spec(name: string, rootDir: string): DatasetSpec {
+  return { name, rootDir, source: 'ingest', ...GAMMA_PROTON };
+}
+
+function record(imagePath: string, label: string, energyTeV: number | null, contentHash = `hash-of-${imagePath}`): EventRecord {
+  return { imagePath, label, energyTeV, width: 56, height: 56, channels: 1, contentHash };
 }
 
 describe('dataset registration', () => {
@@ -20,12 +27,12 @@ describe('dataset registration', () => {
   afterAll(() => db?.$disconnect());
 
   it('inserts new events, leaves identical ones alone, updates truth in place, and gives a changed image a new id', async () => {
-    const spec = { name: 'upserts', rootDir: '/data/upserts', source: 'ingest' as const };
-    const first = await registerEvents(db, spec, [record('a.png', 'gamma', 1.5), record('b.png', 'proton', 2.5), record('c.png', 'gamma', 3.5)]);
+    const upserts = spec('upserts', '/data/upserts');
+    const first = await registerEvents(db, upserts, [record('a.png', 'gamma', 1.5), record('b.png', 'proton', 2.5), record('c.png', 'gamma', 3.5)]);
     expect(first).toMatchObject({ inserted: 3, updated: 0, unchanged: 0, removed: 0 });
     const ids = Object.fromEntries((await db.event.findMany({ where: { datasetId: first.datasetId } })).map((e) => [e.imagePath, e.id]));
 
-    const second = await registerEvents(db, spec, [record('a.png', 'gamma', 1.5), record('b.png', 'proton', 2.75), record('c.png', 'gamma', 3.5, 'new-hash')]);
+    const second = await registerEvents(db, upserts, [record('a.png', 'gamma', 1.5), record('b.png', 'proton', 2.75), record('c.png', 'gamma', 3.5, 'new-hash')]);
     expect(second).toMatchObject({ datasetId: first.datasetId, inserted: 0, updated: 2, unchanged: 1, removed: 0 });
     const after = Object.fromEntries((await db.event.findMany({ where: { datasetId: first.datasetId } })).map((e) => [e.imagePath, e]));
     expect(after['a.png'].id).toBe(ids['a.png']);
@@ -35,21 +42,41 @@ describe('dataset registration', () => {
   });
 
   it('removes events no longer listed only when pruning, and writes nothing on a dry run', async () => {
-    const spec = { name: 'pruned', rootDir: '/data/pruned', source: 'ingest' as const };
-    const { datasetId } = await registerEvents(db, spec, [record('a.png', 'gamma', 1.5), record('b.png', 'gamma', 1.6)]);
-    expect(await registerEvents(db, spec, [record('a.png', 'gamma', 1.5)])).toMatchObject({ unchanged: 1, removed: 0 });
-    expect(await registerEvents(db, spec, [record('a.png', 'gamma', 1.5)], { prune: true, dryRun: true })).toMatchObject({ removed: 1 });
+    const pruned = spec('pruned', '/data/pruned');
+    const { datasetId } = await registerEvents(db, pruned, [record('a.png', 'gamma', 1.5), record('b.png', 'gamma', 1.6)]);
+    expect(await registerEvents(db, pruned, [record('a.png', 'gamma', 1.5)])).toMatchObject({ unchanged: 1, removed: 0 });
+    expect(await registerEvents(db, pruned, [record('a.png', 'gamma', 1.5)], { prune: true, dryRun: true })).toMatchObject({ removed: 1 });
     expect(await db.event.count({ where: { datasetId } })).toBe(2);
-    expect(await registerEvents(db, spec, [record('a.png', 'gamma', 1.5)], { prune: true, chunkSize: 1 })).toMatchObject({ removed: 1 });
+    expect(await registerEvents(db, pruned, [record('a.png', 'gamma', 1.5)], { prune: true, chunkSize: 1 })).toMatchObject({ removed: 1 });
     expect(await db.event.count({ where: { datasetId } })).toBe(1);
   });
 
   it('refuses the same image twice, another root for an existing dataset, and another source under the same name', async () => {
-    const spec = { name: 'strict', rootDir: '/data/strict', source: 'ingest' as const };
-    await expect(registerEvents(db, spec, [record('a.png', 'gamma', 1.5), record('a.png', 'proton', 1.5)])).rejects.toThrow(/a\.png is listed twice/);
-    await registerEvents(db, spec, [record('a.png', 'gamma', 1.5)]);
-    await expect(registerEvents(db, { ...spec, rootDir: '/elsewhere' }, [])).rejects.toThrow(DatasetConflictError);
-    await expect(registerEvents(db, { ...spec, source: 'demo' }, [])).rejects.toThrow(/already exists as a ingest dataset/);
+    const strict = spec('strict', '/data/strict');
+    await expect(registerEvents(db, strict, [record('a.png', 'gamma', 1.5), record('a.png', 'proton', 1.5)])).rejects.toThrow(/a\.png is listed twice/);
+    await registerEvents(db, strict, [record('a.png', 'gamma', 1.5)]);
+    await expect(registerEvents(db, { ...strict, rootDir: '/elsewhere' }, [])).rejects.toThrow(DatasetConflictError);
+    await expect(registerEvents(db, { ...strict, source: 'demo' }, [])).rejects.toThrow(/already exists as a ingest dataset/);
+  });
+
+  it('refuses labels that are not classes of the dataset, and images of mixed sizes, naming them', async () => {
+    await expect(registerEvents(db, spec('labels', '/data/labels'), [record('a.png', 'electron', 1), record('b.png', 'muon', 2)])).rejects.toThrow(
+      /labels "electron", "muon" are not classes of dataset "labels" \(proton, gamma\)/,
+    );
+    const odd = { ...record('b.png', 'gamma', 2), width: 28, height: 28 };
+    await expect(registerEvents(db, spec('sizes', '/data/sizes'), [record('a.png', 'gamma', 1), odd])).rejects.toThrow(/mixed sizes \(1 of 56x56x1, 1 of 28x28x1\)/);
+    expect(await db.dataset.count({ where: { name: { in: ['labels', 'sizes'] } } })).toBe(0);
+  });
+
+  it('keeps N classes, their order, no energies and the manifest attributes', async () => {
+    const classes = ['gamma', 'proton', 'electron', 'muon'].map((name) => ({ name, color: null }));
+    const records = classes.map(({ name }, i) => ({ ...record(`${name}.png`, name, null), attributes: { telescope: `T${i}` } }));
+    const { datasetId } = await registerEvents(db, { name: 'four', rootDir: '/data/four', source: 'upload', classes, signalClass: null, energyEdgesTeV: null }, records);
+    const dataset = await new DatasetCatalog(db).get(datasetId);
+    expect(dataset).toMatchObject({ classes, classCounts: [1, 1, 1, 1], eventCount: 4, energyEdgesTeV: null, image: { width: 56, height: 56, channels: 1 } });
+    expect(await new DatasetCatalog(db).countByBin(dataset)).toEqual([]);
+    const muon = await db.event.findFirstOrThrow({ where: { datasetId, label: 'muon' } });
+    expect(muon).toMatchObject({ energyTeV: null, attributes: '{"telescope":"T3"}' });
   });
 });
 
@@ -65,22 +92,23 @@ describe('counting and picking events by energy bin', () => {
     for (let i = 0; i < 30; i++) records.push(record(`g${i}.png`, 'gamma', 1 + i / 30));
     for (let i = 0; i < 12; i++) records.push(record(`p${i}.png`, 'proton', 2 + i / 4));
     records.push(record('edge-2.png', 'gamma', 2), record('edge-10.png', 'proton', 10), record('low.png', 'gamma', 0.5), record('high.png', 'proton', 50));
-    ({ datasetId } = await registerEvents(db, { name: 'bins', rootDir: '/data/bins', source: 'ingest' }, records));
-    ({ datasetId: otherDatasetId } = await registerEvents(db, { name: 'other', rootDir: '/data/other', source: 'ingest' }, [record('x.png', 'gamma', 1.2), record('y.png', 'gamma', 6)]));
+    ({ datasetId } = await registerEvents(db, spec('bins', '/data/bins'), records));
+    ({ datasetId: otherDatasetId } = await registerEvents(db, spec('other', '/data/other'), [record('x.png', 'gamma', 1.2), record('y.png', 'gamma', 6)]));
   });
   afterAll(() => db?.$disconnect());
 
-  it('counts each particle per half-open bin, edges in the upper bin, the outside in none', async () => {
-    expect(await countEventsByBin(db, EDGES)).toEqual([
-      { index: 0, minTeV: 1, maxTeV: 2, gamma: 31, proton: 0 },
-      { index: 1, minTeV: 2, maxTeV: 5, gamma: 1, proton: 12 },
-      { index: 2, minTeV: 5, maxTeV: 10, gamma: 1, proton: 0 },
+  it('counts each class per half-open bin, edges in the upper bin, the outside in none, per dataset', async () => {
+    const catalog = new DatasetCatalog(db);
+    expect(await catalog.countByBin(await catalog.get(datasetId))).toEqual([
+      { index: 0, minTeV: 1, maxTeV: 2, label: '1–2 TeV', counts: [0, 30] },
+      { index: 1, minTeV: 2, maxTeV: 5, label: '2–5 TeV', counts: [12, 1] },
+      { index: 2, minTeV: 5, maxTeV: 10, label: '5–10 TeV', counts: [0, 0] },
     ]);
-    expect((await countEventsByBin(db, EDGES, { datasetId: otherDatasetId })).map((bin) => bin.gamma)).toEqual([1, 0, 1]);
+    expect((await catalog.countByBin(await catalog.get(otherDatasetId))).map((bin) => bin.counts[1])).toEqual([1, 0, 1]);
   });
 
   it('picks the same events in the same order for the same seed, and others for another seed', async () => {
-    const selection = { particle: 'gamma' as const, minTeV: 1, maxTeV: 2, count: 10, seed: 1234, datasetId };
+    const selection = { label: 'gamma', energyTeV: { min: 1, max: 2 }, count: 10, seed: 1234, datasetId };
     const first = await selectRandomEvents(db, selection);
     const again = await selectRandomEvents(db, selection);
     const other = await selectRandomEvents(db, { ...selection, seed: 99 });
@@ -88,7 +116,7 @@ describe('counting and picking events by energy bin', () => {
     expect(other.map((e) => e.id)).not.toEqual(first.map((e) => e.id));
     expect(new Set(first.map((e) => e.id)).size).toBe(10);
     for (const event of first) {
-      expect(event).toMatchObject({ particle: 'gamma', datasetId });
+      expect(event).toMatchObject({ label: 'gamma' });
       expect(event.energyTeV).toBeGreaterThanOrEqual(1);
       expect(event.energyTeV).toBeLessThan(2);
     }
@@ -96,17 +124,17 @@ describe('counting and picking events by energy bin', () => {
     expect(first.map((e) => e.id)).not.toEqual([...first.map((e) => e.id)].sort((a, b) => a - b));
   });
 
-  it('returns every event when asked for all of them, and searches all datasets by default', async () => {
-    const all = await selectRandomEvents(db, { particle: 'proton', minTeV: 2, maxTeV: 5, count: 12, seed: 5 });
+  it('returns every event when asked for all of them, and draws over all energies without a range', async () => {
+    const all = await selectRandomEvents(db, { datasetId, label: 'proton', energyTeV: { min: 2, max: 5 }, count: 12, seed: 5 });
     expect(all).toHaveLength(12);
-    const gammas = await selectRandomEvents(db, { particle: 'gamma', minTeV: 1, maxTeV: 2, count: 31, seed: 5 });
-    expect(new Set(gammas.map((e) => e.datasetId))).toEqual(new Set([datasetId, otherDatasetId]));
+    const everyGamma = await selectRandomEvents(db, { datasetId, label: 'gamma', count: 32, seed: 5 });
+    expect(new Set(everyGamma.map((e) => e.energyTeV))).toContain(0.5);
   });
 
   it('says how many events exist when fewer than asked for', async () => {
-    const attempt = selectRandomEvents(db, { particle: 'proton', minTeV: 2, maxTeV: 5, count: 13, seed: 5, datasetId });
+    const attempt = selectRandomEvents(db, { datasetId, label: 'proton', energyTeV: { min: 2, max: 5 }, count: 13, seed: 5 });
     await expect(attempt).rejects.toThrow(NotEnoughEventsError);
-    await expect(attempt).rejects.toThrow(/only 12 proton events have an energy in \[2, 5\) TeV in dataset \d+, 13 were asked for/);
+    await expect(attempt).rejects.toThrow(/only 12 "proton" events with an energy in \[2, 5\) TeV are in dataset \d+, 13 were asked for/);
     await expect(attempt).rejects.toMatchObject({ name: 'NotEnoughEventsError', available: 12, requested: 13 });
   });
 });

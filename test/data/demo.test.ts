@@ -6,7 +6,7 @@ import { decode } from 'fast-png';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../server/config.ts';
 import { openDatabase, type Db } from '../../server/data/db.ts';
-import { countEventsByBin } from '../../server/data/datasets.ts';
+import { DatasetCatalog } from '../../server/data/dataset-catalog.ts';
 import {
   ACTIVE_PIXEL_COUNT,
   ACTIVE_PIXEL_MASK,
@@ -114,11 +114,14 @@ describe('astri data demo', () => {
     expect(events).toHaveLength(280);
     const rows = new Map(readManifest(path.join(inference, 'events.csv')).map((row) => [row.file, row]));
     for (const event of events.slice(0, 40)) {
-      expect(event).toMatchObject({ width: 56, height: 56, channels: 1, particle: rows.get(event.imagePath)!.particle, energyTeV: rows.get(event.imagePath)!.energyTeV });
+      expect(event).toMatchObject({ width: 56, height: 56, channels: 1, label: rows.get(event.imagePath)!.particle, energyTeV: rows.get(event.imagePath)!.energyTeV });
       expect(event.contentHash).toBe(createHash('sha256').update(readFileSync(path.join(inference, event.imagePath))).digest('hex'));
     }
-    const counts = await countEventsByBin(db, EDGES);
-    expect(counts.map((bin) => [bin.gamma, bin.proton])).toEqual(Array.from({ length: 7 }, () => [PER_BIN, PER_BIN]));
+    const catalog = new DatasetCatalog(db);
+    const demo = await catalog.resolve(null);
+    expect(demo).toMatchObject({ name: 'demo', classes: [{ name: 'proton' }, { name: 'gamma' }], signalClass: 'gamma', energyEdgesTeV: EDGES });
+    const counts = await catalog.countByBin(demo);
+    expect(counts.map((bin) => bin.counts)).toEqual(Array.from({ length: 7 }, () => [PER_BIN, PER_BIN]));
   });
 
   it('gives byte-identical files and manifest for the same seed, and leaves the database untouched on a re-run', async () => {
@@ -149,8 +152,9 @@ describe('astri data demo', () => {
     expect(await db.event.count()).toBe(70);
     expect(readdirSync(path.join(inference, 'gamma'))).toHaveLength(35);
     expect(readManifest(path.join(inference, 'events.csv'))).toHaveLength(70);
-    const counts = await countEventsByBin(db, EDGES);
-    expect(counts.every((bin) => bin.gamma === 5 && bin.proton === 5)).toBe(true);
+    const catalog = new DatasetCatalog(db);
+    const counts = await catalog.countByBin(await catalog.resolve(null));
+    expect(counts.every((bin) => bin.counts[0] === 5 && bin.counts[1] === 5)).toBe(true);
   });
 
   it('refuses a non-numeric --per-bin and names the flag', async () => {

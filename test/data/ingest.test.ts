@@ -60,14 +60,14 @@ describe('astri ingest', () => {
 
     const dataset = await db.dataset.findUniqueOrThrow({ where: { name: 'good' }, include: { events: { orderBy: { id: 'asc' } } } });
     expect(dataset).toMatchObject({ source: 'ingest', rootDir: root });
-    expect(dataset.events.map((e) => [e.imagePath, e.particle, e.energyTeV])).toEqual(rows.map((r) => [r.file, r.particle, r.energyTeV]));
+    expect(dataset.events.map((e) => [e.imagePath, e.label, e.energyTeV])).toEqual(rows.map((r) => [r.file, r.particle, r.energyTeV]));
     const event = dataset.events[0];
     expect(event).toMatchObject({ width: 56, height: 56, channels: 1 });
     expect(event.contentHash).toBe(createHash('sha256').update(readFileSync(path.join(root, event.imagePath))).digest('hex'));
 
     const second = await ingest('--gamma-dir', path.join(root, 'gamma'), '--proton-dir', path.join(root, 'proton'), '--dataset', 'good');
     expect(second.code, second.stderr).toBe(0);
-    expect(second.stdout).toMatch(/note: energies from .*events\.csv/);
+    expect(second.stdout).toMatch(/note: labels and energies from .*events\.csv/);
     expect(second.stdout).toMatch(/registered 0 \(0 new, 0 updated\), unchanged 12, rejected 0/);
     const again = await db.event.findMany({ where: { datasetId: dataset.id }, orderBy: { id: 'asc' } });
     expect(again).toEqual(dataset.events);
@@ -112,7 +112,7 @@ describe('astri ingest', () => {
       expect(out).toMatch(/gamma\/gamma_3\.png \[events\.csv line 5\]: energy_tev "three" is not a positive number/);
       expect(out).toMatch(/gamma\/gamma_4\.png \[events\.csv line 12\]: duplicate: gamma\/gamma_4\.png is already listed on line 6/);
       expect(out).toMatch(/proton\/proton_1\.png \[events\.csv line 8\]: wrong size 64x64 \(expected 56x56/);
-      expect(out).toMatch(/proton\/proton_2\.png \[events\.csv line 9\]: unknown particle "electron" \(expected gamma or proton\)/);
+      expect(out).toMatch(/proton\/proton_2\.png \[events\.csv line 9\]: unknown label "electron" \(expected one of proton, gamma\)/);
       expect(out).toMatch(/proton\/gone\.png \[events\.csv line 13\]: missing: no such file/);
       expect(out).toMatch(/gamma\/readme\.txt: not a PNG file, and not listed in the manifest/);
       expect(out).toMatch(/proton\/unlisted\.png: not listed in the manifest/);
@@ -149,7 +149,7 @@ describe('astri ingest', () => {
     writeFileSync(path.join(work, 'bad-header.csv'), 'file,particle,energy\ngood/gamma/gamma_0.png,gamma,1.5\n');
     const result = await ingest('--gamma-dir', path.join(root, 'gamma'), '--proton-dir', path.join(root, 'proton'), '--manifest', path.join(work, 'bad-header.csv'));
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/IngestInputError: manifest .*bad-header\.csv has no column "energy_tev" \(its header: file,particle,energy/);
+    expect(result.stderr).toMatch(/IngestInputError: manifest .*bad-header\.csv has no column "energy_tev" \(its header: file,particle,energy;/);
   });
 
   it('takes energies from an existing SQLite metadata table through a column map', async () => {
@@ -173,6 +173,6 @@ describe('astri ingest', () => {
     expect(result.stdout).toMatch(/proton\/proton_1\.png \[metadata row 6\]: energy "n\/a" \(column e_tev\) is not a positive number/);
     expect(result.stdout).toMatch(/registered 7 \(7 new, 0 updated\), unchanged 0, rejected 1/);
     const events = await db.event.findMany({ where: { dataset: { name: 'legacy' } }, orderBy: { imagePath: 'asc' } });
-    expect(events[0]).toMatchObject({ imagePath: 'gamma/gamma_0.png', particle: 'gamma', energyTeV: rows[0].energyTeV });
+    expect(events[0]).toMatchObject({ imagePath: 'gamma/gamma_0.png', label: 'gamma', energyTeV: rows[0].energyTeV });
   });
 });

@@ -39,7 +39,7 @@ function writeImages(fixture: ReferenceFixture, dir: string, width: number, heig
   });
 }
 
-function jsonLines(stdout: string): Array<{ file: string; gammaness: number; outputs: number[] }> {
+function jsonLines(stdout: string): Array<{ file: string; scores: Record<string, number>; predicted: string; outputs: number[] }> {
   return stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
 }
 
@@ -53,8 +53,10 @@ describe('astri model inspect', () => {
       inputShape: [9, 9, 1],
       outputKind: 'softmax',
       outputUnits: 2,
-      classNames: ['proton', 'gamma'],
-      gammaClassIndex: 1,
+      // Nothing names its classes (no labels.txt beside it, not the configured model): "0".."N-1".
+      classNames: ['0', '1'],
+      classNamesSource: 'default',
+      preprocessing: { colorMode: 'grayscale', scale: 1 / 255, offset: 0, mean: [], std: [] },
       kerasVersion: '2.11.0',
       kerasBackend: 'tensorflow',
     });
@@ -83,7 +85,9 @@ describe('astri predict', () => {
     expect(lines.map((line) => line.file)).toEqual(files);
     lines.forEach((line, i) => {
       expect(maxAbsDifference(line.outputs, fixture.outputs[i])).toBeLessThan(1e-4);
-      expect(line.gammaness).toBe(line.outputs[1]);
+      expect(Object.keys(line.scores)).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+      expect(line.scores['1']).toBe(line.outputs[1]);
+      expect(line.predicted).toBe(String(line.outputs.indexOf(Math.max(...line.outputs))));
     });
   });
 
@@ -92,7 +96,11 @@ describe('astri predict', () => {
     const files = writeImages(fixture, path.join(tmp, 'rgb'), 4, 4, 3);
     const run = await astri('predict', '--model', fixture.modelFile, '--json', '--backend', 'cpu', ...files);
     expect(run.code).toBe(0);
-    jsonLines(run.stdout).forEach((line, i) => expect(Math.abs(line.gammaness - fixture.outputs[i][0])).toBeLessThan(1e-5));
+    // One sigmoid unit scores two classes: the second is the unit, the first its complement.
+    jsonLines(run.stdout).forEach((line, i) => {
+      expect(Math.abs(line.scores['1'] - fixture.outputs[i][0])).toBeLessThan(1e-5);
+      expect(Math.abs(line.scores['0'] - (1 - fixture.outputs[i][0]))).toBeLessThan(1e-5);
+    });
   });
 
   it('feeds grayscale images to an (H, W) model', async () => {
@@ -100,7 +108,17 @@ describe('astri predict', () => {
     const files = writeImages(fixture, path.join(tmp, 'hw'), 5, 5, 1);
     const run = await astri('predict', '--model', fixture.modelFile, '--json', '--backend', 'cpu', ...files);
     expect(run.code).toBe(0);
-    jsonLines(run.stdout).forEach((line, i) => expect(Math.abs(line.gammaness - fixture.outputs[i][0])).toBeLessThan(1e-5));
+    jsonLines(run.stdout).forEach((line, i) => expect(Math.abs(line.scores['1'] - fixture.outputs[i][0])).toBeLessThan(1e-5));
+  });
+
+  it('names the classes from a labels file, Teachable Machine style', async () => {
+    const fixture = loadFixture('rgb_keras2.json');
+    const files = writeImages(fixture, path.join(tmp, 'labelled'), 4, 4, 3);
+    const labels = path.join(tmp, 'labels.txt');
+    writeFileSync(labels, '0 hadron\n1 gamma\n');
+    const run = await astri('predict', '--model', fixture.modelFile, '--labels', labels, '--json', '--backend', 'cpu', ...files);
+    expect(run.code).toBe(0);
+    jsonLines(run.stdout).forEach((line, i) => expect(Math.abs(line.scores.gamma - fixture.outputs[i][0])).toBeLessThan(1e-5));
   });
 
   it.skipIf(!REAL)('scores a folder, reports bad images by name, goes on, and exits non-zero', async () => {
@@ -114,7 +132,8 @@ describe('astri predict', () => {
     expect(run.code).toBe(1);
     const lines = run.stdout.trim().split('\n');
     expect(lines.map((line) => path.relative(dir, line.split('\t')[0]))).toEqual([0, 1, 2, 3].map((i) => path.join('gamma', `event-${i}.png`)));
-    lines.forEach((line, i) => expect(Number(line.split('\t')[1])).toBeCloseTo(fixture.outputs[i][1], 4));
+    // file, predicted class, then name=score for every class.
+    lines.forEach((line, i) => expect(Number(line.split('\t').find((field) => field.startsWith('1='))!.slice(2))).toBeCloseTo(fixture.outputs[i][1], 4));
     expect(run.stderr).toContain(`ImageDecodeError: ${path.join(dir, 'gamma', 'broken.png')} is not a PNG file`);
     expect(run.stderr).toContain(`ImageSizeError: ${path.join(dir, 'proton.png')} is 10x10 pixels; the model takes 28x28`);
     expect(run.stderr).toContain('astri: PredictError: 2 of 6 images could not be scored');

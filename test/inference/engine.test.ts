@@ -26,7 +26,7 @@ afterEach(async () => {
 });
 
 async function start(modelFile: string, backend: 'auto' | 'wasm' | 'cpu' | 'tensorflow' | 'onnxruntime', threads = 2, gammaClassIndex = 1) {
-  const engine = await InferenceEngine.start({ modelFile, backend, threads, pixelScale: 1 / 255, gammaClassIndex });
+  const engine = await InferenceEngine.start({ modelFile, backend, threads, preprocessing: { colorMode: 'grayscale', scale: 1 / 255, offset: 0, mean: [], std: [] }, gammaClassIndex });
   engines.push(engine);
   return engine;
 }

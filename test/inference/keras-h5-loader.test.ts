@@ -27,7 +27,7 @@ async function predict(modelFile: string, pixels: Uint8Array, count: number, pix
   const loaded = await loadKerasH5(modelFile);
   try {
     const description = await describeModelFileHere(modelFile);
-    return new BatchRunner(loaded.model, description, pixelScale).run(pixels, count).outputs;
+    return new BatchRunner(loaded.model, description, grayscale(pixelScale)).run(pixels, count).outputs;
   } finally {
     loaded.model.dispose();
   }
@@ -167,3 +167,7 @@ describe('Keras .h5 loader: refusals name the cause', () => {
     loaded.model.dispose();
   });
 });
+
+function grayscale(scale: number) {
+  return { colorMode: 'grayscale' as const, scale, offset: 0, mean: [], std: [] };
+}

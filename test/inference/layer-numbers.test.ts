@@ -23,7 +23,7 @@ async function runThroughFile(model: tf.LayersModel, name: string, pixels: numbe
   const loaded = await loadKerasH5(file);
   const description = await describeModelFileHere(file);
   const count = pixels.length / description.inputShape.reduce((a, b) => a * b, 1);
-  const { outputs } = new BatchRunner(loaded.model, description, pixelScale).run(Uint8Array.from(pixels), count);
+  const { outputs } = new BatchRunner(loaded.model, description, grayscale(pixelScale)).run(Uint8Array.from(pixels), count);
   loaded.model.dispose();
   return Array.from(outputs);
 }
@@ -94,3 +94,7 @@ describe('layer numbers, computed by hand', () => {
     expect(await runThroughFile(model, 'relus', [0, 3, 9])).toEqual([0, 1, 1.5]);
   });
 });
+
+function grayscale(scale: number) {
+  return { colorMode: 'grayscale' as const, scale, offset: 0, mean: [], std: [] };
+}

@@ -120,15 +120,8 @@ export interface ArchiveDataset {
   bytesUnpacked: number;
 }
 
-interface StoredImage {
-  relativePath: string;
-  format: ImageFormat;
-  width: number;
-  height: number;
-  channels: number;
-  bytes: number;
-  sha256: string;
-}
+/** What storing an image records; ArchiveImage adds its label and where it came from. */
+type StoredImage = Pick<ArchiveImage, 'relativePath' | 'format' | 'width' | 'height' | 'channels' | 'bytes' | 'sha256'>;
 
 /**
  * Extracts `archiveFile` into `destinationDir` (created; it must not exist or be empty) and labels its

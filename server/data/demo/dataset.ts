@@ -10,6 +10,7 @@ import type { Config } from '../../config.ts';
 import { PARTICLES } from './particle.ts';
 import type { Db } from '../db.ts';
 import { energyBins } from '../energy-bins.ts';
+import { DemoDatasetError } from './errors.ts';
 import { registerEvents, type EventRecord, type RegisterResult } from '../datasets.ts';
 import { MANIFEST_COLUMNS, runDemoTask, type DemoTask, type DemoTaskResult } from './task.ts';
 import type { WorkerReply, WorkerRequest } from './worker.ts';
@@ -57,10 +58,6 @@ export interface DemoDatasetResult extends RegisterResult {
   eventsPerBin: number;
   threads: number;
   elapsedMs: number;
-}
-
-export class DemoDatasetError extends Error {
-  override name = 'DemoDatasetError';
 }
 
 /**

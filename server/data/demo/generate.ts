@@ -3,7 +3,7 @@
 // not depend on the order or the thread in which events are made.
 import type { Particle } from './particle.ts';
 import { IMAGE_PIXELS } from './camera.ts';
-import { createRng, hashSeed } from './rng.ts';
+import { createRng, hashSeed } from '../../random/rng.ts';
 import { generateEvent, type DemoEvent } from './shower.ts';
 import { powerLawEnergyTeV, SPECTRAL_INDEX } from './spectrum.ts';
 

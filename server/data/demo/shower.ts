@@ -5,7 +5,7 @@
 // faint low-energy events genuinely ambiguous.
 import type { Particle } from './particle.ts';
 import { ACTIVE_PIXEL_INDICES, CAMERA_WIDTH, IMAGE_PIXELS, PIXEL_DEG } from './camera.ts';
-import type { Rng } from './rng.ts';
+import type { Rng } from '../../random/rng.ts';
 
 export interface DemoEvent {
   particle: Particle;

@@ -4,6 +4,7 @@ import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } fr
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { parseCsv, CsvSyntaxError } from './csv.ts';
+import { IngestInputError } from './errors.ts';
 
 export interface Candidate {
   /** Absolute path of the image file. */
@@ -29,11 +30,6 @@ export interface CandidateList {
   candidates: Candidate[];
   rejections: Rejection[];
   notes: string[];
-}
-
-/** The input cannot be used at all (missing folder, manifest without the needed columns, ...). */
-export class IngestInputError extends Error {
-  override name = 'IngestInputError';
 }
 
 /** A manifest needs a file and a label column ("particle" is accepted for the label: the ASTRI manifests' name). */
@@ -116,7 +112,7 @@ function folderLabel(file: string, folders: readonly ClassFolder[]): string | nu
  * files relative to the manifest's folder). Files in the given folders that the manifest does not list are
  * reported too. `classes` are the labels allowed; every label the manifest uses when empty.
  */
-export function candidatesFromManifest(manifestFile: string, folders: readonly ClassFolder[], classes: readonly string[] = []): CandidateList {
+export function candidatesFromManifest(manifestFile: string, folders: readonly ClassFolder[], classes: readonly string[] = [], requireEnergies = false): CandidateList {
   let text: string;
   try {
     text = readFileSync(manifestFile, 'utf8');
@@ -138,9 +134,9 @@ export function candidatesFromManifest(manifestFile: string, folders: readonly C
   const fileAt = header.indexOf(MANIFEST_COLUMNS.file);
   const labelAt = header.findIndex((column) => (MANIFEST_COLUMNS.label as readonly string[]).includes(column));
   const energyAt = header.indexOf(MANIFEST_COLUMNS.energy);
-  if (fileAt < 0 || labelAt < 0) {
-    const missing = [fileAt < 0 ? '"file"' : null, labelAt < 0 ? '"label"' : null].filter(Boolean).join(', ');
-    throw new IngestInputError(`manifest ${manifestFile} has no column ${missing} (its header: ${header.join(',')}; needed: file,label[,energy_tev])`);
+  if (fileAt < 0 || labelAt < 0 || (requireEnergies && energyAt < 0)) {
+    const missing = [fileAt < 0 ? '"file"' : null, labelAt < 0 ? '"label"' : null, requireEnergies && energyAt < 0 ? '"energy_tev"' : null].filter(Boolean).join(', ');
+    throw new IngestInputError(`manifest ${manifestFile} has no column ${missing} (its header: ${header.join(',')}; needed: file,label${requireEnergies ? ',energy_tev' : '[,energy_tev]'})`);
   }
   const attributeColumns = original.map((column, at) => ({ column, at })).filter(({ at }) => at !== fileAt && at !== labelAt && at !== energyAt);
   const allowed = classes.length > 0 ? classes : [...new Set(records.slice(1).map((record) => (record.fields[labelAt] ?? '').trim()).filter((label) => label !== ''))].sort();

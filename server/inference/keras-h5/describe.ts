@@ -1,6 +1,6 @@
 // Describes a model loaded in this thread (used inside the worker threads).
 import path from 'node:path';
-import { sha256File } from '../../data/file-hash.ts';
+import { sha256File } from '../../util/file-hash.ts';
 import { UnsupportedModelError } from '../errors.ts';
 import { DEFAULT_GAMMA_CLASS_INDEX, type DescribeOptions, type ModelDescription, type OutputKind } from '../model-description.ts';
 import { loadKerasH5, type LoadedKerasModel } from './load.ts';

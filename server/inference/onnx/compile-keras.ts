@@ -202,26 +202,31 @@ class KerasToOnnx {
     const x = this.toNchw(input, refuse);
     channelsLast(config, refuse);
     const geometry = convGeometry(config, x, refuse);
+    const kernel = this.depthwiseKernel(layer, `${base}_W`, refuse);
+    const names = [x.name, kernel.name];
+    if (config.useBias !== false) names.push(this.floats(`${base}_B`, [kernel.channels], weight(layer, 'bias', refuse).values));
+    const name = this.node('Conv', names, base, convAttributes(geometry, kernel.inputChannels));
+    return { name, shape: [geometry.outHeight, geometry.outWidth, kernel.channels], layout: 'nchw' };
+  }
+
+  /**
+   * A depthwise kernel (kh, kw, cin, multiplier) as the weights of a grouped ONNX Conv: TF orders depthwise outputs
+   * as input channel c, multiplier m -> c * multiplier + m, which is ONNX's grouping.
+   */
+  private depthwiseKernel(layer: Layer, name: string, refuse: Refuse): { name: string; channels: number; inputChannels: number } {
     const kernel = weight(layer, 'depthwise_kernel', refuse);
     const [kh, kw, cin, multiplier] = kernel.shape;
     const channels = cin * multiplier;
-    // TF orders depthwise outputs as input channel c, multiplier m -> c * multiplier + m, which is ONNX's grouping.
-    const w = this.floats(`${base}_W`, [channels, 1, kh, kw], transpose(kernel.values, kernel.shape, [2, 3, 0, 1]));
-    const names = [x.name, w];
-    if (config.useBias !== false) names.push(this.floats(`${base}_B`, [channels], weight(layer, 'bias', refuse).values));
-    const name = this.node('Conv', names, base, convAttributes(geometry, cin));
-    return { name, shape: [geometry.outHeight, geometry.outWidth, channels], layout: 'nchw' };
+    return { name: this.floats(name, [channels, 1, kh, kw], transpose(kernel.values, kernel.shape, [2, 3, 0, 1])), channels, inputChannels: cin };
   }
 
   private separable(layer: Layer, input: Value, config: Config, base: string, refuse: Refuse): Value {
     const x = this.toNchw(input, refuse);
     channelsLast(config, refuse);
     const geometry = convGeometry(config, x, refuse);
-    const depthwise = weight(layer, 'depthwise_kernel', refuse);
-    const [kh, kw, cin, multiplier] = depthwise.shape;
-    const middle = cin * multiplier;
-    const dw = this.floats(`${base}_depthwise_W`, [middle, 1, kh, kw], transpose(depthwise.values, depthwise.shape, [2, 3, 0, 1]));
-    const spatial = this.node('Conv', [x.name, dw], `${base}_depthwise`, convAttributes(geometry, cin));
+    const depthwise = this.depthwiseKernel(layer, `${base}_depthwise_W`, refuse);
+    const middle = depthwise.channels;
+    const spatial = this.node('Conv', [x.name, depthwise.name], `${base}_depthwise`, convAttributes(geometry, depthwise.inputChannels));
     const pointwise = weight(layer, 'pointwise_kernel', refuse);
     const filters = pointwise.shape[3];
     const pw = this.floats(`${base}_pointwise_W`, [filters, middle, 1, 1], transpose(pointwise.values, pointwise.shape, [3, 2, 0, 1]));

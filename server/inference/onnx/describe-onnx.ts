@@ -1,7 +1,7 @@
 // Describes a .onnx model file in the same terms as a Keras one (no layer list: ONNX graphs have nodes).
 import path from 'node:path';
 import { UnsupportedModelError } from '../errors.ts';
-import { sha256File } from '../../data/file-hash.ts';
+import { sha256File } from '../../util/file-hash.ts';
 import { classNamesFor } from '../keras-h5/describe.ts';
 import { DEFAULT_GAMMA_CLASS_INDEX, type DescribeOptions, type ModelDescription } from '../model-description.ts';
 import { OnnxSession } from './session.ts';

@@ -144,28 +144,3 @@ export function* readFields(bytes: Uint8Array): Generator<ProtoField> {
 export function decodeString(bytes: Uint8Array): string {
   return textDecoder.decode(bytes);
 }
-
-/** Values of a repeated int64 field, whether written packed (one bytes field) or unpacked (several varints). */
-export function decodeInt64s(field: ProtoField): bigint[] {
-  if (field.wireType === WIRE_VARINT) return [BigInt.asIntN(64, field.value)];
-  if (field.wireType !== WIRE_BYTES) throw new ProtobufDecodeError(`field ${field.field} is not an integer list`);
-  const values: bigint[] = [];
-  for (const item of readPackedVarints(field.value)) values.push(BigInt.asIntN(64, item));
-  return values;
-}
-
-function* readPackedVarints(bytes: Uint8Array): Generator<bigint> {
-  let offset = 0;
-  while (offset < bytes.length) {
-    let result = 0n;
-    let shift = 0n;
-    for (;;) {
-      if (offset >= bytes.length) throw new ProtobufDecodeError('truncated packed varint');
-      const byte = bytes[offset++];
-      result |= BigInt(byte & 0x7f) << shift;
-      if ((byte & 0x80) === 0) break;
-      shift += 7n;
-    }
-    yield result;
-  }
-}

@@ -1,5 +1,6 @@
-// Seeded pseudo-random numbers for the demo generator: xoshiro128** with normal and Poisson
-// variates. Same seed, same stream, on every platform (32-bit integer arithmetic only).
+// Seeded pseudo-random numbers: xoshiro128** with normal and Poisson variates. Same seed, same stream, on
+// every platform (32-bit integer arithmetic only). Pure and shared with client/ (like server/metrics/): it
+// imports nothing, so the demo generator, the sample predictions and the browser's demo draw the same streams.
 
 export interface Rng {
   /** Uniform in [0, 1). */
