@@ -64,7 +64,7 @@ const IMAGES_PER_STEP = 64;
 /** Conversions in flight: sharp works on libuv's pool, a few at a time is enough. */
 const CONVERSIONS_IN_FLIGHT = 8;
 /** Pixel bytes per write to the spool and to the pixel store: bounded memory whatever the image size. */
-const PIXEL_CHUNK_BYTES = 8 * 1024 ** 2;
+const PIXEL_CHUNK_BYTES = 2 * 1024 ** 2;
 
 export async function ingestArchive(db: Db, datasetId: number, input: ArchiveIngestInput): Promise<ArchiveIngestResult> {
   const { signal } = input;
