@@ -45,6 +45,8 @@ const ConfigSchema = z
         threads: z.number().int().min(0).max(256),
         model: z.string().min(1),
         classNames: z.array(z.string().min(1)).min(2).optional(),
+        /** For a Keras model with several outputs: the one served (its layer name, or index); default: the first class probability. */
+        outputName: z.string().min(1).optional(),
         pixelScale: z.number().positive(),
       })
       .strict(),
@@ -61,6 +63,8 @@ const ConfigSchema = z
         seed: z.number().int(),
         eventsPerBin: positiveInt,
         autoGenerate: z.boolean(),
+        multiclassEventsPerClass: z.number().int().min(0),
+        multiclassModel: z.string().min(1),
       })
       .strict(),
     log: z
@@ -80,6 +84,7 @@ const PATH_KEYS: ReadonlyArray<readonly [string, string]> = [
   ['data', 'inferenceDir'],
   ['data', 'pixelStore'],
   ['inference', 'model'],
+  ['demo', 'multiclassModel'],
 ];
 
 export class ConfigError extends Error {

@@ -8,6 +8,7 @@ import type { ExecutionArgs } from 'graphql';
 import type { Config } from './config.ts';
 import { buildApp, type App } from './app.ts';
 import { ensureDemoDataset } from './data/demo/index.ts';
+import { ensureMulticlassDemo } from './data/demo/multiclass-dataset.ts';
 
 export interface RunningServer {
   app: App;
@@ -70,8 +71,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const say = options.onProgress ?? (() => {});
     const demo = await ensureDemoDataset(config, app.services.db, { onProgress: (line) => say(`demo data: ${line}`) });
     if (demo.generated) say(`demo data: generated, because ${demo.reason}`);
+    const multiclass = await ensureMulticlassDemo(config, app.services.db, (line) => say(`demo data: ${line}`));
+    if (multiclass.generated) say(`demo data: 4-class demo registered, because ${multiclass.reason}`);
     say(`loading model ${config.inference.model}`);
     const model = await app.services.models.loadDefault();
+    if (config.demo.multiclassEventsPerClass > 0) await app.services.models.register(config.demo.multiclassModel);
     await app.services.predictions.warmUpImageReading();
     const backend = await app.services.models.backend();
     telemetry.logger.info({ model: model.name, sha256: model.sha256, backend }, 'model loaded and warmed up');

@@ -1,18 +1,49 @@
 // `astri data demo` (generate the demo dataset) and `astri data list` (registered datasets per bin).
+import path from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { configFrom } from './global-options.ts';
 import { ProgressLine } from './progress.ts';
+
+/** A flag combination that makes no sense; the `astri` command prints it as `astri: DemoOptionsError: ...`. */
+class DemoOptionsError extends Error {
+  override name = 'DemoOptionsError';
+}
 
 export function registerDataCommand(program: Command): void {
   const data = program.command('data').description('datasets: generate the demo set, list what is registered');
 
   data
     .command('demo')
-    .description('generate the demo dataset (simulated ASTRI camera images) into data.inferenceDir and register it as "demo"')
+    .description(
+      'generate the demo dataset (simulated ASTRI camera images) into data.inferenceDir and register it as "demo"; ' +
+        'with --multiclass, write the 4-class demo (gamma, proton, electron, muon) as an upload layout, files only',
+    )
     .option('--seed <n>', 'random seed (default: config demo.seed); the same seed gives byte-identical files', parseInteger('--seed', Number.MIN_SAFE_INTEGER))
     .option('--per-bin <n>', 'events of each particle per energy bin (default: config demo.eventsPerBin)', parseInteger('--per-bin', 1))
-    .action(async (options: { seed?: number; perBin?: number }) => {
+    .option('--multiclass', 'write <out>/<class>/*.png and <out>/manifest.csv (file,label,energy_tev) for gamma, proton, electron, muon; no database')
+    .option('--out <dir>', 'with --multiclass: the folder to write (default: <data.dir>/demo-multiclass)')
+    .option('--per-class <n>', 'with --multiclass: events of each class, spread evenly over the energy bins (default 500)', parseInteger('--per-class', 1))
+    .action(async (options: { seed?: number; perBin?: number; multiclass?: boolean; out?: string; perClass?: number }) => {
       const config = configFrom(program);
+      if (options.multiclass) {
+        if (options.perBin !== undefined) throw new DemoOptionsError('--per-bin is for the binary demo; with --multiclass use --per-class');
+        const { writeMulticlassDemo } = await import('../data/demo/index.ts');
+        const progress = new ProgressLine('generating images');
+        const result = await writeMulticlassDemo(options.out ?? path.join(config.data.dir, 'demo-multiclass'), {
+          seed: options.seed ?? config.demo.seed,
+          eventsPerClass: options.perClass,
+          edgesTeV: config.energyBins.edgesTeV,
+          onProgress: (done, total) => progress.update(done, total),
+        });
+        progress.done();
+        process.stdout.write(
+          `multi-class demo: ${result.events} events (${result.eventsPerClass} x ${result.classes.join(', ')}; seed ${result.seed}) in ${result.outDir}\n` +
+            `manifest: ${result.manifestFile}\n` +
+            `took ${(result.elapsedMs / 1000).toFixed(1)} s\n`,
+        );
+        return;
+      }
+      if (options.out !== undefined || options.perClass !== undefined) throw new DemoOptionsError('--out and --per-class need --multiclass');
       const { openDatabase } = await import('../data/db.ts');
       const { writeDemoDataset } = await import('../data/demo/index.ts');
       const db = await openDatabase(config.data.database);

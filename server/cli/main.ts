@@ -2,7 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.ts';
 import { ArchiveError } from '../data/archive/errors.ts';
-import { DemoDatasetError } from '../data/demo/errors.ts';
+import { DemoDatasetError, MulticlassDemoError } from '../data/demo/errors.ts';
 import { CsvSyntaxError } from '../data/ingest/csv.ts';
 import { IngestInputError } from '../data/ingest/errors.ts';
 import { ImageDecodeError } from '../data/png.ts';
@@ -25,6 +25,7 @@ const USER_ERRORS = [
   CsvSyntaxError,
   IngestInputError,
   DemoDatasetError,
+  MulticlassDemoError,
   TrainingOptionsError,
   TrainingBackendError,
   SavedModelMismatchError,

@@ -22,6 +22,7 @@ interface PredictOptions {
   threads?: number;
   batchSize?: number;
   labels?: string;
+  output?: string;
 }
 
 export function registerPredictCommand(program: Command): void {
@@ -29,18 +30,20 @@ export function registerPredictCommand(program: Command): void {
     .command('predict')
     .description("print each image's score per class (PNG); unreadable images are reported and skipped")
     .argument('[images...]', 'PNG files')
-    .option('-m, --model <file>', 'Keras .h5 model (default: config inference.model)')
+    .option('-m, --model <file>', 'Keras .h5/.keras or ONNX model (default: config inference.model)')
     .option('-d, --dir <dir>', 'score every .png under this folder (recursively, in name order)')
     .option('--json', 'one JSON object per line: {"file", "scores": {class: score}, "predicted", "outputs"}')
     .option('--backend <name>', 'auto, tensorflow, wasm or cpu (default: config inference.backend)')
     .option('--threads <n>', 'worker threads, 0 = one per core (default: config inference.threads)', parseCount(0))
     .option('--batch-size <n>', 'images per batch (default: config inference.batchSize)', parseCount(1))
     .option('--labels <file>', 'labels.txt naming the classes in output order (default: beside the model, else config inference.classNames)')
+    .option('--output <name>', 'for a model with several outputs: the one to score with, by layer name or index (default: config inference.outputName)')
     .action(async (images: string[], options: PredictOptions) => {
       const inference: Record<string, unknown> = {};
       if (options.backend !== undefined) inference.backend = options.backend;
       if (options.threads !== undefined) inference.threads = options.threads;
       if (options.batchSize !== undefined) inference.batchSize = options.batchSize;
+      if (options.output !== undefined) inference.outputName = options.output;
       if (options.model !== undefined) inference.model = options.model;
       const config = configFrom(program, Object.keys(inference).length ? { inference } : undefined);
 
@@ -60,6 +63,7 @@ export function registerPredictCommand(program: Command): void {
         threads: config.inference.threads,
         preprocessing: resolvePreprocessing(description, config.inference.pixelScale, null),
         gammaClassIndex: DEFAULT_GAMMA_CLASS_INDEX,
+        ...(config.inference.outputName !== undefined ? { outputName: config.inference.outputName } : {}),
       });
       const scorer = new RunScorer(engine.description.outputKind, engine.description.outputUnits, classNames.length, classNames.map((_, i) => i));
       let failed = 0;

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Db } from './db.ts';
 import { sniffImageFormat } from './archive/image-header.ts';
 import { datasetChannels } from './image-normalise.ts';
+import type { DatasetSource } from '../domain/dataset.ts';
 import { decodePng } from './png.ts';
 import { DatasetConflictError, registerEvents, type EventRecord } from './datasets.ts';
 import {
@@ -43,6 +44,8 @@ export interface IngestOptions {
   energyEdgesTeV: number[];
   /** Every image must have an energy (the ASTRI folders: their analyses are per energy bin). */
   requireEnergies?: boolean;
+  /** Default ingest; the generated demos register as demo. */
+  source?: DatasetSource;
   /** Dataset name; default: the name of the folder holding the data. */
   dataset?: string;
   /** Expected image size; default: the most common size among the images. */
@@ -114,7 +117,7 @@ export async function ingestDataset(db: Db, options: IngestOptions): Promise<Ing
   const name = options.dataset ?? (path.basename(rootDir) || 'ingest');
   const existingDataset = await db.dataset.findUnique({ where: { name } });
   if (existingDataset) {
-    if (existingDataset.source !== 'ingest') throw new DatasetConflictError(`dataset "${name}" already exists as a ${existingDataset.source} dataset; choose another name (--dataset)`);
+    if (existingDataset.source !== (options.source ?? 'ingest')) throw new DatasetConflictError(`dataset "${name}" already exists as a ${existingDataset.source} dataset; choose another name (--dataset)`);
     const outside = sources.candidates.find((c) => !isInside(c.file, existingDataset.rootDir));
     if (outside) {
       throw new DatasetConflictError(
@@ -168,7 +171,7 @@ export async function ingestDataset(db: Db, options: IngestOptions): Promise<Ing
   const dryRun = Boolean(options.dryRun) || (Boolean(options.strict) && rejected.length > 0);
   const result =
     records.length > 0 || (options.prune && existingDataset)
-      ? await registerEvents(db, { name, rootDir, source: 'ingest', ...datasetClasses(folders, records, options.signalClass ?? null), energyEdgesTeV: withEnergies(records, options.energyEdgesTeV) }, records, {
+      ? await registerEvents(db, { name, rootDir, source: options.source ?? 'ingest', ...datasetClasses(folders, records, options.signalClass ?? null), energyEdgesTeV: withEnergies(records, options.energyEdgesTeV) }, records, {
           prune: options.prune,
           chunkSize: 1000,
           dryRun,

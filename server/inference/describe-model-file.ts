@@ -15,6 +15,7 @@ export async function describeModelFile(file: string, options: DescribeOptions =
     threads: 1,
     preprocessing: { colorMode: 'grayscale', scale: 1, offset: 0, mean: [], std: [] },
     gammaClassIndex: options.gammaClassIndex ?? DEFAULT_GAMMA_CLASS_INDEX,
+    ...(options.outputName !== undefined ? { outputName: options.outputName } : {}),
     warmupBatchSizes: [],
   });
   await worker.terminate();

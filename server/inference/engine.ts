@@ -19,6 +19,8 @@ export interface InferenceEngineOptions {
   preprocessing: Preprocessing;
   /** Output unit reported as gammaness for multi-unit outputs. */
   gammaClassIndex: number;
+  /** For a Keras model with several outputs: the one to serve (layer name or index). */
+  outputName?: string;
   /** Batch sizes to run once before the engine is ready (default [2]): the sizes the caller will send. */
   warmupBatchSizes?: number[];
 }
@@ -123,6 +125,7 @@ export class InferenceEngine {
       threads: poolSize,
       preprocessing: options.preprocessing,
       gammaClassIndex: options.gammaClassIndex,
+      ...(options.outputName !== undefined ? { outputName: options.outputName } : {}),
       warmupBatchSizes: options.warmupBatchSizes ?? [2],
     };
     // The first worker resolves `auto`; the others start the backend it found, in parallel.

@@ -30,11 +30,26 @@ export interface ModelDescription {
   kerasBackend: string | null;
   /** Hex SHA-256 of the file's bytes: identifies the model across renames. */
   sha256: string;
+  /** Every output of the file (a Keras model may have several), in the file's order; absent for ONNX files. */
+  outputs?: OutputDescription[];
+  /** The output served as class scores: `inference.outputName`, else the first class-probability output. */
+  outputName?: string;
+  /** 'keras-h5' for a legacy HDF5 file, 'keras-v3' for a Keras 3 .keras archive. */
+  container?: 'keras-h5' | 'keras-v3';
+}
+
+export interface OutputDescription {
+  /** The layer computing it ("model_1/dense" inside a nested model). */
+  name: string;
+  /** Without the batch dimension (null where the size is free). */
+  shape: (number | null)[];
 }
 
 export interface DescribeOptions {
   /** Output unit meaning "gamma" for multi-unit outputs; defaults to 1 (config `inference.gammaClassIndex`). */
   gammaClassIndex?: number;
+  /** For a model with several outputs: the one to serve, by layer name or index (config `inference.outputName`). */
+  outputName?: string;
 }
 
 export const DEFAULT_GAMMA_CLASS_INDEX = 1;

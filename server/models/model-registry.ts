@@ -42,7 +42,8 @@ export class ModelRegistry {
     const sha256 = await sha256File(file);
     const existing = await this.db.model.findUnique({ where: { sha256 } });
     if (existing) return toRegistered(existing);
-    const description: ModelDescription = await describeModelFile(file);
+    const outputName = this.config.inference.outputName;
+    const description: ModelDescription = await describeModelFile(file, outputName !== undefined ? { outputName } : {});
     const { classNames, source } = await resolveClassNames(file, description, options);
     const preprocessing = resolvePreprocessing(description, this.config.inference.pixelScale, options.preprocessing);
     const row = await this.db.model.create({
@@ -141,6 +142,7 @@ export class ModelRegistry {
         threads: this.config.inference.threads,
         preprocessing: model.preprocessing,
         gammaClassIndex: DEFAULT_GAMMA_CLASS_INDEX,
+        ...(this.config.inference.outputName !== undefined ? { outputName: this.config.inference.outputName } : {}),
         warmupBatchSizes: [...this.options.warmupBatchSizes],
       });
       this.engines.set(id, engine);
@@ -184,11 +186,14 @@ function toRegistered(row: Model): RegisteredModel {
 
 const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
-/** .h5 for HDF5 content, .onnx for a file named so; anything else is refused before it is stored. */
-function modelExtension(bytes: Uint8Array, fileName: string): '.h5' | '.onnx' {
+const ZIP_SIGNATURE = [0x50, 0x4b, 0x03, 0x04];
+
+/** .h5 for HDF5 content, .keras for a zip (Keras 3's archive), .onnx for a file named so; anything else is refused before it is stored. */
+function modelExtension(bytes: Uint8Array, fileName: string): '.h5' | '.keras' | '.onnx' {
   if (HDF5_SIGNATURE.every((b, i) => bytes[i] === b)) return '.h5';
+  if (ZIP_SIGNATURE.every((b, i) => bytes[i] === b)) return '.keras';
   if (/\.onnx$/i.test(fileName)) return '.onnx';
-  throw new UserInputError(`"${fileName}" is neither a Keras HDF5 file (.h5) nor an ONNX model (.onnx)`, 'file');
+  throw new UserInputError(`"${fileName}" is neither a Keras HDF5 file (.h5) nor an ONNX model (.onnx) nor a Keras archive (.keras)`, 'file');
 }
 
 /**

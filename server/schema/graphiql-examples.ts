@@ -1,23 +1,29 @@
 // Ready-made operations shown in GraphiQL at /graphql: the API's manual by example.
 export const GRAPHIQL_EXAMPLES = /* GraphQL */ `# Welcome to the ASTRI inference API.
 # Run an operation with the play button; pick one by name.
-# 1. Look at the energy bins and what they hold.
-query Bins {
-  energyBins { index label minTeV maxTeV gammaCount protonCount }
+# 1. The datasets (the ASTRI gamma/proton demo first), their classes and energy bins; the models and the server.
+query Catalog {
+  datasets {
+    id name state eventCount signalClass hasEnergies imageWidth imageHeight channels
+    classes { name eventCount }
+    energyBins { index label counts { className count } }
+  }
+  models { id name format inputShape classNames classNamesSource outputKind active preprocessing { colorMode scale } }
   serverInfo { version batchSize backend { name device threads } limits { maxEventsPerClass maxSamples } }
-  models { id name format inputShape outputKind parameterCount active }
 }
 
-# 2. Page through the events of a bin.
+# 2. Page through the gamma events of a bin of the demo.
 query Events {
-  events(energyBin: 3, particle: GAMMA, first: 5) {
+  events(energyBin: 3, label: "gamma", first: 5) {
     totalCount
-    edges { cursor node { id energyTeV imageUrl } }
+    edges { cursor node { id label trueEnergyTeV imageUrl } }
     pageInfo { hasNextPage endCursor }
   }
 }
 
-# 3. Start a run (copy its id into the subscription and the query below).
+# 3. Start a run on the demo (copy its id into the subscription and the query below). On another
+#    dataset: predict(input: { datasetId: "2", modelId: "2", eventsPerClass: 100 }), without energyBin
+#    when it has no energies; give a classMapping when the model names its classes differently.
 mutation Predict {
   predict(input: { energyBin: 3, eventsPerClass: 500, samples: 4, seed: 42 }) { id status }
 }
@@ -26,22 +32,32 @@ mutation Predict {
 subscription Progress {
   predictionProgress(runId: "PASTE-RUN-ID") {
     kind sequence status elapsedMs imagesPerSecond
-    done { gamma proton } total { gamma proton }
-    batch { particle index events { eventId gammaness energyTeV } }
+    doneByClass { className count } totalByClass { className count }
+    batch { label index events { eventId gammaness scores trueEnergyTeV } }
     metrics { roc { auc } precisionRecall { averagePrecision } qualityFactor }
+    classification { accuracy macroAuc }
   }
 }
 
-# 5. Its results, at any threshold.
+# 5. Its results: the gamma/hadron figures at any gammaness cut, and the N-class metrics.
 query Run {
   predictionRun(id: "PASTE-RUN-ID") {
-    status elapsedMs failedCount
+    status elapsedMs failedCount signalClass
     metrics(threshold: 0.9) {
       confusionMatrix { truePositive falsePositive trueNegative falseNegative }
       gammaEfficiency hadronEfficiency qualityFactor
       roc { auc }
     }
-    sampleEvents { gammaness event { id particle energyTeV imageUrl } }
+    classification {
+      classes accuracy confusionMatrix macroAuc logLoss
+      perClass { className precision recall f1 support roc { auc } }
+    }
+    sampleEvents { gammaness top { className score } event { id label trueEnergyTeV imageUrl } }
   }
+}
+
+# 6. Follow a dataset upload (uploadDataset takes a multipart file: see the README).
+subscription Ingest {
+  datasetIngestProgress(datasetId: "PASTE-DATASET-ID") { state phase filesDone filesTotal rejectedSoFar error }
 }
 `;

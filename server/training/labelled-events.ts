@@ -1,5 +1,7 @@
-// Balanced, labelled demo events of every energy bin, generated in memory for training and held-out evaluation.
-import { generateBatch } from '../data/demo/generate.ts';
+// Balanced, labelled demo events of every energy bin, generated in memory for training and held-out evaluation:
+// gamma/proton for the binary demo, or any list of demo species for a multi-class one.
+import { generateBatch, generateSpeciesBatch } from '../data/demo/generate.ts';
+import type { DemoSpecies } from '../data/demo/species.ts';
 import { IMAGE_PIXELS } from '../data/demo/camera.ts';
 import type { EnergyBin } from '../data/energy-bins.ts';
 
@@ -44,6 +46,48 @@ export function generateLabelledEvents(options: LabelledEventsOptions): Labelled
   };
   bins.forEach((bin, b) => {
     const batch = generateBatch({ seed, count: perBin, minTeV: bin.minTeV, maxTeV: bin.maxTeV });
+    const first = b * perBin;
+    events.pixels.set(batch.pixels, first * IMAGE_PIXELS);
+    events.labels.set(batch.labels, first);
+    events.binIndices.fill(b, first, first + perBin);
+    events.energiesTeV.set(batch.energiesTeV, first);
+    onBin?.(first + perBin, count);
+  });
+  return events;
+}
+
+/** Events of several classes: `labels` are indices into `classes` (the model's output order). */
+export interface ClassEvents extends Omit<LabelledEvents, 'labels'> {
+  classes: readonly DemoSpecies[];
+  /** Index into `classes` of each event's class. */
+  labels: Uint8Array;
+}
+
+export interface ClassEventsOptions extends LabelledEventsOptions {
+  /** The classes, in output order; `eventsPerClassPerBin` of each in every bin. */
+  classes: readonly DemoSpecies[];
+}
+
+/** classes[0], classes[1], ... in turn per bin, bin after bin: deterministic for (seed, classes, bins, eventsPerClassPerBin). */
+export function generateClassEvents(options: ClassEventsOptions): ClassEvents {
+  const { seed, eventsPerClassPerBin, bins, classes, onBin } = options;
+  if (!Number.isInteger(eventsPerClassPerBin) || eventsPerClassPerBin < 1) {
+    throw new RangeError(`eventsPerClassPerBin must be a positive integer, got ${eventsPerClassPerBin}`);
+  }
+  if (bins.length === 0 || bins.length > 255) throw new RangeError(`between 1 and 255 energy bins are needed, got ${bins.length}`);
+  const perBin = classes.length * eventsPerClassPerBin;
+  const count = perBin * bins.length;
+  const events: ClassEvents = {
+    count,
+    pixels: new Uint8Array(count * IMAGE_PIXELS),
+    classes,
+    labels: new Uint8Array(count),
+    binIndices: new Uint8Array(count),
+    energiesTeV: new Float64Array(count),
+    bins,
+  };
+  bins.forEach((bin, b) => {
+    const batch = generateSpeciesBatch({ seed, count: perBin, minTeV: bin.minTeV, maxTeV: bin.maxTeV, classes });
     const first = b * perBin;
     events.pixels.set(batch.pixels, first * IMAGE_PIXELS);
     events.labels.set(batch.labels, first);

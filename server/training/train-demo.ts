@@ -3,10 +3,11 @@ import { energyBins, type EnergyBin } from '../data/energy-bins.ts';
 import { createRng } from '../random/rng.ts';
 import { writeKerasH5 } from '../inference/index.ts';
 import { activateBackend } from '../inference/runtime/backends.ts';
-import { tf, type LayersModel } from '../inference/runtime/tfjs.ts';
+import { tf, type LayersModel, type Tensor } from '../inference/runtime/tfjs.ts';
+import { IMAGE_PIXELS } from '../data/demo/camera.ts';
 import { buildDemoCnn } from './demo-cnn.ts';
 import { SavedModelMismatchError, TrainingOptionsError } from './errors.ts';
-import { imagesTensor, predictGammaness, summariseSeparation, type Evaluation } from './evaluate.ts';
+import { imagesTensor, predictGammaness, predictOutputs, summariseSeparation, type Evaluation } from './evaluate.ts';
 import { generateLabelledEvents, type LabelledEvents } from './labelled-events.ts';
 import { registerWasmTrainingKernels } from './wasm-gradients.ts';
 
@@ -74,7 +75,7 @@ export const DEFAULT_EDGES_TEV: readonly number[] = [1, 2, 5, 10, 20, 50, 100, 2
 
 export interface SavedModelCheck {
   events: number;
-  /** Largest |gammaness(in memory) - gammaness(read back from the file)| over the events. */
+  /** Largest |output(in memory) - output(read back from the file)| over the events and output units. */
   maxAbsDifference: number;
 }
 
@@ -120,41 +121,19 @@ export async function trainDemoModel(options: TrainDemoOptions): Promise<TrainDe
   let evaluation: Evaluation | undefined;
   let savedModelCheck: SavedModelCheck | undefined;
   try {
-    // The order of examples is seeded too, so a seed reproduces a run up to dropout masks and float summation.
-    const rng = createRng(seed ^ 0x5eed);
-    const order = Uint32Array.from({ length: training.count }, (_, i) => i);
-    const scratch = new Float32Array(batchSize * training.pixels.length / training.count);
-    for (let epoch = 1; epoch <= epochs; epoch++) {
-      shuffle(order, rng.int.bind(rng));
-      const epochLearningRate = cosineDecay(learningRate, epoch, epochs);
-      setLearningRate(optimizer, epochLearningRate);
-      let lossSum = 0;
-      let correctSum = 0;
-      for (let first = 0; first < training.count; first += batchSize) {
-        const indices = order.subarray(first, Math.min(first + batchSize, training.count));
-        const x = imagesTensor(training.pixels, indices, scratch);
-        const y = tf.tensor2d(Float32Array.from(indices, (i) => training.labels[i]), [indices.length, 1]);
-        try {
-          const [loss, accuracy] = (await model.trainOnBatch(x, y)) as number[];
-          lossSum += loss * indices.length;
-          correctSum += accuracy * indices.length;
-        } finally {
-          x.dispose();
-          y.dispose();
-        }
-      }
-      evaluation = summariseSeparation(validation, predictGammaness(model, validation));
-      const record: EpochRecord = {
-        epoch,
-        learningRate: epochLearningRate,
-        loss: lossSum / training.count,
-        accuracy: correctSum / training.count,
-        validationAuc: evaluation.overall.rocAuc,
-        elapsedMs: performance.now() - started,
-      };
-      history.push(record);
-      onProgress?.({ phase: 'epoch', epochs, ...record });
-    }
+    await fitEpochs(model, optimizer, training, {
+      seed,
+      epochs,
+      batchSize,
+      learningRate,
+      targets: (indices) => tf.tensor2d(Float32Array.from(indices, (i) => training.labels[i]), [indices.length, 1]),
+      afterEpoch: (epoch) => {
+        evaluation = summariseSeparation(validation, predictGammaness(model, validation));
+        const record: EpochRecord = { ...epoch, validationAuc: evaluation.overall.rocAuc, elapsedMs: performance.now() - started };
+        history.push(record);
+        onProgress?.({ phase: 'epoch', epochs, ...record });
+      },
+    });
     onProgress?.({ phase: 'write', outFile });
     await writeKerasH5(model, outFile);
     onProgress?.({ phase: 'verify', outFile });
@@ -181,18 +160,61 @@ export async function trainDemoModel(options: TrainDemoOptions): Promise<TrainDe
   };
 }
 
+export interface FitOptions {
+  /** Seeds the order of examples, so a seed reproduces a run up to dropout masks and float summation. */
+  seed: number;
+  epochs: number;
+  batchSize: number;
+  /** Adam's initial step size, decayed along cosineDecay. */
+  learningRate: number;
+  /** The target tensor of the examples `indices` (the caller's encoding: one sigmoid unit, or one-hot classes). */
+  targets: (indices: Uint32Array) => Tensor;
+  /** Called after each epoch with its training loss and accuracy (dropout active). */
+  afterEpoch: (epoch: { epoch: number; learningRate: number; loss: number; accuracy: number }) => void;
+}
+
+/** Shuffled mini-batch epochs of `model` (compiled with `optimizer` and an accuracy metric) on `training`. */
+export async function fitEpochs(model: LayersModel, optimizer: ReturnType<typeof tf.train.adam>, training: Pick<LabelledEvents, 'count' | 'pixels'>, options: FitOptions): Promise<void> {
+  const { seed, epochs, batchSize, learningRate, targets, afterEpoch } = options;
+  const rng = createRng(seed ^ 0x5eed);
+  const order = Uint32Array.from({ length: training.count }, (_, i) => i);
+  const scratch = new Float32Array(batchSize * IMAGE_PIXELS);
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    shuffle(order, rng.int.bind(rng));
+    const epochLearningRate = cosineDecay(learningRate, epoch, epochs);
+    setLearningRate(optimizer, epochLearningRate);
+    let lossSum = 0;
+    let correctSum = 0;
+    for (let first = 0; first < training.count; first += batchSize) {
+      const indices = order.subarray(first, Math.min(first + batchSize, training.count));
+      const x = imagesTensor(training.pixels, indices, scratch);
+      const y = targets(indices);
+      try {
+        const [loss, accuracy] = (await model.trainOnBatch(x, y)) as number[];
+        lossSum += loss * indices.length;
+        correctSum += accuracy * indices.length;
+      } finally {
+        x.dispose();
+        y.dispose();
+      }
+    }
+    afterEpoch({ epoch, learningRate: epochLearningRate, loss: lossSum / training.count, accuracy: correctSum / training.count });
+  }
+}
+
 /**
  * Loads `file` with the service's own Keras loader and scores `events` with it and with `model`; throws
- * SavedModelMismatchError if any gammaness differs by more than SAVED_MODEL_TOLERANCE.
+ * SavedModelMismatchError if any output (gammaness, class probability) differs by more than SAVED_MODEL_TOLERANCE.
  */
-export async function compareWithSavedModel(model: LayersModel, file: string, events: LabelledEvents): Promise<SavedModelCheck> {
+export async function compareWithSavedModel(model: LayersModel, file: string, events: Pick<LabelledEvents, 'count' | 'pixels'>): Promise<SavedModelCheck> {
   const { loadKerasH5 } = await import('../inference/keras-h5/load.ts');
   const loaded = await loadKerasH5(file);
   try {
-    const expected = predictGammaness(model, events);
-    const actual = predictGammaness(loaded.model, events);
+    const expected = predictOutputs(model, events);
+    const actual = predictOutputs(loaded.model, events);
+    if (actual.length !== expected.length) throw new SavedModelMismatchError(`${file}: the model read back has ${actual.length / events.count} outputs, the trained one ${expected.length / events.count}`);
     let maxAbsDifference = 0;
-    for (let i = 0; i < events.count; i++) maxAbsDifference = Math.max(maxAbsDifference, Math.abs(expected[i] - actual[i]));
+    for (let i = 0; i < expected.length; i++) maxAbsDifference = Math.max(maxAbsDifference, Math.abs(expected[i] - actual[i]));
     if (!(maxAbsDifference <= SAVED_MODEL_TOLERANCE)) {
       throw new SavedModelMismatchError(
         `${file}: the model read back scores up to ${maxAbsDifference} away from the trained model (tolerance ${SAVED_MODEL_TOLERANCE}); the .h5 writer or loader loses information`,

@@ -361,6 +361,53 @@ describe('GraphQL API', () => {
       expect(models.data!.models.find((m) => m.id === uploaded.data!.uploadModel.id)!.active).toBe(false);
     });
 
+    /** A small softmax CNN written here, uploaded without activating it; its id. */
+    async function uploadSoftmax(name: string, inputShape: [number, number, number], classes: number): Promise<string> {
+      const file = path.join(server.dir, `${name}.h5`);
+      const model = tf.sequential({ name });
+      model.add(tf.layers.conv2d({ inputShape, filters: 2, kernelSize: 3, strides: 2, activation: 'relu', name: 'conv2d' }));
+      model.add(tf.layers.globalAveragePooling2d({ name: 'global_average_pooling2d' }));
+      model.add(tf.layers.dense({ units: classes, activation: 'softmax', name: 'dense' }));
+      await writeKerasH5(model, file);
+      const uploaded = await upload(readFileSync(file), `${name}.h5`, false);
+      expect(uploaded.errors).toBeUndefined();
+      return uploaded.data!.uploadModel.id;
+    }
+
+    it('refuses a 10-class 28x28 model on the 56x56 gamma/proton demo, naming both sizes, and starts nothing', async () => {
+      const modelId = await uploadSoftmax('digits', [28, 28, 1], 10);
+      const runsBefore = await server.app.services.db.predictionRun.count();
+      const result = await server.graphql('mutation($input: PredictInput!) { predict(input: $input) { id } }', { input: { energyBin: 4, eventsPerClass: 10, modelId } });
+      expect(result.errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'modelId' } });
+      expect(result.errors![0].message).toMatch(/model "digits" takes 28x28 images, but dataset "demo" holds 56x56 images/);
+      expect(await server.app.services.db.predictionRun.count()).toBe(runsBefore);
+    });
+
+    it('refuses a model whose class count differs from the dataset\'s without a mapping, naming both lists', async () => {
+      const modelId = await uploadSoftmax('three', [56, 56, 1], 3);
+      const result = await server.graphql('mutation($input: PredictInput!) { predict(input: $input) { id } }', { input: { energyBin: 4, eventsPerClass: 10, modelId } });
+      expect(result.errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'classMapping' } });
+      expect(result.errors![0].message).toMatch(/the model has 3 classes \("0", "1", "2"\) and the dataset 2 \("proton", "gamma"\); give a classMapping/);
+      // With a mapping, the third class is left out and the two others renormalised, so each row still sums to 1.
+      const classMapping = [
+        { modelClass: '0', datasetClass: 'proton' },
+        { modelClass: '2', datasetClass: 'gamma' },
+      ];
+      const started = await server.graphql<{ predict: { id: string } }>('mutation($input: PredictInput!) { predict(input: $input) { id } }', {
+        input: { energyBin: 4, eventsPerClass: 10, modelId, classMapping, seed: 4 },
+      });
+      expect(started.errors).toBeUndefined();
+      await subscribe(started.data!.predict.id);
+      const run = await server.graphql<{ predictionRun: { predictions: Array<{ scores: number[]; gammaness: number }> } }>(
+        'query($id: ID!) { predictionRun(id: $id) { predictions { scores gammaness } } }',
+        { id: started.data!.predict.id },
+      );
+      for (const { scores, gammaness } of run.data!.predictionRun.predictions) {
+        expect(scores[0] + scores[1]).toBeCloseTo(1, 5);
+        expect(gammaness).toBe(scores[1]);
+      }
+    });
+
     it('answers 413 to a request body over the upload limit before reading it', async () => {
       const response = await fetch(`${server.url}/graphql`, {
         method: 'POST',

@@ -19,7 +19,7 @@ export async function startTestServer(overrides: Record<string, unknown> = {}, d
       {
         server: { host: '127.0.0.1', port: 0 },
         data: { dir, database: path.join(dir, 'astri.db'), inferenceDir: path.join(dir, 'inference'), pixelStore: path.join(dir, 'pixels') },
-        demo: { eventsPerBin: 60, seed: 7 },
+        demo: { eventsPerBin: 60, seed: 7, multiclassEventsPerClass: 0 },
         inference: { batchSize: 32 },
         log: { level: 'silent' },
       },

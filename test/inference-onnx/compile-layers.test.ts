@@ -209,15 +209,15 @@ describe('shapes and graphs', () => {
 
 describe('refusals', () => {
   it('refuses an unsupported layer and names it', () => {
-    const model = sequential([8, 8, 1], [tf.layers.conv2d({ filters: 2, kernelSize: 3 }), tf.layers.upSampling2d({ name: 'my_upsampling' }), tf.layers.flatten()]);
+    const model = sequential([8, 8, 1], [tf.layers.conv2d({ filters: 2, kernelSize: 3 }), tf.layers.upSampling2d({ name: 'my_upsampling', interpolation: 'bilinear' }), tf.layers.flatten()]);
     seedWeights(model);
     expect(() => compileKerasToOnnx(asLoaded(model))).toThrowError(OnnxExportUnsupportedError);
     expect(() => compileKerasToOnnx(asLoaded(model))).toThrowError(/layer "my_upsampling" \(UpSampling2D\) cannot be compiled to ONNX/);
   });
 
   it('names the layer by its Keras class from the file', () => {
-    const model = sequential([8, 8, 1], [tf.layers.conv2d({ filters: 2, kernelSize: 3 }), tf.layers.zeroPadding2d({ name: 'pad_1' }), tf.layers.flatten()]);
-    expect(() => compileKerasToOnnx(asLoaded(model, { pad_1: 'ZeroPadding2D' }))).toThrowError(/layer "pad_1" \(ZeroPadding2D\)/);
+    const model = sequential([8, 8, 1], [tf.layers.conv2d({ filters: 2, kernelSize: 3 }), tf.layers.thresholdedReLU({ name: 'gate_1' }), tf.layers.flatten()]);
+    expect(() => compileKerasToOnnx(asLoaded(model, { gate_1: 'ThresholdedReLU' }))).toThrowError(/layer "gate_1" \(ThresholdedReLU\)/);
   });
 
   it('refuses a channels-first convolution and names the setting', () => {

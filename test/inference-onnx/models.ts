@@ -29,7 +29,7 @@ export function asLoaded(model: LayersModel, kerasClassOf: Record<string, string
       kerasClassName: kerasClassOf[layer.name] ?? layer.getClassName(),
       tfjsClassName: layer.getClassName(),
     })),
-    contents: { file: `${model.name}.h5`, modelConfig: null, kerasVersion: null, kerasBackend: null },
+    contents: { file: `${model.name}.h5`, container: 'keras-h5', modelConfig: null, kerasVersion: null, kerasBackend: null },
   };
 }
 

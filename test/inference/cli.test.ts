@@ -72,6 +72,15 @@ describe('astri model inspect', () => {
     expect(run.stderr).toContain('astri: UnsupportedLayerError: layer "lambda_1" (Lambda) cannot be loaded: Lambda layers hold Python code');
     expect(run.stdout).toBe('');
   });
+
+  it('lists every output of a .keras model and serves the one --output names', async () => {
+    const file = path.join(PROJECT_ROOT, 'test', 'fixtures', 'graphs', 'branching_keras3_archive.keras');
+    const run = await astri('model', 'inspect', file, '--output', 'aux_regression');
+    expect(run.code).toBe(0);
+    const description = JSON.parse(run.stdout);
+    expect(description).toMatchObject({ container: 'keras-v3', outputName: 'aux_regression', outputUnits: 3, outputKind: 'other' });
+    expect(description.outputs.map((output: { name: string }) => output.name)).toEqual(['aux_regression', 'class_probabilities']);
+  });
 });
 
 describe('astri predict', () => {

@@ -14,13 +14,11 @@ function conv(config: Record<string, unknown> = {}) {
 }
 
 describe('normalizeModelConfig', () => {
-  it('moves the InputLayer shape onto the first layer of a Sequential model and drops initializers', () => {
+  it('takes a Sequential model\'s input shape from its InputLayer and keeps only leaf layers', () => {
     const normalized = normalizeModelConfig(sequential(conv({ kernel_initializer: { class_name: 'GlorotUniform', config: {} } })), '2.11.0');
-    const [first] = (normalized.topology.config as { layers: Array<{ class_name: string; config: Record<string, unknown> }> }).layers;
-    expect(first.class_name).toBe('Conv2D');
-    expect(first.config.batch_input_shape).toEqual([null, 8, 8, 1]);
-    expect(first.config).not.toHaveProperty('kernel_initializer');
-    expect(normalized.layers).toEqual([{ name: 'conv', kerasClassName: 'Conv2D', tfjsClassName: 'Conv2D' }]);
+    expect(normalized.inputs).toEqual([{ tensor: 0, name: 'input_1', batchShape: [null, 8, 8, 1] }]);
+    expect(normalized.layers).toMatchObject([{ name: 'conv', kerasClassName: 'Conv2D', tfjsClassName: 'Conv2D' }]);
+    expect(normalized.nodes.map((node) => [node.layer.name, node.inputs, node.output])).toEqual([['conv', [0], 1]]);
   });
 
   it('reads Keras 3 batch_shape, dtype policies and build_input_shape', () => {
@@ -34,39 +32,48 @@ describe('normalizeModelConfig', () => {
       },
     };
     const normalized = normalizeModelConfig(keras3, '3.12.0');
-    const [first] = (normalized.topology.config as { layers: Array<{ config: Record<string, unknown> }> }).layers;
-    expect(first.config.batch_input_shape).toEqual([null, 5, 5, 1]);
-    expect(first.config.dtype).toBe('float32');
+    expect(normalized.inputs[0].batchShape).toEqual([null, 5, 5, 1]);
   });
 
   it('turns SpatialDropout2D into Dropout but remembers the Keras class', () => {
     const normalized = normalizeModelConfig(sequential(conv(), { class_name: 'SpatialDropout2D', config: { name: 'sd', rate: 0.3 } }), '2.11.0');
-    expect(normalized.layers[1]).toEqual({ name: 'sd', kerasClassName: 'SpatialDropout2D', tfjsClassName: 'Dropout' });
+    expect(normalized.layers[1]).toMatchObject({ name: 'sd', kerasClassName: 'SpatialDropout2D', tfjsClassName: 'Dropout' });
   });
 
-  it('refuses Keras 3 hard_sigmoid, which is not the Keras 2 function tfjs implements', () => {
-    expect(() => normalizeModelConfig(sequential(conv({ activation: 'hard_sigmoid' })), '3.1.0')).toThrow(UnsupportedLayerConfigError);
-    expect(() => normalizeModelConfig(sequential(conv({ activation: 'hard_sigmoid' })), '2.11.0')).not.toThrow();
-  });
-
-  it('refuses an activation it does not know, naming the layer', () => {
-    expect(() => normalizeModelConfig(sequential(conv({ activation: 'exponential' })), '2.11.0')).toThrow(
-      /layer "conv" \(Conv2D\) cannot be loaded: activation "exponential" is not supported/,
+  it('computes the activations tfjs lacks itself (hard_sigmoid of Keras 3, hard_silu)', () => {
+    expect(normalizeModelConfig(sequential(conv({ activation: 'hard_sigmoid' })), '3.1.0').layers[0].tfjsClassName).toBe('Conv2D');
+    expect(normalizeModelConfig(sequential({ class_name: 'Activation', config: { name: 'a', activation: 'hard_silu' } }), '3.1.0').layers[0].tfjsClassName).toBe(
+      'KerasOp',
     );
   });
 
-  it('refuses grouped convolutions and leaky or thresholded ReLU layers', () => {
-    expect(() => normalizeModelConfig(sequential(conv({ groups: 2 })), '2.11.0')).toThrow(/groups=2/);
-    const leaky = { class_name: 'ReLU', config: { name: 're_lu', negative_slope: 0.1 } };
-    expect(() => normalizeModelConfig(sequential(conv(), leaky), '2.11.0')).toThrow(/layer "re_lu" \(ReLU\) cannot be loaded: negative_slope=0.1/);
+  it('refuses an activation it does not know, naming the layer', () => {
+    expect(() => normalizeModelConfig(sequential(conv({ activation: 'quick_gelu' })), '2.11.0')).toThrow(
+      /layer "conv" \(Conv2D\) cannot be loaded: activation "quick_gelu" is not supported/,
+    );
   });
 
-  it('refuses nested models and custom layers registered in Keras 3', () => {
-    const nested = { class_name: 'Sequential', config: { name: 'inner', layers: [] } };
-    expect(() => normalizeModelConfig(sequential(nested), '2.11.0')).toThrow(/layer "inner" \(Sequential\) cannot be loaded: nested models/);
+  it('refuses settings it cannot compute exactly, naming the layer and the setting', () => {
+    const bilinear = { class_name: 'UpSampling2D', config: { name: 'up', size: [2, 2], interpolation: 'bilinear' } };
+    expect(() => normalizeModelConfig(sequential(bilinear), '2.11.0')).toThrow(UnsupportedLayerConfigError);
+    expect(() => normalizeModelConfig(sequential(bilinear), '2.11.0')).toThrow(/layer "up" \(UpSampling2D\) cannot be loaded: interpolation="bilinear"/);
+    const padded = { class_name: 'Conv2DTranspose', config: { name: 'up_conv', filters: 2, kernel_size: 3, output_padding: [1, 1] } };
+    expect(() => normalizeModelConfig(sequential(padded), '2.11.0')).toThrow(/layer "up_conv" \(Conv2DTranspose\) cannot be loaded: output_padding=\[1,1\]/);
+    const lora = { class_name: 'Dense', config: { name: 'dense', units: 2, lora_rank: 4 } };
+    expect(() => normalizeModelConfig(sequential(lora), '3.12.0')).toThrow(/layer "dense" \(Dense\) cannot be loaded: lora_rank=4 is not supported/);
+    const renorm = { class_name: 'BatchNormalization', config: { name: 'bn', renorm: true } };
+    expect(() => normalizeModelConfig(sequential(renorm), '2.11.0')).toThrow(/layer "bn" \(BatchNormalization\) cannot be loaded: renorm=true/);
+  });
+
+  it('inlines nested models under their names and refuses custom layers and RNNs', () => {
+    const nested = { class_name: 'Sequential', config: { name: 'inner', layers: [conv()] } };
+    const normalized = normalizeModelConfig(sequential(nested), '2.11.0');
+    expect(normalized.layers.map((layer) => layer.name)).toEqual(['inner/conv']);
     const custom = { class_name: 'Dense', registered_name: 'my_package>Dense', config: { name: 'dense', units: 2 } };
     expect(() => normalizeModelConfig(sequential(custom), '3.0.0')).toThrow(UnsupportedLayerError);
     expect(() => normalizeModelConfig(sequential(custom), '3.0.0')).toThrow(/custom layer class "my_package>Dense"/);
+    const lstm = { class_name: 'LSTM', config: { name: 'lstm', units: 2 } };
+    expect(() => normalizeModelConfig(sequential(lstm), '2.11.0')).toThrow(/layer "lstm" \(LSTM\) cannot be loaded: recurrent layers/);
   });
 
   it('refuses what is not a Sequential or Functional model, Keras 1 files, and models without an input shape', () => {
@@ -92,13 +99,56 @@ describe('normalizeModelConfig', () => {
         output_layers: ['sum', 0, 0],
       },
     };
-    const topology = normalizeModelConfig(functional, '3.12.0').topology as {
-      class_name: string;
-      config: { layers: Array<{ inbound_nodes: unknown }>; input_layers: unknown; output_layers: unknown };
+    const normalized = normalizeModelConfig(functional, '3.12.0');
+    expect(normalized.kind).toBe('Functional');
+    expect(normalized.nodes.map((node) => [node.layer.name, node.inputs, node.output])).toEqual([
+      ['d', [0], 1],
+      ['sum', [0, 1], 2],
+    ]);
+    expect(normalized.outputs).toEqual([{ tensor: 2, name: 'sum' }]);
+  });
+
+  it('calls a shared layer at each of its Keras 2 nodes, with one set of weights', () => {
+    const functional = {
+      class_name: 'Model',
+      config: {
+        name: 'siamese',
+        layers: [
+          { class_name: 'InputLayer', name: 'x', config: { batch_input_shape: [null, 4], name: 'x' }, inbound_nodes: [] },
+          { class_name: 'Dense', name: 'shared', config: { name: 'shared', units: 4 }, inbound_nodes: [[['x', 0, 0, {}]], [['shared', 0, 0, {}]]] },
+          { class_name: 'Add', name: 'sum', config: { name: 'sum' }, inbound_nodes: [[['shared', 0, 0, {}], ['shared', 1, 0, {}]]] },
+        ],
+        input_layers: [['x', 0, 0]],
+        output_layers: [['sum', 0, 0]],
+      },
     };
-    expect(topology.class_name).toBe('Model');
-    expect(topology.config.layers[2].inbound_nodes).toEqual([[['x', 0, 0, {}], ['d', 0, 0, {}]]]);
-    expect(topology.config.input_layers).toEqual([['x', 0, 0]]);
-    expect(topology.config.output_layers).toEqual([['sum', 0, 0]]);
+    const normalized = normalizeModelConfig(functional, '2.11.0');
+    expect(normalized.layers.map((layer) => layer.name)).toEqual(['shared', 'sum']);
+    expect(normalized.nodes.map((node) => [node.layer.name, node.inputs, node.output])).toEqual([
+      ['shared', [0], 1],
+      ['shared', [1], 2],
+      ['sum', [1, 2], 3],
+    ]);
+  });
+});
+
+describe('call arguments', () => {
+  const tensor = (name: string) => ({ class_name: '__keras_tensor__', config: { shape: [null, 4], dtype: 'float32', keras_history: [name, 0, 0] } });
+  const model = (kwargs: Record<string, unknown>) => ({
+    class_name: 'Functional',
+    config: {
+      name: 'functional',
+      layers: [
+        { class_name: 'InputLayer', name: 'x', config: { batch_shape: [null, 4], name: 'x' }, inbound_nodes: [] },
+        { class_name: 'Dense', name: 'd', config: { name: 'd', units: 4 }, inbound_nodes: [{ args: [tensor('x')], kwargs }] },
+      ],
+      input_layers: ['x', 0, 0],
+      output_layers: ['d', 0, 0],
+    },
+  });
+
+  it('ignores training flags and absent masks, and refuses other call arguments naming the layer', () => {
+    expect(() => normalizeModelConfig(model({ training: false, mask: null }), '3.12.0')).not.toThrow();
+    expect(() => normalizeModelConfig(model({ mask: tensor('x') }), '3.12.0')).toThrow(/layer "d" \(Dense\) is called with argument "mask", which is not supported/);
   });
 });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeKerasH5 } from '../../server/inference/index.ts';
 import { loadKerasH5 } from '../../server/inference/keras-h5/load.ts';
 import { readKerasH5 } from '../../server/inference/keras-h5/read.ts';
-import { tf } from '../../server/inference/runtime/tfjs.ts';
+import { tf, type Tensor } from '../../server/inference/runtime/tfjs.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'astri-writer-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -107,14 +107,25 @@ describe('writeKerasH5', () => {
     expect(layers[0].kerasClassName).toBe('InputLayer');
   });
 
-  it('refuses a BatchNormalization over a non-last axis, which TensorFlow.js would compute wrongly', async () => {
+  it('computes a BatchNormalization over a non-last axis as Keras defines it (tfjs-layers itself would not)', async () => {
     const model = tf.sequential({ name: 'bn_axis' });
-    model.add(tf.layers.conv2d({ name: 'conv', inputShape: [6, 6, 1], filters: 3, kernelSize: 3 }));
-    model.add(tf.layers.batchNormalization({ name: 'bn_rows', axis: 1 }));
+    model.add(tf.layers.batchNormalization({ name: 'bn_rows', axis: 1, inputShape: [4, 3, 2], epsilon: 0.01 }));
     model.add(tf.layers.flatten({ name: 'flatten' }));
-    model.add(tf.layers.dense({ name: 'dense', units: 1, activation: 'sigmoid' }));
+    const stats = { gamma: [1, 2, 0.5, 1.5], beta: [0, 1, -1, 0.5], mean: [0.1, 0.2, 0.3, 0.4], variance: [1, 0.5, 2, 0.25] };
+    model.layers[0].setWeights([stats.gamma, stats.beta, stats.mean, stats.variance].map((v) => tf.tensor1d(v)));
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'astri-bn-')), 'bn.h5');
     await writeKerasH5(model, file);
-    await expect(loadKerasH5(file)).rejects.toThrow(/layer "bn_rows" \(BatchNormalization\) cannot be loaded: axis=1 is not the last axis/);
+    const loaded = await loadKerasH5(file);
+    const x = Float32Array.from({ length: 24 }, (_, i) => i / 10);
+    const input = tf.tensor(x, [1, 4, 3, 2]);
+    const output = loaded.model.predict(input) as Tensor;
+    const actual = output.dataSync();
+    const expected = Array.from(x, (v, i) => {
+      const row = Math.floor(i / 6);
+      return ((v - stats.mean[row]) / Math.sqrt(stats.variance[row] + 0.01)) * stats.gamma[row] + stats.beta[row];
+    });
+    expected.forEach((v, i) => expect(actual[i]).toBeCloseTo(v, 5));
+    tf.dispose([input, output]);
+    loaded.model.dispose();
   });
 });

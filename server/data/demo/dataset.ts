@@ -5,7 +5,6 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import type { Config } from '../../config.ts';
 import { PARTICLES } from './particle.ts';
 import type { Db } from '../db.ts';
@@ -13,7 +12,7 @@ import { energyBins } from '../energy-bins.ts';
 import { DemoDatasetError } from './errors.ts';
 import { registerEvents, type EventRecord, type RegisterResult } from '../datasets.ts';
 import { MANIFEST_COLUMNS, runDemoTask, type DemoTask, type DemoTaskResult } from './task.ts';
-import type { WorkerReply, WorkerRequest } from './worker.ts';
+import { runOnWorkers } from './pool.ts';
 
 export { demoImagePath, MANIFEST_COLUMNS } from './task.ts';
 
@@ -134,37 +133,12 @@ async function runTasks(tasks: readonly DemoTask[], threads: number, onDone: (ev
     return results;
   }
 
-  const workers = Array.from({ length: threads }, () => new Worker(new URL('./worker-entry.mjs', import.meta.url)));
-  try {
-    let next = 0;
-    await Promise.all(
-      workers.map(
-        (worker) =>
-          new Promise<void>((resolve, reject) => {
-            const send = (): void => {
-              if (next >= tasks.length) return resolve();
-              const id = next++;
-              worker.postMessage({ id, task: tasks[id] } satisfies WorkerRequest);
-            };
-            worker.on('message', (reply: WorkerReply) => {
-              if (reply.type === 'progress') report(reply.id, reply.done);
-              else if (reply.type === 'error') reject(new DemoDatasetError(`generating ${tasks[reply.id].particle} events of bin ${tasks[reply.id].binIndex} failed: ${reply.message}`));
-              else {
-                results[reply.id] = reply.result;
-                send();
-              }
-            });
-            worker.once('error', (error) => reject(new DemoDatasetError(`a demo generator thread failed: ${error.message}`)));
-            // Exits only when terminated below; anything earlier is a crash (a settled promise ignores this).
-            worker.once('exit', (code) => reject(new DemoDatasetError(`a demo generator thread exited early (code ${code})`)));
-            send();
-          }),
-      ),
-    );
-  } finally {
-    await Promise.all(workers.map((worker) => worker.terminate()));
-  }
-  return results;
+  return runOnWorkers('binary', tasks, {
+    threads,
+    onProgress: report,
+    fail: (message, id) =>
+      new DemoDatasetError(id === undefined ? message : `generating ${tasks[id].particle} events of bin ${tasks[id].binIndex} failed: ${message}`),
+  });
 }
 
 /** Deletes demo images left by an earlier, larger generation (only files named like demo images). */

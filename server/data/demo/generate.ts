@@ -4,8 +4,9 @@
 import type { Particle } from './particle.ts';
 import { IMAGE_PIXELS } from './camera.ts';
 import { createRng, hashSeed } from '../../random/rng.ts';
-import { generateEvent, type DemoEvent } from './shower.ts';
-import { powerLawEnergyTeV, SPECTRAL_INDEX } from './spectrum.ts';
+import { generateEvent, generateSpeciesEvent, type DemoEvent, type SpeciesEvent } from './shower.ts';
+import { DEMO_SPECIES, type DemoSpecies } from './species.ts';
+import { powerLawEnergyTeV, SPECIES_SPECTRAL_INDEX, SPECTRAL_INDEX } from './spectrum.ts';
 
 export interface EnergyRange {
   minTeV: number;
@@ -13,7 +14,10 @@ export interface EnergyRange {
 }
 
 const PARTICLE_STREAM: Readonly<Record<Particle, number>> = { gamma: 0x6a6d, proton: 0x7072 };
+// Gamma and proton keep their streams: event (seed, bin, index) is the same image in the binary and the multi-class sets.
+const SPECIES_STREAM: Readonly<Record<DemoSpecies, number>> = { ...PARTICLE_STREAM, electron: 0x656c, muon: 0x6d75 };
 const BATCH_STREAM = 0x62617463;
+const SPECIES_BATCH_STREAM = 0x73706563;
 
 /** Event `index` of energy bin `binIndex` of a seeded demo dataset; its energy follows the particle's spectrum inside the bin. */
 export function generateDatasetEvent(seed: number, particle: Particle, binIndex: number, bin: EnergyRange, index: number, out?: Uint8Array): DemoEvent {
@@ -66,6 +70,60 @@ export function generateBatch(options: DemoBatchOptions): DemoBatch {
     const event = generateEvent(rng, particle, energyTeV, batch.pixels.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS));
     batch.particles.push(particle);
     batch.labels[i] = particle === 'gamma' ? 1 : 0;
+    batch.energiesTeV[i] = energyTeV;
+    batch.sizesPe[i] = event.sizePe;
+  }
+  return batch;
+}
+
+/** Event `index` of energy bin `binIndex` of a seeded multi-class demo dataset; gamma and proton events equal generateDatasetEvent's. */
+export function generateSpeciesDatasetEvent(seed: number, species: DemoSpecies, binIndex: number, bin: EnergyRange, index: number, out?: Uint8Array): SpeciesEvent {
+  const rng = createRng(hashSeed(seed, SPECIES_STREAM[species], binIndex, index));
+  const energyTeV = powerLawEnergyTeV(rng.uniform(), bin.minTeV, bin.maxTeV, SPECIES_SPECTRAL_INDEX[species]);
+  return generateSpeciesEvent(rng, species, energyTeV, out);
+}
+
+export interface SpeciesBatch {
+  count: number;
+  /** count x 56 x 56 pixels (8-bit), one image after another: a ready NHWC tensor with C = 1. */
+  pixels: Uint8Array;
+  /** The classes, in label order. */
+  classes: readonly DemoSpecies[];
+  /** Index into `classes` of each event's species. */
+  labels: Uint8Array;
+  energiesTeV: Float64Array;
+  sizesPe: Float64Array;
+}
+
+export interface SpeciesBatchOptions extends EnergyRange {
+  seed: number;
+  count: number;
+  /** The classes, in label order; events cycle through them (balanced). Default all four species. */
+  classes?: readonly DemoSpecies[];
+  /** Offset of the first event in the seed's stream: consecutive batches of one seed do not repeat. */
+  offset?: number;
+}
+
+/** `count` fresh multi-class events without files, cycling through `classes`; its own stream, apart from generateBatch's. */
+export function generateSpeciesBatch(options: SpeciesBatchOptions): SpeciesBatch {
+  const { seed, count, minTeV, maxTeV, classes = DEMO_SPECIES, offset = 0 } = options;
+  if (!Number.isInteger(count) || count < 0) throw new RangeError(`count must be a non-negative integer, got ${count}`);
+  if (classes.length === 0 || classes.length > 255) throw new RangeError(`between 1 and 255 classes are needed, got ${classes.length}`);
+  const batch: SpeciesBatch = {
+    count,
+    pixels: new Uint8Array(count * IMAGE_PIXELS),
+    classes,
+    labels: new Uint8Array(count),
+    energiesTeV: new Float64Array(count),
+    sizesPe: new Float64Array(count),
+  };
+  for (let i = 0; i < count; i++) {
+    const label = (offset + i) % classes.length;
+    const species = classes[label];
+    const rng = createRng(hashSeed(seed, SPECIES_BATCH_STREAM, Math.round(minTeV * 1e6), Math.round(maxTeV * 1e6), offset + i));
+    const energyTeV = powerLawEnergyTeV(rng.uniform(), minTeV, maxTeV, SPECIES_SPECTRAL_INDEX[species]);
+    const event = generateSpeciesEvent(rng, species, energyTeV, batch.pixels.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS));
+    batch.labels[i] = label;
     batch.energiesTeV[i] = energyTeV;
     batch.sizesPe[i] = event.sizePe;
   }

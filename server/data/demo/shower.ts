@@ -1,11 +1,12 @@
-// A toy air-shower imaging model: one simulated camera image of a gamma or proton event.
+// A toy air-shower imaging model: one simulated camera image of a gamma, proton, electron or muon event.
 // Not a Monte Carlo of the atmosphere: parametrised images with the features that separate
-// the two classes in real Cherenkov telescopes (Hillas width/length, orientation towards the
+// the classes in real Cherenkov telescopes (Hillas width/length, orientation towards the
 // source, fragmentation, muon rings), their growth with energy, and photon statistics that make
 // faint low-energy events genuinely ambiguous.
 import type { Particle } from './particle.ts';
 import { ACTIVE_PIXEL_INDICES, CAMERA_WIDTH, IMAGE_PIXELS, PIXEL_DEG } from './camera.ts';
 import type { Rng } from '../../random/rng.ts';
+import type { DemoSpecies } from './species.ts';
 
 export interface DemoEvent {
   particle: Particle;
@@ -21,6 +22,11 @@ export interface DemoEvent {
   sourceYDeg: number;
   /** Whether a muon ring (or arc) was added to the image. */
   muonRing: boolean;
+}
+
+/** An event of any demo species; for a muon, `source*Deg` is the muon's direction (the ring's centre) and `impactM` its parent shower's core distance. */
+export interface SpeciesEvent extends Omit<DemoEvent, 'particle'> {
+  species: DemoSpecies;
 }
 
 /**
@@ -47,6 +53,14 @@ const LIGHT_POOL_FALLOFF_M = 110;
 const PROTON_OFFSET_SCALE_DEG = 1.0;
 const PROTON_OFFSET_SCALE_PER_DECADE_DEG = 0.35;
 const PROTON_MAX_OFFSET_DEG = 4.5;
+/**
+ * Local muons: Cherenkov threshold and largest ring radius at the telescope's altitude (n - 1 ~ 2e-4), the light of
+ * a full-size ring centred on the mirror (ASTRI's ~4 m dish), and how far from the centre their directions reach.
+ */
+const MUON_THRESHOLD_GEV = 5.5;
+const MUON_MAX_RING_DEG = 1.2;
+const MUON_RING_PE = 220;
+const MUON_MAX_OFFSET_DEG = 3.2;
 /** Image centroids beyond this radius would mostly fall off the camera: such events are re-drawn. */
 const MAX_CENTROID_DEG = 4.4;
 /** Night-sky background per pixel and integration window, photo-electrons, varying night to night. */
@@ -71,22 +85,35 @@ const signal = new Float64Array(IMAGE_PIXELS);
  * camera image into `out` (a new 3136-byte array when omitted).
  */
 export function generateEvent(rng: Rng, particle: Particle, energyTeV: number, out: Uint8Array = new Uint8Array(IMAGE_PIXELS)): DemoEvent {
+  return { particle, ...simulate(rng, particle, energyTeV, out) };
+}
+
+/**
+ * The same for any demo species. For gamma and proton it draws the same random numbers as
+ * generateEvent, so one stream gives one image whichever function made it.
+ */
+export function generateSpeciesEvent(rng: Rng, species: DemoSpecies, energyTeV: number, out: Uint8Array = new Uint8Array(IMAGE_PIXELS)): SpeciesEvent {
+  return { species, ...simulate(rng, species, energyTeV, out) };
+}
+
+function simulate(rng: Rng, species: DemoSpecies, energyTeV: number, out: Uint8Array): Omit<DemoEvent, 'particle'> {
   if (!(energyTeV > 0)) throw new RangeError(`energyTeV must be positive, got ${energyTeV}`);
   if (out.length !== IMAGE_PIXELS) throw new RangeError(`output buffer must hold ${IMAGE_PIXELS} pixels, got ${out.length}`);
   let shower: ShowerTruth;
   let attempt = 0;
   do {
     signal.fill(0);
-    shower = particle === 'gamma' ? gammaShower(rng, energyTeV) : protonShower(rng, energyTeV);
+    shower = SHOWERS[species](rng, energyTeV);
   } while (!triggers() && ++attempt < MAX_TRIGGER_TRIES);
   // Muons of the hadronic cascade that hit the mirror draw rings (arcs when they miss its centre).
-  // They are added after the trigger decision: events triggered by a lone muon carry no shower to classify.
-  const muonRing = particle === 'proton' && rng.uniform() < MUON_RING_PROBABILITY;
-  if (muonRing) addMuonRing(rng, shower.sourceXDeg, shower.sourceYDeg);
+  // They are added after the trigger decision: events triggered by a lone muon carry no shower to classify
+  // (they are the muon species, whose ring is the whole image).
+  const muonRing = species === 'muon' || (species === 'proton' && rng.uniform() < MUON_RING_PROBABILITY);
+  if (muonRing && species === 'proton') addMuonRing(rng, shower.sourceXDeg, shower.sourceYDeg);
   let sizePe = 0;
   for (let k = 0; k < ACTIVE_PIXEL_INDICES.length; k++) sizePe += signal[ACTIVE_PIXEL_INDICES[k]];
   digitize(rng, out);
-  return { particle, energyTeV, pixels: out, sizePe: Math.round(sizePe * 10) / 10, ...shower, muonRing };
+  return { energyTeV, pixels: out, sizePe: Math.round(sizePe * 10) / 10, ...shower, muonRing };
 }
 
 interface ShowerTruth {
@@ -195,6 +222,83 @@ function protonShower(rng: Rng, energyTeV: number): ShowerTruth {
     for (let i = clumps; i < clumps + islands; i++) addIsland(rng, cx, cy, (sizePe * weights[i]) / total);
   }
   return { impactM, sourceXDeg: sourceX, sourceYDeg: sourceY };
+}
+
+/**
+ * A cosmic-ray electron: an electromagnetic cascade like a gamma's (same light yield, depth and shape), but
+ * arriving from anywhere, as protons do, so its image neither lies on nor points towards the camera centre
+ * (random Hillas alpha and miss) unless it happens to come from near the source.
+ */
+function electronShower(rng: Rng, energyTeV: number): ShowerTruth {
+  const lgE = Math.log10(energyTeV);
+  const maxImpactM = Math.max(120, 200 + 150 * lgE);
+  const offsetScaleDeg = PROTON_OFFSET_SCALE_DEG + PROTON_OFFSET_SCALE_PER_DECADE_DEG * Math.max(0, lgE);
+  let sourceX = 0;
+  let sourceY = 0;
+  let impactM = 0;
+  let sizePe = 0;
+  let distDeg = 0;
+  let phi = 0;
+  let cx = 0;
+  let cy = 0;
+  for (let attempt = 0; attempt < MAX_TRIGGER_TRIES; attempt++) {
+    const theta = Math.min(PROTON_MAX_OFFSET_DEG, offsetScaleDeg * Math.sqrt(-2 * Math.log(1 - rng.uniform())));
+    const psi = 2 * Math.PI * rng.uniform();
+    sourceX = theta * Math.cos(psi);
+    sourceY = theta * Math.sin(psi);
+    impactM = maxImpactM * Math.sqrt(rng.uniform());
+    sizePe = GAMMA_PE_PER_TEV * Math.pow(energyTeV, 1.05) * lightPool(impactM) * Math.exp(0.25 * rng.normal());
+    distDeg = displacementDeg(impactM, 10.5 - 1.0 * lgE) * (1 + 0.08 * rng.normal());
+    phi = 2 * Math.PI * rng.uniform();
+    cx = sourceX + distDeg * Math.cos(phi);
+    cy = sourceY + distDeg * Math.sin(phi);
+    if (Math.hypot(cx, cy) <= MAX_CENTROID_DEG) break;
+  }
+  const tiltDeg = 2.5 + 10 * Math.exp(-Math.max(0, lgE) / 0.5);
+  addElectromagneticImage(rng, cx, cy, phi + tiltDeg * DEG * rng.normal(), distDeg, lgE, sizePe);
+  return { impactM, sourceXDeg: sourceX, sourceYDeg: sourceY };
+}
+
+/**
+ * A local muon: a hadronic shower whose core lands far outside the light pool sends one muon onto the mirror.
+ * The image is the muon's ring, centred on its direction, with a radius set by its Cherenkov angle (smaller just
+ * above threshold) and light growing with the radius squared; a muon hitting the mirror off-centre or missing it
+ * leaves a brighter arc. The distant shower adds a little diffuse light near the camera edge.
+ */
+function muonShower(rng: Rng, energyTeV: number): ShowerTruth {
+  const lgE = Math.log10(energyTeV);
+  const theta = MUON_MAX_OFFSET_DEG * Math.sqrt(rng.uniform());
+  const psi = 2 * Math.PI * rng.uniform();
+  const muonX = theta * Math.cos(psi);
+  const muonY = theta * Math.sin(psi);
+  // Muon energy at the telescope, GeV: a steep spectrum from just above the Cherenkov threshold.
+  const muonGeV = powerLaw(rng.uniform(), 1.15 * MUON_THRESHOLD_GEV, 200, -2.7);
+  const radiusDeg = MUON_MAX_RING_DEG * Math.sqrt(Math.max(0, 1 - (MUON_THRESHOLD_GEV / muonGeV) ** 2));
+  const impact = 1.8 * rng.uniform();
+  const ringPe = MUON_RING_PE * (radiusDeg / MUON_MAX_RING_DEG) ** 2 * (0.7 + 0.6 * rng.uniform());
+  addRing(muonX, muonY, radiusDeg, 0.04 + 0.04 * rng.uniform(), impact, 2 * Math.PI * rng.uniform(), ringPe);
+  // The parent shower: a proton's, seen from far beyond the light pool.
+  const impactM = 450 + 550 * rng.uniform();
+  const showerPe = PROTON_PE_PER_TEV * Math.pow(energyTeV, 1.1) * lightPool(impactM) * Math.exp(0.5 * rng.normal());
+  const distDeg = displacementDeg(impactM, 9.5 - 0.8 * lgE);
+  const phi = 2 * Math.PI * rng.uniform();
+  const e = Math.max(0, lgE);
+  const widthDeg = 0.2 + 0.07 * e;
+  addEllipse(muonX + distDeg * Math.cos(phi), muonY + distDeg * Math.sin(phi), phi, 0.5 + 0.1 * e, 0.7 + 0.15 * e, widthDeg, showerPe);
+  return { impactM, sourceXDeg: muonX, sourceYDeg: muonY };
+}
+
+const SHOWERS: Readonly<Record<DemoSpecies, (rng: Rng, energyTeV: number) => ShowerTruth>> = {
+  gamma: gammaShower,
+  proton: protonShower,
+  electron: electronShower,
+  muon: muonShower,
+};
+
+/** E^index in [min, max) from a uniform u, any unit (the muon's energy is in GeV). */
+function powerLaw(u: number, min: number, max: number, index: number): number {
+  const a = index + 1;
+  return Math.pow(Math.pow(min, a) + u * (Math.pow(max, a) - Math.pow(min, a)), 1 / a);
 }
 
 /** The image of an electromagnetic cascade of energy 10^lgE TeV: a thin ellipse whose long axis is `axis`. */

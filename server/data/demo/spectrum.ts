@@ -1,8 +1,15 @@
 // Power-law energy spectra dN/dE ~ E^index, sampled by inverting the cumulative distribution.
 import type { Particle } from './particle.ts';
+import type { DemoSpecies } from './species.ts';
 
 /** Differential spectral indices: cosmic-ray protons ~ -2.7, a Crab-like gamma source ~ -2.5. */
 export const SPECTRAL_INDEX: Readonly<Record<Particle, number>> = Object.freeze({ gamma: -2.5, proton: -2.7 });
+
+/**
+ * The same per species: cosmic-ray electrons fall more steeply than protons (~ -3 and steeper above 1 TeV);
+ * a muon event's energy is its parent cosmic ray's, so it follows the proton spectrum.
+ */
+export const SPECIES_SPECTRAL_INDEX: Readonly<Record<DemoSpecies, number>> = Object.freeze({ ...SPECTRAL_INDEX, electron: -3.1, muon: -2.7 });
 
 /** An energy in [minTeV, maxTeV) drawn from E^index, given a uniform u in [0, 1). */
 export function powerLawEnergyTeV(u: number, minTeV: number, maxTeV: number, index: number): number {

@@ -1,359 +1,495 @@
-// Turns a Keras `model_config` (Keras 2.0-2.3, tf.keras 2.x, or Keras 3 legacy .h5) into the one dialect
-// tfjs-layers deserializes, keeping only the settings inference needs and refusing what it cannot honour.
-import {
-  UnsupportedLayerConfigError,
-  UnsupportedLayerError,
-  UnsupportedModelError,
-  layerLabel,
-} from '../errors.ts';
+// Turns a Keras model config (Keras 2.0 to 3.x, legacy .h5 or .keras) into one flat graph of layer calls:
+// Sequential and Functional models of any shape, nested models inlined (their layers named "outer/inner"),
+// shared layers called at several nodes. Every layer is checked here, before any weight is read.
+import { UnsupportedLayerConfigError, UnsupportedLayerError, UnsupportedModelError, layerLabel } from '../errors.ts';
+import { isObject, isKnownLayerClass, parseKerasVersion, planLayer, SUPPORTED_LAYER_CLASSES, type JsonObject, type KerasVersion, type LayerPlan } from './layers.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
 
 /** One layer of the normalized model, with the Keras class name it had in the file. */
 export interface NormalizedLayer {
+  /** Unique in the model: the layer's name, after the names of the models it is nested in ("model_1/conv2d"). */
   name: string;
   /** Keras class in the file (e.g. SpatialDropout2D), even when tfjs runs it as another class. */
   kerasClassName: string;
-  /** Class tfjs-layers instantiates. */
+  /** Class tfjs instantiates (KerasOp for operations computed here). */
   tfjsClassName: string;
 }
 
+/** Where a layer's weights are in the file. */
+export type WeightLocation =
+  /** Legacy .h5: the group of the top-level layer; inside a nested model, the arrays named after `layerName`. */
+  | { container: 'keras-h5'; group: string; nestedLayerName: string | null }
+  /** model.weights.h5: the layer's path by class (layers/conv2d_1, layers/functional/layers/dense). */
+  | { container: 'keras-v3'; group: string };
+
+export interface GraphLayer extends NormalizedLayer {
+  /** Its own name in the file. */
+  localName: string;
+  config: JsonObject;
+  plan: LayerPlan;
+  weights: WeightLocation;
+}
+
+/** One call of a layer: input tensors to one output tensor (tensor ids index `KerasGraph.tensors`). */
+export interface GraphNode {
+  layer: GraphLayer;
+  inputs: number[];
+  output: number;
+}
+
+export interface GraphInput {
+  tensor: number;
+  name: string;
+  /** Batch included (null where free). */
+  batchShape: (number | null)[];
+}
+
+export interface GraphOutput {
+  tensor: number;
+  /** The output layer's name (path). */
+  name: string;
+}
+
 export interface NormalizedModel {
-  /** Keras-style (snake_case) topology for `tf.models.modelFromJSON`. */
-  topology: JsonObject;
+  name: string;
   kind: 'Sequential' | 'Functional';
-  layers: NormalizedLayer[];
+  version: KerasVersion;
+  /** Leaf layers in order of first call. */
+  layers: GraphLayer[];
+  /** Calls in an order where every input is computed before it is used. */
+  nodes: GraphNode[];
+  inputs: GraphInput[];
+  outputs: GraphOutput[];
+  tensorCount: number;
 }
 
 const MODEL_CLASSES = new Set(['Sequential', 'Functional', 'Model']);
-
-/** Activations that mean the same in Keras and tfjs-layers (Keras name -> tfjs name). */
-const ACTIVATIONS: Record<string, string> = {
-  linear: 'linear',
-  relu: 'relu',
-  relu6: 'relu6',
-  sigmoid: 'sigmoid',
-  softmax: 'softmax',
-  tanh: 'tanh',
-  elu: 'elu',
-  selu: 'selu',
-  softplus: 'softplus',
-  softsign: 'softsign',
-  swish: 'swish',
-  silu: 'swish',
-  mish: 'mish',
-  gelu: 'gelu',
-  hard_sigmoid: 'hard_sigmoid',
-};
-
-interface LayerContext {
-  label: string;
-  kerasMajor: number;
-}
-
-type LayerNormalizer = (config: JsonObject, context: LayerContext) => { tfjsClassName: string; config: JsonObject };
-
-/** The supported layers. Each keeps only the keys that change the forward pass; initializers etc. are dropped. */
-const LAYERS: Record<string, LayerNormalizer> = {
-  InputLayer: (c, ctx) => {
-    if (c.sparse === true || c.ragged === true) throw unsupportedSetting(ctx, 'sparse or ragged inputs');
-    return { tfjsClassName: 'InputLayer', config: { batch_input_shape: batchShapeOf(c) ?? missingShape(ctx), dtype: 'float32' } };
-  },
-  Conv2D: (c, ctx) => {
-    channelsLast(c, ctx);
-    if ((c.groups ?? 1) !== 1) throw unsupportedSetting(ctx, `groups=${JSON.stringify(c.groups)} (grouped convolution)`);
-    return {
-      tfjsClassName: 'Conv2D',
-      config: {
-        filters: req(c, 'filters', ctx),
-        ...convolution(c, ctx),
-      },
-    };
-  },
-  SeparableConv2D: (c, ctx) => {
-    channelsLast(c, ctx);
-    return {
-      tfjsClassName: 'SeparableConv2D',
-      config: {
-        filters: req(c, 'filters', ctx),
-        depth_multiplier: c.depth_multiplier ?? 1,
-        ...convolution(c, ctx),
-      },
-    };
-  },
-  DepthwiseConv2D: (c, ctx) => {
-    channelsLast(c, ctx);
-    return {
-      tfjsClassName: 'DepthwiseConv2D',
-      config: {
-        depth_multiplier: c.depth_multiplier ?? 1,
-        ...convolution(c, ctx),
-      },
-    };
-  },
-  MaxPooling2D: (c, ctx) => pooling('MaxPooling2D', c, ctx),
-  AveragePooling2D: (c, ctx) => pooling('AveragePooling2D', c, ctx),
-  GlobalAveragePooling2D: (c, ctx) => globalPooling('GlobalAveragePooling2D', c, ctx),
-  GlobalMaxPooling2D: (c, ctx) => globalPooling('GlobalMaxPooling2D', c, ctx),
-  Flatten: (c, ctx) => {
-    // channels_first Flatten would permute to NCHW before flattening; tfjs cannot.
-    channelsLast(c, ctx);
-    return { tfjsClassName: 'Flatten', config: {} };
-  },
-  Reshape: (c, ctx) => ({ tfjsClassName: 'Reshape', config: { target_shape: req(c, 'target_shape', ctx) } }),
-  Dense: (c, ctx) => ({
-    tfjsClassName: 'Dense',
-    config: { units: req(c, 'units', ctx), activation: activation(c.activation, ctx), use_bias: c.use_bias ?? true },
-  }),
-  // Dropout variants are the identity at inference; tfjs has no SpatialDropout2D, so it runs as Dropout.
-  Dropout: (c) => ({ tfjsClassName: 'Dropout', config: { rate: c.rate ?? 0 } }),
-  SpatialDropout2D: (c) => ({ tfjsClassName: 'Dropout', config: { rate: c.rate ?? 0 } }),
-  BatchNormalization: (c, ctx) => {
-    if (c.renorm === true) throw unsupportedSetting(ctx, 'renorm=true');
-    let axis: Json = c.axis ?? -1;
-    if (Array.isArray(axis)) {
-      if (axis.length !== 1) throw unsupportedSetting(ctx, `axis=${JSON.stringify(axis)} (several axes)`);
-      axis = axis[0];
-    }
-    return {
-      tfjsClassName: 'BatchNormalization',
-      config: { axis, epsilon: c.epsilon ?? 1e-3, momentum: c.momentum ?? 0.99, center: c.center ?? true, scale: c.scale ?? true },
-    };
-  },
-  Activation: (c, ctx) => ({ tfjsClassName: 'Activation', config: { activation: activation(req(c, 'activation', ctx), ctx) } }),
-  ReLU: (c, ctx) => {
-    // tfjs's ReLU has only max_value; a leaky slope or a threshold would silently change the numbers.
-    if (Number(c.negative_slope ?? 0) !== 0) throw unsupportedSetting(ctx, `negative_slope=${c.negative_slope}`);
-    if (Number(c.threshold ?? 0) !== 0) throw unsupportedSetting(ctx, `threshold=${c.threshold}`);
-    return { tfjsClassName: 'ReLU', config: { max_value: c.max_value ?? null } };
-  },
-  LeakyReLU: (c) => ({ tfjsClassName: 'LeakyReLU', config: { alpha: c.alpha ?? c.negative_slope ?? 0.3 } }),
-  Rescaling: (c, ctx) => {
-    const scale = c.scale ?? 1;
-    const offset = c.offset ?? 0;
-    if (typeof scale !== 'number' || typeof offset !== 'number') throw unsupportedSetting(ctx, 'per-channel scale or offset');
-    return { tfjsClassName: 'Rescaling', config: { scale, offset } };
-  },
-  Concatenate: (c) => ({ tfjsClassName: 'Concatenate', config: { axis: c.axis ?? -1 } }),
-  Add: () => ({ tfjsClassName: 'Add', config: {} }),
-};
-
-export const SUPPORTED_LAYER_CLASSES: readonly string[] = Object.keys(LAYERS);
+const CODE_LAYERS = new Set(['Lambda', 'TFOpLambda', 'SlicingOpLambda', 'TensorFlowOpLayer']);
+const RNN_LAYERS = new Set(['LSTM', 'GRU', 'SimpleRNN', 'RNN', 'Bidirectional', 'TimeDistributed', 'ConvLSTM1D', 'ConvLSTM2D', 'ConvLSTM3D', 'CuDNNLSTM', 'CuDNNGRU', 'LSTMCell', 'GRUCell']);
 
 /**
- * Normalizes a parsed `model_config`. `kerasVersion` is the file's `keras_version` attribute: a few names
- * changed meaning between Keras 2 and 3 (hard_sigmoid).
+ * Normalizes a parsed model config. `kerasVersion` is the file's `keras_version`: a few things changed meaning
+ * between versions (hard_sigmoid in Keras 3, the fused BatchNormalization epsilon floor of tf.keras).
  */
-export function normalizeModelConfig(modelConfig: unknown, kerasVersion: string | null): NormalizedModel {
+export function normalizeModelConfig(modelConfig: unknown, kerasVersion: string | null, container: 'keras-h5' | 'keras-v3' = 'keras-h5'): NormalizedModel {
   if (!isObject(modelConfig) || typeof modelConfig.class_name !== 'string') {
     throw new UnsupportedModelError('model_config is not a Keras model description (no "class_name")');
   }
   const modelClass = modelConfig.class_name;
-  if (!MODEL_CLASSES.has(modelClass)) {
-    throw new UnsupportedModelError(`model class "${modelClass}" is not supported; save a Sequential or Functional model`);
+  if (!MODEL_CLASSES.has(modelClass) || isCustom(modelConfig)) {
+    const name = isObject(modelConfig.config) && typeof modelConfig.config.name === 'string' ? ` "${modelConfig.config.name}"` : '';
+    throw new UnsupportedModelError(
+      `model${name} of class "${registeredName(modelConfig) ?? modelClass}" is not supported: only Sequential and Functional models have a config to rebuild (subclassed models hold Python code)`,
+    );
   }
-  const kerasMajor = Number.parseInt(kerasVersion ?? '2', 10) || 2;
-  if (kerasMajor < 2) throw new UnsupportedModelError(`Keras ${kerasVersion} files are not supported; re-save the model with Keras 2 or 3`);
-  const config = modelConfig.config;
-  // Keras 2.0-2.2.2 stored a Sequential model's config as the bare list of layers.
-  const rawLayers = Array.isArray(config) ? config : isObject(config) && Array.isArray(config.layers) ? config.layers : null;
-  if (!rawLayers) throw new UnsupportedModelError('model_config has no list of layers');
-  const modelName = isObject(config) && typeof config.name === 'string' ? config.name : modelClass.toLowerCase();
-
-  if (modelClass === 'Sequential') {
-    return normalizeSequential(rawLayers, modelName, isObject(config) ? config : {}, kerasMajor);
-  }
-  return normalizeFunctional(rawLayers, modelName, config as JsonObject, kerasMajor);
-}
-
-function normalizeSequential(rawLayers: Json[], modelName: string, modelConfig: JsonObject, kerasMajor: number): NormalizedModel {
-  const layers: NormalizedLayer[] = [];
-  const configs: JsonObject[] = [];
-  let inputShape: Json | null = null;
-  for (const raw of rawLayers) {
-    const { layer, config, batchShape } = normalizeLayer(raw, kerasMajor);
-    // tfjs's Sequential takes the input shape from the first layer; Keras 2.4+ and 3 write a separate InputLayer.
-    if (layer.kerasClassName === 'InputLayer') {
-      if (configs.length > 0) throw new UnsupportedModelError(`${layerLabel(layer.name, 'InputLayer')} appears after other layers`);
-      inputShape = config.batch_input_shape;
-      continue;
-    }
-    if (configs.length === 0) {
-      const shape = inputShape ?? batchShape ?? (modelConfig.build_input_shape as Json) ?? null;
-      if (shape == null) {
-        throw new UnsupportedModelError('the Sequential model does not record its input shape (no InputLayer, batch_input_shape or build_input_shape)');
-      }
-      config.batch_input_shape = shape;
-    }
-    layers.push(layer);
-    configs.push({ class_name: layer.tfjsClassName, config: { ...config, name: layer.name } });
-  }
-  if (configs.length === 0) throw new UnsupportedModelError('the model has no layers');
-  return { kind: 'Sequential', layers, topology: { class_name: 'Sequential', config: { name: modelName, layers: configs } } };
-}
-
-function normalizeFunctional(rawLayers: Json[], modelName: string, modelConfig: JsonObject, kerasMajor: number): NormalizedModel {
-  const layers: NormalizedLayer[] = [];
-  const configs: JsonObject[] = [];
-  for (const raw of rawLayers) {
-    const { layer, config } = normalizeLayer(raw, kerasMajor);
-    const inbound = normalizeInboundNodes((raw as JsonObject).inbound_nodes ?? [], layer);
-    layers.push(layer);
-    configs.push({ class_name: layer.tfjsClassName, name: layer.name, config: { ...config, name: layer.name }, inbound_nodes: inbound });
-  }
-  const inputs = normalizeEndpoints(modelConfig.input_layers, 'input_layers');
-  const outputs = normalizeEndpoints(modelConfig.output_layers, 'output_layers');
+  const version = parseKerasVersion(kerasVersion);
+  if (version.major < 2) throw new UnsupportedModelError(`Keras ${kerasVersion} files are not supported; re-save the model with Keras 2 or 3`);
+  const builder = new GraphBuilder(version, container);
+  const modelName = nameOf(modelConfig) ?? modelClass.toLowerCase();
+  const topLocation: Locator = container === 'keras-v3' ? new V3Locator('', layersOf(modelConfig)) : new LegacyLocator(null);
+  const outputs = builder.expand(modelConfig, '', null, topLocation);
+  const outputNames = outputs.map((tensor) => builder.producerName(tensor));
   return {
-    kind: 'Functional',
-    layers,
-    topology: { class_name: 'Model', config: { name: modelName, layers: configs, input_layers: inputs, output_layers: outputs } },
+    name: modelName,
+    kind: modelClass === 'Sequential' ? 'Sequential' : 'Functional',
+    version,
+    layers: [...builder.layers.values()],
+    nodes: builder.nodes,
+    inputs: builder.inputs,
+    outputs: outputs.map((tensor, i) => ({ tensor, name: outputNames[i] })),
+    tensorCount: builder.tensorCount,
   };
 }
 
-function normalizeLayer(raw: Json, kerasMajor: number): { layer: NormalizedLayer; config: JsonObject; batchShape: Json | null } {
-  if (!isObject(raw) || typeof raw.class_name !== 'string') throw new UnsupportedModelError('a layer in model_config has no "class_name"');
-  const className = raw.class_name;
-  const config = isObject(raw.config) ? raw.config : {};
-  const name = typeof config.name === 'string' ? config.name : typeof raw.name === 'string' ? raw.name : '?';
-  const label = layerLabel(name, className);
-  if (className === 'Lambda') throw new UnsupportedLayerError(`${label} cannot be loaded: Lambda layers hold Python code`);
-  if (MODEL_CLASSES.has(className)) {
-    throw new UnsupportedLayerError(`${label} cannot be loaded: nested models are not supported; flatten the model before saving`);
-  }
-  const registered = raw.registered_name;
-  const isCustom = typeof registered === 'string' && registered !== className && !registered.startsWith('keras');
-  const normalize = LAYERS[className];
-  if (!normalize || isCustom) {
-    const what = isCustom ? `custom layer class "${registered}"` : 'unsupported or custom layer class';
-    throw new UnsupportedLayerError(`${label} cannot be loaded: ${what}; supported: ${SUPPORTED_LAYER_CLASSES.join(', ')}`);
-  }
-  const context: LayerContext = { label, kerasMajor };
-  // Inputs of any numeric dtype are fed as float32 (uint8 images included); layers must compute in float.
-  if (className !== 'InputLayer') checkDtype(config.dtype, context);
-  const normalized = normalize(config, context);
-  const batchShape = batchShapeOf(config);
-  const out: JsonObject = { ...normalized.config, trainable: config.trainable ?? true, dtype: 'float32' };
-  return { layer: { name, kerasClassName: className, tfjsClassName: normalized.tfjsClassName }, config: out, batchShape };
+// ---------------------------------------------------------------------------------------------------- weights' places
+
+interface Locator {
+  locate(layer: JsonObject, localName: string): WeightLocation;
+  nested(layer: JsonObject, localName: string): Locator;
 }
 
-/** Keras 2: [[[layer, node, tensor, kwargs], ...], ...]; Keras 3: [{args: [...keras tensors...], kwargs}]. */
-function normalizeInboundNodes(nodes: Json, layer: NormalizedLayer): Json[] {
-  if (!Array.isArray(nodes)) throw new UnsupportedModelError(`${layerLabel(layer.name, layer.kerasClassName)} has malformed inbound_nodes`);
-  return nodes.map((node) => {
-    if (Array.isArray(node)) {
-      return node.map((entry) => {
-        if (!Array.isArray(entry) || typeof entry[0] !== 'string') {
-          throw new UnsupportedModelError(`${layerLabel(layer.name, layer.kerasClassName)} has malformed inbound_nodes`);
-        }
-        return [entry[0], entry[1] ?? 0, entry[2] ?? 0, {}];
-      });
+/** Legacy .h5: one group per top-level layer; a nested model's group holds its layers' weights, flat, by name. */
+class LegacyLocator implements Locator {
+  constructor(private readonly topGroup: string | null) {}
+
+  locate(_layer: JsonObject, localName: string): WeightLocation {
+    return this.topGroup === null
+      ? { container: 'keras-h5', group: localName, nestedLayerName: null }
+      : { container: 'keras-h5', group: this.topGroup, nestedLayerName: localName };
+  }
+
+  nested(_layer: JsonObject, localName: string): Locator {
+    return new LegacyLocator(this.topGroup ?? localName);
+  }
+}
+
+/** Keras 3 addresses a model's layers by snake_case class, numbered in the order of the model's layer list. */
+class V3Locator implements Locator {
+  private readonly paths = new Map<string, string>();
+
+  constructor(prefix: string, layers: Json[]) {
+    const used = new Map<string, number>();
+    for (const layer of layers) {
+      if (!isObject(layer) || typeof layer.class_name !== 'string') continue;
+      const key = snakeCase(layer.class_name);
+      const n = (used.get(key) ?? -1) + 1;
+      used.set(key, n);
+      this.paths.set(nameOf(layer) ?? '?', `${prefix ? `${prefix}/` : ''}layers/${key}${n ? `_${n}` : ''}`);
     }
-    if (isObject(node)) {
-      const histories: Json[] = [];
-      collectKerasTensors(node.args ?? [], histories);
-      if (histories.length === 0) {
-        throw new UnsupportedModelError(`${layerLabel(layer.name, layer.kerasClassName)} is called without tensor inputs`);
+  }
+
+  locate(_layer: JsonObject, localName: string): WeightLocation {
+    return { container: 'keras-v3', group: this.paths.get(localName) ?? `layers/${localName}` };
+  }
+
+  nested(layer: JsonObject, localName: string): Locator {
+    return new V3Locator(this.paths.get(localName) ?? '', layersOf(layer));
+  }
+}
+
+/** keras.src.utils.naming.to_snake_case. */
+export function snakeCase(name: string): string {
+  return name
+    .replace(/\W+/g, '')
+    .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase();
+}
+
+// ---------------------------------------------------------------------------------------------------- the graph
+
+type Ref = [name: string, node: number, tensor: number];
+
+class GraphBuilder {
+  readonly layers = new Map<string, GraphLayer>();
+  readonly nodes: GraphNode[] = [];
+  readonly inputs: GraphInput[] = [];
+  tensorCount = 0;
+  private readonly producers = new Map<number, string>();
+
+  constructor(
+    private readonly version: KerasVersion,
+    private readonly container: 'keras-h5' | 'keras-v3',
+  ) {}
+
+  producerName(tensor: number): string {
+    return this.producers.get(tensor) ?? '?';
+  }
+
+  /** Adds the calls of `model` on `inputs` (null: the model's own inputs become the graph's); returns its outputs. */
+  expand(model: JsonObject, prefix: string, inputs: number[] | null, locator: Locator): number[] {
+    return model.class_name === 'Sequential' ? this.expandSequential(model, prefix, inputs, locator) : this.expandFunctional(model, prefix, inputs, locator);
+  }
+
+  private expandSequential(model: JsonObject, prefix: string, inputs: number[] | null, locator: Locator): number[] {
+    const layers = layersOf(model);
+    if (layers.length === 0) throw new UnsupportedModelError(`${modelLabel(model, prefix)} has no layers`);
+    if (inputs !== null && inputs.length !== 1) throw new UnsupportedModelError(`${modelLabel(model, prefix)} is a Sequential model called on ${inputs.length} tensors`);
+    let current: number;
+    if (inputs) {
+      current = inputs[0];
+    } else {
+      const shape = declaredInputShape(model);
+      if (!shape) {
+        throw new UnsupportedModelError('the Sequential model does not record its input shape (no InputLayer, batch_input_shape or build_input_shape)');
       }
-      return histories;
+      const first = layers[0];
+      const inputName = isObject(first) && first.class_name === 'InputLayer' ? (nameOf(first) ?? 'input') : `${prefix}input`;
+      current = this.newInput(inputName, shape);
     }
-    throw new UnsupportedModelError(`${layerLabel(layer.name, layer.kerasClassName)} has malformed inbound_nodes`);
-  });
+    layers.forEach((layer, i) => {
+      if (!isObject(layer) || typeof layer.class_name !== 'string') throw new UnsupportedModelError('a layer in model_config has no "class_name"');
+      if (layer.class_name === 'InputLayer') {
+        if (i > 0) throw new UnsupportedModelError(`${layerLabel(nameOf(layer) ?? '?', 'InputLayer')} appears after other layers`);
+        return;
+      }
+      [current] = this.call(layer, prefix, [current], locator);
+    });
+    return [current];
+  }
+
+  private expandFunctional(model: JsonObject, prefix: string, inputs: number[] | null, locator: Locator): number[] {
+    const config = model.config as JsonObject;
+    const layers = layersOf(model);
+    const byName = new Map<string, JsonObject>();
+    for (const layer of layers) {
+      if (!isObject(layer) || typeof layer.class_name !== 'string') throw new UnsupportedModelError('a layer in model_config has no "class_name"');
+      byName.set(nameOf(layer) ?? '?', layer);
+    }
+    // Every call of every layer, as the refs it consumed.
+    const calls: Array<{ layer: JsonObject; name: string; index: number; refs: Ref[] }> = [];
+    for (const [name, layer] of byName) {
+      const nodes = layer.inbound_nodes ?? [];
+      if (!Array.isArray(nodes)) throw new UnsupportedModelError(`${layerLabel(name, String(layer.class_name))} has malformed inbound_nodes`);
+      nodes.forEach((node, index) => calls.push({ layer, name, index, refs: nodeRefs(node, name, String(layer.class_name)) }));
+    }
+    const inputRefs = leaves(config.input_layers, 'input_layers');
+    const outputRefs = leaves(config.output_layers, 'output_layers');
+    const keras3 = layers.some((layer) => isObject(layer) && Array.isArray(layer.inbound_nodes) && layer.inbound_nodes.some(isObject));
+    const offsets = nodeOffsets(byName, calls.flatMap((c) => c.refs), [...inputRefs, ...outputRefs], keras3);
+
+    const produced = new Map<string, number[]>();
+    const keyOf = (ref: Ref, outer: boolean): string => {
+      const [name, index] = ref;
+      if (!byName.has(name)) throw new UnsupportedModelError(`${modelLabel(model, prefix)}: the graph refers to an unknown layer "${name}"`);
+      const offset = offsets.get(name) ?? [0, 0];
+      return `${name}\u0000${index - (outer ? offset[1] : offset[0])}`;
+    };
+    const tensorOf = (ref: Ref, outer: boolean): number | undefined => produced.get(keyOf(ref, outer))?.[ref[2]];
+
+    if (inputs !== null && inputs.length !== inputRefs.length) {
+      throw new UnsupportedModelError(`${modelLabel(model, prefix)} takes ${inputRefs.length} inputs but is called on ${inputs.length}`);
+    }
+    inputRefs.forEach((ref, i) => {
+      const layer = byName.get(ref[0]);
+      if (!layer || layer.class_name !== 'InputLayer') {
+        throw new UnsupportedModelError(`${modelLabel(model, prefix)}: input "${ref[0]}" is not an InputLayer`);
+      }
+      const tensor = inputs ? inputs[i] : this.newInput(ref[0], inputShapeOf(layer));
+      produced.set(keyOf(ref, true), [tensor]);
+    });
+
+    // A shared layer can be called at different depths: resolve calls to a fixed point.
+    let pending = calls;
+    while (pending.length > 0) {
+      const waiting: typeof pending = [];
+      for (const call of pending) {
+        const args = call.refs.map((ref) => tensorOf(ref, false));
+        if (args.some((t) => t === undefined)) {
+          waiting.push(call);
+          continue;
+        }
+        produced.set(`${call.name}\u0000${call.index}`, this.call(call.layer, prefix, args as number[], locator));
+      }
+      if (waiting.length === pending.length) {
+        const names = waiting.map((c) => `"${c.name}"`).join(', ');
+        throw new UnsupportedModelError(`${modelLabel(model, prefix)}: the graph has calls whose inputs are never computed (${names})`);
+      }
+      pending = waiting;
+    }
+    return outputRefs.map((ref) => {
+      const tensor = tensorOf(ref, true);
+      if (tensor === undefined) throw new UnsupportedModelError(`${modelLabel(model, prefix)}: output "${ref[0]}" is never computed`);
+      return tensor;
+    });
+  }
+
+  /** One call of a layer or nested model; returns its output tensors. */
+  private call(layer: JsonObject, prefix: string, inputs: number[], locator: Locator): number[] {
+    const className = String(layer.class_name);
+    const localName = nameOf(layer) ?? '?';
+    const label = layerLabel(`${prefix}${localName}`, registeredName(layer) ?? className);
+    refuseLayer(layer, className, label);
+    if (MODEL_CLASSES.has(className)) {
+      return this.expand(layer, `${prefix}${localName}/`, inputs, locator.nested(layer, localName));
+    }
+    if (className === 'InputLayer') throw new UnsupportedModelError(`${label} is called as a layer`);
+    const graphLayer = this.leaf(layer, className, prefix, localName, label, locator);
+    const output = this.tensorCount++;
+    this.producers.set(output, graphLayer.name);
+    this.nodes.push({ layer: graphLayer, inputs, output });
+    return [output];
+  }
+
+  private leaf(layer: JsonObject, className: string, prefix: string, localName: string, label: string, locator: Locator): GraphLayer {
+    const name = `${prefix}${localName}`;
+    const known = this.layers.get(name);
+    if (known) return known;
+    const config = isObject(layer.config) ? layer.config : {};
+    const ctx = { label, version: this.version };
+    checkDtype(config.dtype, label);
+    // Keras 3 LoRA adapters add kernels the forward pass sums in; they are not implemented.
+    if (config.lora_rank != null) throw new UnsupportedLayerConfigError(`${label} cannot be loaded: lora_rank=${JSON.stringify(config.lora_rank)} is not supported`);
+    const plan = planLayer(className, config, ctx);
+    if (!plan) throw new UnsupportedLayerError(`${label} cannot be loaded: unsupported layer class; supported: ${SUPPORTED_LAYER_CLASSES.join(', ')}`);
+    const graphLayer: GraphLayer = { name, localName, kerasClassName: className, tfjsClassName: plan.tfjsClassName, config, plan, weights: locator.locate(layer, localName) };
+    this.layers.set(name, graphLayer);
+    return graphLayer;
+  }
+
+  private newInput(name: string, batchShape: (number | null)[]): number {
+    const tensor = this.tensorCount++;
+    this.producers.set(tensor, name);
+    this.inputs.push({ tensor, name, batchShape });
+    return tensor;
+  }
 }
 
-function collectKerasTensors(value: Json, out: Json[]): void {
+function refuseLayer(layer: JsonObject, className: string, label: string): void {
+  if (className === 'Lambda') throw new UnsupportedLayerError(`${label} cannot be loaded: Lambda layers hold Python code`);
+  if (CODE_LAYERS.has(className)) throw new UnsupportedLayerError(`${label} cannot be loaded: TensorFlow op layers hold TensorFlow code`);
+  if (RNN_LAYERS.has(className)) throw new UnsupportedLayerError(`${label} cannot be loaded: recurrent layers are not supported`);
+  const module = typeof layer.module === 'string' ? layer.module : '';
+  if (module.includes('.ops')) throw new UnsupportedLayerError(`${label} cannot be loaded: a Keras op (${module}) in the graph is not supported`);
+  if (isCustom(layer)) throw new UnsupportedLayerError(`${label} cannot be loaded: custom layer class "${registeredName(layer) ?? module}"`);
+  const config = layer.config;
+  if (isObject(config) && isObject(config.dtype) && String(config.dtype.class_name ?? '').includes('Quantized')) {
+    throw new UnsupportedLayerError(`${label} cannot be loaded: quantized weights are not supported`);
+  }
+  if (!MODEL_CLASSES.has(className) && className !== 'InputLayer' && !isKnownLayerClass(className)) {
+    throw new UnsupportedLayerError(`${label} cannot be loaded: unsupported or custom layer class; supported: ${SUPPORTED_LAYER_CLASSES.join(', ')}`);
+  }
+}
+
+function isCustom(layer: JsonObject): boolean {
+  const registered = layer.registered_name;
+  const module = typeof layer.module === 'string' ? layer.module : '';
+  if (module && !module.startsWith('keras')) return true;
+  return typeof registered === 'string' && registered !== layer.class_name && !registered.startsWith('keras');
+}
+
+function registeredName(layer: JsonObject): string | null {
+  const registered = layer.registered_name;
+  return typeof registered === 'string' && registered !== layer.class_name && isCustom(layer) ? registered : null;
+}
+
+/**
+ * How config node indices map to call numbers: a nested model starts with a node of its own (its inputs to its
+ * outputs) that the outer config skips. Keras 2 counts it in every reference (the first real call is node 1),
+ * Keras 3 only in input_layers/output_layers, and only for Functional. Returns [inbound shift, outer shift].
+ */
+function nodeOffsets(byName: Map<string, JsonObject>, inboundRefs: Ref[], outerRefs: Ref[], keras3: boolean): Map<string, [number, number]> {
+  const used = new Map<string, Set<number>>();
+  for (const [name, index] of [...inboundRefs, ...outerRefs]) {
+    if (!used.has(name)) used.set(name, new Set());
+    used.get(name)!.add(index);
+  }
+  const offsets = new Map<string, [number, number]>();
+  for (const [name, layer] of byName) {
+    const className = String(layer.class_name);
+    if (!MODEL_CLASSES.has(className)) offsets.set(name, [0, 0]);
+    else if (keras3) offsets.set(name, [0, className === 'Functional' ? 1 : 0]);
+    else {
+      const shift = used.get(name)?.has(0) ? 0 : 1;
+      offsets.set(name, [shift, shift]);
+    }
+  }
+  return offsets;
+}
+
+/** Keras 2: [[layer, node, tensor, kwargs], ...]; Keras 3: {args: [...keras tensors...], kwargs}. */
+function nodeRefs(node: Json, name: string, className: string): Ref[] {
+  const malformed = () => new UnsupportedModelError(`${layerLabel(name, className)} has malformed inbound_nodes`);
+  if (Array.isArray(node)) {
+    return node.map((entry) => {
+      if (!Array.isArray(entry) || typeof entry[0] !== 'string') throw malformed();
+      refuseCallArguments(entry[3], name, className);
+      return [entry[0], Number(entry[1] ?? 0), Number(entry[2] ?? 0)];
+    });
+  }
+  if (isObject(node)) {
+    const refs: Ref[] = [];
+    collectKerasTensors(node.args ?? [], refs);
+    // Called as layer(inputs=x).
+    if (refs.length === 0) collectKerasTensors(node.kwargs ?? {}, refs);
+    else refuseCallArguments(node.kwargs, name, className);
+    if (refs.length === 0) throw new UnsupportedModelError(`${layerLabel(name, className)} is called without tensor inputs`);
+    return refs;
+  }
+  throw malformed();
+}
+
+/** Call arguments such as `training` (or an absent mask) do not change inference; anything else would. */
+function refuseCallArguments(kwargs: Json | undefined, name: string, className: string): void {
+  if (!isObject(kwargs)) return;
+  for (const [key, value] of Object.entries(kwargs)) {
+    if (key !== 'training' && key !== 'name' && value !== null) {
+      throw new UnsupportedModelError(`${layerLabel(name, className)} is called with argument "${key}", which is not supported`);
+    }
+  }
+}
+
+function collectKerasTensors(value: Json, out: Ref[]): void {
   if (Array.isArray(value)) {
     for (const item of value) collectKerasTensors(item, out);
-  } else if (isObject(value) && value.class_name === '__keras_tensor__' && isObject(value.config)) {
-    const history = value.config.keras_history;
-    if (Array.isArray(history) && typeof history[0] === 'string') out.push([history[0], history[1] ?? 0, history[2] ?? 0, {}]);
+  } else if (isObject(value)) {
+    if (value.class_name === '__keras_tensor__' && isObject(value.config)) {
+      const history = value.config.keras_history;
+      if (Array.isArray(history) && typeof history[0] === 'string') out.push([history[0], Number(history[1] ?? 0), Number(history[2] ?? 0)]);
+      return;
+    }
+    for (const item of Object.values(value)) collectKerasTensors(item, out);
   }
 }
 
-/** [[name, node, tensor], ...]; Keras 3 writes a single endpoint as a flat [name, node, tensor]. */
-function normalizeEndpoints(value: Json | undefined, key: string): Json[] {
-  if (!Array.isArray(value) || value.length === 0) throw new UnsupportedModelError(`model_config has no ${key}`);
-  const list = typeof value[0] === 'string' ? [value] : value;
-  return list.map((entry) => {
-    if (!Array.isArray(entry) || typeof entry[0] !== 'string') throw new UnsupportedModelError(`model_config has malformed ${key}`);
-    return [entry[0], entry[1] ?? 0, entry[2] ?? 0];
-  });
+/** input_layers / output_layers: one [name, node, tensor], or a (nested) list or dict of them (dicts in key order). */
+function leaves(value: Json | undefined, key: string): Ref[] {
+  const isRef = (v: Json): v is Json[] => Array.isArray(v) && (v.length === 3 || v.length === 4) && typeof v[0] === 'string' && Number.isInteger(v[1]);
+  const walk = (v: Json): Ref[] => {
+    if (isRef(v)) return [[v[0] as string, v[1] as number, Number(v[2] ?? 0)]];
+    if (Array.isArray(v)) return v.flatMap(walk);
+    if (isObject(v)) return Object.keys(v).sort().flatMap((k) => walk(v[k]));
+    throw new UnsupportedModelError(`model_config has malformed ${key}`);
+  };
+  if (value == null) throw new UnsupportedModelError(`model_config has no ${key}`);
+  const refs = walk(value);
+  if (refs.length === 0) throw new UnsupportedModelError(`model_config has no ${key}`);
+  return refs;
 }
 
-function batchShapeOf(config: JsonObject): Json | null {
-  return (config.batch_input_shape as Json) ?? (config.batch_shape as Json) ?? null;
+function layersOf(model: JsonObject): Json[] {
+  const config = model.config;
+  // Keras 2.0-2.2.2 stored a Sequential model's config as the bare list of layers.
+  const layers = Array.isArray(config) ? config : isObject(config) && Array.isArray(config.layers) ? config.layers : null;
+  if (!layers) throw new UnsupportedModelError(`${modelLabel(model, '')} has no list of layers`);
+  return layers;
 }
 
-function missingShape(ctx: LayerContext): never {
-  throw new UnsupportedModelError(`${ctx.label} has no batch_input_shape or batch_shape`);
+/** The batch input shape a Sequential model declares: its InputLayer, its first layer's, or build_input_shape. */
+function declaredInputShape(model: JsonObject): (number | null)[] | null {
+  const layers = layersOf(model);
+  const first = layers[0];
+  if (isObject(first)) {
+    if (MODEL_CLASSES.has(String(first.class_name))) {
+      const inner = first.class_name === 'Sequential' ? declaredInputShape(first) : functionalInputShape(first);
+      if (inner) return inner;
+    } else if (isObject(first.config)) {
+      const shape = batchShapeOf(first.config);
+      if (shape) return shape;
+    }
+  }
+  const config = model.config;
+  return isObject(config) && Array.isArray(config.build_input_shape) ? (config.build_input_shape as (number | null)[]) : null;
 }
 
-function checkDtype(dtype: Json | undefined, ctx: LayerContext): void {
+function functionalInputShape(model: JsonObject): (number | null)[] | null {
+  const config = model.config;
+  if (!isObject(config)) return null;
+  const [ref] = leaves(config.input_layers, 'input_layers');
+  const layer = layersOf(model).find((l) => isObject(l) && nameOf(l) === ref[0]);
+  return isObject(layer) && isObject(layer.config) ? batchShapeOf(layer.config) : null;
+}
+
+function inputShapeOf(layer: JsonObject): (number | null)[] {
+  const config = isObject(layer.config) ? layer.config : {};
+  if (config.sparse === true || config.ragged === true) {
+    throw new UnsupportedModelError(`${layerLabel(nameOf(layer) ?? '?', 'InputLayer')} cannot be loaded: sparse or ragged inputs are not supported`);
+  }
+  const shape = batchShapeOf(config);
+  if (!shape) throw new UnsupportedModelError(`${layerLabel(nameOf(layer) ?? '?', 'InputLayer')} has no batch_input_shape or batch_shape`);
+  return shape;
+}
+
+function batchShapeOf(config: JsonObject): (number | null)[] | null {
+  const shape = config.batch_input_shape ?? config.batch_shape ?? null;
+  return Array.isArray(shape) ? (shape as (number | null)[]) : null;
+}
+
+function nameOf(layer: JsonObject): string | null {
+  if (typeof layer.name === 'string') return layer.name;
+  return isObject(layer.config) && typeof layer.config.name === 'string' ? layer.config.name : null;
+}
+
+function modelLabel(model: JsonObject, prefix: string): string {
+  return prefix ? `model "${prefix.slice(0, -1)}"` : `model "${nameOf(model) ?? String(model.class_name)}"`;
+}
+
+function checkDtype(dtype: Json | undefined, label: string): void {
   // Keras 3 writes a DTypePolicy object; mixed precision keeps float32 variables, so it loads as float32.
   const name = isObject(dtype) ? (isObject(dtype.config) ? dtype.config.name : null) : dtype;
   if (name == null) return;
   if (typeof name !== 'string' || !/^(float32|float16|bfloat16|float64|mixed_float16|mixed_bfloat16)$/.test(name)) {
-    throw unsupportedSetting(ctx, `dtype ${JSON.stringify(name)}`);
+    throw new UnsupportedLayerConfigError(`${label} cannot be loaded: dtype ${JSON.stringify(name)} is not supported`);
   }
-}
-
-function channelsLast(c: JsonObject, ctx: LayerContext): void {
-  const format = c.data_format ?? 'channels_last';
-  if (format !== 'channels_last') throw unsupportedSetting(ctx, `data_format=${JSON.stringify(format)}`, 'only channels_last');
-}
-
-function padding(c: JsonObject, ctx: LayerContext): Json {
-  const value = c.padding ?? 'valid';
-  if (value !== 'valid' && value !== 'same') throw unsupportedSetting(ctx, `padding=${JSON.stringify(value)}`);
-  return value;
-}
-
-function pooling(tfjsClassName: string, c: JsonObject, ctx: LayerContext): { tfjsClassName: string; config: JsonObject } {
-  channelsLast(c, ctx);
-  const poolSize = c.pool_size ?? [2, 2];
-  return { tfjsClassName, config: { pool_size: poolSize, strides: c.strides ?? poolSize, padding: padding(c, ctx), data_format: 'channels_last' } };
-}
-
-function globalPooling(tfjsClassName: string, c: JsonObject, ctx: LayerContext): { tfjsClassName: string; config: JsonObject } {
-  channelsLast(c, ctx);
-  if (c.keepdims === true) throw unsupportedSetting(ctx, 'keepdims=true');
-  return { tfjsClassName, config: { data_format: 'channels_last' } };
-}
-
-function activation(value: Json | undefined, ctx: LayerContext): string {
-  let name: Json | undefined = value ?? 'linear';
-  // Keras 3 may serialize an activation as {"module": "keras.activations", "class_name": "function", "config": "relu"}.
-  if (isObject(name)) name = typeof name.config === 'string' ? name.config : isObject(name.config) ? name.config.name : name.class_name;
-  if (typeof name !== 'string' || !(name in ACTIVATIONS)) {
-    throw unsupportedSetting(ctx, `activation ${JSON.stringify(name)}`, `supported: ${Object.keys(ACTIVATIONS).join(', ')}`);
-  }
-  // Keras 3 redefined hard_sigmoid as relu6(x + 3) / 6; tfjs implements the Keras 2 slope of 0.2.
-  if (name === 'hard_sigmoid' && ctx.kerasMajor >= 3) throw unsupportedSetting(ctx, 'activation "hard_sigmoid" as defined by Keras 3');
-  return ACTIVATIONS[name];
-}
-
-function req(c: JsonObject, key: string, ctx: LayerContext): Json {
-  if (c[key] === undefined || c[key] === null) throw new UnsupportedModelError(`${ctx.label} has no "${key}" in its config`);
-  return c[key];
-}
-
-/** The settings every convolution shares, channels-last. */
-function convolution(c: JsonObject, ctx: LayerContext): JsonObject {
-  return {
-    kernel_size: req(c, 'kernel_size', ctx),
-    strides: c.strides ?? [1, 1],
-    padding: padding(c, ctx),
-    dilation_rate: c.dilation_rate ?? [1, 1],
-    activation: activation(c.activation, ctx),
-    use_bias: c.use_bias ?? true,
-    data_format: 'channels_last',
-  };
-}
-
-function unsupportedSetting(ctx: LayerContext, what: string, hint?: string): UnsupportedLayerConfigError {
-  return new UnsupportedLayerConfigError(`${ctx.label} cannot be loaded: ${what} is not supported${hint ? ` (${hint})` : ''}`);
-}
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

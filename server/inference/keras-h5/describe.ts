@@ -1,4 +1,5 @@
 // Describes a model loaded in this thread (used inside the worker threads).
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { sha256File } from '../../util/file-hash.ts';
 import { UnsupportedModelError } from '../errors.ts';
@@ -7,7 +8,7 @@ import { loadKerasH5, type LoadedKerasModel } from './load.ts';
 
 /** Loads the model in this thread (validating every layer and weight) and describes it. */
 export async function describeModelFileHere(file: string, options: DescribeOptions = {}): Promise<ModelDescription> {
-  const loaded = await loadKerasH5(file);
+  const loaded = await loadKerasH5(file, { outputName: options.outputName });
   try {
     return describeLoadedModel(loaded, await sha256File(loaded.contents.file), options);
   } finally {
@@ -19,7 +20,7 @@ export function describeLoadedModel(loaded: LoadedKerasModel, sha256: string, op
   const { model, contents } = loaded;
   const file = path.basename(contents.file);
   if (model.inputs.length !== 1) throw new UnsupportedModelError(`${file}: the model has ${model.inputs.length} inputs; one image input is needed`);
-  if (model.outputs.length !== 1) throw new UnsupportedModelError(`${file}: the model has ${model.outputs.length} outputs; one is needed`);
+  if (model.outputs.length !== 1) throw new UnsupportedModelError(`${file}: the model serves ${model.outputs.length} outputs; one is needed`);
 
   const [, height, width, channels, ...rest] = model.inputs[0].shape;
   const rank = model.inputs[0].shape.length;
@@ -60,13 +61,15 @@ export function describeLoadedModel(loaded: LoadedKerasModel, sha256: string, op
     inputLayout: rank === 3 ? 'HW' : 'HWC',
     outputKind,
     outputUnits,
-    classNames: classNamesFor(outputKind, outputUnits, gammaClassIndex),
+    classNames: outputKind === 'other' ? (labelsBeside(contents.file, outputUnits) ?? classNamesFor(outputKind, outputUnits, gammaClassIndex)) : classNamesFor(outputKind, outputUnits, gammaClassIndex),
     gammaClassIndex,
     parameterCount: model.countParams(),
     layers,
     kerasVersion: contents.kerasVersion,
     kerasBackend: contents.kerasBackend,
     sha256,
+    ...(loaded.outputs ? { outputs: loaded.outputs, outputName: loaded.outputName } : {}),
+    container: contents.container,
   };
 }
 
@@ -74,9 +77,11 @@ export function describeLoadedModel(loaded: LoadedKerasModel, sha256: string, op
 function classifyOutput(loaded: LoadedKerasModel, outputRank: number, units: number): OutputKind {
   if (outputRank !== 1) return 'other';
   const outputLayer = loaded.model.outputLayers[0] ?? loaded.model.layers.at(-1);
-  const activation = String((outputLayer?.getConfig() as { activation?: unknown }).activation ?? '');
+  const config = (outputLayer?.getConfig() ?? {}) as { activation?: unknown; kind?: unknown; name?: unknown };
+  // A Softmax layer is a KerasOp; an own activation chained after a layer is a KerasOp named after it.
+  const activation = config.kind === 'softmax' ? 'softmax' : config.kind === 'activation' ? '' : String(config.activation ?? '');
   if (units === 1 && activation === 'sigmoid') return 'sigmoid';
-  if (units === 2 && activation === 'softmax') return 'softmax';
+  if (units >= 2 && activation === 'softmax') return 'softmax';
   return 'other';
 }
 
@@ -84,6 +89,18 @@ export function classNamesFor(kind: OutputKind, units: number, gammaClassIndex: 
   if (kind === 'sigmoid') return ['gamma'];
   if (kind === 'softmax') return Array.from({ length: units }, (_, i) => (i === gammaClassIndex ? 'gamma' : 'proton'));
   return Array.from({ length: units }, (_, i) => `output_${i}`);
+}
+
+/**
+ * Class names from a labels.txt next to the model, as Teachable Machine exports it ("0 Cat", "1 Dog", ...), when it
+ * names exactly the output units; gamma/proton outputs keep their names.
+ */
+function labelsBeside(file: string, units: number): string[] | null {
+  const labelsFile = path.join(path.dirname(file), 'labels.txt');
+  if (!existsSync(labelsFile)) return null;
+  const lines = readFileSync(labelsFile, 'utf8').split(/\r?\n/).map((line) => line.trim()).filter((line) => line.length > 0);
+  if (lines.length !== units) return null;
+  return lines.map((line, i) => (line.startsWith(`${i} `) ? line.slice(String(i).length + 1).trim() : line));
 }
 
 function layerOutputShape(layer: { outputShape: unknown }): (number | null)[] {

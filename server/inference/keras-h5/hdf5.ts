@@ -124,15 +124,21 @@ function toStringList(value: unknown): string[] {
   return [String(value)];
 }
 
-/** A dataset's values as float32 with its shape; float64 is converted. */
+/**
+ * A dataset's values as float32 with its shape; float64 is converted, and so are integers (Keras stores a
+ * Normalization layer's sample `count` as an int64 scalar).
+ */
 export function readFloatDataset(dataset: Dataset): { shape: number[]; values: Float32Array } {
   const shape = dataset.shape ?? [];
   const meta = dataset.metadata;
-  if (meta.type !== 1) throw new Error(`holds ${String(dataset.dtype)}, not floating-point numbers`);
+  if (meta.type !== 1 && meta.type !== 0) throw new Error(`holds ${String(dataset.dtype)}, not numbers`);
   // h5wasm cannot decode half floats; Keras writes them only for models built with dtype float16.
-  if (meta.size === 2) throw new Error('holds float16 values, which cannot be read; save the model with float32 weights');
-  const value = dataset.value;
+  if (meta.type === 1 && meta.size === 2) throw new Error('holds float16 values, which cannot be read; save the model with float32 weights');
+  const value = dataset.value as unknown;
   if (value instanceof Float32Array) return { shape, values: value };
-  if (value instanceof Float64Array) return { shape, values: Float32Array.from(value) };
-  throw new Error(`has an unsupported float type ${String(dataset.dtype)}`);
+  if (typeof value === 'number') return { shape, values: Float32Array.of(value) };
+  if (typeof value === 'bigint') return { shape, values: Float32Array.of(Number(value)) };
+  if (value instanceof BigInt64Array || value instanceof BigUint64Array) return { shape, values: Float32Array.from(value, (v) => Number(v)) };
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return { shape, values: Float32Array.from(value as unknown as ArrayLike<number>) };
+  throw new Error(`has an unsupported number type ${String(dataset.dtype)}`);
 }

@@ -5,6 +5,8 @@
 // NHWC only when a layer depends on element order (Flatten, Reshape, Dense) or at the output. Each conversion is
 // made once per value. The graph's input and output are in Keras layout, so callers feed NHWC images as they are.
 import { layerLabel } from '../errors.ts';
+import { KerasOpLayer } from '../keras-h5/keras-op.ts';
+import { batchNormEpsilonFor, normalizationShape } from '../keras-h5/layers.ts';
 import type { LoadedKerasModel } from '../keras-h5/load.ts';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs';
 import { OnnxExportUnsupportedError } from './errors.ts';
@@ -23,7 +25,14 @@ export const ONNX_EXPORTABLE_LAYERS: readonly string[] = [
   'InputLayer', 'Conv2D', 'SeparableConv2D', 'DepthwiseConv2D', 'MaxPooling2D', 'AveragePooling2D',
   'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'Flatten', 'Reshape', 'Dense', 'Dropout', 'SpatialDropout1D',
   'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'BatchNormalization', 'Activation',
-  'ReLU', 'LeakyReLU', 'Rescaling', 'Concatenate', 'Add',
+  'ReLU', 'LeakyReLU', 'Rescaling', 'Concatenate', 'Add', 'Multiply', 'Average', 'Maximum', 'Minimum',
+  'Conv2DTranspose', 'ZeroPadding2D', 'Cropping2D', 'UpSampling2D', 'Permute', 'KerasOp',
+];
+
+/** KerasOp kinds (operations the loader computes itself) the compiler translates. */
+export const ONNX_EXPORTABLE_OPS: readonly string[] = [
+  'batch_norm', 'layer_norm', 'normalization', 'relu', 'elu', 'prelu', 'softmax', 'activation', 'global_pool',
+  'grouped_conv', 'depthwise_conv', 'subtract', 'identity', 'reshape',
 ];
 
 interface Value {
@@ -178,7 +187,54 @@ class KerasToOnnx {
       case 'Concatenate':
         return this.concatenate(inputs, config, base, outputShape, refuse);
       case 'Add':
-        return this.add(inputs, base, refuse);
+        return this.merge('Add', inputs, base, outputShape, refuse);
+      case 'Multiply':
+        return this.merge('Mul', inputs, base, outputShape, refuse);
+      case 'Maximum':
+        return this.merge('Max', inputs, base, outputShape, refuse);
+      case 'Minimum':
+        return this.merge('Min', inputs, base, outputShape, refuse);
+      case 'Average': {
+        const sum = this.merge('Add', inputs, `${base}_sum`, outputShape, refuse);
+        return { ...sum, name: this.node('Div', [sum.name, this.scalar(inputs.length)], base) };
+      }
+      case 'Conv2DTranspose':
+        return this.activation(this.convTranspose(layer, single(), config, base, refuse), config.activation, base, refuse);
+      case 'ZeroPadding2D': {
+        const x = this.toNchw(single(), refuse);
+        const [[top, bottom], [left, right]] = config.padding as [[number, number], [number, number]];
+        const pads = this.int64s(`${base}_pads`, [0, 0, top, left, 0, 0, bottom, right]);
+        return { name: this.node('Pad', [x.name, pads], base), shape: outputShape, layout: 'nchw' };
+      }
+      case 'Cropping2D': {
+        const x = this.toNchw(single(), refuse);
+        const [[top, bottom], [left, right]] = config.cropping as [[number, number], [number, number]];
+        const [height, width] = x.shape;
+        const starts = this.int64s(`${base}_starts`, [top, left]);
+        const ends = this.int64s(`${base}_ends`, [height - bottom, width - right]);
+        const axes = this.int64s(`${base}_axes`, [2, 3]);
+        return { name: this.node('Slice', [x.name, starts, ends, axes], base), shape: outputShape, layout: 'nchw' };
+      }
+      case 'UpSampling2D': {
+        const x = this.toNchw(single(), refuse);
+        if ((config.interpolation ?? 'nearest') !== 'nearest') return refuse(`interpolation=${JSON.stringify(config.interpolation)}`);
+        const [sh, sw] = pair(config.size, 'size', refuse);
+        const scales = this.floats(`${base}_scales`, [4], Float32Array.of(1, 1, sh, sw));
+        // Output cell i reads input cell floor(i / scale): Keras's nearest upsampling repeats each cell.
+        const name = this.node('Resize', [x.name, '', scales], base, {
+          mode: 'nearest',
+          coordinate_transformation_mode: 'asymmetric',
+          nearest_mode: 'floor',
+        });
+        return { name, shape: outputShape, layout: 'nchw' };
+      }
+      case 'Permute': {
+        const x = this.toKeras(single());
+        const dims = config.dims as number[];
+        return { name: this.node('Transpose', [x.name], base, { perm: [0, ...dims] }), shape: outputShape, layout: 'keras' };
+      }
+      case 'KerasOp':
+        return this.kerasOp(layer as KerasOpLayer, inputs, base, outputShape, refuse);
       default:
         return refuse(`layer class ${className} has no ONNX translation; supported: ${ONNX_EXPORTABLE_LAYERS.join(', ')}`);
     }
@@ -328,16 +384,203 @@ class KerasToOnnx {
     return { name, shape: outputShape, layout: useNchw ? 'nchw' : 'keras' };
   }
 
-  private add(inputs: Value[], base: string, refuse: Refuse): Value {
+  /** Operations the loader computes itself (KerasOpLayer), by kind. */
+  private kerasOp(layer: KerasOpLayer, inputs: Value[], base: string, outputShape: number[], refuse: Refuse): Value {
+    const { kind, params } = layer.op;
+    const single = (): Value => (inputs.length === 1 ? inputs[0] : refuse(`it takes ${inputs.length} inputs, expected 1`));
+    const rankOf = (v: Value) => v.shape.length + 1;
+    switch (kind) {
+      case 'identity':
+        return single();
+      case 'batch_norm': {
+        const input = single();
+        const rank = rankOf(input);
+        const axes = (params.axes as number[]).map((a) => (a < 0 ? a + rank : a));
+        const epsilon = batchNormEpsilonFor(params, rank);
+        if (axes.length === 1) return this.batchNorm(layer, input, { axis: axes[0], epsilon }, base, refuse);
+        // Several axes: y = x * s + t with s and t shaped to broadcast over the other axes.
+        const x = this.toKeras(input);
+        const size = axes.reduce((n, a) => n * x.shape[a - 1], 1);
+        const get = (name: string, fill: number) => optionalWeight(layer, name) ?? new Float32Array(size).fill(fill);
+        const [gamma, beta, mean, variance] = [get('gamma', 1), get('beta', 0), weight(layer, 'moving_mean', refuse).values, weight(layer, 'moving_variance', refuse).values];
+        const scale = new Float32Array(size);
+        const shift = new Float32Array(size);
+        for (let i = 0; i < size; i++) {
+          scale[i] = gamma[i] / Math.sqrt(variance[i] + epsilon);
+          shift[i] = beta[i] - mean[i] * scale[i];
+        }
+        const dims = x.shape.map((d, i) => (axes.includes(i + 1) ? d : 1));
+        const scaled = this.node('Mul', [x.name, this.floats(`${base}_scale`, dims, scale)], `${base}_mul`);
+        return { ...x, name: this.node('Add', [scaled, this.floats(`${base}_shift`, dims, shift)], base) };
+      }
+      case 'layer_norm': {
+        const x = this.toKeras(single());
+        const rank = rankOf(x);
+        const axes = (params.axes as number[]).map((a) => (a < 0 ? a + rank : a)).sort((a, b) => a - b);
+        const dims = x.shape.map((d, i) => (axes.includes(i + 1) ? d : 1));
+        const mean = this.node('ReduceMean', [x.name], `${base}_mean`, { axes, keepdims: 1 });
+        const centered = this.node('Sub', [x.name, mean], `${base}_centered`);
+        const squared = this.node('Mul', [centered, centered], `${base}_squared`);
+        const variance = this.node('ReduceMean', [squared], `${base}_variance`, { axes, keepdims: 1 });
+        const deviation = this.node('Sqrt', [this.node('Add', [variance, this.scalar(Number(params.epsilon))], `${base}_var_eps`)], `${base}_sd`);
+        let y = this.node('Div', [centered, deviation], params.scale || params.center ? `${base}_normed` : base);
+        if (params.scale) y = this.node('Mul', [y, this.floats(`${base}_gamma`, dims, weight(layer, 'gamma', refuse).values)], params.center ? `${base}_scaled` : base);
+        if (params.center) y = this.node('Add', [y, this.floats(`${base}_beta`, dims, weight(layer, 'beta', refuse).values)], base);
+        return { ...x, name: y };
+      }
+      case 'normalization': {
+        const x = this.toKeras(single());
+        const rank = rankOf(x);
+        const mean = params.mean as number[];
+        const variance = params.variance as number[];
+        const dims = normalizationShape(rank, params.axes as number[], mean.length, [null, ...x.shape]).slice(1);
+        const deviation = Float32Array.from(variance, (v) => Math.max(Math.sqrt(v), 1e-7));
+        const m = this.floats(`${base}_mean`, dims, Float32Array.from(mean));
+        const sd = this.floats(`${base}_sd`, dims, deviation);
+        if (params.invert) return { ...x, name: this.node('Add', [m, this.node('Mul', [x.name, sd], `${base}_scaled`)], base) };
+        return { ...x, name: this.node('Div', [this.node('Sub', [x.name, m], `${base}_centered`), sd], base) };
+      }
+      case 'relu': {
+        const x = single();
+        const { maxValue, negativeSlope, threshold } = params as { maxValue: number | null; negativeSlope: number; threshold: number };
+        let y =
+          threshold !== 0
+            ? this.node('Where', [this.node('Greater', [x.name, this.scalar(threshold)], `${base}_above`), x.name, this.scalar(0)], `${base}_thresholded`)
+            : this.node('Relu', [x.name], `${base}_relu`);
+        if (maxValue !== null) y = this.node('Clip', [y, this.scalar(0), this.scalar(maxValue)], `${base}_clipped`);
+        if (negativeSlope !== 0) {
+          const below = this.node('Relu', [this.node('Sub', [this.scalar(threshold), x.name], `${base}_below_in`)], `${base}_below`);
+          y = this.node('Sub', [y, this.node('Mul', [below, this.scalar(negativeSlope)], `${base}_leak`)], base);
+        }
+        return { ...x, name: y };
+      }
+      case 'elu': {
+        const x = single();
+        return { ...x, name: this.node('Elu', [x.name], base, { alpha: { float: Number(params.alpha) } }) };
+      }
+      case 'prelu': {
+        const x = this.toKeras(single());
+        const alpha = weight(layer, 'alpha', refuse);
+        return { ...x, name: this.node('PRelu', [x.name, this.floats(`${base}_alpha`, alpha.shape, alpha.values)], base) };
+      }
+      case 'softmax': {
+        const x = this.toKeras(single());
+        const rank = rankOf(x);
+        const axes = (params.axes as number[]).map((a) => (a < 0 ? a + rank : a));
+        if (axes.length === 1) return { ...x, name: this.node('Softmax', [x.name], base, { axis: axes[0] }) };
+        const lse = this.node('ReduceLogSumExp', [x.name], `${base}_lse`, { axes, keepdims: 1 });
+        return { ...x, name: this.node('Exp', [this.node('Sub', [x.name, lse], `${base}_shifted`)], base) };
+      }
+      case 'activation':
+        return this.activation(single(), params.name, base, refuse);
+      case 'global_pool': {
+        const x = this.toNchw(single(), refuse);
+        const op = params.reduce === 'mean' ? 'GlobalAveragePool' : 'GlobalMaxPool';
+        return { name: this.node(op, [x.name], base), shape: [1, 1, x.shape[2]], layout: 'nchw' };
+      }
+      case 'grouped_conv': {
+        const x = this.toNchw(single(), refuse);
+        const config = { kernelSize: weight(layer, 'kernel', refuse).shape.slice(0, 2), strides: params.strides, dilationRate: params.dilationRate, padding: params.padding };
+        const geometry = convGeometry(config, x, refuse);
+        const kernel = weight(layer, 'kernel', refuse);
+        const [kh, kw, cin, cout] = kernel.shape;
+        const w = this.floats(`${base}_W`, [cout, cin, kh, kw], transpose(kernel.values, kernel.shape, [3, 2, 0, 1]));
+        const names = [x.name, w];
+        const bias = optionalWeight(layer, 'bias');
+        if (bias) names.push(this.floats(`${base}_B`, [cout], bias));
+        const name = this.node('Conv', names, base, convAttributes(geometry, Number(params.groups)));
+        return { name, shape: [geometry.outHeight, geometry.outWidth, cout], layout: 'nchw' };
+      }
+      case 'depthwise_conv': {
+        const kernelSize = weight(layer, 'depthwise_kernel', refuse).shape.slice(0, 2);
+        const config = { kernelSize, strides: params.strides, dilationRate: params.dilationRate, padding: params.padding, useBias: optionalWeight(layer, 'bias') !== null };
+        return this.depthwise(layer, single(), config, base, refuse);
+      }
+      case 'subtract':
+        return this.merge('Sub', inputs, base, outputShape, refuse);
+      case 'reshape': {
+        const x = this.toKeras(single());
+        const shape = this.int64s(`${base}_shape`, [-1, ...outputShape]);
+        return { name: this.node('Reshape', [x.name, shape], base), shape: outputShape, layout: 'keras' };
+      }
+      default:
+        return refuse(`operation "${kind}" has no ONNX translation; supported: ${ONNX_EXPORTABLE_OPS.join(', ')}`);
+    }
+  }
+
+  /**
+   * Conv2DTranspose as TensorFlow defines it: the full transposed convolution has (n-1)*s + k rows, of which TF
+   * keeps n*s ('same', from max(k-s, 0)//2) or n*s + max(k-s, 0) ('valid', from the top); rows past the full
+   * result (k < s) hold the bias only, which ONNX's output_padding gives.
+   */
+  private convTranspose(layer: Layer, input: Value, config: Config, base: string, refuse: Refuse): Value {
+    const x = this.toNchw(input, refuse);
+    channelsLast(config, refuse);
+    const kernelSize = pair(config.kernelSize ?? config.kernel_size, 'kernel_size', refuse);
+    const strides = pair(config.strides ?? 1, 'strides', refuse);
+    if (config.outputPadding != null) refuse(`output_padding=${JSON.stringify(config.outputPadding)}`);
+    const dilations = pair(config.dilationRate ?? 1, 'dilation_rate', refuse);
+    if (dilations.some((d) => d !== 1)) refuse(`dilation_rate=${JSON.stringify(config.dilationRate)}`);
+    const padding = paddingOf(config, refuse);
+    const kernel = weight(layer, 'kernel', refuse);
+    const [kh, kw, cout, cin] = kernel.shape;
+    const pads = [0, 0, 0, 0];
+    const outputPadding = [0, 0];
+    const outSizes = [0, 0];
+    [0, 1].forEach((i) => {
+      const n = x.shape[i];
+      const k = kernelSize[i];
+      const s = strides[i];
+      const full = (n - 1) * s + k;
+      const size = padding === 'same' ? n * s : n * s + Math.max(k - s, 0);
+      const start = padding === 'same' ? Math.floor(Math.max(k - s, 0) / 2) : 0;
+      pads[i] = start;
+      const end = full - start - size;
+      if (end >= 0) pads[i + 2] = end;
+      else outputPadding[i] = -end;
+      outSizes[i] = size;
+    });
+    const w = this.floats(`${base}_W`, [cin, cout, kh, kw], transpose(kernel.values, kernel.shape, [3, 2, 0, 1]));
+    const names = [x.name, w];
+    if (config.useBias !== false) names.push(this.floats(`${base}_B`, [cout], weight(layer, 'bias', refuse).values));
+    const attributes: Record<string, AttributeValue> = { kernel_shape: [kh, kw], strides, pads };
+    if (outputPadding.some((p) => p > 0)) attributes.output_padding = outputPadding;
+    const name = this.node('ConvTranspose', names, base, attributes);
+    return { name, shape: [outSizes[0], outSizes[1], cout], layout: 'nchw' };
+  }
+
+  /**
+   * Element-wise merges. Same shapes keep their layout; otherwise Keras's broadcast: a lower-rank input gets
+   * axes inserted at 1 (as Keras's _Merge and tfjs-layers do), then numpy broadcasting, in Keras layout.
+   */
+  private merge(op: 'Add' | 'Mul' | 'Max' | 'Min' | 'Sub', inputs: Value[], base: string, outputShape: number[], refuse: Refuse): Value {
     if (inputs.length < 2) return refuse('it needs at least two inputs');
     const first = inputs[0];
-    if (inputs.some((v) => v.shape.join() !== first.shape.join())) {
-      return refuse(`inputs of different shapes (${inputs.map((v) => `[${v.shape}]`).join(', ')}) would need broadcasting`);
+    let parts: Value[];
+    let layout: Value['layout'];
+    if (inputs.every((v) => v.shape.join() === first.shape.join())) {
+      const useNchw = first.shape.length === 3 && inputs.some((v) => v.layout === 'nchw');
+      parts = inputs.map((v) => (useNchw ? this.toNchw(v, refuse) : this.toKeras(v)));
+      layout = useNchw ? 'nchw' : 'keras';
+    } else {
+      const rank = Math.max(...inputs.map((v) => v.shape.length));
+      parts = inputs.map((v, i) => {
+        const x = this.toKeras(v);
+        const missing = rank - x.shape.length;
+        if (missing === 0) return x;
+        const axes = this.int64s(`${base}_axes_${i}`, Array.from({ length: missing }, (_, k) => k + 1));
+        return { name: this.node('Unsqueeze', [x.name, axes], `${base}_expanded_${i}`), shape: [...new Array<number>(missing).fill(1), ...x.shape], layout: 'keras' };
+      });
+      layout = 'keras';
     }
-    const useNchw = first.shape.length === 3 && inputs.some((v) => v.layout === 'nchw');
-    const parts = inputs.map((v) => (useNchw ? this.toNchw(v, refuse) : this.toKeras(v)));
-    const op = parts.length === 2 ? 'Add' : 'Sum';
-    return { name: this.node(op, parts.map((v) => v.name), base), shape: first.shape, layout: useNchw ? 'nchw' : 'keras' };
+    let name: string;
+    if (op === 'Max' || op === 'Min' || (op === 'Add' && parts.length > 2)) {
+      name = this.node(op === 'Add' ? 'Sum' : op, parts.map((v) => v.name), base);
+    } else {
+      name = parts[0].name;
+      for (let i = 1; i < parts.length; i++) name = this.node(op, [name, parts[i].name], i === parts.length - 1 ? base : `${base}_${i}`);
+    }
+    return { name, shape: outputShape, layout };
   }
 
   /** Applies a Keras activation (tfjs class name or Keras name) to a value, keeping its layout. */
@@ -376,6 +619,18 @@ class KerasToOnnx {
       case 'hard_sigmoid':
         // tfjs implements the Keras 2 definition, clip(0.2 x + 0.5, 0, 1); the loader refuses Keras 3's.
         return unary('HardSigmoid', { alpha: { float: 0.2 }, beta: { float: 0.5 } });
+      case 'hard_sigmoid_keras2':
+        return unary('HardSigmoid', { alpha: { float: 0.2 }, beta: { float: 0.5 } });
+      case 'hard_sigmoid_keras3':
+        return unary('HardSigmoid', { alpha: { float: 1 / 6 }, beta: { float: 0.5 } });
+      case 'hard_silu': {
+        const gate = this.node('HardSigmoid', [x.name], `${out}_gate`, { alpha: { float: 1 / 6 }, beta: { float: 0.5 } });
+        return { ...x, name: this.node('Mul', [x.name, gate], out) };
+      }
+      case 'exponential':
+        return unary('Exp');
+      case 'leaky_relu':
+        return unary('LeakyRelu', { alpha: { float: 0.2 } });
       case 'swish':
       case 'silu': {
         const sigmoid = this.node('Sigmoid', [x.name], `${out}_sigmoid`);

@@ -245,7 +245,7 @@ function classifyOutput({ nodes, outputNames }: ModelSummary, units: number): On
   let node = producers.get(outputNames[0] ?? '');
   for (let hops = 0; node && PASS_THROUGH_OPS.has(node.opType) && hops < 16; hops++) node = producers.get(node.inputs[0] ?? '');
   if (node?.opType === 'Sigmoid' && units === 1) return 'sigmoid';
-  if (node?.opType === 'Softmax' && units === 2) return 'softmax';
+  if (node?.opType === 'Softmax' && units >= 2) return 'softmax';
   return 'other';
 }
 

@@ -56,7 +56,7 @@ async function startOnnxFile(): Promise<Loaded> {
 async function startKeras(): Promise<Loaded> {
   const wantsOnnx = init.backend === 'onnxruntime';
   const tfjsBackend = await activateBackend(wantsOnnx ? 'auto' : init.backend, init.threads);
-  const loaded = await loadKerasH5(init.modelFile);
+  const loaded = await loadKerasH5(init.modelFile, { outputName: init.outputName });
   const description = describeLoadedModel(loaded, await sha256File(loaded.contents.file), { gammaClassIndex: init.gammaClassIndex });
   const tryOnnx = wantsOnnx || (init.backend === 'auto' && tfjsBackend.name !== 'tensorflow');
   const tfjsRunner = new BatchRunner(loaded.model, description, init.preprocessing);
@@ -104,7 +104,7 @@ function onnxBackend(maxAbsDifference: number | null): BackendInfo {
 }
 
 async function describe(): Promise<void> {
-  const options = { gammaClassIndex: init.gammaClassIndex };
+  const options = { gammaClassIndex: init.gammaClassIndex, outputName: init.outputName };
   const description = isOnnxFile(init.modelFile) ? await describeOnnxFileHere(init.modelFile, options) : await describeModelFileHere(init.modelFile, options);
   send({ type: 'described', description });
 }

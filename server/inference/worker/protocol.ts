@@ -13,6 +13,8 @@ export interface WorkerInit {
   threads: number;
   preprocessing: Preprocessing;
   gammaClassIndex: number;
+  /** For a Keras model with several outputs: the one to serve (layer name or index); default: the first class probability. */
+  outputName?: string;
   /** Sizes of the warm-up batches run before the worker reports ready (the sizes real batches will have). */
   warmupBatchSizes: number[];
 }
