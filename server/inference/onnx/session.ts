@@ -27,7 +27,7 @@ export class OnnxSession {
   readonly inputShape: [number, number, number];
   readonly outputUnits: number;
   readonly inputLayout: OnnxInputLayout;
-  /** A one-unit Sigmoid or a two-unit Softmax output (the same rule as Keras models); 'other' for anything else. */
+  /** A one-unit Sigmoid or a Softmax over two or more units (the same rule as Keras models); 'other' for anything else. */
   readonly outputKind: OnnxOutputKind;
   private session: ort.InferenceSession | null;
   private readonly inputName: string;
@@ -221,7 +221,7 @@ export interface OnnxFileDescription {
   inputShape: [number, number, number];
   inputLayout: OnnxInputLayout;
   outputUnits: number;
-  /** Same rule as Keras models: a one-unit Sigmoid or a two-unit Softmax output; 'other' for anything else. */
+  /** Same rule as Keras models: a one-unit Sigmoid or a Softmax over two or more units; 'other' for anything else. */
   outputKind: OnnxOutputKind;
 }
 
