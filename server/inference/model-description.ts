@@ -16,7 +16,7 @@ export interface ModelDescription {
   /** Height, width, channels of one image. A model whose input is (H, W) reports C = 1. */
   inputShape: [number, number, number];
   /** 'HWC' for a (H, W, C) input, 'HW' for a two-dimensional (H, W) input fed grayscale images. */
-  inputLayout: 'HWC' | 'HW';
+  inputLayout: 'HWC' | 'HW' | 'FLAT';
   /**
    * Whether the outputs are probabilities: sigmoid, one unit with a sigmoid activation; softmax, a softmax over two
    * or more units; other, anything else. What the units mean (class names) is the model registry's business.
@@ -47,4 +47,16 @@ export interface OutputDescription {
 export interface DescribeOptions {
   /** For a model with several outputs: the one to serve, by layer name or index (config `inference.outputName`). */
   outputName?: string;
+}
+
+/**
+ * The image a flat input of `values` numbers takes (an MLP on 784 values: a 28x28 gray image): square, gray
+ * when `values` is a square, else RGB when `values` / 3 is one; null when neither fits.
+ */
+export function flatImageShape(values: number): [number, number, number] | null {
+  const side = Math.round(Math.sqrt(values));
+  if (side * side === values) return [side, side, 1];
+  const rgbSide = Math.round(Math.sqrt(values / 3));
+  if (3 * rgbSide * rgbSide === values) return [rgbSide, rgbSide, 3];
+  return null;
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { sha256File } from '../../util/file-hash.ts';
 import { UnsupportedModelError } from '../errors.ts';
 import { type DescribeOptions, type ModelDescription, type OutputKind } from '../model-description.ts';
+import { flatImageShape } from '../model-description.ts';
 import { loadKerasH5, type LoadedKerasModel } from './load.ts';
 
 /** Loads the model in this thread (validating every layer and weight) and describes it. */
@@ -22,10 +23,15 @@ export function describeLoadedModel(loaded: LoadedKerasModel, sha256: string): M
   if (model.inputs.length !== 1) throw new UnsupportedModelError(`${file}: the model has ${model.inputs.length} inputs; one image input is needed`);
   if (model.outputs.length !== 1) throw new UnsupportedModelError(`${file}: the model serves ${model.outputs.length} outputs; one is needed`);
 
-  const [, height, width, channels, ...rest] = model.inputs[0].shape;
   const rank = model.inputs[0].shape.length;
-  if ((rank !== 3 && rank !== 4) || rest.length > 0) {
-    throw new UnsupportedModelError(`${file}: input shape ${shapeText(model.inputs[0].shape)} is not an image (H, W) or (H, W, C)`);
+  // A flat input (an MLP) takes the image's H*W*C values in HWC order, reshaped: a square image is assumed.
+  const flat = rank === 2 && isSize(model.inputs[0].shape[1]) ? flatImageShape(model.inputs[0].shape[1]) : null;
+  if (rank === 2 && !flat) {
+    throw new UnsupportedModelError(`${file}: input shape ${shapeText(model.inputs[0].shape)} is a vector that is no square image (H*H values, or H*H*3 for RGB)`);
+  }
+  const [, height, width, channels, ...rest] = flat ? [null, ...flat] : model.inputs[0].shape;
+  if (!flat && ((rank !== 3 && rank !== 4) || rest.length > 0)) {
+    throw new UnsupportedModelError(`${file}: input shape ${shapeText(model.inputs[0].shape)} is not an image (H, W) or (H, W, C), nor a flat vector of one`);
   }
   const inputChannels = rank === 3 ? 1 : channels;
   if (!isSize(height) || !isSize(width) || !isSize(inputChannels)) {
@@ -52,7 +58,7 @@ export function describeLoadedModel(loaded: LoadedKerasModel, sha256: string): M
   return {
     format: 'keras-h5',
     inputShape: [height, width, inputChannels],
-    inputLayout: rank === 3 ? 'HW' : 'HWC',
+    inputLayout: flat ? 'FLAT' : rank === 3 ? 'HW' : 'HWC',
     outputKind,
     outputUnits,
     parameterCount: model.countParams(),

@@ -12,7 +12,7 @@ export async function describeOnnxSession(session: OnnxSession, file: string): P
   return {
     format: 'onnx',
     inputShape: session.inputShape,
-    inputLayout: session.inputLayout === 'HW' ? 'HW' : 'HWC',
+    inputLayout: session.inputLayout === 'HW' || session.inputLayout === 'FLAT' ? session.inputLayout : 'HWC',
     outputKind: session.outputKind,
     outputUnits: session.outputUnits,
     parameterCount: 0,

@@ -46,7 +46,7 @@ export class BatchRunner implements ModelRunner {
     private readonly preprocessing: Preprocessing,
   ) {
     const [height, width, channels] = description.inputShape;
-    this.imageShape = description.inputLayout === 'HW' ? [height, width] : [height, width, channels];
+    this.imageShape = description.inputLayout === 'FLAT' ? [height * width * channels] : description.inputLayout === 'HW' ? [height, width] : [height, width, channels];
   }
 
   /** `pixels`: count images, HWC order, 8 bits per sample. */
