@@ -22,7 +22,6 @@ export interface RawOptions {
   /** Timed batches run at least this long (after warm-up). */
   minDurationMs: number;
   pixelScale: number;
-  gammaClassIndex: number;
   threads: number;
 }
 
@@ -30,7 +29,7 @@ export interface RawOptions {
 export async function rawEngineThroughput(backend: BackendRequest, options: RawOptions): Promise<RawThroughput> {
   let engine: InferenceEngine;
   try {
-    engine = await InferenceEngine.start({ modelFile: options.modelFile, backend, threads: options.threads, preprocessing: { colorMode: 'grayscale', scale: options.pixelScale, offset: 0, mean: [], std: [] }, gammaClassIndex: options.gammaClassIndex });
+    engine = await InferenceEngine.start({ modelFile: options.modelFile, backend, threads: options.threads, preprocessing: { colorMode: 'grayscale', scale: options.pixelScale, offset: 0, mean: [], std: [] } });
   } catch (error) {
     const { name, message } = error as Error;
     return { runtime: `astri ${backend}`, imagesPerSecond: null, msPerBatch: null, batches: 0, device: null, threads: null, reason: `${name}: ${message}` };

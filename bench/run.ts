@@ -10,7 +10,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { loadConfig, PROJECT_ROOT } from '../server/config.ts';
-import { DEFAULT_GAMMA_CLASS_INDEX, describeModelFile, type BackendRequest } from '../server/inference/index.ts';
+import { describeModelFile, type BackendRequest } from '../server/inference/index.ts';
 import { energyBinAt } from '../server/data/energy-bins.ts';
 import { AstriServer, type PredictionTiming } from './astri-server.ts';
 import { BASELINE_PYTHON, BaselineServer, ensureBaselineDependencies, type BaselineTiming } from './baseline-server.ts';
@@ -198,7 +198,7 @@ async function main(): Promise<void> {
 
   // 1. The model alone, on each runtime, with nothing else running.
   if (!args['no-raw']) {
-    const rawOptions = { modelFile, batch: rawBatch, minDurationMs: rawSeconds * 1000, pixelScale: config.inference.pixelScale, gammaClassIndex: DEFAULT_GAMMA_CLASS_INDEX, threads: config.inference.threads };
+    const rawOptions = { modelFile, batch: rawBatch, minDurationMs: rawSeconds * 1000, pixelScale: config.inference.pixelScale, threads: config.inference.threads };
     for (const backend of ['wasm', 'cpu', 'onnxruntime'] as BackendRequest[]) {
       say(`raw model on ${backend}`);
       const raw = await rawEngineThroughput(backend, rawOptions);

@@ -158,6 +158,16 @@ function routes(deps: { services: Services; telemetry: Telemetry; readiness: () 
           ),
         );
       }
+      // The multipart parser holds files in memory until the resolver runs: a chunked body could be any size,
+      // so an upload over HTTP must say how large it is (browsers, curl -F and fetch with FormData do).
+      if (request.method === 'POST' && request.headers.has('transfer-encoding') && !request.headers.has('content-length') && /^multipart\//i.test(request.headers.get('content-type') ?? '')) {
+        return endResponse(
+          Response.json(
+            { errors: [{ message: 'a multipart upload must declare its size (Content-Length), so that one over the upload limit (server.maxUploadBytes) is refused before it is read; send it with a client that sets the header', extensions: { code: 'LENGTH_REQUIRED' } }] },
+            { status: 411 },
+          ),
+        );
+      }
       if (request.method !== 'GET' && request.method !== 'HEAD') return;
       if (pathname === '/healthz') return endResponse(Response.json({ status: 'ok' }));
       if (pathname === '/readyz') {

@@ -1,11 +1,13 @@
 // `astri ingest`: registers a real dataset: a folder of class folders (Keras's layout), or the ASTRI
 // gamma and proton folders, with labels and energies from a manifest or a metadata database.
+// PATH may also be a .zip, .tar.gz or .tar: it then goes through the upload pipeline (server/uploads/).
 // Exit code: 0 when the run completed, even if some files were rejected (each is listed);
 // 1 with --strict when any file is rejected (then nothing is written), when no image at all is
 // usable, or when the input cannot be used (missing folder, manifest without the needed columns).
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import type { Config } from '../config.ts';
 import { configFrom } from './global-options.ts';
 import { ProgressLine } from './progress.ts';
 
@@ -18,6 +20,8 @@ interface IngestFlags {
   map?: string;
   dataset?: string;
   size?: string;
+  resize?: string;
+  signalClass?: string;
   strict?: boolean;
   dryRun?: boolean;
   prune?: boolean;
@@ -30,8 +34,8 @@ export class IngestRejectedError extends Error {
 export function registerIngestCommand(program: Command): void {
   program
     .command('ingest')
-    .description('register labelled images: PATH is a folder with one folder per class; or --gamma-dir and --proton-dir (ASTRI)')
-    .argument('[path]', 'folder holding one folder of PNG images per class (an events.csv or manifest.csv inside adds energies)')
+    .description('register labelled images: PATH is a folder with one folder per class, or a .zip/.tar.gz/.tar of one; or --gamma-dir and --proton-dir (ASTRI)')
+    .argument('[path]', 'folder holding one folder of PNG images per class (an events.csv or manifest.csv inside adds energies), or an archive of such a folder (PNG or JPEG)')
     .option('--gamma-dir <dir>', 'folder of gamma images (searched recursively); with --proton-dir, a binary dataset with gamma as the signal')
     .option('--proton-dir <dir>', 'folder of proton images (searched recursively)')
     .option('--manifest <csv>', 'CSV with columns file,label[,energy_tev] (file relative to the CSV; "particle" is read as label); default: events.csv next to the folders')
@@ -40,6 +44,8 @@ export function registerIngestCommand(program: Command): void {
     .option('--map <key=column,...>', 'columns of the metadata table: file=COL,energy=COL[,label=COL] (energy in TeV)')
     .option('--dataset <name>', 'dataset name (default: the name of the folder holding the data)')
     .option('--size <WxH>', 'expected image size, e.g. 56x56 (default: the most common size)')
+    .option('--resize <WxH>', 'archives: resize every image to this size (images of mixed sizes are refused without it)')
+    .option('--signal-class <name>', 'archives: the signal class of a two-class dataset (ASTRI: gamma)')
     .option('--strict', 'register nothing and exit 1 if any file is rejected')
     .option('--dry-run', 'check and report, write nothing')
     .option('--prune', "also remove this dataset's events that this run does not list")
@@ -58,6 +64,10 @@ export function registerIngestCommand(program: Command): void {
         throw new IngestInputError('nothing to ingest: give a folder of class folders, --gamma-dir and --proton-dir, or --manifest');
       }
       if (dataPath && (flags.gammaDir || flags.protonDir)) throw new IngestInputError('give either PATH or --gamma-dir/--proton-dir, not both');
+      if (dataPath && isFile(dataPath)) {
+        await ingestArchiveFile(config, path.resolve(dataPath), flags);
+        return;
+      }
       const astri = Boolean(flags.gammaDir || flags.protonDir);
       const classFolders = dataPath
         ? classFoldersIn(path.resolve(dataPath), IngestInputError)
@@ -115,6 +125,66 @@ export function registerIngestCommand(program: Command): void {
         await db.$disconnect();
       }
     });
+}
+
+/** An archive through the upload pipeline: unpacked into data/datasets/, JPEGs converted, events registered. */
+async function ingestArchiveFile(config: Config, archive: string, flags: IngestFlags): Promise<void> {
+  const { openDatabase } = await import('../data/db.ts');
+  const { DatasetCatalog } = await import('../data/dataset-catalog.ts');
+  const { parseImageSize, IngestInputError } = await import('../data/ingest.ts');
+  const { DatasetUploads } = await import('../uploads/dataset-uploads.ts');
+  let resizeTo = null;
+  try {
+    resizeTo = flags.resize ? parseImageSize(flags.resize) : null;
+  } catch {
+    throw new IngestInputError(`--resize must look like WIDTHxHEIGHT, e.g. 56x56, got "${flags.resize}"`);
+  }
+  const db = await openDatabase(config.data.database);
+  try {
+    // The server, if one runs, owns the pixel store's index: this process leaves the store alone.
+    const uploads = new DatasetUploads(db, new DatasetCatalog(db), config, { fillPixelStore: false });
+    const started = await uploads.startFromFile(archive, {
+      name: flags.dataset ?? null,
+      resizeTo,
+      signalClass: flags.signalClass ?? null,
+    });
+    if (started.state === 'ready') {
+      process.stdout.write(`already ingested: dataset "${started.name}" (id ${started.id}) has the same content, ${started.eventCount} events\n`);
+      return;
+    }
+    const progress = new ProgressLine('unpacking');
+    let phase = 'unpacking';
+    for await (const step of uploads.progress(started.id)) {
+      if (step.phase === 'receiving' || step.phase === 'done') continue;
+      if (step.phase !== phase) progress.phase((phase = step.phase));
+      progress.update(step.filesDone, step.filesTotal ?? Math.max(step.filesDone, 1));
+    }
+    progress.done();
+    const dataset = await uploads.finished(started.id);
+    const out: string[] = [];
+    if (dataset.rejectedFiles.length > 0) {
+      out.push('refused:');
+      for (const rejected of dataset.rejectedFiles) out.push(`  ${rejected.file}: ${rejected.reason}`);
+    }
+    if (dataset.state === 'ready') {
+      const image = dataset.image ? `${dataset.image.width}x${dataset.image.height}, ${dataset.image.channels === 3 ? 'RGB' : 'gray'}` : 'no images';
+      const classes = dataset.classes.map((label, i) => `${label.name} ${dataset.classCounts[i]}`).join(', ');
+      out.push(`dataset "${dataset.name}" (id ${dataset.id}): ${dataset.eventCount} events (${classes}), images ${image}${dataset.energyEdgesTeV ? ', with energies' : ''}`);
+      out.push(`registered ${dataset.eventCount}, refused ${dataset.rejectedFiles.length}`);
+    }
+    process.stdout.write(out.length > 0 ? `${out.join('\n')}\n` : '');
+    if (dataset.state !== 'ready') throw new IngestRejectedError(`nothing usable in ${path.basename(archive)}: ${dataset.error ?? dataset.state}`);
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+function isFile(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** The class folders of a Keras-style dataset folder: its sub-folders, sorted by name as Keras orders classes. */

@@ -24,7 +24,6 @@ export function registerModelCommand(program: Command): void {
       const configured = path.resolve(file) === path.resolve(config.inference.model) ? config.inference.classNames : null;
       const { classNames, source } = await resolveClassNames(file, description, { labelsText, configClassNames: configured });
       const preprocessing = resolvePreprocessing(description, config.inference.pixelScale, null);
-      const { gammaClassIndex: _unit, classNames: _outputNames, ...rest } = description;
-      process.stdout.write(`${JSON.stringify({ ...rest, classNames, classNamesSource: source, preprocessing }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ ...description, classNames, classNamesSource: source, preprocessing }, null, 2)}\n`);
     });
 }

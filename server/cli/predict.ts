@@ -50,7 +50,7 @@ export function registerPredictCommand(program: Command): void {
       const files = [...images, ...(options.dir ? await listPngFiles(options.dir) : [])];
       if (files.length === 0) throw new PredictError('no images given: name PNG files or use --dir DIR');
 
-      const { describeModelFile, InferenceEngine, DEFAULT_GAMMA_CLASS_INDEX } = await import('../inference/index.ts');
+      const { describeModelFile, InferenceEngine } = await import('../inference/index.ts');
       const { resolveClassNames, resolvePreprocessing } = await import('../models/model-classes.ts');
       const description = await describeModelFile(config.inference.model);
       const labelsText = options.labels ? await readFile(options.labels, 'utf8') : null;
@@ -62,7 +62,6 @@ export function registerPredictCommand(program: Command): void {
         backend: config.inference.backend,
         threads: config.inference.threads,
         preprocessing: resolvePreprocessing(description, config.inference.pixelScale, null),
-        gammaClassIndex: DEFAULT_GAMMA_CLASS_INDEX,
         ...(config.inference.outputName !== undefined ? { outputName: config.inference.outputName } : {}),
       });
       const scorer = new RunScorer(engine.description.outputKind, engine.description.outputUnits, classNames.length, classNames.map((_, i) => i));

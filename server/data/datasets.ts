@@ -264,3 +264,22 @@ export async function failInterruptedIngests(db: Db): Promise<number> {
   for (const { id } of rows) await finishIngest(db, id, { state: 'failed', error: 'interrupted: the server stopped before the upload was ingested', rejectedFiles: [] });
   return rows.length;
 }
+
+/** The dataset an upload of this content already made (ready or still ingesting), or null. */
+export async function findDatasetByContent(db: Db, contentSha256: string): Promise<number | null> {
+  const row = await db.dataset.findFirst({ where: { contentSha256, state: { in: ['ready', 'ingesting'] } }, orderBy: { id: 'asc' }, select: { id: true } });
+  return row?.id ?? null;
+}
+
+/** `name` when no dataset has it, else the first free `name (2)`, `name (3)`, ... */
+export async function unusedDatasetName(db: Db, name: string): Promise<string> {
+  for (let n = 1; ; n++) {
+    const candidate = n === 1 ? name : `${name} (${n})`;
+    if (!(await db.dataset.findUnique({ where: { name: candidate }, select: { id: true } }))) return candidate;
+  }
+}
+
+/** The folders of the datasets still marked ingesting (at start-up: left by a stopped process). */
+export async function ingestingDatasetDirs(db: Db): Promise<string[]> {
+  return (await db.dataset.findMany({ where: { state: 'ingesting' }, select: { rootDir: true } })).map((row) => row.rootDir);
+}

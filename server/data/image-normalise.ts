@@ -3,7 +3,8 @@
 // channels, or any image when a size is asked for is converted with sharp to an 8-bit PNG. Either way
 // the image is decoded exactly once, and its pixels are handed back for the pixel store.
 import { createHash } from 'node:crypto';
-import { readFile, unlink, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { unlink, writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { ImageGeometry } from '../domain/dataset.ts';
 import { UserInputError } from '../errors.ts';
@@ -53,7 +54,7 @@ export class ImageConversionError extends UserInputError {
  * so no colour is lost and the dataset keeps one channel count).
  */
 export function datasetGeometry(sizes: readonly SizeCount[], resizeTo: ImageSize | null): ImageGeometry {
-  const channels = sizes.some((s) => s.channels >= 3) ? 3 : 1;
+  const channels = datasetChannels(sizes.map((s) => s.channels));
   if (resizeTo) return { width: resizeTo.width, height: resizeTo.height, channels };
   const distinct = new Map<string, SizeCount>();
   for (const s of sizes) {
@@ -65,6 +66,17 @@ export function datasetGeometry(sizes: readonly SizeCount[], resizeTo: ImageSize
   if (distinct.size > 1) throw new MixedImageSizesError([...distinct.values()].sort((a, b) => b.count - a.count));
   const [only] = distinct.values();
   return { width: only.width, height: only.height, channels };
+}
+
+/** Channels an image has once alpha is dropped: 1 for gray (+alpha), 3 for colour. */
+export function colourChannels(channels: number): 1 | 3 {
+  return channels >= 3 ? 3 : 1;
+}
+
+/** A dataset's channels: gray when every image is gray (alpha aside), RGB as soon as one has colour. */
+export function datasetChannels(imageChannels: Iterable<number>): 1 | 3 {
+  for (const channels of imageChannels) if (colourChannels(channels) === 3) return 3;
+  return 1;
 }
 
 export interface NormalisedImage {
@@ -92,30 +104,28 @@ export interface NormaliseInput {
   name: string;
 }
 
-/** Channels an image has once alpha is dropped: 1 for gray (+alpha), 3 for colour. */
-function colourChannels(channels: number): 1 | 3 {
-  return channels >= 3 ? 3 : 1;
-}
 
-export async function normaliseImage(image: NormaliseInput, target: ImageGeometry): Promise<NormalisedImage> {
+/**
+ * The image as it is, when it already has the dataset's geometry (a PNG of that size and channels): read and
+ * decoded synchronously, as a batch of small files is read fastest. Null when it needs converting.
+ */
+export function keepAsIs(image: NormaliseInput, target: ImageGeometry): NormalisedImage | null {
   const sameSize = image.width === target.width && image.height === target.height;
-  if (image.format === 'png' && sameSize && colourChannels(image.channels) === target.channels) {
-    const bytes = await readFile(image.file);
-    let decoded;
-    try {
-      decoded = decodePng(bytes, `"${image.name}"`);
-    } catch (error) {
-      throw new ImageConversionError(image.name, (error as Error).message.replace(`"${image.name}" `, ''));
-    }
-    if (decoded.width === target.width && decoded.height === target.height) {
-      const sha256 = image.sha256 ?? createHash('sha256').update(bytes).digest('hex');
-      return { file: image.file, sha256, pixels: toChannels(decoded, target.channels as 1 | 3), converted: false };
-    }
+  if (image.format !== 'png' || !sameSize || colourChannels(image.channels) !== target.channels) return null;
+  const bytes = readFileSync(image.file);
+  let decoded;
+  try {
+    decoded = decodePng(bytes, `"${image.name}"`);
+  } catch (error) {
+    throw new ImageConversionError(image.name, (error as Error).message.replace(`"${image.name}" `, ''));
   }
-  return convert(image, target);
+  if (decoded.width !== target.width || decoded.height !== target.height) return null;
+  const sha256 = image.sha256 ?? createHash('sha256').update(bytes).digest('hex');
+  return { file: image.file, sha256, pixels: toChannels(decoded, target.channels as 1 | 3), converted: false };
 }
 
-async function convert(image: NormaliseInput, target: ImageGeometry): Promise<NormalisedImage> {
+/** Converts with sharp to an 8-bit PNG of the dataset's geometry (JPEGs, other channels, other sizes). */
+export async function convertImage(image: NormaliseInput, target: ImageGeometry): Promise<NormalisedImage> {
   let pixels: Buffer;
   let png: Buffer;
   try {

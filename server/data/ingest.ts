@@ -5,6 +5,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Db } from './db.ts';
+import { sniffImageFormat } from './archive/image-header.ts';
+import { datasetChannels } from './image-normalise.ts';
 import type { DatasetSource } from '../domain/dataset.ts';
 import { decodePng } from './png.ts';
 import { DatasetConflictError, registerEvents, type EventRecord } from './datasets.ts';
@@ -153,6 +155,8 @@ export async function ingestDataset(db: Db, options: IngestOptions): Promise<Ing
     });
     return false;
   });
+  // One channel count per dataset, as for uploads: gray files in a colour dataset are served as RGB.
+  const channels = datasetChannels(good.map((image) => image.channels));
   const records: EventRecord[] = good.map((image) => ({
     label: image.candidate.label,
     energyTeV: image.candidate.energyTeV,
@@ -160,7 +164,7 @@ export async function ingestDataset(db: Db, options: IngestOptions): Promise<Ing
     imagePath: toImagePath(rootDir, image.candidate.file),
     width: image.width,
     height: image.height,
-    channels: image.channels,
+    channels,
     contentHash: image.contentHash,
   }));
 
@@ -211,6 +215,9 @@ function checkImage(candidate: Candidate, registered: { contentHash: string; wid
     return { candidate, contentHash, width: image.width, height: image.height, channels: image.channels };
   } catch (error) {
     const message = (error as Error).message.replace(`${path.basename(candidate.file)} `, '');
+    if (message.startsWith('is not a PNG') && sniffImageFormat(bytes) === 'jpeg') {
+      return { reason: 'a JPEG image: folders are registered in place and served as PNG; pack the folder as a .zip and run `astri ingest DATA.zip`, which converts JPEGs' };
+    }
     if (message.startsWith('is not a PNG')) return { reason: `not a PNG file${bytes.length === 0 ? ' (empty)' : ' (bad signature)'}` };
     return { reason: `unreadable PNG, corrupt or truncated (${message.replace(/^is not a readable PNG: /, '').replace(/:\s*$/, '')})` };
   }

@@ -1,6 +1,6 @@
 // Describes a model file in a short-lived worker thread (the description's types are in model-description.ts).
 import path from 'node:path';
-import { DEFAULT_GAMMA_CLASS_INDEX, type DescribeOptions, type ModelDescription } from './model-description.ts';
+import { type DescribeOptions, type ModelDescription } from './model-description.ts';
 import { spawnWorker } from './worker/spawn.ts';
 
 /**
@@ -14,7 +14,6 @@ export async function describeModelFile(file: string, options: DescribeOptions =
     backend: 'cpu',
     threads: 1,
     preprocessing: { colorMode: 'grayscale', scale: 1, offset: 0, mean: [], std: [] },
-    gammaClassIndex: options.gammaClassIndex ?? DEFAULT_GAMMA_CLASS_INDEX,
     ...(options.outputName !== undefined ? { outputName: options.outputName } : {}),
     warmupBatchSizes: [],
   });

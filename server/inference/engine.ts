@@ -17,8 +17,6 @@ export interface InferenceEngineOptions {
   threads: number;
   /** How 8-bit samples become model input (scale 1/255 maps to [0, 1]). */
   preprocessing: Preprocessing;
-  /** Output unit reported as gammaness for multi-unit outputs. */
-  gammaClassIndex: number;
   /** For a Keras model with several outputs: the one to serve (layer name or index). */
   outputName?: string;
   /** Batch sizes to run once before the engine is ready (default [2]): the sizes the caller will send. */
@@ -26,7 +24,6 @@ export interface InferenceEngineOptions {
 }
 
 export interface InferenceResult {
-  gammaness: Float32Array;
   /** count * outputsPerImage values, image-major. */
   outputs: Float32Array;
   outputsPerImage: number;
@@ -124,7 +121,6 @@ export class InferenceEngine {
       backend: options.backend,
       threads: poolSize,
       preprocessing: options.preprocessing,
-      gammaClassIndex: options.gammaClassIndex,
       ...(options.outputName !== undefined ? { outputName: options.outputName } : {}),
       warmupBatchSizes: options.warmupBatchSizes ?? [2],
     };
@@ -167,7 +163,6 @@ export class InferenceEngine {
   private async runBatch(pixels: Uint8Array, count: number): Promise<InferenceResult> {
     const started = performance.now();
     const units = this.description.outputUnits;
-    const gammaness = new Float32Array(count);
     const outputs = new Float32Array(count * units);
     const shardCount = Math.max(1, Math.min(this.workers.length, Math.floor(count / MIN_IMAGES_PER_WORKER)));
     const perShard = Math.ceil(count / shardCount);
@@ -177,14 +172,11 @@ export class InferenceEngine {
       // A copy: its buffer is transferred to the worker, and the caller's array stays intact.
       const slice = pixels.slice(first * this.pixelsPerImage, (first + n) * this.pixelsPerImage);
       shards.push(
-        this.workers[s].infer(slice, n).then((result) => {
-          gammaness.set(result.gammaness, first);
-          outputs.set(result.outputs, first * units);
-        }),
+        this.workers[s].infer(slice, n).then((result) => outputs.set(result.outputs, first * units)),
       );
     }
     await Promise.all(shards);
-    return { gammaness, outputs, outputsPerImage: units, inferenceMs: performance.now() - started };
+    return { outputs, outputsPerImage: units, inferenceMs: performance.now() - started };
   }
 
   /** Stops the workers; pending batches reject with InferenceWorkerError. */

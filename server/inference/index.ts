@@ -3,7 +3,6 @@
 import type { LayersModel } from '@tensorflow/tfjs';
 import type { WriteKerasH5Options } from './keras-h5/write.ts';
 export { describeModelFile } from './describe-model-file.ts';
-export { DEFAULT_GAMMA_CLASS_INDEX } from './model-description.ts';
 export type { DescribeOptions, LayerDescription, ModelDescription, OutputDescription, OutputKind } from './model-description.ts';
 export { InferenceEngine } from './engine.ts';
 export type { InferenceEngineOptions, InferenceResult } from './engine.ts';

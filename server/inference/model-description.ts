@@ -1,4 +1,4 @@
-// What a registered model is: input geometry, what its outputs mean, its layers and parameters, where it came from.
+// What a model file is: input geometry, the shape and kind of its outputs, its layers and parameters, where it came from.
 
 export type OutputKind = 'sigmoid' | 'softmax' | 'other';
 
@@ -16,14 +16,13 @@ export interface ModelDescription {
   /** Height, width, channels of one image. A model whose input is (H, W) reports C = 1. */
   inputShape: [number, number, number];
   /** 'HWC' for a (H, W, C) input, 'HW' for a two-dimensional (H, W) input fed grayscale images. */
-  inputLayout: 'HWC' | 'HW';
-  /** sigmoid: one unit, the gamma probability; softmax: two class probabilities; other: anything else. */
+  inputLayout: 'HWC' | 'HW' | 'FLAT';
+  /**
+   * Whether the outputs are probabilities: sigmoid, one unit with a sigmoid activation; softmax, a softmax over two
+   * or more units; other, anything else. What the units mean (class names) is the model registry's business.
+   */
   outputKind: OutputKind;
   outputUnits: number;
-  /** A name per output unit: 'gamma'/'proton' for sigmoid and two-way softmax, 'output_<i>' otherwise. */
-  classNames: string[];
-  /** Which output unit is reported as gammaness (0 for a single unit). */
-  gammaClassIndex: number;
   parameterCount: number;
   layers: LayerDescription[];
   kerasVersion: string | null;
@@ -46,10 +45,18 @@ export interface OutputDescription {
 }
 
 export interface DescribeOptions {
-  /** Output unit meaning "gamma" for multi-unit outputs; defaults to 1 (config `inference.gammaClassIndex`). */
-  gammaClassIndex?: number;
   /** For a model with several outputs: the one to serve, by layer name or index (config `inference.outputName`). */
   outputName?: string;
 }
 
-export const DEFAULT_GAMMA_CLASS_INDEX = 1;
+/**
+ * The image a flat input of `values` numbers takes (an MLP on 784 values: a 28x28 gray image): square, gray
+ * when `values` is a square, else RGB when `values` / 3 is one; null when neither fits.
+ */
+export function flatImageShape(values: number): [number, number, number] | null {
+  const side = Math.round(Math.sqrt(values));
+  if (side * side === values) return [side, side, 1];
+  const rgbSide = Math.round(Math.sqrt(values / 3));
+  if (3 * rgbSide * rgbSide === values) return [rgbSide, rgbSide, 3];
+  return null;
+}

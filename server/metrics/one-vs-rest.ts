@@ -83,6 +83,8 @@ export function oneVsRestRocOf(input: ClassProbabilities): OneVsRestRoc {
     }
   }
   if (undefinedReason) return { perClass, macroAuc: null, weightedAuc: null, undefinedReason };
+  // Two classes are sklearn's binary case: roc_auc_score(y, probabilities[:, 1]), whatever the average.
+  if (classCount === 2) return { perClass, macroAuc: aucs[1], weightedAuc: aucs[1], undefinedReason: null };
   return { perClass, macroAuc: mean(aucs), weightedAuc: weightedMean(aucs, support, sampleCount), undefinedReason: null };
 }
 

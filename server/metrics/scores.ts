@@ -51,7 +51,7 @@ export function assertScore(score: number, index: number, check: ScoreCheck): vo
   if (check.unitInterval && (score < 0 || score > 1)) {
     throw new InvalidScoreError(
       `${check.source} score at index ${index} is ${score}: gammaness must lie in [0, 1] ` +
-        '(check the model output layer and inference.gammaClassIndex)',
+        '(check that the model output layer gives probabilities)',
     );
   }
 }

@@ -7,7 +7,7 @@ import type { Config } from '../config.ts';
 import type { Db, Model } from '../data/db.ts';
 import { sha256File } from '../util/file-hash.ts';
 import { NotFoundError, UserInputError } from '../errors.ts';
-import { DEFAULT_GAMMA_CLASS_INDEX, describeModelFile, InferenceEngine, type BackendInfo, type ModelDescription } from '../inference/index.ts';
+import { describeModelFile, InferenceEngine, type BackendInfo, type ModelDescription } from '../inference/index.ts';
 import type { ClassNamesSource, InputLayout, ModelDescriptor, Preprocessing } from '../domain/model.ts';
 import { resolveClassNames, resolvePreprocessing, type ClassNameSources } from './model-classes.ts';
 
@@ -141,7 +141,6 @@ export class ModelRegistry {
         backend: this.config.inference.backend,
         threads: this.config.inference.threads,
         preprocessing: model.preprocessing,
-        gammaClassIndex: DEFAULT_GAMMA_CLASS_INDEX,
         ...(this.config.inference.outputName !== undefined ? { outputName: this.config.inference.outputName } : {}),
         warmupBatchSizes: [...this.options.warmupBatchSizes],
       });

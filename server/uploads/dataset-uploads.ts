@@ -3,18 +3,20 @@
 // FAILED or CANCELLED. An ingest belongs to this service, not to a request: it finishes whether or not
 // anybody follows its progress, and a failed or cancelled one leaves no events and no files behind.
 import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.ts';
 import type { ArchiveLimits } from '../data/archive/index.ts';
 import type { DatasetCatalog, DatasetSummary } from '../data/dataset-catalog.ts';
-import { createIngestingDataset, failInterruptedIngests, finishIngest } from '../data/datasets.ts';
+import { createIngestingDataset, failInterruptedIngests, findDatasetByContent, finishIngest, ingestingDatasetDirs, unusedDatasetName } from '../data/datasets.ts';
 import type { Db } from '../data/db.ts';
 import type { ImageSize } from '../data/image-normalise.ts';
 import { ingestArchive, IngestCancelledError, type IngestStep } from '../data/upload/ingest-archive.ts';
 import { receiveToFile } from '../data/upload/receive.ts';
+import { CLASS_NAME_PATTERN, COLOR_PATTERN } from '../domain/classes.ts';
 import type { DatasetSource, IngestProgress, RejectedFile } from '../domain/dataset.ts';
 import { DomainError, UserInputError } from '../errors.ts';
+import { sha256File } from '../util/file-hash.ts';
 import { ProgressChannel } from '../util/progress-channel.ts';
 
 export interface UploadOptions {
@@ -41,6 +43,19 @@ export interface DatasetUploadsOptions {
   logger?: UploadLogger;
 }
 
+/** An archive on disk, ready to be ingested. */
+interface ReceivedUpload {
+  sha256: string;
+  archiveFile: string;
+  /** A temporary file of this service (removed at the end), or the user's own file (left alone). */
+  ownsArchive: boolean;
+  source: DatasetSource;
+  bytes: number;
+  /** The name the client gave the file: the dataset's default name, never a path. */
+  fileName: string;
+  options: UploadOptions;
+}
+
 interface ActiveIngest {
   datasetId: number;
   channel: ProgressChannel<IngestProgress>;
@@ -59,6 +74,8 @@ export class DatasetUploads {
   private readonly active = new Map<number, ActiveIngest>();
   /** Looking an upload up and creating its dataset is one step: two equal uploads at once give one dataset. */
   private creating: Promise<unknown> = Promise.resolve();
+  /** Set by shutdown: ingests stopped then failed as interrupted, not cancelled by anybody. */
+  private stopping = false;
   private readonly uploadsDir: string;
   private readonly datasetsDir: string;
 
@@ -80,7 +97,7 @@ export class DatasetUploads {
     validateOptions(options);
     const received = await receiveToFile(file.stream() as unknown as AsyncIterable<Uint8Array>, this.uploadsDir, { maxBytes: this.config.server.maxUploadBytes });
     try {
-      const begun = await this.begin(received.sha256, received.file, true, 'upload', { ...options, name: options.name ?? nameFromFile(file.name) }, options.name != null, received.bytes);
+      const begun = await this.begin({ sha256: received.sha256, archiveFile: received.file, ownsArchive: true, source: 'upload', bytes: received.bytes, fileName: file.name, options });
       if (!begun.started) await rm(received.file, { force: true });
       return begun.dataset;
     } catch (error) {
@@ -90,9 +107,10 @@ export class DatasetUploads {
   }
 
   /** `astri ingest ARCHIVE`: the same pipeline on a file already on disk (read in place, never removed). */
-  async startFromFile(archiveFile: string, sha256: string, bytes: number, options: UploadOptions = {}): Promise<DatasetSummary> {
+  async startFromFile(archiveFile: string, options: UploadOptions = {}): Promise<DatasetSummary> {
     validateOptions(options);
-    return (await this.begin(sha256, archiveFile, false, 'ingest', { ...options, name: options.name ?? nameFromFile(path.basename(archiveFile)) }, options.name != null, bytes)).dataset;
+    const [sha256, { size }] = await Promise.all([sha256File(archiveFile), stat(archiveFile)]);
+    return (await this.begin({ sha256, archiveFile, ownsArchive: false, source: 'ingest', bytes: size, fileName: path.basename(archiveFile), options })).dataset;
   }
 
   /** Stops an ingest and waits until nothing of it is left; a finished dataset is returned unchanged. */
@@ -140,36 +158,31 @@ export class DatasetUploads {
 
   /** At start-up: uploads a stopped process left INGESTING are failed, and their files and temporary files removed. */
   async recoverInterrupted(): Promise<number> {
-    const interrupted = await this.db.dataset.findMany({ where: { state: 'ingesting' }, select: { rootDir: true } });
+    const interrupted = await ingestingDatasetDirs(this.db);
     const count = await failInterruptedIngests(this.db);
-    for (const { rootDir } of interrupted) if (this.isOurs(rootDir)) await rm(rootDir, { recursive: true, force: true });
+    for (const rootDir of interrupted) if (this.isOurs(rootDir)) await rm(rootDir, { recursive: true, force: true });
     await rm(this.uploadsDir, { recursive: true, force: true });
     return count;
   }
 
   /** Cancels every ingest and waits for them to settle (server shutdown). */
   async shutdown(): Promise<void> {
+    this.stopping = true;
     const running = [...this.active.values()].filter((ingest) => ingest.latest.phase !== 'done');
     for (const ingest of running) ingest.abort.abort();
     await Promise.all(running.map((ingest) => ingest.finished));
   }
 
-  private async begin(
-    sha256: string,
-    archiveFile: string,
-    ownsArchive: boolean,
-    source: DatasetSource,
-    options: UploadOptions & { name: string },
-    nameGiven: boolean,
-    bytes: number,
-  ): Promise<{ dataset: DatasetSummary; started: boolean }> {
+  private async begin(upload: ReceivedUpload): Promise<{ dataset: DatasetSummary; started: boolean }> {
+    const { sha256, options } = upload;
     const step = this.creating.then(async () => {
-      const same = await this.db.dataset.findFirst({ where: { contentSha256: sha256, state: { in: ['ready', 'ingesting'] } }, orderBy: { id: 'asc' }, select: { id: true } });
-      if (same) return { datasetId: same.id, started: false };
-      const name = nameGiven ? options.name : await this.freeName(options.name);
+      const same = await findDatasetByContent(this.db, sha256);
+      if (same !== null) return { datasetId: same, started: false };
+      // A name the user gave must be free; one made from the file name is made unique.
+      const name = options.name ?? (await unusedDatasetName(this.db, nameFromFile(upload.fileName)));
       const rootDir = path.join(this.datasetsDir, randomUUID());
-      const datasetId = await createIngestingDataset(this.db, { name, rootDir, source, contentSha256: sha256 });
-      this.run(datasetId, { name, rootDir, source, archiveFile, ownsArchive, bytes, options });
+      const datasetId = await createIngestingDataset(this.db, { name, rootDir, source: upload.source, contentSha256: sha256 });
+      this.run(datasetId, { ...upload, name, rootDir });
       return { datasetId, started: true };
     });
     this.creating = step.catch(() => undefined);
@@ -177,10 +190,7 @@ export class DatasetUploads {
     return { dataset: await this.datasets.get(datasetId), started };
   }
 
-  private run(
-    datasetId: number,
-    job: { name: string; rootDir: string; source: DatasetSource; archiveFile: string; ownsArchive: boolean; bytes: number; options: UploadOptions },
-  ): void {
+  private run(datasetId: number, job: ReceivedUpload & { name: string; rootDir: string }): void {
     const channel = new ProgressChannel<IngestProgress>();
     const abort = new AbortController();
     const first: IngestProgress = { datasetId, state: 'ingesting', phase: 'receiving', filesDone: 0, filesTotal: null, bytesDone: job.bytes, rejectedSoFar: 0, error: null };
@@ -215,9 +225,9 @@ export class DatasetUploads {
           signal: abort.signal,
           onProgress,
         });
-        outcome = abort.signal.aborted ? cancelled() : { state: 'ready', rejectedFiles: result.rejectedFiles };
+        outcome = abort.signal.aborted ? this.stopped() : { state: 'ready', rejectedFiles: result.rejectedFiles };
       } catch (error) {
-        outcome = abort.signal.aborted || error instanceof IngestCancelledError ? cancelled() : { state: 'failed', error: this.describe(error, datasetId), rejectedFiles: [] };
+        outcome = abort.signal.aborted || error instanceof IngestCancelledError ? this.stopped() : { state: 'failed', error: this.describe(error, datasetId), rejectedFiles: [] };
       }
       // Files first: once the state says FAILED or CANCELLED, nothing of the upload is left on disk.
       if (outcome.state !== 'ready') await rm(job.rootDir, { recursive: true, force: true });
@@ -243,6 +253,11 @@ export class DatasetUploads {
     })();
   }
 
+  private stopped(): { state: 'failed' | 'cancelled'; error: string; rejectedFiles: RejectedFile[] } {
+    if (this.stopping) return { state: 'failed', error: 'interrupted: the server stopped before the upload was ingested; nothing was kept, upload it again', rejectedFiles: [] };
+    return { state: 'cancelled', error: 'the upload was cancelled; nothing was kept', rejectedFiles: [] };
+  }
+
   /** What the uploader is told: their error as it is, anything else as the server's fault (logged, no internals). */
   private describe(error: unknown, datasetId: number): string {
     if (error instanceof DomainError) return error.message;
@@ -250,22 +265,10 @@ export class DatasetUploads {
     return 'the server could not ingest the upload (an internal error, logged on the server); nothing was kept';
   }
 
-  /** `name`, or `name (2)`, `name (3)`... when it is taken. */
-  private async freeName(name: string): Promise<string> {
-    for (let n = 1; ; n++) {
-      const candidate = n === 1 ? name : `${name} (${n})`;
-      if (!(await this.db.dataset.findUnique({ where: { name: candidate }, select: { id: true } }))) return candidate;
-    }
-  }
-
   private isOurs(dir: string): boolean {
     const relative = path.relative(this.datasetsDir, dir);
     return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
   }
-}
-
-function cancelled(): { state: 'cancelled'; error: string; rejectedFiles: RejectedFile[] } {
-  return { state: 'cancelled', error: 'the upload was cancelled; nothing was kept', rejectedFiles: [] };
 }
 
 /** "run-7.tar.gz" -> "run-7"; a blank name -> "upload". */
@@ -279,5 +282,10 @@ function validateOptions(options: UploadOptions): void {
   const size = options.resizeTo;
   if (size && !(Number.isInteger(size.width) && Number.isInteger(size.height) && size.width >= 1 && size.height >= 1 && size.width <= 4096 && size.height <= 4096)) {
     throw new UserInputError(`resizeTo width and height must be whole numbers from 1 to 4096, got ${size.width}x${size.height}`, 'resizeTo');
+  }
+  const badColor = options.colors?.find((color) => !COLOR_PATTERN.test(color));
+  if (badColor !== undefined) throw new UserInputError(`colors: "${badColor}" is not a #rrggbb colour`, 'colors');
+  if (options.signalClass != null && !CLASS_NAME_PATTERN.test(options.signalClass)) {
+    throw new UserInputError(`signalClass ${JSON.stringify(options.signalClass)} must be 1 to 64 printable characters without surrounding blanks`, 'signalClass');
   }
 }

@@ -1,5 +1,5 @@
 // A replayable stream: every message is kept, so a subscriber who comes late first gets the
-// history, then the live messages, and nothing is missed. One channel per prediction run.
+// history, then the live messages, and nothing is missed. One channel per prediction run or dataset upload.
 
 export class ProgressChannel<T> {
   private readonly history: T[] = [];

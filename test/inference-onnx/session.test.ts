@@ -135,7 +135,7 @@ describe('batches', () => {
 });
 
 describe('describeOnnxFile', () => {
-  it('recognizes a sigmoid unit and a two-way softmax behind pass-through ops', async () => {
+  it('recognizes a sigmoid unit and a softmax over two or more units behind pass-through ops', async () => {
     expect(await describeOnnxFile(writeOnnx('sigmoid', ['batch', 1, 1, 1], ['batch', 1], ['Sigmoid']))).toEqual({
       inputShape: [1, 1, 1],
       inputLayout: 'NHWC',
@@ -145,7 +145,10 @@ describe('describeOnnxFile', () => {
     const softmax = await describeOnnxFile(writeOnnx('softmax', ['batch', 1, 2, 1], ['batch', 2], ['Softmax', 'Identity']));
     expect(softmax.outputKind).toBe('softmax');
     const tenWay = await describeOnnxFile(writeOnnx('softmax10', ['batch', 1, 10, 1], ['batch', 10], ['Softmax']));
-    expect(tenWay.outputKind).toBe('other');
+    expect(tenWay).toMatchObject({ outputUnits: 10, outputKind: 'softmax' });
+    // A sigmoid over several units, or a softmax over one, are not class probabilities.
+    expect((await describeOnnxFile(writeOnnx('sigmoid2', ['batch', 1, 2, 1], ['batch', 2], ['Sigmoid']))).outputKind).toBe('other');
+    expect((await describeOnnxFile(writeOnnx('softmax1', ['batch', 1, 1, 1], ['batch', 1], ['Softmax']))).outputKind).toBe('other');
     expect((await describeOnnxFile(writeOnnx('relu', ['batch', 1, 1, 1], ['batch', 1], ['Relu']))).outputKind).toBe('other');
   });
 

@@ -25,8 +25,8 @@ afterEach(async () => {
   await Promise.all(engines.splice(0).map((engine) => engine.close()));
 });
 
-async function start(modelFile: string, backend: 'auto' | 'wasm' | 'cpu' | 'tensorflow' | 'onnxruntime', threads = 2, gammaClassIndex = 1) {
-  const engine = await InferenceEngine.start({ modelFile, backend, threads, preprocessing: { colorMode: 'grayscale', scale: 1 / 255, offset: 0, mean: [], std: [] }, gammaClassIndex });
+async function start(modelFile: string, backend: 'auto' | 'wasm' | 'cpu' | 'tensorflow' | 'onnxruntime', threads = 2) {
+  const engine = await InferenceEngine.start({ modelFile, backend, threads, preprocessing: { colorMode: 'grayscale', scale: 1 / 255, offset: 0, mean: [], std: [] } });
   engines.push(engine);
   return engine;
 }
@@ -52,8 +52,8 @@ describe.skipIf(!REAL)('InferenceEngine', () => {
       expect(result.outputs).toHaveLength(images * copies * 10);
       const expected = Array.from({ length: copies }, () => digits.outputs.flat()).flat();
       expect(maxAbsDifference(result.outputs, expected)).toBeLessThan(1e-4);
-      // gammaness is output unit gammaClassIndex (1) of each image
-      expect(Array.from(result.gammaness)).toEqual(Array.from({ length: images * copies }, (_, i) => result.outputs[i * 10 + 1]));
+      // The engine answers raw outputs only: no unit is singled out as a class score.
+      expect(Object.keys(result).sort()).toEqual(['inferenceMs', 'outputs', 'outputsPerImage']);
       expect(result.inferenceMs).toBeGreaterThan(0);
     });
   }
@@ -74,16 +74,19 @@ describe.skipIf(!REAL)('InferenceEngine', () => {
     results.forEach((result, i) => expect(maxAbsDifference(result.outputs, digits.outputs[i])).toBeLessThan(1e-4));
   });
 
-  it('uses the configured gamma class index and the sigmoid unit of a one-output model', async () => {
-    const engine = await start(digits.modelFile, 'cpu', 1, 3);
+  it('answers every output unit of each image in order, and the one unit of a sigmoid model', async () => {
+    const engine = await start(digits.modelFile, 'cpu', 1);
     const result = await engine.infer(batchOf(digits), digits.pixels.length);
-    expect(result.gammaness[0]).toBeCloseTo(digits.outputs[0][3], 4);
+    expect(result.outputsPerImage).toBe(10);
+    digits.outputs.forEach((expected, i) => expect(maxAbsDifference(result.outputs.subarray(i * 10, (i + 1) * 10), expected), `image ${i}`).toBeLessThan(1e-4));
+    expect(result.outputs[3]).toBeCloseTo(digits.outputs[0][3], 4);
 
     const sigmoid = loadFixture('conv_same_strides_keras2.json');
-    const sigmoidEngine = await start(sigmoid.modelFile, 'cpu', 1, 1);
-    expect(sigmoidEngine.description.gammaClassIndex).toBe(0);
+    const sigmoidEngine = await start(sigmoid.modelFile, 'cpu', 1);
+    expect(sigmoidEngine.description).toMatchObject({ outputKind: 'sigmoid', outputUnits: 1 });
     const scores = await sigmoidEngine.infer(batchOf(sigmoid), sigmoid.pixels.length);
-    expect(maxAbsDifference(scores.gammaness, sigmoid.outputs.map((o) => o[0]))).toBeLessThan(1e-5);
+    expect(scores.outputsPerImage).toBe(1);
+    expect(maxAbsDifference(scores.outputs, sigmoid.outputs.map((o) => o[0]))).toBeLessThan(1e-5);
   });
 
   it('rejects a batch whose size does not match the model input', async () => {
@@ -91,14 +94,14 @@ describe.skipIf(!REAL)('InferenceEngine', () => {
     await expect(engine.infer(new Uint8Array(28 * 28 + 1), 1)).rejects.toThrow(InferenceInputError);
     await expect(engine.infer(new Uint8Array(28 * 28 + 1), 1)).rejects.toThrow(/needs 784 bytes, got 785/);
     // and keeps working afterwards
-    expect((await engine.infer(new Uint8Array(28 * 28), 1)).gammaness).toHaveLength(1);
+    expect((await engine.infer(new Uint8Array(28 * 28), 1)).outputs).toHaveLength(10);
   });
 
   it('answers an empty batch with empty arrays', async () => {
     const engine = await start(digits.modelFile, 'cpu', 1);
     const result = await engine.infer(new Uint8Array(0), 0);
-    expect(result.gammaness).toHaveLength(0);
     expect(result.outputs).toHaveLength(0);
+    expect(result.outputsPerImage).toBe(10);
   });
 
   it('refuses to start on a model with a Lambda layer, with the named error', async () => {

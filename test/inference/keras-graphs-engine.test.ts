@@ -25,7 +25,7 @@ afterEach(async () => {
 describe('InferenceEngine on Keras graphs', () => {
   it('serves a .keras Teachable-Machine-shaped model on ONNX Runtime, checked against TensorFlow.js at load', async () => {
     const teachable = fixture('teachable_archive.json');
-    const engine = await InferenceEngine.start({ modelFile: path.join(PROJECT_ROOT, teachable.model), backend: 'onnxruntime', threads: 1, preprocessing: { colorMode: 'grayscale', scale: 1 / 255, offset: 0, mean: [], std: [] }, gammaClassIndex: 1 });
+    const engine = await InferenceEngine.start({ modelFile: path.join(PROJECT_ROOT, teachable.model), backend: 'onnxruntime', threads: 1, preprocessing: { colorMode: 'grayscale', scale: 1 / 255, offset: 0, mean: [], std: [] } });
     engines.push(engine);
     expect(engine.backend.name).toBe('onnxruntime');
     expect(engine.description).toMatchObject({ container: 'keras-v3', outputUnits: 3 });
@@ -36,7 +36,7 @@ describe('InferenceEngine on Keras graphs', () => {
   it('computes the operations the loader implements itself on the wasm backend too', async () => {
     for (const name of ['teachable_keras2.json', 'odds_and_ends_keras2.json', 'layer_families_keras2.json']) {
       const graph = fixture(name);
-      const engine = await InferenceEngine.start({ modelFile: path.join(PROJECT_ROOT, graph.model), backend: 'wasm', threads: 1, preprocessing: { colorMode: 'grayscale', scale: 1 / 255, offset: 0, mean: [], std: [] }, gammaClassIndex: 0 });
+      const engine = await InferenceEngine.start({ modelFile: path.join(PROJECT_ROOT, graph.model), backend: 'wasm', threads: 1, preprocessing: { colorMode: 'grayscale', scale: 1 / 255, offset: 0, mean: [], std: [] } });
       engines.push(engine);
       expect(engine.backend.name).toBe('wasm');
       const result = await engine.infer(Uint8Array.from(graph.pixels.flat()), graph.pixels.length);
@@ -51,7 +51,6 @@ describe('InferenceEngine on Keras graphs', () => {
       backend: 'cpu',
       threads: 1,
       preprocessing: { colorMode: 'grayscale', scale: 1 / 255, offset: 0, mean: [], std: [] },
-      gammaClassIndex: 0,
       outputName: 'aux_regression',
     });
     engines.push(engine);

@@ -53,9 +53,9 @@ describe('Keras .h5 loader: descriptions', () => {
       format: 'keras-h5',
       inputShape: [28, 28, 1],
       inputLayout: 'HWC',
-      outputKind: 'other',
+      // Its last layer is a softmax Activation over the ten digits.
+      outputKind: 'softmax',
       outputUnits: 10,
-      gammaClassIndex: 1,
       // 3 x 3 x 1 x 64 + 64, 2 x (3 x 3 x 64 x 64 + 64), 64 x 64 + 64, 64 x 32 + 32, 32 x 10 + 10
       parameterCount: 640 + 2 * 36928 + 4160 + 2080 + 330,
       kerasVersion: '2.11.0',
@@ -80,21 +80,17 @@ describe('Keras .h5 loader: descriptions', () => {
     expect(description.layers[0]).toMatchObject({ name: 'input_1', className: 'InputLayer' });
   });
 
-  it('calls one sigmoid unit a gamma probability', async () => {
+  it('calls one sigmoid unit a probability, and names no classes (the model registry does)', async () => {
     const description = await describeModelFileHere(path.join(MODELS_DIR, 'conv_same_strides_keras2.h5'));
-    expect(description).toMatchObject({ outputKind: 'sigmoid', outputUnits: 1, classNames: ['gamma'], gammaClassIndex: 0 });
+    expect(description).toMatchObject({ outputKind: 'sigmoid', outputUnits: 1 });
+    expect(description).not.toHaveProperty('classNames');
+    expect(description).not.toHaveProperty('gammaClassIndex');
   });
 
-  it('calls two softmax units class probabilities, with the gamma unit configurable', async () => {
-    const file = path.join(MODELS_DIR, 'batchnorm_pooling_keras2.h5');
-    expect(await describeModelFileHere(file)).toMatchObject({ outputKind: 'softmax', classNames: ['proton', 'gamma'], gammaClassIndex: 1 });
-    expect(await describeModelFileHere(file, { gammaClassIndex: 0 })).toMatchObject({ classNames: ['gamma', 'proton'], gammaClassIndex: 0 });
-  });
-
-  it('refuses a gamma class index outside the outputs', async () => {
-    await expect(describeModelFileHere(path.join(MODELS_DIR, 'batchnorm_pooling_keras2.h5'), { gammaClassIndex: 2 })).rejects.toThrow(
-      /gamma class index 2 is outside the 2 outputs/,
-    );
+  it('calls two softmax units class probabilities', async () => {
+    const description = await describeModelFileHere(path.join(MODELS_DIR, 'batchnorm_pooling_keras2.h5'));
+    expect(description).toMatchObject({ outputKind: 'softmax', outputUnits: 2 });
+    expect(description).not.toHaveProperty('classNames');
   });
 
   it('keeps the Keras class of layers tfjs runs as another class', async () => {

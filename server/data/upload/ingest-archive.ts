@@ -10,7 +10,7 @@ import type { DatasetSource, ImageGeometry, IngestPhase, RejectedFile } from '..
 import { UserInputError } from '../../errors.ts';
 import type { Db } from '../db.ts';
 import { registerEvents, type EventRecord } from '../datasets.ts';
-import { datasetGeometry, normaliseImage, type ImageSize } from '../image-normalise.ts';
+import { convertImage, datasetGeometry, keepAsIs, type ImageSize, type NormalisedImage, type NormaliseInput } from '../image-normalise.ts';
 import { PixelStore } from '../pixel-store.ts';
 
 export interface IngestStep {
@@ -59,10 +59,12 @@ export class IngestCancelledError extends Error {
   }
 }
 
-/** Images converted (and pixels spooled) at a time: sharp works on libuv's pool, a few in flight is enough. */
-const IMAGES_IN_FLIGHT = 8;
+/** Images handled per step: kept PNGs are read and decoded synchronously, a step at a time between yields. */
+const IMAGES_PER_STEP = 64;
+/** Conversions in flight: sharp works on libuv's pool, a few at a time is enough. */
+const CONVERSIONS_IN_FLIGHT = 8;
 /** Pixel bytes per write to the spool and to the pixel store: bounded memory whatever the image size. */
-const PIXEL_CHUNK_BYTES = 8 * 1024 ** 2;
+const PIXEL_CHUNK_BYTES = 2 * 1024 ** 2;
 
 export async function ingestArchive(db: Db, datasetId: number, input: ArchiveIngestInput): Promise<ArchiveIngestResult> {
   const { signal } = input;
@@ -98,19 +100,22 @@ export async function ingestArchive(db: Db, datasetId: number, input: ArchiveIng
       pending.length = 0;
     };
     step('converting', 0);
-    for (let first = 0; first < images.length; first += IMAGES_IN_FLIGHT) {
+    for (let first = 0; first < images.length; first += IMAGES_PER_STEP) {
       if (signal.aborted) throw new IngestCancelledError();
-      const chunk = images.slice(first, first + IMAGES_IN_FLIGHT);
-      const done = await Promise.all(
-        chunk.map((image) => {
-          const file = path.join(input.datasetDir, image.relativePath);
-          return normaliseImage(
-            { file, format: image.format, width: image.width, height: image.height, channels: image.channels, sha256: image.sha256, convertedFile: file.replace(/\.[a-z]+$/, '.png'), name: image.archivePath },
-            geometry,
-          );
-        }),
-      );
+      const chunk = images.slice(first, first + IMAGES_PER_STEP);
+      const inputs: NormaliseInput[] = chunk.map((image) => {
+        const file = path.join(input.datasetDir, image.relativePath);
+        return { file, format: image.format, width: image.width, height: image.height, channels: image.channels, sha256: image.sha256, convertedFile: file.replace(/\.[a-z]+$/, '.png'), name: image.archivePath };
+      });
+      const done: Array<NormalisedImage | null> = inputs.map((image) => keepAsIs(image, geometry));
+      const toConvert = done.flatMap((kept, k) => (kept ? [] : [k]));
+      for (let i = 0; i < toConvert.length; i += CONVERSIONS_IN_FLIGHT) {
+        await Promise.all(toConvert.slice(i, i + CONVERSIONS_IN_FLIGHT).map(async (k) => (done[k] = await convertImage(inputs[k], geometry))));
+      }
+      // Let requests and progress through between steps of synchronous reads.
+      if (toConvert.length === 0) await new Promise((resolve) => setImmediate(resolve));
       done.forEach((normalised, k) => {
+        if (!normalised) throw new Error('an image was neither kept nor converted');
         const image = chunk[k];
         pending.push(normalised.pixels);
         records[first + k] = {

@@ -1,31 +1,37 @@
 // Describes a model loaded in this thread (used inside the worker threads).
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { sha256File } from '../../util/file-hash.ts';
 import { UnsupportedModelError } from '../errors.ts';
-import { DEFAULT_GAMMA_CLASS_INDEX, type DescribeOptions, type ModelDescription, type OutputKind } from '../model-description.ts';
+import { type DescribeOptions, type ModelDescription, type OutputKind } from '../model-description.ts';
+import { flatImageShape } from '../model-description.ts';
 import { loadKerasH5, type LoadedKerasModel } from './load.ts';
 
 /** Loads the model in this thread (validating every layer and weight) and describes it. */
 export async function describeModelFileHere(file: string, options: DescribeOptions = {}): Promise<ModelDescription> {
   const loaded = await loadKerasH5(file, { outputName: options.outputName });
   try {
-    return describeLoadedModel(loaded, await sha256File(loaded.contents.file), options);
+    return describeLoadedModel(loaded, await sha256File(loaded.contents.file));
   } finally {
     loaded.model.dispose();
   }
 }
 
-export function describeLoadedModel(loaded: LoadedKerasModel, sha256: string, options: DescribeOptions = {}): ModelDescription {
+/** The loaded model's geometry and output kind (the served output was chosen at load: `outputName`). */
+export function describeLoadedModel(loaded: LoadedKerasModel, sha256: string): ModelDescription {
   const { model, contents } = loaded;
   const file = path.basename(contents.file);
   if (model.inputs.length !== 1) throw new UnsupportedModelError(`${file}: the model has ${model.inputs.length} inputs; one image input is needed`);
   if (model.outputs.length !== 1) throw new UnsupportedModelError(`${file}: the model serves ${model.outputs.length} outputs; one is needed`);
 
-  const [, height, width, channels, ...rest] = model.inputs[0].shape;
   const rank = model.inputs[0].shape.length;
-  if ((rank !== 3 && rank !== 4) || rest.length > 0) {
-    throw new UnsupportedModelError(`${file}: input shape ${shapeText(model.inputs[0].shape)} is not an image (H, W) or (H, W, C)`);
+  // A flat input (an MLP) takes the image's H*W*C values in HWC order, reshaped: a square image is assumed.
+  const flat = rank === 2 && isSize(model.inputs[0].shape[1]) ? flatImageShape(model.inputs[0].shape[1]) : null;
+  if (rank === 2 && !flat) {
+    throw new UnsupportedModelError(`${file}: input shape ${shapeText(model.inputs[0].shape)} is a vector that is no square image (H*H values, or H*H*3 for RGB)`);
+  }
+  const [, height, width, channels, ...rest] = flat ? [null, ...flat] : model.inputs[0].shape;
+  if (!flat && ((rank !== 3 && rank !== 4) || rest.length > 0)) {
+    throw new UnsupportedModelError(`${file}: input shape ${shapeText(model.inputs[0].shape)} is not an image (H, W) or (H, W, C), nor a flat vector of one`);
   }
   const inputChannels = rank === 3 ? 1 : channels;
   if (!isSize(height) || !isSize(width) || !isSize(inputChannels)) {
@@ -38,12 +44,6 @@ export function describeLoadedModel(loaded: LoadedKerasModel, sha256: string, op
     throw new UnsupportedModelError(`${file}: output shape ${shapeText(model.outputs[0].shape)} has no fixed size`);
   }
   const outputKind = classifyOutput(loaded, outputShape.length, outputUnits);
-  const gammaClassIndex = outputUnits === 1 ? 0 : (options.gammaClassIndex ?? DEFAULT_GAMMA_CLASS_INDEX);
-  if (!Number.isInteger(gammaClassIndex) || gammaClassIndex < 0 || gammaClassIndex >= outputUnits) {
-    throw new UnsupportedModelError(
-      `${file}: gamma class index ${gammaClassIndex} is outside the ${outputUnits} outputs; set inference.gammaClassIndex to 0..${outputUnits - 1}`,
-    );
-  }
 
   const classOf = new Map(loaded.layers.map((layer) => [layer.name, layer.kerasClassName]));
   const layers = model.layers
@@ -58,11 +58,9 @@ export function describeLoadedModel(loaded: LoadedKerasModel, sha256: string, op
   return {
     format: 'keras-h5',
     inputShape: [height, width, inputChannels],
-    inputLayout: rank === 3 ? 'HW' : 'HWC',
+    inputLayout: flat ? 'FLAT' : rank === 3 ? 'HW' : 'HWC',
     outputKind,
     outputUnits,
-    classNames: outputKind === 'other' ? (labelsBeside(contents.file, outputUnits) ?? classNamesFor(outputKind, outputUnits, gammaClassIndex)) : classNamesFor(outputKind, outputUnits, gammaClassIndex),
-    gammaClassIndex,
     parameterCount: model.countParams(),
     layers,
     kerasVersion: contents.kerasVersion,
@@ -73,7 +71,7 @@ export function describeLoadedModel(loaded: LoadedKerasModel, sha256: string, op
   };
 }
 
-/** The last layer's activation decides: a sigmoid unit or a two-way softmax are probabilities. */
+/** The last layer's activation decides: a sigmoid unit or a softmax over two or more units are probabilities. */
 function classifyOutput(loaded: LoadedKerasModel, outputRank: number, units: number): OutputKind {
   if (outputRank !== 1) return 'other';
   const outputLayer = loaded.model.outputLayers[0] ?? loaded.model.layers.at(-1);
@@ -83,24 +81,6 @@ function classifyOutput(loaded: LoadedKerasModel, outputRank: number, units: num
   if (units === 1 && activation === 'sigmoid') return 'sigmoid';
   if (units >= 2 && activation === 'softmax') return 'softmax';
   return 'other';
-}
-
-export function classNamesFor(kind: OutputKind, units: number, gammaClassIndex: number): string[] {
-  if (kind === 'sigmoid') return ['gamma'];
-  if (kind === 'softmax') return Array.from({ length: units }, (_, i) => (i === gammaClassIndex ? 'gamma' : 'proton'));
-  return Array.from({ length: units }, (_, i) => `output_${i}`);
-}
-
-/**
- * Class names from a labels.txt next to the model, as Teachable Machine exports it ("0 Cat", "1 Dog", ...), when it
- * names exactly the output units; gamma/proton outputs keep their names.
- */
-function labelsBeside(file: string, units: number): string[] | null {
-  const labelsFile = path.join(path.dirname(file), 'labels.txt');
-  if (!existsSync(labelsFile)) return null;
-  const lines = readFileSync(labelsFile, 'utf8').split(/\r?\n/).map((line) => line.trim()).filter((line) => line.length > 0);
-  if (lines.length !== units) return null;
-  return lines.map((line, i) => (line.startsWith(`${i} `) ? line.slice(String(i).length + 1).trim() : line));
 }
 
 function layerOutputShape(layer: { outputShape: unknown }): (number | null)[] {

@@ -6,13 +6,14 @@
 // ("astri.input_layout"), whatever their channel count; `opts.inputLayout` overrides both. Callers always pass
 // NHWC; `run` transposes to NCHW where the model needs it (a no-op for one channel: both layouts are the same bytes).
 // A model with a fixed batch size (e.g. 1) is run in chunks of that size.
+import { flatImageShape } from '../model-description.ts';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { InferenceInputError, ModelFileFormatError, ModelFileNotFoundError, UnsupportedModelError } from '../errors.ts';
 import { INPUT_LAYOUT_METADATA_KEY, summarizeModel, type ModelSummary } from './onnx-proto.ts';
 
-export type OnnxInputLayout = 'NHWC' | 'NCHW' | 'HW';
+export type OnnxInputLayout = 'NHWC' | 'NCHW' | 'HW' | 'FLAT';
 export type OnnxOutputKind = 'sigmoid' | 'softmax' | 'other';
 
 export interface OnnxSessionOptions {
@@ -27,7 +28,7 @@ export class OnnxSession {
   readonly inputShape: [number, number, number];
   readonly outputUnits: number;
   readonly inputLayout: OnnxInputLayout;
-  /** A one-unit Sigmoid or a two-unit Softmax output (the same rule as Keras models); 'other' for anything else. */
+  /** A one-unit Sigmoid or a Softmax over two or more units (the same rule as Keras models); 'other' for anything else. */
   readonly outputKind: OnnxOutputKind;
   private session: ort.InferenceSession | null;
   private readonly inputName: string;
@@ -53,7 +54,8 @@ export class OnnxSession {
     this.inputName = init.session.inputNames[0];
     this.outputName = init.session.outputNames[0];
     const [height, width, channels] = init.inputShape;
-    this.imageDims = init.inputLayout === 'NHWC' ? [height, width, channels] : init.inputLayout === 'NCHW' ? [channels, height, width] : [height, width];
+    this.imageDims =
+      init.inputLayout === 'NHWC' ? [height, width, channels] : init.inputLayout === 'NCHW' ? [channels, height, width] : init.inputLayout === 'FLAT' ? [height * width * channels] : [height, width];
   }
 
   /** Loads model bytes (e.g. from `compileKerasToOnnx`) or a .onnx file path. Throws named InferenceErrors. */
@@ -186,6 +188,10 @@ export function detectInputLayout(
 ): { layout: OnnxInputLayout; inputShape: [number, number, number] } {
   const dims = shape.slice(1).map((d) => (typeof d === 'number' && d > 0 ? d : null));
   const shapeText = `[${shape.join(', ')}]`;
+  if (dims.length === 1 && dims[0] !== null) {
+    const image = flatImageShape(dims[0]);
+    if (image) return { layout: 'FLAT', inputShape: image };
+  }
   if (dims.length === 2) {
     const [height, width] = dims;
     if (height !== null && width !== null) return { layout: 'HW', inputShape: [height, width, 1] };
@@ -221,7 +227,7 @@ export interface OnnxFileDescription {
   inputShape: [number, number, number];
   inputLayout: OnnxInputLayout;
   outputUnits: number;
-  /** Same rule as Keras models: a one-unit Sigmoid or a two-unit Softmax output; 'other' for anything else. */
+  /** Same rule as Keras models: a one-unit Sigmoid or a Softmax over two or more units; 'other' for anything else. */
   outputKind: OnnxOutputKind;
 }
 

@@ -1,12 +1,10 @@
-// Runs one batch of 8-bit images through a loaded model: scale into a reused float buffer, predict, pick gammaness.
+// Runs one batch of 8-bit images through a loaded model: scale into a reused float buffer, predict, copy the outputs.
 import { affinePerChannel, type Preprocessing } from '../../domain/model.ts';
 import { InferenceInputError } from '../errors.ts';
 import type { ModelDescription } from '../model-description.ts';
 import { tf, type LayersModel, type Tensor } from './tfjs.ts';
 
 export interface BatchOutput {
-  /** One score per image. */
-  gammaness: Float32Array;
   /** count * outputUnits values, image-major. */
   outputs: Float32Array;
 }
@@ -38,15 +36,6 @@ export function scaleBatch(pixels: Uint8Array, count: number, description: Model
   return scaled.subarray(0, expected);
 }
 
-/** The gamma unit of each image's outputs. */
-export function pickGammaness(outputs: Float32Array, count: number, description: ModelDescription): Float32Array {
-  const gammaness = new Float32Array(count);
-  const units = description.outputUnits;
-  const index = description.gammaClassIndex;
-  for (let i = 0; i < count; i++) gammaness[i] = outputs[i * units + index];
-  return gammaness;
-}
-
 export class BatchRunner implements ModelRunner {
   private readonly input = { buffer: new Float32Array(0) };
   private readonly imageShape: number[];
@@ -57,13 +46,13 @@ export class BatchRunner implements ModelRunner {
     private readonly preprocessing: Preprocessing,
   ) {
     const [height, width, channels] = description.inputShape;
-    this.imageShape = description.inputLayout === 'HW' ? [height, width] : [height, width, channels];
+    this.imageShape = description.inputLayout === 'FLAT' ? [height * width * channels] : description.inputLayout === 'HW' ? [height, width] : [height, width, channels];
   }
 
   /** `pixels`: count images, HWC order, 8 bits per sample. */
   run(pixels: Uint8Array, count: number): BatchOutput {
     const input = scaleBatch(pixels, count, this.description, this.preprocessing, this.input);
-    if (count === 0) return { gammaness: new Float32Array(0), outputs: new Float32Array(0) };
+    if (count === 0) return { outputs: new Float32Array(0) };
 
     // The tensor copies the buffer on wasm; on cpu it is released before the buffer is refilled.
     const x = tf.tensor(input, [count, ...this.imageShape], 'float32');
@@ -76,6 +65,6 @@ export class BatchRunner implements ModelRunner {
       x.dispose();
       y?.dispose();
     }
-    return { gammaness: pickGammaness(outputs, count, this.description), outputs };
+    return { outputs };
   }
 }

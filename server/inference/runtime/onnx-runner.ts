@@ -2,7 +2,7 @@
 import type { Preprocessing } from '../../domain/model.ts';
 import type { ModelDescription } from '../model-description.ts';
 import type { OnnxSession } from '../onnx/index.ts';
-import { pickGammaness, scaleBatch, type BatchOutput, type ModelRunner } from './batch-runner.ts';
+import { scaleBatch, type BatchOutput, type ModelRunner } from './batch-runner.ts';
 
 export class OnnxBatchRunner implements ModelRunner {
   private readonly input = { buffer: new Float32Array(0) };
@@ -15,9 +15,8 @@ export class OnnxBatchRunner implements ModelRunner {
 
   async run(pixels: Uint8Array, count: number): Promise<BatchOutput> {
     const input = scaleBatch(pixels, count, this.description, this.preprocessing, this.input);
-    if (count === 0) return { gammaness: new Float32Array(0), outputs: new Float32Array(0) };
+    if (count === 0) return { outputs: new Float32Array(0) };
     // ONNX Runtime reads the input before `run` resolves, so the reused buffer is safe for the next batch.
-    const outputs = Float32Array.from(await this.session.run(input, count));
-    return { gammaness: pickGammaness(outputs, count, this.description), outputs };
+    return { outputs: Float32Array.from(await this.session.run(input, count)) };
   }
 }

@@ -45,7 +45,7 @@ async function startOnnxFile(): Promise<Loaded> {
     throw new BackendUnavailableError(`${init.modelFile} is an ONNX model: it runs on onnxruntime, not on ${init.backend} (set inference.backend to auto)`);
   }
   const session = await OnnxSession.create(init.modelFile, { threads: init.threads });
-  const description = await describeOnnxSession(session, init.modelFile, { gammaClassIndex: init.gammaClassIndex });
+  const description = await describeOnnxSession(session, init.modelFile);
   return { runner: new OnnxBatchRunner(session, description, init.preprocessing), description, backend: onnxBackend(null) };
 }
 
@@ -57,7 +57,7 @@ async function startKeras(): Promise<Loaded> {
   const wantsOnnx = init.backend === 'onnxruntime';
   const tfjsBackend = await activateBackend(wantsOnnx ? 'auto' : init.backend, init.threads);
   const loaded = await loadKerasH5(init.modelFile, { outputName: init.outputName });
-  const description = describeLoadedModel(loaded, await sha256File(loaded.contents.file), { gammaClassIndex: init.gammaClassIndex });
+  const description = describeLoadedModel(loaded, await sha256File(loaded.contents.file));
   const tryOnnx = wantsOnnx || (init.backend === 'auto' && tfjsBackend.name !== 'tensorflow');
   const tfjsRunner = new BatchRunner(loaded.model, description, init.preprocessing);
   if (tryOnnx) {
@@ -104,8 +104,7 @@ function onnxBackend(maxAbsDifference: number | null): BackendInfo {
 }
 
 async function describe(): Promise<void> {
-  const options = { gammaClassIndex: init.gammaClassIndex, outputName: init.outputName };
-  const description = isOnnxFile(init.modelFile) ? await describeOnnxFileHere(init.modelFile, options) : await describeModelFileHere(init.modelFile, options);
+  const description = isOnnxFile(init.modelFile) ? await describeOnnxFileHere(init.modelFile) : await describeModelFileHere(init.modelFile, { outputName: init.outputName });
   send({ type: 'described', description });
 }
 
@@ -124,11 +123,8 @@ function serve(runner: ModelRunner): void {
     if (message.type !== 'infer') return;
     const started = performance.now();
     try {
-      const { gammaness, outputs } = await runner.run(message.pixels, message.count);
-      send(
-        { type: 'result', id: message.id, gammaness, outputs, computeMs: performance.now() - started },
-        [gammaness.buffer as ArrayBuffer, outputs.buffer as ArrayBuffer],
-      );
+      const { outputs } = await runner.run(message.pixels, message.count);
+      send({ type: 'result', id: message.id, outputs, computeMs: performance.now() - started }, [outputs.buffer as ArrayBuffer]);
     } catch (error) {
       send({ type: 'error', id: message.id, error: serializeError(error) });
     }

@@ -12,7 +12,6 @@ export interface WorkerInit {
   /** Threads the engine will report for the wasm/cpu backends (the size of its worker pool). */
   threads: number;
   preprocessing: Preprocessing;
-  gammaClassIndex: number;
   /** For a Keras model with several outputs: the one to serve (layer name or index); default: the first class probability. */
   outputName?: string;
   /** Sizes of the warm-up batches run before the worker reports ready (the sizes real batches will have). */
@@ -25,5 +24,5 @@ export type FromWorker =
   | { type: 'ready'; description: ModelDescription; backend: BackendInfo; loadMs: number }
   | { type: 'described'; description: ModelDescription }
   | { type: 'failed'; error: SerializedError }
-  | { type: 'result'; id: number; gammaness: Float32Array; outputs: Float32Array; computeMs: number }
+  | { type: 'result'; id: number; /** count * outputUnits values, image-major. */ outputs: Float32Array; computeMs: number }
   | { type: 'error'; id: number; error: SerializedError };
