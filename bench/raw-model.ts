@@ -2,6 +2,7 @@
 // backend of this server's InferenceEngine and on the baseline's PyTorch model. The yardstick for the pipeline's
 // overhead (pipeline images/s divided by the raw images/s of the backend the server uses).
 import { performance } from 'node:perf_hooks';
+import type { ColorMode } from '../server/domain/model.ts';
 import { InferenceEngine, type BackendRequest } from '../server/inference/index.ts';
 import { runToEnd } from './processes.ts';
 
@@ -14,6 +15,10 @@ export interface RawThroughput {
   device: string | null;
   threads: number | null;
   reason: string | null;
+  /** InferenceEngine.start until ready: model load, compilation, the engine's own warm-up batches (null: not timed). */
+  startMs?: number | null;
+  /** The first batch after ready (null: not timed). */
+  firstBatchMs?: number | null;
 }
 
 export interface RawOptions {
@@ -23,32 +28,59 @@ export interface RawOptions {
   minDurationMs: number;
   pixelScale: number;
   threads: number;
+  /** Default grayscale. */
+  colorMode?: ColorMode;
+  /** InferenceEngine's own warm-up batch sizes (default: the engine's). */
+  warmupBatchSizes?: number[];
+  /** Untimed batches after the first (timed) one (default 1: two warm-up batches in all, as before). */
+  extraWarmupBatches?: number;
+  /** At least this many timed batches (default 3)... */
+  minBatches?: number;
+  /** ...unless the timed batches already ran this long (default: no cap); at least one batch is timed. */
+  maxDurationMs?: number;
 }
 
 /** Times InferenceEngine on `backend`; a backend that cannot start is reported, not thrown. */
 export async function rawEngineThroughput(backend: BackendRequest, options: RawOptions): Promise<RawThroughput> {
   let engine: InferenceEngine;
+  const starting = performance.now();
   try {
-    engine = await InferenceEngine.start({ modelFile: options.modelFile, backend, threads: options.threads, preprocessing: { colorMode: 'grayscale', scale: options.pixelScale, offset: 0, mean: [], std: [] } });
+    engine = await InferenceEngine.start({
+      modelFile: options.modelFile,
+      backend,
+      threads: options.threads,
+      preprocessing: { colorMode: options.colorMode ?? 'grayscale', scale: options.pixelScale, offset: 0, mean: [], std: [] },
+      ...(options.warmupBatchSizes ? { warmupBatchSizes: options.warmupBatchSizes } : {}),
+    });
   } catch (error) {
     const { name, message } = error as Error;
-    return { runtime: `astri ${backend}`, imagesPerSecond: null, msPerBatch: null, batches: 0, device: null, threads: null, reason: `${name}: ${message}` };
+    return { runtime: `astri ${backend}`, imagesPerSecond: null, msPerBatch: null, batches: 0, device: null, threads: null, reason: `${name}: ${message}`, startMs: performance.now() - starting, firstBatchMs: null };
   }
+  const startMs = performance.now() - starting;
   try {
     const [h, w, c] = engine.description.inputShape;
     const pixels = new Uint8Array(options.batch * h * w * c);
     for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 2654435761) >>> 24;
     // Warm-up: kernel compilation, memory arenas, the workers' first allocations.
+    const first = performance.now();
     await engine.infer(pixels, options.batch);
-    await engine.infer(pixels, options.batch);
+    const firstBatchMs = performance.now() - first;
+    for (let i = 0; i < (options.extraWarmupBatches ?? 1); i++) await engine.infer(pixels, options.batch);
+    const minBatches = options.minBatches ?? 3;
+    const maxMs = options.maxDurationMs ?? Infinity;
     let batches = 0;
     const started = performance.now();
-    while (performance.now() - started < options.minDurationMs || batches < 3) {
+    for (;;) {
+      const elapsed = performance.now() - started;
+      if (batches > 0 && elapsed >= maxMs) break;
+      if (elapsed >= options.minDurationMs && batches >= minBatches) break;
       await engine.infer(pixels, options.batch);
       batches++;
     }
     const elapsedMs = performance.now() - started;
     return {
+      startMs,
+      firstBatchMs,
       runtime: `astri ${engine.backend.name}`,
       imagesPerSecond: (batches * options.batch * 1000) / elapsedMs,
       msPerBatch: elapsedMs / batches,

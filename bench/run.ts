@@ -4,7 +4,7 @@
 //   npm run bench [-- --sizes 100,500,2000 --bin 3 --warm-repeats 3 --profile --no-baseline --no-write ...]
 //   npm run bench -- --help
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,6 +15,7 @@ import { energyBinAt } from '../server/data/energy-bins.ts';
 import { AstriServer, type PredictionTiming } from './astri-server.ts';
 import { BASELINE_PYTHON, BaselineServer, ensureBaselineDependencies, type BaselineTiming } from './baseline-server.ts';
 import { eventsInBin, prepareDataset, type BenchDataset } from './dataset.ts';
+import { busyProcesses, gitCommit, machineFacts } from './machine.ts';
 import { evictFromPageCache, readIntoPageCache } from './page-cache.ts';
 import { runToEnd } from './processes.ts';
 import { summariseProfiles } from './profile.ts';
@@ -392,80 +393,6 @@ function displayPath(file: string): string {
 }
 
 /** The checked-out commit, read from .git without running git (the working tree may differ from it). */
-function gitCommit(): string | null {
-  try {
-    const head = readFileSync(path.join(PROJECT_ROOT, '.git', 'HEAD'), 'utf8').trim();
-    if (!head.startsWith('ref: ')) return head.slice(0, 12);
-    const ref = head.slice(5);
-    const loose = path.join(PROJECT_ROOT, '.git', ref);
-    if (existsSync(loose)) return readFileSync(loose, 'utf8').trim().slice(0, 12);
-    const packed = readFileSync(path.join(PROJECT_ROOT, '.git', 'packed-refs'), 'utf8').split('\n').find((line) => line.endsWith(` ${ref}`));
-    return packed ? packed.slice(0, 12) : null;
-  } catch {
-    return null;
-  }
-}
-
-function machineFacts(): BenchResults['machine'] {
-  let cpuModel = os.cpus()[0]?.model ?? 'unknown CPU';
-  try {
-    const match = readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.+)$/m);
-    if (match) cpuModel = match[1].trim();
-  } catch {
-    // not Linux: os.cpus() is what there is
-  }
-  return {
-    cpuModel,
-    cores: os.availableParallelism(),
-    memoryGiB: os.totalmem() / 2 ** 30,
-    kernel: os.release(),
-    node: process.version,
-    loadBefore: os.loadavg(),
-    loadAfter: null,
-    busyProcesses: [],
-  };
-}
-
-/** Other processes using at least 10 % of a CPU over one second (the machine is shared); not this bench's own. */
-async function busyProcesses(): Promise<string[]> {
-  const ticks = () => {
-    const byPid = new Map<number, { ticks: number; name: string }>();
-    for (const entry of readdirSafe('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        const close = stat.lastIndexOf(')');
-        const fields = stat.slice(close + 2).split(' ');
-        const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
-        byPid.set(Number(entry), { ticks: Number(fields[11]) + Number(fields[12]), name: cmdline || stat.slice(stat.indexOf('(') + 1, close) });
-      } catch {
-        // the process ended meanwhile
-      }
-    }
-    return byPid;
-  };
-  const before = ticks();
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  const after = ticks();
-  const ticksPerSecond = 100; // USER_HZ on Linux
-  const busy: Array<{ percent: number; name: string }> = [];
-  for (const [pid, now] of after) {
-    const then = before.get(pid);
-    if (!then || pid === process.pid || pid === process.ppid) continue;
-    const percent = ((now.ticks - then.ticks) * 100) / ticksPerSecond;
-    if (percent >= 10) busy.push({ percent, name: now.name.slice(0, 70) });
-  }
-  return busy.sort((a, b) => b.percent - a.percent).slice(0, 5).map((p) => `${p.name} (${p.percent.toFixed(0)} % CPU)`);
-}
-
-function readdirSafe(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
-}
-
 /** Waits until the 1-minute load average drops below half the cores, at most `seconds`. */
 async function waitForQuiet(seconds: number): Promise<void> {
   const deadline = Date.now() + seconds * 1000;

@@ -490,10 +490,10 @@ def make_divisible(v, divisor=8):
     return new_v + divisor if new_v < 0.9 * v else new_v
 
 
-def model_mobilenet_v2(rng):
-    """keras.applications.MobileNetV2(alpha=0.35, input 96x96, no top) inside Teachable Machine's Sequentials."""
-    alpha, size = 0.35, 96
-    g = Graph("mobilenetv2_0.35_96")
+def mobilenet_v2(rng, alpha=0.35, size=96, hidden=16, classes=2):
+    """keras.applications.MobileNetV2(alpha, input size x size x 3, no top) inside Teachable Machine's Sequentials,
+    with a Dense(hidden, relu) > Dense(classes, softmax) head."""
+    g = Graph(f"mobilenetv2_{alpha:.2f}_{size}")
     x = g.input("input_1", (size, size, 3))
     first = make_divisible(32 * alpha)
     h = g(conv(rng, "Conv1", 3, first, k=3, strides=2, bias=False), x)
@@ -506,21 +506,27 @@ def model_mobilenet_v2(rng):
         co = make_divisible(filters * alpha)
         h = inverted_residual(rng, g, h, f"block_{i}" if i else "expanded_conv", ci, co, expansion, stride)
         ci = co
-    h = g(conv(rng, "Conv_1", ci, 1280, k=1, bias=False), h)
-    h = g(batchnorm(rng, "Conv_1_bn", 1280), h)
+    last = make_divisible(1280 * alpha) if alpha > 1.0 else 1280
+    h = g(conv(rng, "Conv_1", ci, last, k=1, bias=False), h)
+    h = g(batchnorm(rng, "Conv_1_bn", last), h)
     g.outputs = [g(plain("ReLU", "out_relu", max_value=6.0), h)]
     body = Graph("sequential_1", kind="Sequential")
     body.input("input_body", (size, size, 3))
     body.add(nested(g))
     body.add(plain("GlobalAveragePooling2D", "global_average_pooling2d", data_format="channels_last"))
     head = Graph("sequential_3", kind="Sequential")
-    head.input("input_head", (1280,))
-    head.add(dense(rng, "dense_Dense1", 1280, 16, act="relu"))
-    head.add(dense(rng, "dense_Dense2", 16, 2, act="softmax"))
+    head.input("input_head", (last,))
+    head.add(dense(rng, "dense_Dense1", last, hidden, act="relu"))
+    head.add(dense(rng, "dense_Dense2", hidden, classes, act="softmax"))
     outer = Graph("sequential_4", kind="Sequential")
     outer.add(nested(body))
     outer.add(nested(head))
     return outer
+
+
+def model_mobilenet_v2(rng):
+    """keras.applications.MobileNetV2(alpha=0.35, input 96x96, no top) inside Teachable Machine's Sequentials."""
+    return mobilenet_v2(rng, alpha=0.35, size=96, hidden=16, classes=2)
 
 
 def model_nested_shared(rng):
@@ -613,5 +619,29 @@ def last_leaf_name(graph):
     return last.name if last.model is None else last_leaf_name(last.model)
 
 
+def write_mobilenet_v2(path, alpha, size, hidden, classes, seed=2026):
+    """Writes one MobileNetV2 in Teachable Machine's shape (random weights) as .keras (archive) or .h5 (Keras 2)."""
+    graph = mobilenet_v2(np.random.default_rng(seed), alpha=alpha, size=size, hidden=hidden, classes=classes)
+    if path.endswith(".keras"):
+        write_keras_archive(path, graph)
+    else:
+        write_legacy_h5(path, graph, "keras2")
+    params = sum(int(np.prod(a.shape)) for _, layer in leaves(graph) for _, a, _ in layer.weights)
+    print(json.dumps({"file": path, "bytes": os.path.getsize(path), "parameters": params, "inputShape": [size, size, 3]}))
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 1:
+        # scripts/graph-fixtures.py --mobilenet-v2 OUT.keras|OUT.h5 [--alpha 1.0] [--size 224] [--hidden 100] [--classes 2]
+        import argparse
+        parser = argparse.ArgumentParser(description="Writes one MobileNetV2 (Teachable Machine's shape, random weights); without arguments, the test fixtures.")
+        parser.add_argument("--mobilenet-v2", required=True, metavar="FILE")
+        parser.add_argument("--alpha", type=float, default=1.0)
+        parser.add_argument("--size", type=int, default=224)
+        parser.add_argument("--hidden", type=int, default=100)
+        parser.add_argument("--classes", type=int, default=2)
+        parser.add_argument("--seed", type=int, default=2026)
+        a = parser.parse_args()
+        write_mobilenet_v2(a.mobilenet_v2, a.alpha, a.size, a.hidden, a.classes, a.seed)
+    else:
+        main()

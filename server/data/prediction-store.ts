@@ -1,6 +1,7 @@
 // Where prediction runs, their per-event scores and the per-model output cache are stored. The only place
 // with SQL for them: multi-row INSERTs, since the ORM's createMany maps every row and is several times slower.
 import type { Db } from './db.ts';
+import { energyBin, type EnergyBin } from '../domain/energy.ts';
 import type { RunClasses, RunStatus } from '../domain/run.ts';
 
 /** Rows per INSERT statement (6 bound values each, far below SQLite's and PostgreSQL's limits). */
@@ -27,7 +28,8 @@ export interface StoredRun {
   datasetId: number | null;
   classes: RunClasses;
   classMapping: number[];
-  energyBinIndex: number | null;
+  /** The bin as it was when the run started (edges may change later). */
+  energyBin: EnergyBin | null;
   eventsPerClass: number;
   samples: number;
   seed: number;
@@ -150,7 +152,7 @@ function toStoredRun(row: RunRow): StoredRun {
     datasetId: row.datasetId,
     classes: { names: JSON.parse(row.classes) as string[], signalClass: row.signalClass },
     classMapping: JSON.parse(row.classMapping) as number[],
-    energyBinIndex: row.energyBin,
+    energyBin: row.energyBin !== null && row.energyMinTeV !== null && row.energyMaxTeV !== null ? energyBin(row.energyBin, row.energyMinTeV, row.energyMaxTeV) : null,
     eventsPerClass: row.eventsPerClass,
     samples: row.samples,
     seed: row.seed,

@@ -8,10 +8,11 @@ export interface EnergyBin {
 }
 
 export function energyBins(edgesTeV: readonly number[]): EnergyBin[] {
-  return edgesTeV.slice(0, -1).map((minTeV, index) => {
-    const maxTeV = edgesTeV[index + 1];
-    return { index, minTeV, maxTeV, label: `${formatTeV(minTeV)}–${formatTeV(maxTeV)} TeV` };
-  });
+  return edgesTeV.slice(0, -1).map((minTeV, index) => energyBin(index, minTeV, edgesTeV[index + 1]));
+}
+
+export function energyBin(index: number, minTeV: number, maxTeV: number): EnergyBin {
+  return { index, minTeV, maxTeV, label: `${formatTeV(minTeV)}–${formatTeV(maxTeV)} TeV` };
 }
 
 function formatTeV(value: number): string {

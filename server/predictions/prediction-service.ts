@@ -6,7 +6,6 @@ import path from 'node:path';
 import type { Config } from '../config.ts';
 import type { DatasetCatalog } from '../data/dataset-catalog.ts';
 import type { Db } from '../data/db.ts';
-import { energyBinAt } from '../data/energy-bins.ts';
 import { readImageBatch } from '../data/event-images.ts';
 import { PixelStore } from '../data/pixel-store.ts';
 import { createRun, failInterruptedRuns, findRun, finishRun, insertPredictions, loadPredictions, type StoredRun } from '../data/prediction-store.ts';
@@ -71,7 +70,7 @@ export class PredictionService {
       seed: plan.seed,
       status: 'running',
     });
-    const run: ActiveRun = { summary: { ...this.summaryOf(stored, plan.dataset.energyEdgesTeV) }, plan, channel: new ProgressChannel(), abort: new AbortController(), scored: [], persisted: null };
+    const run: ActiveRun = { summary: summaryOf(stored), plan, channel: new ProgressChannel(), abort: new AbortController(), scored: [], persisted: null };
     this.active.set(stored.id, run);
     this.telemetry.runsInFlight.inc();
     this.telemetry.logger.info(
@@ -95,7 +94,7 @@ export class PredictionService {
   async get(runId: string): Promise<RunSummary> {
     const run = this.active.get(runId);
     if (run) return run.summary;
-    return this.summaryOf(await this.storedRun(runId));
+    return summaryOf(await this.storedRun(runId));
   }
 
   /** Every progress message of a run: history first, then live ones until it finishes. */
@@ -258,7 +257,7 @@ export class PredictionService {
   /** A run from before a restart: its batches rebuilt from the stored predictions, then the final message. */
   private async replayFromDatabase(runId: string): Promise<ProgressMessage[]> {
     const stored = await this.storedRun(runId);
-    const summary = this.summaryOf(stored);
+    const summary = summaryOf(stored);
     const rows = await loadPredictions(this.db, runId);
     const classCount = stored.classes.names.length;
     const total = new Array<number>(classCount).fill(0);
@@ -285,25 +284,11 @@ export class PredictionService {
     return messages;
   }
 
-  private summaryOf(stored: StoredRun, edgesTeV?: number[] | null): RunSummary {
-    const edges = edgesTeV ?? null;
-    return {
-      id: stored.id,
-      status: stored.status,
-      datasetId: stored.datasetId,
-      classes: stored.classes,
-      energyBin: stored.energyBinIndex === null ? null : energyBinAt(edges ?? this.config.energyBins.edgesTeV, stored.energyBinIndex),
-      eventsPerClass: stored.eventsPerClass,
-      samples: stored.samples,
-      seed: stored.seed,
-      modelId: stored.modelId,
-      createdAt: stored.createdAt,
-      finishedAt: stored.finishedAt,
-      elapsedMs: stored.elapsedMs,
-      failedCount: stored.failedCount,
-      error: stored.error,
-    };
-  }
+}
+
+function summaryOf(stored: StoredRun): RunSummary {
+  const { classMapping: _mapping, backend: _backend, ...summary } = stored;
+  return summary;
 }
 
 function bySelection(plan: RunPlan): (a: ScoredEvent, b: ScoredEvent) => number {

@@ -74,9 +74,11 @@ describe('input layouts', () => {
     }
   });
 
-  it('refuses an input that is not an image and names the file', async () => {
-    await expect(OnnxSession.create(writeOnnx('flat', ['batch', 784], ['batch', 784]), { threads: 1 })).rejects.toThrowError(
-      /flat\.onnx: input shape \[batch, 784\] is not an image batch/,
+  it('takes a flat input of a square image, and refuses an input that is not an image, naming the file', async () => {
+    const flat = await OnnxSession.create(writeOnnx('flat', ['batch', 784], ['batch', 784]), { threads: 1 });
+    expect(flat).toMatchObject({ inputLayout: 'FLAT', inputShape: [28, 28, 1] });
+    await expect(OnnxSession.create(writeOnnx('vector', ['batch', 600], ['batch', 600]), { threads: 1 })).rejects.toThrowError(
+      /vector\.onnx: input shape \[batch, 600\] is not an image batch/,
     );
     await expect(OnnxSession.create(writeOnnx('free', ['batch', 'h', 'w', 1], ['batch', 'k']), { threads: 1 })).rejects.toThrowError(UnsupportedModelError);
   });

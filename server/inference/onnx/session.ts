@@ -204,7 +204,7 @@ export function detectInputLayout(
     if (layout === 'NCHW' && a !== null && b !== null && c !== null) return { layout, inputShape: [b, c, a] };
   }
   throw new UnsupportedModelError(
-    `${label}: input shape ${shapeText} is not an image batch [N, H, W, C] or [N, C, H, W] with fixed sizes and 1 or 3 channels, nor [N, H, W]`,
+    `${label}: input shape ${shapeText} is not an image batch [N, H, W, C] or [N, C, H, W] with fixed sizes and 1 or 3 channels, nor [N, H, W], nor [N, H*W*C] of a square image`,
   );
 }
 
