@@ -1,4 +1,4 @@
-// The GraphQL operations the page sends (see schema.graphql and docs/design/classes-as-data.graphql),
+// The GraphQL operations the page sends (see schema.graphql),
 // with the shapes of their answers. Only the class-generic fields: label, scores, counts, doneByClass...
 import { gql } from '@urql/core';
 import type { ClassCount, DatasetState, IngestProgress, Limits, RejectedFile, RunStatus } from '../types.ts';
