@@ -14,10 +14,9 @@ import { describeModelFile, type BackendRequest } from '../server/inference/inde
 import { energyBinAt } from '../server/data/energy-bins.ts';
 import { AstriServer, type PredictionTiming } from './astri-server.ts';
 import { BASELINE_PYTHON, BaselineServer, ensureBaselineDependencies, type BaselineTiming } from './baseline-server.ts';
-import { eventsInBin, prepareDataset, type BenchDataset } from './dataset.ts';
+import { eventsInBin, prepareDataset } from './dataset.ts';
 import { busyProcesses, gitCommit, machineFacts } from './machine.ts';
 import { evictFromPageCache, readIntoPageCache } from './page-cache.ts';
-import { runToEnd } from './processes.ts';
 import { summariseProfiles } from './profile.ts';
 import { rawEngineThroughput, rawTorchThroughput } from './raw-model.ts';
 import { renderMarkdown, writeReport } from './report.ts';

@@ -46,7 +46,7 @@ export class PredictionService {
 
   constructor(
     private readonly db: Db,
-    private readonly datasets: DatasetCatalog,
+    datasets: DatasetCatalog,
     private readonly models: ModelRegistry,
     private readonly config: Config,
     private readonly telemetry: Telemetry,

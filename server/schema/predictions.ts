@@ -1,6 +1,6 @@
 // Prediction runs: predict, cancel, the run and its predictions and metrics, and live progress.
 import type { SampleScore } from '../predictions/prediction-service.ts';
-import { binaryRunMetrics, classificationRunMetrics, signalScore } from '../predictions/run-metrics.ts';
+import { classificationRunMetrics, signalScore } from '../predictions/run-metrics.ts';
 import { topClasses } from '../predictions/scoring.ts';
 import type { PredictionBatch, ProgressMessage, RunClasses, RunSummary, ScoredEvent } from '../domain/run.ts';
 import { UnavailableError, UserInputError } from '../errors.ts';

@@ -3,39 +3,16 @@
 // waits for the dataset, runs predict, and checks the scores against the independent PyTorch reader's and the
 // metrics against scikit-learn's (scripts/n-class-reference.py computed both: test/fixtures/uploads/n-class-upload.json).
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { decode, encode } from 'fast-png';
+import { decode } from 'fast-png';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import yazl from 'yazl';
 import { computeClassificationMetrics } from '../../server/metrics/index.ts';
+import { N_CLASS_REFERENCE, nClassModelFile, zipOfClassFolders } from '../helpers/n-class-reference.ts';
 import { needsShared } from '../helpers/shared.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { PROJECT_ROOT } from '../inference/fixtures.ts';
 
 const REAL = needsShared('the N-class upload test on a real 10-class Keras file');
 
-interface Reference {
-  model: string;
-  classes: string[];
-  size: number;
-  labels: number[];
-  pixels: number[][];
-  outputs: number[][];
-  sklearn: {
-    accuracy: number;
-    confusionMatrix: number[][];
-    precision: number[];
-    recall: number[];
-    f1: number[];
-    support: number[];
-    macroAuc: number;
-    weightedAuc: number;
-    top3Accuracy: number;
-    logLoss: number;
-  };
-}
-
-const reference = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'test', 'fixtures', 'uploads', 'n-class-upload.json'), 'utf8')) as Reference;
+const reference = N_CLASS_REFERENCE;
 
 type Result<T> = { data?: T; errors?: Array<{ message: string; extensions?: { code?: string } }> };
 
@@ -47,18 +24,6 @@ async function multipart<T>(url: string, query: string, variables: Record<string
   Object.values(files).forEach((file, i) => form.append(String(i), new Blob([Uint8Array.from(file.bytes)]), file.name));
   const response = await fetch(`${url}/graphql`, { method: 'POST', body: form, headers: { 'graphql-require-preflight': '1' } });
   return (await response.json()) as Result<T>;
-}
-
-async function zipOfClassFolders(): Promise<Buffer> {
-  const archive = new yazl.ZipFile();
-  reference.pixels.forEach((pixels, i) => {
-    const png = encode({ width: reference.size, height: reference.size, channels: 1, depth: 8, data: Uint8Array.from(pixels) });
-    archive.addBuffer(Buffer.from(png), `digits/${reference.classes[reference.labels[i]]}/image-${String(i).padStart(3, '0')}.png`);
-  });
-  archive.end();
-  const chunks: Buffer[] = [];
-  for await (const chunk of archive.outputStream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }
 
 describe.skipIf(!REAL)('a 10-class model and a dataset of class folders, uploaded and run over GraphQL', () => {
@@ -73,7 +38,7 @@ describe.skipIf(!REAL)('a 10-class model and a dataset of class folders, uploade
       server.url,
       'mutation($file: File!, $classNames: [String!]) { uploadModel(file: $file, activate: false, classNames: $classNames) { id classNames classNamesSource inputShape } }',
       { file: null, classNames: reference.classes },
-      { file: { bytes: readFileSync(path.resolve(PROJECT_ROOT, reference.model)), name: 'digits.h5' } },
+      { file: { bytes: readFileSync(nClassModelFile()), name: 'digits.h5' } },
     );
     expect(model.errors).toBeUndefined();
     expect(model.data!.uploadModel).toMatchObject({ classNames: reference.classes, classNamesSource: 'upload', inputShape: [28, 28, 1] });

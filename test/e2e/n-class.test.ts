@@ -3,42 +3,19 @@
 // picks them, runs, and shows the 10 x 10 heat map, one-vs-rest curves, the per-class samples and the
 // classification report, whose accuracy is scikit-learn's on the committed reference
 // (test/fixtures/uploads/n-class-upload.json, from scripts/n-class-reference.py).
-import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { encode } from 'fast-png';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import yazl from 'yazl';
+import { N_CLASS_REFERENCE, nClassModelFile, zipOfClassFolders } from '../helpers/n-class-reference.ts';
 import { needsShared } from '../helpers/shared.ts';
 import { buildClient, launchChromium, PROJECT_ROOT, startAstriServer, type AstriServer } from './harness.ts';
 
 const ARTIFACTS = path.join(PROJECT_ROOT, 'test-results', 'e2e');
 const REAL = needsShared('the N-class dashboard test on a real 10-class Keras file');
 
-interface Reference {
-  model: string;
-  classes: string[];
-  size: number;
-  labels: number[];
-  pixels: number[][];
-  sklearn: { accuracy: number; support: number[] };
-}
-
-const reference = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'test', 'fixtures', 'uploads', 'n-class-upload.json'), 'utf8')) as Reference;
-
-async function zipOfClassFolders(): Promise<Buffer> {
-  const archive = new yazl.ZipFile();
-  reference.pixels.forEach((pixels, i) => {
-    const png = encode({ width: reference.size, height: reference.size, channels: 1, depth: 8, data: Uint8Array.from(pixels) });
-    archive.addBuffer(Buffer.from(png), `digits/${reference.classes[reference.labels[i]]}/image-${String(i).padStart(3, '0')}.png`);
-  });
-  archive.end();
-  const chunks: Buffer[] = [];
-  for await (const chunk of archive.outputStream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
+const reference = N_CLASS_REFERENCE;
 
 describe.skipIf(!REAL)('the dashboard with an uploaded 10-class model and dataset', () => {
   let server: AstriServer;
@@ -69,7 +46,7 @@ describe.skipIf(!REAL)('the dashboard with an uploaded 10-class model and datase
 
     const model = page.locator('astri-upload-panel[kind="model"]');
     await model.locator('summary').click();
-    await model.locator('#model-file').setInputFiles(path.resolve(PROJECT_ROOT, reference.model));
+    await model.locator('#model-file').setInputFiles(nClassModelFile());
     await model.locator('#model-class-names').fill(reference.classes.join(', '));
     await model.getByRole('button', { name: 'Upload' }).click();
     await model.locator('.result').waitFor({ timeout: 60_000 });

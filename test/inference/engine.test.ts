@@ -3,7 +3,6 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  BackendUnavailableError,
   describeModelFile,
   InferenceEngine,
   InferenceInputError,

@@ -85,7 +85,7 @@ export function normalizeModelConfig(modelConfig: unknown, kerasVersion: string 
   }
   const version = parseKerasVersion(kerasVersion);
   if (version.major < 2) throw new UnsupportedModelError(`Keras ${kerasVersion} files are not supported; re-save the model with Keras 2 or 3`);
-  const builder = new GraphBuilder(version, container);
+  const builder = new GraphBuilder(version);
   const modelName = nameOf(modelConfig) ?? modelClass.toLowerCase();
   const topLocation: Locator = container === 'keras-v3' ? new V3Locator('', layersOf(modelConfig)) : new LegacyLocator(null);
   const outputs = builder.expand(modelConfig, '', null, topLocation);
@@ -170,7 +170,6 @@ class GraphBuilder {
 
   constructor(
     private readonly version: KerasVersion,
-    private readonly container: 'keras-h5' | 'keras-v3',
   ) {}
 
   producerName(tensor: number): string {

@@ -3,7 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { BackendUnavailableError, serializeError } from '../errors.ts';
-import { loadKerasH5, type LoadedKerasModel } from '../keras-h5/load.ts';
+import { loadKerasH5 } from '../keras-h5/load.ts';
 import { sha256File } from '../../util/file-hash.ts';
 import { describeLoadedModel, describeModelFileHere } from '../keras-h5/describe.ts';
 import type { ModelDescription } from '../model-description.ts';
