@@ -5,47 +5,19 @@ import { css, html, LitElement, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { ClassView } from '../plots/theme.ts';
 import type { AverageSummary, ClassificationSummary } from '../types.ts';
-import { tokens } from './shared-styles.ts';
+import { metricTiles, tokens } from './shared-styles.ts';
 
 @customElement('astri-classification-report')
 export class AstriClassificationReport extends LitElement {
   static override styles = [
     tokens,
+    metricTiles,
     css`
       :host {
         display: block;
       }
       dl {
-        display: grid;
-        grid-template-columns: repeat(auto-fit, minmax(118px, 1fr));
         margin: 0 0 10px;
-        background: var(--astri-panel);
-        border: 1px solid var(--astri-line);
-        border-radius: var(--astri-radius);
-      }
-      .tile {
-        padding: 7px 12px;
-        border-left: 1px solid var(--astri-line);
-      }
-      .tile:first-child {
-        border-left: 0;
-      }
-      dt {
-        font-size: 11px;
-        color: var(--astri-muted);
-        white-space: nowrap;
-      }
-      dd {
-        margin: 0;
-        font-size: 18px;
-        font-weight: 600;
-        font-variant-numeric: tabular-nums;
-      }
-      .sub {
-        display: block;
-        font-size: 11px;
-        font-weight: 400;
-        color: var(--astri-muted);
       }
       .table {
         background: var(--astri-panel);

@@ -7,7 +7,7 @@ import { AP_DIGITS } from '../plots/precision-recall.ts';
 import { AUC_DIGITS } from '../plots/roc-curve.ts';
 import type { DashboardFigures } from '../state/metrics.ts';
 import type { ServerMetricsSummary } from '../types.ts';
-import { tokens } from './shared-styles.ts';
+import { metricTiles, tokens } from './shared-styles.ts';
 
 /** Agreement tolerance: both sides run the same code on the same scores, so only float noise may differ. */
 const AGREEMENT_TOLERANCE = 1e-9;
@@ -16,44 +16,10 @@ const AGREEMENT_TOLERANCE = 1e-9;
 export class AstriMetricsSummary extends LitElement {
   static override styles = [
     tokens,
+    metricTiles,
     css`
       :host {
         display: block;
-      }
-      dl {
-        display: grid;
-        grid-template-columns: repeat(auto-fit, minmax(118px, 1fr));
-        gap: 0;
-        margin: 0;
-        background: var(--astri-panel);
-        border: 1px solid var(--astri-line);
-        border-radius: var(--astri-radius);
-      }
-      .tile {
-        padding: 7px 12px;
-        border-left: 1px solid var(--astri-line);
-        min-width: 0;
-      }
-      .tile:first-child {
-        border-left: 0;
-      }
-      dt {
-        font-size: 11px;
-        color: var(--astri-muted);
-        white-space: nowrap;
-      }
-      dd {
-        margin: 0;
-        font-size: 18px;
-        font-weight: 600;
-        font-variant-numeric: tabular-nums;
-        white-space: nowrap;
-      }
-      .sub {
-        display: block;
-        font-size: 11px;
-        font-weight: 400;
-        color: var(--astri-muted);
       }
       .agree {
         color: var(--astri-ok);

@@ -60,3 +60,42 @@ export const tokens = css`
     white-space: nowrap;
   }
 `;
+
+/** A row of metric tiles (a <dl> of .tile > dt + dd, with an optional .sub line), as the summaries show them. */
+export const metricTiles = css`
+  dl {
+    display: grid;
+    grid-template-columns: repeat(auto-fit, minmax(118px, 1fr));
+    gap: 0;
+    margin: 0;
+    background: var(--astri-panel);
+    border: 1px solid var(--astri-line);
+    border-radius: var(--astri-radius);
+  }
+  .tile {
+    padding: 7px 12px;
+    border-left: 1px solid var(--astri-line);
+    min-width: 0;
+  }
+  .tile:first-child {
+    border-left: 0;
+  }
+  dt {
+    font-size: 11px;
+    color: var(--astri-muted);
+    white-space: nowrap;
+  }
+  dd {
+    margin: 0;
+    font-size: 18px;
+    font-weight: 600;
+    font-variant-numeric: tabular-nums;
+    white-space: nowrap;
+  }
+  .sub {
+    display: block;
+    font-size: 11px;
+    font-weight: 400;
+    color: var(--astri-muted);
+  }
+`;

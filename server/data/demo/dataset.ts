@@ -12,7 +12,7 @@ import { energyBins } from '../energy-bins.ts';
 import { DemoDatasetError } from './errors.ts';
 import { registerEvents, type EventRecord, type RegisterResult } from '../datasets.ts';
 import { MANIFEST_COLUMNS, runDemoTask, type DemoTask, type DemoTaskResult } from './task.ts';
-import { runOnWorkers } from './pool.ts';
+import { progressAcrossTasks, runOnWorkers } from './pool.ts';
 
 export { demoImagePath, MANIFEST_COLUMNS } from './task.ts';
 
@@ -111,13 +111,7 @@ export async function writeDemoDataset(config: Config, db: Db, options: DemoData
 /** Runs the tasks on `threads` workers (or here, for one thread); results in task order. */
 async function runTasks(tasks: readonly DemoTask[], threads: number, onDone: (eventsDone: number) => void): Promise<DemoTaskResult[]> {
   const results: DemoTaskResult[] = new Array(tasks.length);
-  const doneByTask = new Array<number>(tasks.length).fill(0);
-  let eventsDone = 0;
-  const report = (id: number, done: number): void => {
-    eventsDone += done - doneByTask[id];
-    doneByTask[id] = done;
-    onDone(eventsDone);
-  };
+  const report = progressAcrossTasks(tasks.length, onDone);
   if (threads <= 1) {
     for (const [id, task] of tasks.entries()) {
       // Slices of the task keep a server that generates on start responsive.

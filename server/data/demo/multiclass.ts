@@ -8,7 +8,7 @@ import path from 'node:path';
 import { energyBins } from '../energy-bins.ts';
 import { MULTICLASS_MANIFEST_COLUMNS, runMulticlassTask, type MulticlassTask, type MulticlassTaskResult } from './multiclass-task.ts';
 import { DEMO_SPECIES, isDemoSpecies, type DemoSpecies } from './species.ts';
-import { runOnWorkers } from './pool.ts';
+import { progressAcrossTasks, runOnWorkers } from './pool.ts';
 import { MulticlassDemoError } from './errors.ts';
 
 export { multiclassImagePath, MULTICLASS_MANIFEST_COLUMNS } from './multiclass-task.ts';
@@ -114,13 +114,7 @@ export async function writeMulticlassDemo(outDir: string, options: MulticlassDem
 /** Runs the tasks on `threads` workers (or here, for one thread); results in task order. */
 async function runTasks(tasks: readonly MulticlassTask[], threads: number, onDone: (eventsDone: number) => void): Promise<MulticlassTaskResult[]> {
   const results: MulticlassTaskResult[] = new Array(tasks.length);
-  const doneByTask = new Array<number>(tasks.length).fill(0);
-  let eventsDone = 0;
-  const report = (id: number, done: number): void => {
-    eventsDone += done - doneByTask[id];
-    doneByTask[id] = done;
-    onDone(eventsDone);
-  };
+  const report = progressAcrossTasks(tasks.length, onDone);
   if (threads <= 1) {
     for (const [id, task] of tasks.entries()) {
       results[id] = runMulticlassTask(task, (done) => report(id, done));

@@ -48,3 +48,14 @@ export async function runOnWorkers<K extends TaskKind>(kind: K, tasks: readonly 
   }
   return results;
 }
+
+/** Each task's "done so far" summed into one running total of events done, for one progress callback. */
+export function progressAcrossTasks(taskCount: number, onDone: (eventsDone: number) => void): (taskId: number, done: number) => void {
+  const doneByTask = new Array<number>(taskCount).fill(0);
+  let eventsDone = 0;
+  return (taskId, done) => {
+    eventsDone += done - doneByTask[taskId];
+    doneByTask[taskId] = done;
+    onDone(eventsDone);
+  };
+}
