@@ -20,6 +20,7 @@ import { DatasetUploads } from './uploads/dataset-uploads.ts';
 import type { Context, Services } from './schema/builder.ts';
 import { schema } from './schema/index.ts';
 import { GRAPHIQL_EXAMPLES } from './schema/graphiql-examples.ts';
+import { checkConfiguredBuckets } from './storage/index.ts';
 
 export const CLIENT_DIST = path.join(PROJECT_ROOT, 'client', 'dist');
 
@@ -40,6 +41,8 @@ export interface BuildAppOptions {
 /** Opens the database and wires the services; the model is loaded by `loadModel` (it can take a while). */
 export async function buildApp(config: Config, options: BuildAppOptions = {}): Promise<App> {
   const telemetry = options.telemetry ?? createTelemetry({ level: config.log.level });
+  // A store that cannot be used stops the start here, with its reason, rather than failing every upload later.
+  await checkConfiguredBuckets(config);
   const db = await openDatabase(config.data.database);
   const models = new ModelRegistry(db, config, { warmupBatchSizes: batchSizesToWarmUp(config.inference.batchSize) });
   const datasets = new DatasetCatalog(db);

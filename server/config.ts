@@ -67,6 +67,20 @@ const ConfigSchema = z
         multiclassModel: z.string().min(1),
       })
       .strict(),
+    storage: z
+      .object({
+        url: z
+          .string()
+          .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'must look like s3://bucket/prefix')
+          .nullable(),
+        endpoint: z.string().url().nullable(),
+        region: z.string().min(1).nullable(),
+        forcePathStyle: z.boolean().nullable(),
+        concurrency: z.number().int().min(1).max(256),
+        maxAttempts: z.number().int().min(1).max(20),
+        requestTimeoutMs: z.number().int().min(100),
+      })
+      .strict(),
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -210,7 +224,8 @@ function resolvePaths(config: Plain, baseDir: string): Plain {
   for (const [section, key] of PATH_KEYS) {
     const node = out[section] as Plain | undefined;
     const value = node?.[key];
-    if (typeof value === 'string' && value.length > 0) node![key] = path.resolve(baseDir, value);
+    // s3://bucket/key (a model in object storage) is a location, not a path.
+    if (typeof value === 'string' && value.length > 0 && !/^s3:\/\//i.test(value)) node![key] = path.resolve(baseDir, value);
   }
   return out;
 }

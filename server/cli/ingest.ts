@@ -8,6 +8,8 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '../config.ts';
+import type { DatasetSummary } from '../data/dataset-catalog.ts';
+import type { DatasetUploads, UploadOptions } from '../uploads/dataset-uploads.ts';
 import { configFrom } from './global-options.ts';
 import { ProgressLine } from './progress.ts';
 
@@ -34,8 +36,8 @@ export class IngestRejectedError extends Error {
 export function registerIngestCommand(program: Command): void {
   program
     .command('ingest')
-    .description('register labelled images: PATH is a folder with one folder per class, or a .zip/.tar.gz/.tar of one; or --gamma-dir and --proton-dir (ASTRI)')
-    .argument('[path]', 'folder holding one folder of PNG images per class (an events.csv or manifest.csv inside adds energies), or an archive of such a folder (PNG or JPEG)')
+    .description('register labelled images: PATH is a folder with one folder per class, a .zip/.tar.gz/.tar of one, or s3://bucket/prefix; or --gamma-dir and --proton-dir (ASTRI)')
+    .argument('[path]', 'folder holding one folder of PNG images per class (an events.csv or manifest.csv inside adds energies), an archive of such a folder (PNG or JPEG), or s3://bucket/prefix holding one (endpoint and credentials: config storage, AWS_* environment)')
     .option('--gamma-dir <dir>', 'folder of gamma images (searched recursively); with --proton-dir, a binary dataset with gamma as the signal')
     .option('--proton-dir <dir>', 'folder of proton images (searched recursively)')
     .option('--manifest <csv>', 'CSV with columns file,label[,energy_tev] (file relative to the CSV; "particle" is read as label); default: events.csv next to the folders')
@@ -64,8 +66,13 @@ export function registerIngestCommand(program: Command): void {
         throw new IngestInputError('nothing to ingest: give a folder of class folders, --gamma-dir and --proton-dir, or --manifest');
       }
       if (dataPath && (flags.gammaDir || flags.protonDir)) throw new IngestInputError('give either PATH or --gamma-dir/--proton-dir, not both');
+      if (dataPath && /^s3:\/\//i.test(dataPath)) {
+        await ingestThroughUploads(config, flags, dataPath, (uploads, options) => uploads.startFromBucket(dataPath, options));
+        return;
+      }
       if (dataPath && isFile(dataPath)) {
-        await ingestArchiveFile(config, path.resolve(dataPath), flags);
+        const archive = path.resolve(dataPath);
+        await ingestThroughUploads(config, flags, path.basename(archive), (uploads, options) => uploads.startFromFile(archive, options));
         return;
       }
       const astri = Boolean(flags.gammaDir || flags.protonDir);
@@ -127,8 +134,16 @@ export function registerIngestCommand(program: Command): void {
     });
 }
 
-/** An archive through the upload pipeline: unpacked into data/datasets/, JPEGs converted, events registered. */
-async function ingestArchiveFile(config: Config, archive: string, flags: IngestFlags): Promise<void> {
+/**
+ * An archive or a bucket prefix through the upload pipeline: unpacked (or fetched) into data/datasets/, JPEGs
+ * converted, events registered. `what` names the input in the final message.
+ */
+async function ingestThroughUploads(
+  config: Config,
+  flags: IngestFlags,
+  what: string,
+  start: (uploads: DatasetUploads, options: UploadOptions) => Promise<DatasetSummary>,
+): Promise<void> {
   const { openDatabase } = await import('../data/db.ts');
   const { DatasetCatalog } = await import('../data/dataset-catalog.ts');
   const { parseImageSize, IngestInputError } = await import('../data/ingest.ts');
@@ -143,11 +158,7 @@ async function ingestArchiveFile(config: Config, archive: string, flags: IngestF
   try {
     // The server, if one runs, owns the pixel store's index: this process leaves the store alone.
     const uploads = new DatasetUploads(db, new DatasetCatalog(db), config, { fillPixelStore: false });
-    const started = await uploads.startFromFile(archive, {
-      name: flags.dataset ?? null,
-      resizeTo,
-      signalClass: flags.signalClass ?? null,
-    });
+    const started = await start(uploads, { name: flags.dataset ?? null, resizeTo, signalClass: flags.signalClass ?? null });
     if (started.state === 'ready') {
       process.stdout.write(`already ingested: dataset "${started.name}" (id ${started.id}) has the same content, ${started.eventCount} events\n`);
       return;
@@ -173,7 +184,7 @@ async function ingestArchiveFile(config: Config, archive: string, flags: IngestF
       out.push(`registered ${dataset.eventCount}, refused ${dataset.rejectedFiles.length}`);
     }
     process.stdout.write(out.length > 0 ? `${out.join('\n')}\n` : '');
-    if (dataset.state !== 'ready') throw new IngestRejectedError(`nothing usable in ${path.basename(archive)}: ${dataset.error ?? dataset.state}`);
+    if (dataset.state !== 'ready') throw new IngestRejectedError(`nothing usable in ${what}: ${dataset.error ?? dataset.state}`);
   } finally {
     await db.$disconnect();
   }

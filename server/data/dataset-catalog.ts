@@ -8,6 +8,10 @@ import { NotFoundError, UserInputError } from '../errors.ts';
 export interface DatasetSummary extends DatasetDescriptor {
   rootDir: string;
   contentSha256: string | null;
+  /** s3://bucket/prefix of a dataset read from an object store. */
+  sourceUrl: string | null;
+  /** Where the shared store keeps the dataset's files, when storage.url is set. */
+  storeUrl: string | null;
   /** Events per class, in the dataset's class order. */
   classCounts: number[];
   eventCount: number;
@@ -110,6 +114,6 @@ export class DatasetCatalog {
   private summarise(row: DatasetRow, counts: Map<string, number> | undefined): DatasetSummary {
     const descriptor = toDatasetDescriptor(row);
     const classCounts = descriptor.classes.map((label) => counts?.get(label.name) ?? 0);
-    return { ...descriptor, rootDir: row.rootDir, contentSha256: row.contentSha256, classCounts, eventCount: classCounts.reduce((a, b) => a + b, 0) };
+    return { ...descriptor, rootDir: row.rootDir, contentSha256: row.contentSha256, sourceUrl: row.sourceUrl, storeUrl: row.storeUrl, classCounts, eventCount: classCounts.reduce((a, b) => a + b, 0) };
   }
 }

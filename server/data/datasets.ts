@@ -238,10 +238,14 @@ function attributesJson(record: EventRecord): string | null {
 }
 
 /** A dataset row created before its events, for uploads: hidden from predict until it is marked ready. */
-export async function createIngestingDataset(db: Db, spec: Omit<DatasetSpec, 'classes' | 'signalClass' | 'energyEdgesTeV'> & { contentSha256: string }): Promise<number> {
+export async function createIngestingDataset(db: Db, spec: Omit<DatasetSpec, 'classes' | 'signalClass' | 'energyEdgesTeV'> & { contentSha256: string; sourceUrl?: string | null }): Promise<number> {
   const existing = await db.dataset.findUnique({ where: { name: spec.name } });
-  if (existing) throw new DatasetConflictError(`a dataset named "${spec.name}" already exists; choose another name`);
-  const row = await db.dataset.create({ data: { name: spec.name, rootDir: spec.rootDir, source: spec.source, state: 'ingesting', contentSha256: spec.contentSha256, classes: '[]' } });
+  // A failed or cancelled dataset holds no events and no runs: its name is free for another try.
+  if (existing && (existing.state === 'failed' || existing.state === 'cancelled')) await db.dataset.delete({ where: { id: existing.id } });
+  else if (existing) throw new DatasetConflictError(`a dataset named "${spec.name}" already exists; choose another name`);
+  const row = await db.dataset.create({
+    data: { name: spec.name, rootDir: spec.rootDir, source: spec.source, state: 'ingesting', contentSha256: spec.contentSha256, sourceUrl: spec.sourceUrl ?? null, classes: '[]' },
+  });
   return row.id;
 }
 
@@ -275,7 +279,8 @@ export async function findDatasetByContent(db: Db, contentSha256: string): Promi
 export async function unusedDatasetName(db: Db, name: string): Promise<string> {
   for (let n = 1; ; n++) {
     const candidate = n === 1 ? name : `${name} (${n})`;
-    if (!(await db.dataset.findUnique({ where: { name: candidate }, select: { id: true } }))) return candidate;
+    const holder = await db.dataset.findUnique({ where: { name: candidate }, select: { state: true } });
+    if (!holder || holder.state === 'failed' || holder.state === 'cancelled') return candidate;
   }
 }
 

@@ -1,7 +1,8 @@
 // What a dataset is, independent of where its events are stored.
 import type { ClassLabel } from './classes.ts';
 
-export type DatasetSource = 'demo' | 'ingest' | 'upload';
+/** bucket: read from an object store prefix (its s3:// URL is the dataset's sourceUrl). */
+export type DatasetSource = 'demo' | 'ingest' | 'upload' | 'bucket';
 
 /** An upload is registered while it is ingested; predict only uses READY datasets. */
 export type DatasetState = 'ingesting' | 'ready' | 'failed' | 'cancelled';

@@ -65,6 +65,10 @@ export interface ModelDescriptor {
   preprocessing: Preprocessing;
   parameterCount: number;
   kerasVersion: string | null;
+  /** s3://... the file was registered from, if a bucket. */
+  sourceUrl: string | null;
+  /** s3://... where the shared store keeps the file, if one is configured. */
+  storeUrl: string | null;
 }
 
 /** Classes a model's outputs score: a single sigmoid unit scores two (1 - p, p). */

@@ -1,7 +1,8 @@
 // Registered models and their running inference engines. Each model file is loaded once and
 // shared by every run that uses it; a file that fails to load leaves the current models serving.
 import { createHash } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.ts';
 import type { Db, Model } from '../data/db.ts';
@@ -10,6 +11,7 @@ import { NotFoundError, UserInputError } from '../errors.ts';
 import { describeModelFile, InferenceEngine, type BackendInfo, type ModelDescription } from '../inference/index.ts';
 import type { ClassNamesSource, InputLayout, ModelDescriptor, Preprocessing } from '../domain/model.ts';
 import { resolveClassNames, resolvePreprocessing, type ClassNameSources } from './model-classes.ts';
+import { childOf, formatObjectUrl, isObjectUrl, ObjectCache, ObjectStoreError, objectStoreFor, parseObjectUrl, sharedStoreLocation, type ObjectLocation, type ObjectStore } from '../storage/index.ts';
 
 export type RegisteredModel = ModelDescriptor;
 
@@ -17,16 +19,23 @@ export interface RegisterOptions extends ClassNameSources {
   name?: string;
   version?: string;
   preprocessing?: Partial<Preprocessing> | null;
+  /** s3://... the file was fetched from. */
+  sourceUrl?: string | null;
 }
 
 export interface ModelRegistryOptions {
   /** Batch sizes each engine warms up on before it reports ready: the sizes real batches will have. */
   warmupBatchSizes: readonly number[];
+  /** The object store models are read from and shared through; by default one made from config.storage. */
+  objectStore?: ObjectStore;
 }
+
+const MODEL_EXTENSION = /\.(h5|hdf5|keras|onnx)$/i;
 
 export class ModelRegistry {
   private readonly engines = new Map<number, Promise<InferenceEngine>>();
   private defaultId: number | null = null;
+  private store: ObjectStore | null = null;
 
   constructor(
     private readonly db: Db,
@@ -48,7 +57,7 @@ export class ModelRegistry {
     const preprocessing = resolvePreprocessing(description, this.config.inference.pixelScale, options.preprocessing);
     const row = await this.db.model.create({
       data: {
-        name: options.name ?? path.basename(file).replace(/\.(h5|hdf5|keras|onnx)$/i, ''),
+        name: options.name ?? path.basename(file).replace(MODEL_EXTENSION, ''),
         version: options.version ?? sha256.slice(0, 8),
         file: path.resolve(file),
         sha256,
@@ -61,14 +70,58 @@ export class ModelRegistry {
         preprocessing: JSON.stringify(preprocessing),
         parameterCount: description.parameterCount,
         kerasVersion: description.kerasVersion,
+        sourceUrl: options.sourceUrl ?? null,
       },
     });
     return toRegistered(row);
   }
 
+  /**
+   * Registers a model file that lives in a bucket (s3://bucket/key.h5): fetched once per version into the
+   * object cache, then registered by content hash as any file. Class names, unless given, come from a
+   * labels file beside it in the bucket (key.labels.txt, then labels.txt), as beside a local file.
+   */
+  async registerFromBucket(url: string, options: Omit<RegisterOptions, 'sourceUrl'> = {}): Promise<RegisteredModel> {
+    const location = parseObjectUrl(url, 'source');
+    if (location.key === '' || location.key.endsWith('/')) throw new UserInputError(`source must name a model file (s3://bucket/path/model.h5), got ${url}`, 'source');
+    const store = this.objectStore();
+    const info = await store.head(location);
+    if (!info) throw new ObjectStoreError(`${formatObjectUrl(location)} does not exist`, 'no-object', 'source');
+    const cache = new ObjectCache(path.join(this.config.data.dir, 'cache', 'models'));
+    const extension = MODEL_EXTENSION.exec(location.key)?.[0].toLowerCase() ?? '';
+    const file = cache.fileFor(location.bucket, info, extension);
+    if (!existsSync(file)) await cache.write(location.bucket, info, await store.get(location), extension);
+    let labelsText = options.labelsText ?? null;
+    if (labelsText === null && !options.classNames) {
+      const stem = location.key.replace(MODEL_EXTENSION, '');
+      const folder = location.key.includes('/') ? location.key.slice(0, location.key.lastIndexOf('/') + 1) : '';
+      for (const key of [`${stem}.labels.txt`, `${folder}labels.txt`]) {
+        const bytes = await store.getIfExists({ bucket: location.bucket, key });
+        if (bytes) {
+          labelsText = bytes.toString('utf8');
+          break;
+        }
+      }
+    }
+    try {
+      return await this.register(file, {
+        ...options,
+        labelsText,
+        name: options.name ?? path.posix.basename(location.key).replace(MODEL_EXTENSION, ''),
+        sourceUrl: formatObjectUrl(location),
+      });
+    } catch (error) {
+      if (error instanceof UserInputError && error.field !== 'file') throw error;
+      const reason = withoutServerPaths((error as Error).message, this.config.data.dir);
+      throw new UserInputError(`the model ${formatObjectUrl(location)} cannot be served: ${reason}`, 'source');
+    }
+  }
+
   /** Registers the configured model, makes it the default and starts its engine (with warm-up). */
   async loadDefault(): Promise<RegisteredModel> {
-    const model = await this.register(this.config.inference.model, { configClassNames: this.config.inference.classNames });
+    const configured = this.config.inference.model;
+    const options = { configClassNames: this.config.inference.classNames };
+    const model = isObjectUrl(configured) ? await this.registerFromBucket(configured, options) : await this.register(configured, options);
     await this.engineFor(model.id);
     this.defaultId = model.id;
     return model;
@@ -100,8 +153,46 @@ export class ModelRegistry {
       const reason = withoutServerPaths((error as Error).message, this.config.data.dir);
       throw new UserInputError(`the uploaded model "${options.fileName}" cannot be served: ${reason}`, 'file');
     }
+    model = await this.share(model, extension);
     if (options.activate) await this.activate(model.id);
     return model;
+  }
+
+  /** With a shared store (storage.url), an uploaded file is put there (once per content) for the other hosts. */
+  private async share(model: RegisteredModel, extension: string): Promise<RegisteredModel> {
+    const shared = sharedStoreLocation(this.config);
+    if (!shared || model.storeUrl) return model;
+    const location = childOf(shared, `models/${model.sha256}${extension}`);
+    const store = this.objectStore();
+    if (!(await store.head(location))) {
+      const bytes = await readFile(model.file);
+      await store.put(location, () => bytes, bytes.length);
+    }
+    const row = await this.db.model.update({ where: { id: model.id }, data: { storeUrl: formatObjectUrl(location) } });
+    return toRegistered(row);
+  }
+
+  /**
+   * The model's file on this host: where it was registered, else fetched from the shared store (or the bucket it
+   * came from) into the data folder, checked against its content hash.
+   */
+  private async localFile(model: RegisteredModel): Promise<string> {
+    if (existsSync(model.file)) return model.file;
+    const url = model.storeUrl ?? model.sourceUrl;
+    if (!url) throw new UserInputError(`the file of model ${model.id} ("${model.name}") is missing on this host, and no object store holds a copy`, 'modelId');
+    const bytes = await this.objectStore().get(parseObjectUrl(url));
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    if (sha256 !== model.sha256) throw new UserInputError(`${url} no longer holds model ${model.id} ("${model.name}"): its content changed`, 'modelId');
+    const file = path.join(this.config.data.dir, 'models', 'uploads', `${model.sha256}${MODEL_EXTENSION.exec(model.file)?.[0] ?? ''}`);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(`${file}.partial`, bytes);
+    await rename(`${file}.partial`, file);
+    return file;
+  }
+
+  private objectStore(): ObjectStore {
+    this.store ??= this.options.objectStore ?? objectStoreFor(this.config);
+    return this.store;
   }
 
   /** Makes a registered model the one predict uses by default, once its engine has started. */
@@ -135,15 +226,16 @@ export class ModelRegistry {
   async engineFor(id: number): Promise<InferenceEngine> {
     let engine = this.engines.get(id);
     if (engine === undefined) {
-      const model = await this.get(id);
-      engine = InferenceEngine.start({
-        modelFile: model.file,
-        backend: this.config.inference.backend,
-        threads: this.config.inference.threads,
-        preprocessing: model.preprocessing,
-        ...(this.config.inference.outputName !== undefined ? { outputName: this.config.inference.outputName } : {}),
-        warmupBatchSizes: [...this.options.warmupBatchSizes],
-      });
+      engine = this.get(id).then(async (model) =>
+        InferenceEngine.start({
+          modelFile: await this.localFile(model),
+          backend: this.config.inference.backend,
+          threads: this.config.inference.threads,
+          preprocessing: model.preprocessing,
+          ...(this.config.inference.outputName !== undefined ? { outputName: this.config.inference.outputName } : {}),
+          warmupBatchSizes: [...this.options.warmupBatchSizes],
+        }),
+      );
       this.engines.set(id, engine);
       // A model that fails to load is forgotten, so that a later request retries it.
       engine.catch(() => this.engines.delete(id));
@@ -161,6 +253,7 @@ export class ModelRegistry {
     const engines = [...this.engines.values()];
     this.engines.clear();
     await Promise.allSettled(engines.map(async (engine) => (await engine).close()));
+    this.store?.close();
   }
 }
 
@@ -180,6 +273,8 @@ function toRegistered(row: Model): RegisteredModel {
     preprocessing: JSON.parse(row.preprocessing) as Preprocessing,
     parameterCount: row.parameterCount,
     kerasVersion: row.kerasVersion,
+    sourceUrl: row.sourceUrl,
+    storeUrl: row.storeUrl,
   };
 }
 

@@ -68,11 +68,15 @@ const RejectedFileType = builder.objectRef<RejectedFile>('RejectedFile').impleme
 });
 
 export const DatasetType = builder.objectRef<DatasetSummary>('Dataset').implement({
-  description: 'A set of labelled images: the generated demo set, data brought in with `astri ingest`, or an upload.',
+  description: 'A set of labelled images: the generated demo set, data brought in with `astri ingest`, an upload, or a prefix of an object store.',
   fields: (t) => ({
     id: t.id({ description: 'Dataset id, for predict(datasetId) and energyBins(datasetId).', resolve: (d) => String(d.id) }),
     name: t.exposeString('name', { description: 'Name given at registration.' }),
-    source: t.exposeString('source', { description: 'demo, ingest or upload.' }),
+    source: t.exposeString('source', { description: 'demo, ingest, upload, or bucket (read from an object store: see sourceUrl).' }),
+    sourceUrl: t.exposeString('sourceUrl', {
+      nullable: true,
+      description: 'The s3://bucket/prefix a bucket dataset was read from; null for the others. The images are served by this server, never by the bucket.',
+    }),
     state: t.field({ type: DatasetStateEnum, description: 'INGESTING while an upload is being registered; READY once usable.', resolve: (d) => d.state }),
     createdAt: t.string({ description: 'When it was registered (ISO 8601, UTC).', resolve: (d) => d.createdAt.toISOString() }),
     eventCount: t.exposeInt('eventCount', { description: 'Events of every class (0 until the dataset is ready).' }),

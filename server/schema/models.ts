@@ -65,6 +65,7 @@ export const ModelType = builder.objectRef<RegisteredModel & { active: boolean }
     pixelScale: t.float({ description: 'Preprocessing: input = pixel * pixelScale.', deprecationReason: 'Use preprocessing (scale, offset, mean, std).', resolve: (model) => model.preprocessing.scale }),
     parameterCount: t.exposeInt('parameterCount', { description: 'Trainable and fixed weights (0 when unknown, for ONNX files).' }),
     kerasVersion: t.exposeString('kerasVersion', { nullable: true, description: 'Keras version that wrote the file.' }),
+    sourceUrl: t.exposeString('sourceUrl', { nullable: true, description: 'The s3://bucket/key the model was registered from; null for a file upload or a local file.' }),
     active: t.exposeBoolean('active', { description: 'True for the model predict uses when no modelId is given.' }),
   }),
 });
@@ -150,9 +151,13 @@ builder.mutationField('uploadModel', (t) =>
   t.field({
     type: ModelType,
     description:
-      'Registers a Keras .h5 or .onnx model sent as a multipart upload; with activate (default), predict uses it from now on. A file that cannot be served is refused with the reason, and the active model keeps serving.',
+      'Registers a Keras .h5/.keras or .onnx model sent as a multipart upload (file), or read from object storage (source: ' +
+      's3://bucket/key.h5, with the server\'s endpoint and credentials; a key.labels.txt or labels.txt beside it names the classes); ' +
+      'give one of the two. With activate (default), predict uses it from now on. A file that cannot be served is refused with the ' +
+      'reason, and the active model keeps serving. With a shared store (config storage.url) the file is also kept there for every host.',
     args: {
-      file: t.arg({ type: 'File', required: true }),
+      file: t.arg({ type: 'File', required: false, description: 'The model file, as a multipart upload; or give source.' }),
+      source: t.arg.string({ required: false, description: 's3://bucket/key of a model file in object storage; or give file.' }),
       name: t.arg.string({ required: false, description: 'Display name; the file name by default.' }),
       activate: t.arg.boolean({ required: false, defaultValue: true }),
       classNames: t.arg.stringList({ required: false, description: 'The classes the outputs score, in output order (2 for a sigmoid unit: negative, positive).' }),
@@ -160,25 +165,33 @@ builder.mutationField('uploadModel', (t) =>
       preprocessing: t.arg({ type: PreprocessingInputType, required: false, description: 'How pixels become input; defaults from the model input.' }),
     },
     resolve: async (_root, args, { services }) => {
-      const limit = services.config.server.maxUploadBytes;
-      if (args.file.size > limit) throw new UserInputError(`the model file is ${args.file.size} bytes; uploads are limited to ${limit} bytes (server.maxUploadBytes)`, 'file');
-      const bytes = new Uint8Array(await args.file.arrayBuffer());
+      if ((args.file == null) === (args.source == null)) throw new UserInputError('give the model as file (a multipart upload) or as source (s3://bucket/key), one of the two', 'file');
+      const preprocessing = args.preprocessing
+        ? {
+            ...(args.preprocessing.colorMode ? { colorMode: args.preprocessing.colorMode } : {}),
+            ...(args.preprocessing.scale != null ? { scale: args.preprocessing.scale } : {}),
+            ...(args.preprocessing.offset != null ? { offset: args.preprocessing.offset } : {}),
+            ...(args.preprocessing.mean ? { mean: args.preprocessing.mean } : {}),
+            ...(args.preprocessing.std ? { std: args.preprocessing.std } : {}),
+          }
+        : null;
       const labelsText = args.labels ? await readLabels(args.labels) : null;
+      if (args.source != null) {
+        const registered = await services.models.registerFromBucket(args.source, { name: args.name ?? undefined, classNames: args.classNames ?? null, labelsText, preprocessing });
+        const model = (args.activate ?? true) ? await services.models.activate(registered.id) : registered;
+        return { ...model, active: model.id === services.models.defaultModelId };
+      }
+      const file = args.file!;
+      const limit = services.config.server.maxUploadBytes;
+      if (file.size > limit) throw new UserInputError(`the model file is ${file.size} bytes; uploads are limited to ${limit} bytes (server.maxUploadBytes)`, 'file');
+      const bytes = new Uint8Array(await file.arrayBuffer());
       const model = await services.models.upload(bytes, {
-        fileName: args.file.name,
+        fileName: file.name,
         name: args.name ?? undefined,
         activate: args.activate ?? true,
         classNames: args.classNames ?? null,
         labelsText,
-        preprocessing: args.preprocessing
-          ? {
-              ...(args.preprocessing.colorMode ? { colorMode: args.preprocessing.colorMode } : {}),
-              ...(args.preprocessing.scale != null ? { scale: args.preprocessing.scale } : {}),
-              ...(args.preprocessing.offset != null ? { offset: args.preprocessing.offset } : {}),
-              ...(args.preprocessing.mean ? { mean: args.preprocessing.mean } : {}),
-              ...(args.preprocessing.std ? { std: args.preprocessing.std } : {}),
-            }
-          : null,
+        preprocessing,
       });
       return { ...model, active: model.id === services.models.defaultModelId };
     },

@@ -61,6 +61,33 @@ builder.mutationField('uploadDataset', (t) =>
   }),
 );
 
+builder.mutationField('registerDataset', (t) =>
+  t.field({
+    type: DatasetType,
+    description:
+      'Registers a dataset that lives in object storage (S3, MinIO, Ceph RGW): source is s3://bucket/prefix holding one folder per ' +
+      'class, or a manifest.csv (file,label[,energy_tev]) and its images, as in an uploaded archive. The prefix is listed at once ' +
+      '(an unknown bucket or refused credentials are an error here, and nothing is registered); the images are then read with ' +
+      'bounded concurrency and retries, decoded once, and served by this server. Returns INGESTING; follow datasetIngestProgress. ' +
+      'The same content registered again returns the existing dataset; after a failure, registering it again resumes from the ' +
+      'objects already read.',
+    args: {
+      source: t.arg.string({ required: true, description: 's3://bucket/prefix; the endpoint, region and credentials are the server\'s (config storage, AWS_* environment).' }),
+      name: t.arg.string({ required: false, description: "Dataset name; the prefix's last folder by default." }),
+      resizeTo: t.arg({ type: ImageSizeInput, required: false, description: 'Resize every image to this size; without it, images of mixed sizes are refused.' }),
+      signalClass: t.arg.string({ required: false, description: 'For a two-class dataset, the class whose score is the signal score ("gamma" for ASTRI).' }),
+      colors: t.arg.stringList({ required: false, description: 'One CSS colour (#rrggbb) per class, in the class order.' }),
+    },
+    resolve: (_root, args, { services }) =>
+      services.uploads.startFromBucket(args.source, {
+        name: args.name ?? null,
+        resizeTo: args.resizeTo ? { width: args.resizeTo.width, height: args.resizeTo.height } : null,
+        signalClass: args.signalClass ?? null,
+        colors: args.colors ?? null,
+      }),
+  }),
+);
+
 builder.mutationField('cancelDatasetUpload', (t) =>
   t.field({
     type: DatasetType,

@@ -6,7 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.ts';
-import type { ArchiveLimits } from '../data/archive/index.ts';
+import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from '../data/archive/index.ts';
+import { listBucketDataset, openBucketReader } from '../data/archive/bucket-reader.ts';
+import type { ArchiveReader } from '../data/archive/readers.ts';
 import type { DatasetCatalog, DatasetSummary } from '../data/dataset-catalog.ts';
 import { createIngestingDataset, failInterruptedIngests, findDatasetByContent, finishIngest, ingestingDatasetDirs, unusedDatasetName } from '../data/datasets.ts';
 import type { Db } from '../data/db.ts';
@@ -18,6 +20,7 @@ import type { DatasetSource, IngestProgress, RejectedFile } from '../domain/data
 import { DomainError, UserInputError } from '../errors.ts';
 import { sha256File } from '../util/file-hash.ts';
 import { ProgressChannel } from '../util/progress-channel.ts';
+import { asPrefix, formatObjectUrl, ObjectCache, objectStoreFor, parseObjectUrl, type ObjectStore } from '../storage/index.ts';
 
 export interface UploadOptions {
   /** Dataset name; by default the archive's file name without its extension (made unique). */
@@ -41,14 +44,20 @@ export interface DatasetUploadsOptions {
   /** Fill the pixel store after ingest: only the process that serves predictions may (see ingest-archive.ts). */
   fillPixelStore?: boolean;
   logger?: UploadLogger;
+  /** The store bucket datasets are read from; by default one made from config.storage. */
+  objectStore?: ObjectStore;
 }
 
-/** An archive on disk, ready to be ingested. */
+/** An archive on disk, or a listed bucket prefix, ready to be ingested. */
 interface ReceivedUpload {
   sha256: string;
-  archiveFile: string;
-  /** A temporary file of this service (removed at the end), or the user's own file (left alone). */
+  from: { archiveFile: string } | { openReader: () => Promise<ArchiveReader> };
+  /** A temporary archive file of this service (removed at the end), or the user's own (left alone). */
   ownsArchive: boolean;
+  /** s3://... of a dataset read from a bucket. */
+  sourceUrl?: string;
+  /** Run once the dataset is READY (a bucket's cached objects are dropped then). */
+  afterReady?: () => Promise<void>;
   source: DatasetSource;
   bytes: number;
   /** The name the client gave the file: the dataset's default name, never a path. */
@@ -77,6 +86,7 @@ export class DatasetUploads {
   /** Set by shutdown: ingests stopped then failed as interrupted, not cancelled by anybody. */
   private stopping = false;
   private readonly uploadsDir: string;
+  private store: ObjectStore | null = null;
   private readonly datasetsDir: string;
 
   constructor(
@@ -97,7 +107,7 @@ export class DatasetUploads {
     validateOptions(options);
     const received = await receiveToFile(file.stream() as unknown as AsyncIterable<Uint8Array>, this.uploadsDir, { maxBytes: this.config.server.maxUploadBytes });
     try {
-      const begun = await this.begin({ sha256: received.sha256, archiveFile: received.file, ownsArchive: true, source: 'upload', bytes: received.bytes, fileName: file.name, options });
+      const begun = await this.begin({ sha256: received.sha256, from: { archiveFile: received.file }, ownsArchive: true, source: 'upload', bytes: received.bytes, fileName: file.name, options });
       if (!begun.started) await rm(received.file, { force: true });
       return begun.dataset;
     } catch (error) {
@@ -110,7 +120,35 @@ export class DatasetUploads {
   async startFromFile(archiveFile: string, options: UploadOptions = {}): Promise<DatasetSummary> {
     validateOptions(options);
     const [sha256, { size }] = await Promise.all([sha256File(archiveFile), stat(archiveFile)]);
-    return (await this.begin({ sha256, archiveFile, ownsArchive: false, source: 'ingest', bytes: size, fileName: path.basename(archiveFile), options })).dataset;
+    return (await this.begin({ sha256, from: { archiveFile }, ownsArchive: false, source: 'ingest', bytes: size, fileName: path.basename(archiveFile), options })).dataset;
+  }
+
+  /**
+   * `registerDataset` and `astri ingest s3://...`: lists the prefix (one folder per class, or a manifest.csv and its
+   * images) and ingests it as an archive's content. A bucket listed with the same content as a dataset already
+   * READY or INGESTING returns that dataset; one read again after a failure resumes from the objects fetched then.
+   */
+  async startFromBucket(url: string, options: UploadOptions = {}): Promise<DatasetSummary> {
+    validateOptions(options);
+    const location = parseObjectUrl(url, 'source');
+    const store = this.objectStore();
+    const listing = await listBucketDataset(store, location, { maxEntries: this.options.archiveLimits?.maxEntries ?? DEFAULT_ARCHIVE_LIMITS.maxEntries });
+    const cache = new ObjectCache(path.join(this.config.data.dir, 'cache', 'objects'));
+    const sourceUrl = formatObjectUrl({ bucket: location.bucket, key: asPrefix(location.key) });
+    const begun = await this.begin({
+      sha256: listing.sha256,
+      from: { openReader: async () => openBucketReader(store, listing, { concurrency: this.config.storage.concurrency, cache }) },
+      ownsArchive: false,
+      sourceUrl,
+      afterReady: async () => {
+        for (const object of listing.objects) await cache.remove(location.bucket, object);
+      },
+      source: 'bucket',
+      bytes: 0,
+      fileName: location.key.replace(/\/+$/, '').split('/').pop() || location.bucket,
+      options,
+    });
+    return begun.dataset;
   }
 
   /** Stops an ingest and waits until nothing of it is left; a finished dataset is returned unchanged. */
@@ -181,7 +219,7 @@ export class DatasetUploads {
       // A name the user gave must be free; one made from the file name is made unique.
       const name = options.name ?? (await unusedDatasetName(this.db, nameFromFile(upload.fileName)));
       const rootDir = path.join(this.datasetsDir, randomUUID());
-      const datasetId = await createIngestingDataset(this.db, { name, rootDir, source: upload.source, contentSha256: sha256 });
+      const datasetId = await createIngestingDataset(this.db, { name, rootDir, source: upload.source, contentSha256: sha256, sourceUrl: upload.sourceUrl ?? null });
       this.run(datasetId, { ...upload, name, rootDir });
       return { datasetId, started: true };
     });
@@ -214,7 +252,7 @@ export class DatasetUploads {
         const result = await ingestArchive(this.db, datasetId, {
           name: job.name,
           source: job.source,
-          archiveFile: job.archiveFile,
+          from: job.from,
           datasetDir: job.rootDir,
           resizeTo: job.options.resizeTo ?? null,
           signalClass: job.options.signalClass ?? null,
@@ -226,12 +264,13 @@ export class DatasetUploads {
           onProgress,
         });
         outcome = abort.signal.aborted ? this.stopped() : { state: 'ready', rejectedFiles: result.rejectedFiles };
+        if (outcome.state === 'ready') await job.afterReady?.();
       } catch (error) {
         outcome = abort.signal.aborted || error instanceof IngestCancelledError ? this.stopped() : { state: 'failed', error: this.describe(error, datasetId), rejectedFiles: [] };
       }
       // Files first: once the state says FAILED or CANCELLED, nothing of the upload is left on disk.
       if (outcome.state !== 'ready') await rm(job.rootDir, { recursive: true, force: true });
-      if (job.ownsArchive) await rm(job.archiveFile, { force: true });
+      if (job.ownsArchive && 'archiveFile' in job.from) await rm(job.from.archiveFile, { force: true });
       try {
         await finishIngest(this.db, datasetId, outcome);
       } catch (error) {
@@ -251,6 +290,11 @@ export class DatasetUploads {
         if (this.active.get(datasetId) === ingest) this.active.delete(datasetId);
       }, FINISHED_RETENTION_MS).unref();
     })();
+  }
+
+  private objectStore(): ObjectStore {
+    this.store ??= this.options.objectStore ?? objectStoreFor(this.config);
+    return this.store;
   }
 
   private stopped(): { state: 'failed' | 'cancelled'; error: string; rejectedFiles: RejectedFile[] } {

@@ -111,17 +111,19 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   'server/random': [],
   'server/util': [],
   'server/observability': [],
+  // Where bytes live (object stores); knows nothing of datasets or models.
+  'server/storage': ['server/config.ts', 'server/errors.ts'],
   // The model runtime knows nothing of datasets, runs, the model registry or GraphQL.
   'server/inference': ['server/domain', 'server/util'],
-  'server/data': ['server/config.ts', 'server/domain', 'server/errors.ts', 'server/random', 'server/util'],
+  'server/data': ['server/config.ts', 'server/domain', 'server/errors.ts', 'server/random', 'server/storage', 'server/util'],
   'server/training': ['server/data', 'server/domain', 'server/inference', 'server/metrics', 'server/random'],
-  'server/models': ['server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/inference', 'server/util'],
+  'server/models': ['server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/inference', 'server/storage', 'server/util'],
   'server/predictions': ['server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/inference', 'server/metrics', 'server/models', 'server/observability', 'server/util'],
-  'server/uploads': ['server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/observability', 'server/util'],
+  'server/uploads': ['server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/observability', 'server/storage', 'server/util'],
   'server/schema': ['server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/inference', 'server/metrics', 'server/models', 'server/predictions', 'server/uploads'],
-  'server/app.ts': ['server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/models', 'server/observability', 'server/predictions', 'server/schema', 'server/uploads'],
+  'server/app.ts': ['server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/models', 'server/observability', 'server/predictions', 'server/schema', 'server/storage', 'server/uploads'],
   'server/serve.ts': ['server/app.ts', 'server/config.ts', 'server/data', 'server/domain', 'server/observability'],
-  'server/cli': ['server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/inference', 'server/models', 'server/predictions', 'server/serve.ts', 'server/training', 'server/uploads'],
+  'server/cli': ['server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/inference', 'server/models', 'server/predictions', 'server/serve.ts', 'server/storage', 'server/training', 'server/uploads'],
   // The page reaches the server only through GraphQL, except for these pure modules.
   client: ['server/metrics', 'server/random'],
 };

@@ -6,6 +6,7 @@ import { mkdir, open, readdir, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { DomainError } from '../../errors.ts';
 import { checkEntryPath, collisionKey } from './entry-path.ts';
 import { EntrySink, type ByteCounter } from './entry-sink.ts';
 import {
@@ -97,7 +98,7 @@ export interface ImageSizeCount {
 }
 
 export interface ArchiveDataset {
-  format: ArchiveFormat;
+  format: ArchiveReader['format'];
   /** sha256 of the archive file: the same upload twice has the same hash. */
   sha256: string;
   layout: 'folders' | 'manifest';
@@ -130,19 +131,25 @@ type StoredImage = Pick<ArchiveImage, 'relativePath' | 'format' | 'width' | 'hei
  */
 export async function extractDatasetArchive(archiveFile: string, destinationDir: string, options: ExtractArchiveOptions = {}): Promise<ArchiveDataset> {
   const limits: ArchiveLimits = { ...DEFAULT_ARCHIVE_LIMITS, ...options.limits };
+  return extractDataset(async () => openArchive(archiveFile, options.format ?? (await detectArchiveFormat(archiveFile)), limits), destinationDir, options);
+}
+
+/** The same from any reader (an archive file, a bucket prefix): opened once the destination is ready. */
+export async function extractDataset(openReader: () => Promise<ArchiveReader>, destinationDir: string, options: ExtractArchiveOptions = {}): Promise<ArchiveDataset> {
+  const limits: ArchiveLimits = { ...DEFAULT_ARCHIVE_LIMITS, ...options.limits };
   const { signal } = options;
   if (signal?.aborted) throw new ArchiveAbortedError();
   await prepareDestination(destinationDir);
   let reader: ArchiveReader | null = null;
   try {
-    const format = options.format ?? (await detectArchiveFormat(archiveFile));
-    reader = await openArchive(archiveFile, format, limits);
+    reader = await openReader();
     return await extract(reader, destinationDir, limits, options);
   } catch (error) {
     reader?.close();
     await rm(destinationDir, { recursive: true, force: true });
     if (signal?.aborted) throw new ArchiveAbortedError();
-    if (error instanceof ArchiveError) throw error;
+    // The archive's own refusals, and a source's (an object store's) errors, which name what failed already.
+    if (error instanceof ArchiveError || error instanceof DomainError) throw error;
     throw new CorruptArchiveError(`the archive cannot be read (${describe(error)})`, undefined, error);
   }
 }
@@ -336,7 +343,7 @@ class StreamCounter implements ByteCounter {
 }
 
 function asEntryError(error: unknown, entry: string, declaredBytes = 0): Error {
-  if (error instanceof ArchiveError) return error;
+  if (error instanceof ArchiveError || error instanceof DomainError) return error;
   if (error instanceof Error && error.name === 'AbortError') return new ArchiveAbortedError();
   const message = describe(error);
   // yauzl's validateEntrySizes: the data holds more than the central directory declares.

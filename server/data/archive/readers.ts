@@ -28,7 +28,8 @@ export interface RawEntry {
 }
 
 export interface ArchiveReader {
-  format: ArchiveFormat;
+  /** "bucket": a prefix of an object store read entry by entry (bucket-reader.ts). */
+  format: ArchiveFormat | 'bucket';
   /** Known up front for zip (from its central directory). */
   entryCount?: number;
   declaredBytes?: number;

@@ -4,10 +4,11 @@
 // Throws a UserInputError for anything the uploader can fix; leaves cleaning up to the caller.
 import { open, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { ArchiveAbortedError, ArchiveError, ArchiveWriteError, extractDatasetArchive, type ArchiveImage, type ArchiveLimits } from '../archive/index.ts';
+import { ArchiveAbortedError, ArchiveError, ArchiveWriteError, extractDataset, extractDatasetArchive, type ArchiveImage, type ArchiveLimits, type ArchiveProgress } from '../archive/index.ts';
+import type { ArchiveReader } from '../archive/readers.ts';
 import { classNamesProblem, COLOR_PATTERN, type ClassLabel } from '../../domain/classes.ts';
 import type { DatasetSource, ImageGeometry, IngestPhase, RejectedFile } from '../../domain/dataset.ts';
-import { UserInputError } from '../../errors.ts';
+import { DomainError, UserInputError } from '../../errors.ts';
 import type { Db } from '../db.ts';
 import { registerEvents, type EventRecord } from '../datasets.ts';
 import { convertImage, datasetGeometry, keepAsIs, type ImageSize, type NormalisedImage, type NormaliseInput } from '../image-normalise.ts';
@@ -24,7 +25,8 @@ export interface IngestStep {
 export interface ArchiveIngestInput {
   name: string;
   source: DatasetSource;
-  archiveFile: string;
+  /** An archive file, or a reader of another source (a bucket prefix). */
+  from: { archiveFile: string } | { openReader: () => Promise<ArchiveReader> };
   /** The dataset's own folder (its rootDir); created here, must not hold files yet. */
   datasetDir: string;
   resizeTo: ImageSize | null;
@@ -70,11 +72,15 @@ export async function ingestArchive(db: Db, datasetId: number, input: ArchiveIng
   const { signal } = input;
   let archive;
   try {
-    archive = await extractDatasetArchive(input.archiveFile, input.datasetDir, {
+    const extractOptions = {
       limits: input.archiveLimits,
       signal,
-      onProgress: (p) => input.onProgress({ phase: 'unpacking', filesDone: p.entriesDone, filesTotal: p.entriesTotal ?? null, bytesDone: p.bytesDone, rejectedSoFar: p.rejectedSoFar }),
-    });
+      onProgress: (p: ArchiveProgress) => input.onProgress({ phase: 'unpacking', filesDone: p.entriesDone, filesTotal: p.entriesTotal ?? null, bytesDone: p.bytesDone, rejectedSoFar: p.rejectedSoFar }),
+    };
+    archive =
+      'archiveFile' in input.from
+        ? await extractDatasetArchive(input.from.archiveFile, input.datasetDir, extractOptions)
+        : await extractDataset(input.from.openReader, input.datasetDir, extractOptions);
   } catch (error) {
     throw asUserError(error, signal);
   }
@@ -207,6 +213,7 @@ function checkEnergies(images: readonly ArchiveImage[]): boolean {
 /** Archive refusals become the uploader's errors; a refusal that is the server's own fault stays internal. */
 function asUserError(error: unknown, signal: AbortSignal): Error {
   if (error instanceof ArchiveAbortedError || signal.aborted) return new IngestCancelledError();
+  if (error instanceof DomainError) return error;
   if (error instanceof ArchiveWriteError) return error;
   if (error instanceof ArchiveError) return new UserInputError(error.message, 'file');
   return error instanceof Error ? error : new Error(String(error));
