@@ -20,7 +20,8 @@ import { DatasetUploads } from './uploads/dataset-uploads.ts';
 import type { Context, Services } from './schema/builder.ts';
 import { schema } from './schema/index.ts';
 import { GRAPHIQL_EXAMPLES } from './schema/graphiql-examples.ts';
-import { checkConfiguredBuckets } from './storage/index.ts';
+import { checkConfiguredBuckets, objectStoreFor, sharedStoreLocation } from './storage/index.ts';
+import { DatasetFiles } from './data/dataset-files.ts';
 
 export const CLIENT_DIST = path.join(PROJECT_ROOT, 'client', 'dist');
 
@@ -44,16 +45,19 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   // A store that cannot be used stops the start here, with its reason, rather than failing every upload later.
   await checkConfiguredBuckets(config);
   const db = await openDatabase(config.data.database);
-  const models = new ModelRegistry(db, config, { warmupBatchSizes: batchSizesToWarmUp(config.inference.batchSize) });
+  // One client for every object-store read and write; it opens no connection until a request is made.
+  const objectStore = objectStoreFor(config);
+  const models = new ModelRegistry(db, config, { warmupBatchSizes: batchSizesToWarmUp(config.inference.batchSize), objectStore });
   const datasets = new DatasetCatalog(db);
-  const predictions = new PredictionService(db, datasets, models, config, telemetry);
+  const datasetFiles = new DatasetFiles(db, sharedStoreLocation(config), () => objectStore, config.storage.concurrency);
+  const predictions = new PredictionService(db, datasets, models, config, telemetry, datasetFiles);
   const interrupted = await predictions.failInterruptedRuns();
   if (interrupted > 0) telemetry.logger.warn({ runs: interrupted }, 'marked runs interrupted by the last stop as failed');
-  const uploads = new DatasetUploads(db, datasets, config, { logger: telemetry.logger });
+  const uploads = new DatasetUploads(db, datasets, config, { logger: telemetry.logger, objectStore, datasetFiles });
   const interruptedIngests = await uploads.recoverInterrupted();
   if (interruptedIngests > 0) telemetry.logger.warn({ datasets: interruptedIngests }, 'marked dataset uploads interrupted by the last stop as failed');
   let notReady: string | null = 'loading the model';
-  const services: Services = { config, db, datasets, catalog: new EventCatalog(db), models, predictions, uploads, readiness: () => notReady };
+  const services: Services = { config, db, datasets, catalog: new EventCatalog(db), models, predictions, uploads, datasetFiles, readiness: () => notReady };
 
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
@@ -91,6 +95,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
       await uploads.shutdown();
       await predictions.shutdown();
       await models.close();
+      objectStore.close();
       await db.$disconnect();
     },
   };
@@ -194,6 +199,7 @@ function routes(deps: { services: Services; telemetry: Telemetry; readiness: () 
 async function eventImage(services: Services, eventId: number): Promise<Response> {
   const file = await services.catalog.imageFile(eventId);
   if (!file) return new Response(`no event ${eventId}`, { status: 404 });
+  if (!existsSync(file)) await services.datasetFiles.ensureLocalForEvent(eventId).catch(() => undefined);
   try {
     return new Response(await readFile(file), { headers: { 'content-type': 'image/png', 'cache-control': 'public, max-age=86400, immutable' } });
   } catch {

@@ -48,7 +48,7 @@ export function signalClassOf(dataset: Pick<DatasetDescriptor, 'classes' | 'sign
 }
 
 /** Where an upload's ingest is: receiving the file, unpacking the archive, converting images, registering events. */
-export type IngestPhase = 'receiving' | 'unpacking' | 'converting' | 'registering' | 'done';
+export type IngestPhase = 'receiving' | 'unpacking' | 'converting' | 'registering' | 'sharing' | 'done';
 
 /** One message of an upload's progress stream; the last one has phase "done" and a final state. */
 export interface IngestProgress {

@@ -253,7 +253,7 @@ export class ModelRegistry {
     const engines = [...this.engines.values()];
     this.engines.clear();
     await Promise.allSettled(engines.map(async (engine) => (await engine).close()));
-    this.store?.close();
+    if (!this.options.objectStore) this.store?.close();
   }
 }
 

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Config } from '../config.ts';
 import type { DatasetCatalog } from '../data/dataset-catalog.ts';
+import type { DatasetFiles } from '../data/dataset-files.ts';
 import type { Db } from '../data/db.ts';
 import { readImageBatch } from '../data/event-images.ts';
 import { PixelStore } from '../data/pixel-store.ts';
@@ -50,9 +51,10 @@ export class PredictionService {
     private readonly models: ModelRegistry,
     private readonly config: Config,
     private readonly telemetry: Telemetry,
+    files: DatasetFiles,
   ) {
     this.cache = new PredictionCache(db);
-    this.planner = new RunPlanner(db, datasets, models, config);
+    this.planner = new RunPlanner(db, datasets, models, config, files);
   }
 
   /** Validates, selects the events, and starts the run in the background. */

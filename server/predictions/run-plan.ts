@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
 import type { DatasetCatalog, DatasetSummary } from '../data/dataset-catalog.ts';
+import type { DatasetFiles } from '../data/dataset-files.ts';
 import type { Db } from '../data/db.ts';
 import { energyBinAt } from '../data/energy-bins.ts';
 import { selectRandomEvents, NotEnoughEventsError } from '../data/event-selection.ts';
@@ -46,6 +47,8 @@ export class RunPlanner {
     private readonly datasets: DatasetCatalog,
     private readonly models: ModelRegistry,
     config: Config,
+    /** Fetches a shared dataset's files to this host before its events are read. */
+    private readonly files: DatasetFiles,
   ) {
     const { maxEventsPerClass, maxSamples } = config.prediction;
     const between = (name: string, min: number, max: number) => `${name} must be between ${min} and ${max}`;
@@ -70,6 +73,7 @@ export class RunPlanner {
     const model = await this.resolveModel(parsed.data.modelId);
     const dataset = await this.datasets.resolveReady(parsed.data.datasetId);
     checkImageFits(dataset, model);
+    await this.files.ensureLocal(dataset);
     const names = dataset.classes.map((label) => label.name);
     const mapping = mapClasses(model.classNames, names, parsed.data.classMapping ?? []);
     if (!Array.isArray(mapping)) throw new UserInputError(`model "${model.name}" cannot score dataset "${dataset.name}": ${(mapping as { problem: string }).problem}`, 'classMapping');

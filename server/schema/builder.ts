@@ -2,6 +2,7 @@
 import SchemaBuilder from '@pothos/core';
 import type { Config } from '../config.ts';
 import type { DatasetCatalog } from '../data/dataset-catalog.ts';
+import type { DatasetFiles } from '../data/dataset-files.ts';
 import type { EventCatalog } from '../data/event-catalog.ts';
 import type { Db } from '../data/db.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
@@ -16,6 +17,8 @@ export interface Services {
   models: ModelRegistry;
   predictions: PredictionService;
   uploads: DatasetUploads;
+  /** A dataset's files on this host, fetched from the shared store when missing. */
+  datasetFiles: DatasetFiles;
   /** Why the server cannot serve predictions yet (starting up), or null once it can. */
   readiness(): string | null;
 }

@@ -10,7 +10,7 @@ export const IngestProgressType = builder.objectRef<IngestProgress>('IngestProgr
   fields: (t) => ({
     datasetId: t.id({ description: 'The dataset being ingested.', resolve: (p) => String(p.datasetId) }),
     state: t.field({ type: DatasetStateEnum, description: 'INGESTING until the last message, which says READY, FAILED or CANCELLED.', resolve: (p) => p.state }),
-    phase: t.exposeString('phase', { description: 'receiving, unpacking, converting (images made one size and PNG), registering, or done.' }),
+    phase: t.exposeString('phase', { description: 'receiving, unpacking (or reading a bucket), converting (images made one size and PNG), registering, sharing (copying to the shared object store, storage.url), or done.' }),
     filesDone: t.exposeInt('filesDone', { description: 'Files handled in this phase: archive entries while unpacking, images while converting, events while registering.' }),
     filesTotal: t.exposeInt('filesTotal', { nullable: true, description: 'Files this phase will handle; null while unknown (a tar has no table of contents).' }),
     bytesDone: t.exposeFloat('bytesDone', { description: 'Bytes received (receiving) or unpacked (later phases).' }),

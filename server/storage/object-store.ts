@@ -7,7 +7,6 @@
 import type { Readable } from 'node:stream';
 import {
   GetObjectCommand,
-  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -84,7 +83,8 @@ export class ObjectStore {
 
   /** Fails with a clear ObjectStoreError when the bucket cannot be reached, does not exist or refuses these credentials. */
   async checkBucket(bucket: string, signal?: AbortSignal): Promise<void> {
-    await this.call({ bucket, key: '' }, 'bucket', () => this.client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal }), signal);
+    // A one-key listing rather than HeadBucket: a HEAD answer has no body, so it cannot say which refusal it is.
+    await this.call({ bucket, key: '' }, 'bucket', () => this.client.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1 }), { abortSignal: signal }), signal);
   }
 
   /** Every object under a prefix, page by page (ListObjectsV2), in the store's key order. */
@@ -180,7 +180,9 @@ export class ObjectStore {
   private explain(error: unknown, location: ObjectLocation, about: 'bucket' | 'object'): ObjectStoreError {
     const url = about === 'bucket' ? `s3://${location.bucket}` : formatObjectUrl(location);
     const status = error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
-    const name = (error as { name?: string }).name ?? '';
+    // The SDK names an error it cannot parse (a HEAD answer has no body) "Unknown": the status says more.
+    const given = (error as { name?: string }).name ?? '';
+    const name = given === 'Unknown' || given === 'UnknownError' ? (status ? `HTTP ${status}` : '') : given;
     const problem = classify(name, status, about, error);
     const attempts = this.retry.maxAttempts;
     const messages: Record<ObjectStoreProblem, string> = {

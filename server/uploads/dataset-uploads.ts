@@ -12,6 +12,7 @@ import type { ArchiveReader } from '../data/archive/readers.ts';
 import type { DatasetCatalog, DatasetSummary } from '../data/dataset-catalog.ts';
 import { createIngestingDataset, failInterruptedIngests, findDatasetByContent, finishIngest, ingestingDatasetDirs, unusedDatasetName } from '../data/datasets.ts';
 import type { Db } from '../data/db.ts';
+import type { DatasetFiles } from '../data/dataset-files.ts';
 import type { ImageSize } from '../data/image-normalise.ts';
 import { ingestArchive, IngestCancelledError, type IngestStep } from '../data/upload/ingest-archive.ts';
 import { receiveToFile } from '../data/upload/receive.ts';
@@ -46,6 +47,8 @@ export interface DatasetUploadsOptions {
   logger?: UploadLogger;
   /** The store bucket datasets are read from; by default one made from config.storage. */
   objectStore?: ObjectStore;
+  /** Copies each ingested dataset to the shared store, when one is configured. */
+  datasetFiles?: DatasetFiles;
 }
 
 /** An archive on disk, or a listed bucket prefix, ready to be ingested. */
@@ -263,6 +266,10 @@ export class DatasetUploads {
           signal: abort.signal,
           onProgress,
         });
+        if (this.options.datasetFiles?.sharing && !abort.signal.aborted) {
+          onProgress({ phase: 'sharing', filesDone: 0, filesTotal: null, bytesDone: 0, rejectedSoFar: result.rejectedFiles.length });
+          await this.options.datasetFiles.share(datasetId, job.rootDir, job.sha256, abort.signal);
+        }
         outcome = abort.signal.aborted ? this.stopped() : { state: 'ready', rejectedFiles: result.rejectedFiles };
         if (outcome.state === 'ready') await job.afterReady?.();
       } catch (error) {

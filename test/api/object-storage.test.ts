@@ -2,10 +2,12 @@
 // process) reached through a loopback proxy that injects real faults: 503 SlowDown, connections reset before
 // and inside bodies, a server killed in the middle of an ingest, missing and forbidden objects, a missing bucket.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import yazl from 'yazl';
 import { PROJECT_ROOT } from '../../server/config.ts';
 import { writeMulticlassDemo } from '../../server/data/demo/multiclass.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -245,3 +247,96 @@ describe('a dataset and a model in a bucket', () => {
     expect(result.stdout).toMatch(new RegExp(`dataset "cli-s3" \\(id \\d+\\): ${PER_CLASS * CLASSES} events \\(gamma ${PER_CLASS}, proton ${PER_CLASS}, electron ${PER_CLASS}, muon ${PER_CLASS}\\)`));
   }, 120_000);
 });
+
+/** A folder as a zip, as a user would upload it. */
+async function zipOf(dir: string): Promise<Buffer> {
+  const archive = new yazl.ZipFile();
+  for (const name of readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort()) {
+    const file = path.join(dir, name);
+    if (statSync(file).isFile()) archive.addFile(file, `demo-4class/${name.split(path.sep).join('/')}`);
+  }
+  archive.end();
+  const chunks: Buffer[] = [];
+  for await (const chunk of archive.outputStream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function multipart<T>(url: string, query: string, files: Record<string, { bytes: Uint8Array; name: string }>): Promise<{ data?: T; errors?: Array<{ message: string }> }> {
+  const form = new FormData();
+  form.append('operations', JSON.stringify({ query, variables: Object.fromEntries(Object.keys(files).map((key) => [key, null])) }));
+  form.append('map', JSON.stringify(Object.fromEntries(Object.keys(files).map((key, i) => [String(i), [`variables.${key}`]]))));
+  Object.values(files).forEach((file, i) => form.append(String(i), new Blob([Uint8Array.from(file.bytes)]), file.name));
+  const response = await fetch(`${url}/graphql`, { method: 'POST', body: form, headers: { 'graphql-require-preflight': '1' } });
+  return (await response.json()) as never;
+}
+
+describe('uploads kept in the shared store (storage.url), for every host', () => {
+  it('serves a model and a dataset uploaded on one host from another host that has neither file', async () => {
+    await s3.createBucket('astri-store');
+    const storage = { url: 's3://astri-store/shared', endpoint: s3.endpoint, region: 'us-east-1' };
+    const hostA = await startTestServer({ storage });
+    const model = await multipart<{ uploadModel: { id: string; sha256: string } }>(
+      hostA.url,
+      'mutation($file: File!) { uploadModel(file: $file, activate: false, classNames: ["gamma", "proton", "electron", "muon"]) { id sha256 } }',
+      { file: { bytes: readFileSync(MODEL_FILE), name: 'four.h5' } },
+    );
+    expect(model.errors).toBeUndefined();
+    const { id: modelId, sha256 } = model.data!.uploadModel;
+    const upload = await multipart<{ uploadDataset: { id: string } }>(hostA.url, 'mutation($file: File!) { uploadDataset(file: $file, name: "shared") { id } }', {
+      file: { bytes: await zipOf(localDir), name: 'demo-4class.zip' },
+    });
+    expect(upload.errors).toBeUndefined();
+    const datasetId = upload.data!.uploadDataset.id;
+    const previous = server;
+    server = hostA; // the helpers above talk to `server`
+    try {
+      expect((await settled(datasetId)).state).toBe('READY');
+      const onA = await scoresByImage(datasetId, modelId);
+
+      // The store holds both, under their content hashes.
+      const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: 'astri-store', Prefix: 'shared/' }));
+      const keys = (listed.Contents ?? []).map((object) => object.Key!);
+      expect(keys).toContain(`shared/models/${sha256}.h5`);
+      expect(keys.filter((key) => key.startsWith('shared/datasets/') && key.endsWith('.png'))).toHaveLength(PER_CLASS * CLASSES);
+
+      // Host B shares the metadata database but not a single file of host A.
+      await hostA.stop();
+      rmSync(path.join(hostA.dir, 'datasets'), { recursive: true });
+      rmSync(path.join(hostA.dir, 'models'), { recursive: true });
+      const hostB = await startTestServer({ storage, data: { database: hostA.config.data.database } });
+      server = hostB;
+      try {
+        const onB = await scoresByImage(datasetId, modelId);
+        expect(onB.scores).toEqual(onA.scores);
+        expect(onB.confusion).toEqual(onA.confusion);
+      } finally {
+        await hostB.stop();
+      }
+    } finally {
+      server = previous;
+    }
+  }, 300_000);
+});
+
+describe('astri serve with an object store it cannot use', () => {
+  const serve = (env: Record<string, string>) =>
+    runCli(['serve', '--port', '0'], {
+      env: { ASTRI_DATA__DIR: mkdtempSync(path.join(tmpdir(), 'astri-refuse-')), ASTRI_STORAGE__URL: 's3://astri-store/shared', ASTRI_STORAGE__MAX_ATTEMPTS: '2', AWS_REGION: 'us-east-1', ...env },
+      timeoutMs: 60_000,
+    });
+
+  it('refuses to start when the store does not answer, or refuses the credentials, or lacks the bucket', async () => {
+    const unreachable = await serve({ AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b' });
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toMatch(/astri: ObjectStoreError: the object store at http:\/\/127\.0\.0\.1:9 did not answer for s3:\/\/astri-store after 2 attempt\(s\) \(ECONNREFUSED\)/);
+    const refused = await serve({ AWS_ENDPOINT_URL: s3.endpoint, AWS_ACCESS_KEY_ID: 'nobody', AWS_SECRET_ACCESS_KEY: 'b' });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/the object store at http:\/\/127\.0\.0\.1:\d+ refused the credentials \(InvalidAccessKeyId\): set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE/);
+    const noBucket = await serve({ AWS_ENDPOINT_URL: s3.endpoint, ...S3_CREDENTIALS_ENV, ASTRI_STORAGE__URL: 's3://no-such-bucket/x' });
+    expect(noBucket.code).toBe(1);
+    expect(noBucket.stderr).toMatch(/the bucket "no-such-bucket" does not exist at http:\/\/127\.0\.0\.1:\d+/);
+    for (const result of [unreachable, refused, noBucket]) expect(result.stderr).not.toMatch(/\n\s+at /); // no stack
+  }, 120_000);
+});
+
+const S3_CREDENTIALS_ENV = { AWS_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3_CREDENTIALS.secretAccessKey };
