@@ -10,7 +10,10 @@ import { PROJECT_ROOT } from '../../server/config.ts';
 interface Service {
   profiles?: string[];
   image: string;
-  build: { context: string; dockerfile: string };
+  /** Absent for the third-party images (MinIO's). */
+  build?: { context: string; dockerfile: string };
+  command?: string[];
+  entrypoint?: string[];
   environment?: Record<string, string>;
   depends_on?: Record<string, { condition: string }>;
   ports?: Array<string | { published: number | string; target: number }>;
@@ -115,11 +118,35 @@ describe('docker-compose.yml', () => {
     expect(compose.services.client.ports).toEqual([{ published: 8080, target: 8080 }]);
   });
 
-  it('builds every image from a Dockerfile that exists, with the repository as context', () => {
-    for (const [name, service] of Object.entries(compose.services)) {
-      expect(service.build.context, name).toBe(PROJECT_ROOT.replace(/\/$/, ''));
-      expect(existsSync(path.join(PROJECT_ROOT, service.build.dockerfile)), `${name}: ${service.build.dockerfile}`).toBe(true);
+  it('builds every image of ours from a Dockerfile that exists, with the repository as context', () => {
+    const ours = Object.entries(compose.services).filter(([, service]) => service.image.includes('/astri-'));
+    expect(ours.map(([name]) => name).sort()).toEqual(['client', 'client-gpu', 'client-minio', 'minio-seed', 'server', 'server-gpu', 'server-minio']);
+    for (const [name, service] of ours) {
+      expect(service.build?.context, name).toBe(PROJECT_ROOT.replace(/\/$/, ''));
+      expect(existsSync(path.join(PROJECT_ROOT, service.build!.dockerfile)), `${name}: ${service.build!.dockerfile}`).toBe(true);
     }
+  });
+
+  it('runs the minio profile on a real MinIO: bucket, service user and demo data first, then the server on the AWS variables', () => {
+    const minio = composeConfig(['--profile', 'minio']);
+    expect(Object.keys(profileServices(minio, 'minio')).sort()).toEqual(['client-minio', 'minio', 'minio-init', 'minio-seed', 'server-minio']);
+    const { services } = minio;
+    expect(services.minio.image).toMatch(/^quay\.io\/minio\/minio:RELEASE\./);
+    expect(services.minio.ports).toEqual(['127.0.0.1:9000:9000/tcp', '127.0.0.1:9001:9001/tcp']);
+    expect(services['minio-seed'].command).toEqual(['node', 'bin/astri.js', 'data', 'demo', '--multiclass', '--out', '/seed/demo-4class']);
+    expect(services['minio-init'].depends_on).toEqual({ minio: { condition: 'service_healthy' }, 'minio-seed': { condition: 'service_completed_successfully' } });
+    expect(services['minio-init'].entrypoint).toEqual(['/bin/sh', '/minio-init.sh']);
+    expect(services['minio-init'].volumes).toContain(`${path.join(PROJECT_ROOT, 'docker', 'minio-init.sh')}:/minio-init.sh:ro`);
+    // The server gets the service user's keys, never the administrator's, and no project-specific S3 setting but the store's URL.
+    expect(services['server-minio'].environment).toEqual({
+      AWS_ENDPOINT_URL: 'http://minio:9000',
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'astri-service',
+      AWS_SECRET_ACCESS_KEY: 'change-me-astri-service',
+      ASTRI_STORAGE__URL: 's3://astri/store',
+    });
+    expect(services['server-minio'].depends_on).toEqual({ 'minio-init': { condition: 'service_completed_successfully' } });
+    expect(services['client-minio'].environment?.ASTRI_SERVER_URL).toBe('http://server-minio:4000');
   });
 
   it('passes no server environment by default: docker/astri.env only holds commented examples', () => {
