@@ -5,9 +5,9 @@
 set -eu
 mc alias set local http://minio:9000 "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD"
 mc mb --ignore-existing local/astri
-if ! mc admin user info local "$ASTRI_S3_ACCESS_KEY" >/dev/null 2>&1; then
-  mc admin user add local "$ASTRI_S3_ACCESS_KEY" "$ASTRI_S3_SECRET_KEY"
+if ! mc admin user info local "$MINIO_ASTRI_USER" >/dev/null 2>&1; then
+  mc admin user add local "$MINIO_ASTRI_USER" "$MINIO_ASTRI_PASSWORD"
 fi
-mc admin policy attach local readwrite --user "$ASTRI_S3_ACCESS_KEY" >/dev/null 2>&1 || true
+mc admin policy attach local readwrite --user "$MINIO_ASTRI_USER" >/dev/null 2>&1 || true
 mc mirror --overwrite /seed/demo-4class local/astri/demo-4class
 echo "minio-init: bucket astri ready; register the demo with: astri ingest s3://astri/demo-4class --dataset demo-4class-s3"

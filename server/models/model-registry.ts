@@ -1,7 +1,7 @@
 // Registered models and their running inference engines. Each model file is loaded once and
 // shared by every run that uses it; a file that fails to load leaves the current models serving.
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.ts';
@@ -90,7 +90,7 @@ export class ModelRegistry {
     const cache = new ObjectCache(path.join(this.config.data.dir, 'cache', 'models'));
     const extension = MODEL_EXTENSION.exec(location.key)?.[0].toLowerCase() ?? '';
     const file = cache.fileFor(location.bucket, info, extension);
-    if (!existsSync(file)) await cache.write(location.bucket, info, await store.get(location), extension);
+    if (!existsSync(file) || statSync(file).size !== info.size) await cache.write(location.bucket, info, await store.get(location), extension);
     let labelsText = options.labelsText ?? null;
     if (labelsText === null && !options.classNames) {
       const stem = location.key.replace(MODEL_EXTENSION, '');

@@ -56,8 +56,14 @@ query Run {
   }
 }
 
-# 6. Follow a dataset upload (uploadDataset takes a multipart file: see the README).
+# 6. Follow a dataset upload (uploadDataset takes a multipart file: see the README), or a bucket's registration.
 subscription Ingest {
   datasetIngestProgress(datasetId: "PASTE-DATASET-ID") { state phase filesDone filesTotal rejectedSoFar error }
+}
+
+# 7. A dataset in object storage (S3, MinIO): class folders or a manifest.csv under the prefix; the server's
+#    endpoint and credentials (config storage, AWS_* environment) are used, never the browser's.
+mutation FromBucket {
+  registerDataset(source: "s3://astri/demo-4class") { id name state sourceUrl }
 }
 `;

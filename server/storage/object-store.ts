@@ -28,6 +28,8 @@ export interface ObjectStoreSettings {
   maxAttempts: number;
   /** A request (or a pause inside its body) that takes longer is abandoned and retried. */
   requestTimeoutMs: number;
+  /** Keys per ListObjectsV2 page; S3's maximum (1000) unless a test wants many pages. */
+  listPageSize?: number;
 }
 
 export interface ObjectInfo {
@@ -62,6 +64,7 @@ export class ObjectStore {
   readonly counters: TransferCounters = { requests: 0, retries: 0, bytesRead: 0 };
   private readonly client: S3Client;
   private readonly retry: RetryPolicy;
+  private readonly listPageSize: number;
   /** Where requests go, for messages: the endpoint, or "AWS S3". */
   readonly endpointLabel: string;
 
@@ -72,6 +75,7 @@ export class ObjectStore {
     const region = settings.region ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? (endpoint ? 'us-east-1' : undefined);
     this.endpointLabel = endpoint ?? 'AWS S3';
     this.retry = { ...DEFAULT_RETRY, maxAttempts: settings.maxAttempts };
+    this.listPageSize = settings.listPageSize ?? 1000;
     this.client = new S3Client({
       ...(endpoint ? { endpoint } : {}),
       ...(region ? { region } : {}),
@@ -95,7 +99,7 @@ export class ObjectStore {
       const page = await this.call(
         { bucket: location.bucket, key: prefix },
         'bucket',
-        () => this.client.send(new ListObjectsV2Command({ Bucket: location.bucket, Prefix: prefix, ContinuationToken: token }), { abortSignal: signal }),
+        () => this.client.send(new ListObjectsV2Command({ Bucket: location.bucket, Prefix: prefix, ContinuationToken: token, MaxKeys: this.listPageSize }), { abortSignal: signal }),
         signal,
       );
       for (const item of page.Contents ?? []) {
