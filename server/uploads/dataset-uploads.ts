@@ -54,7 +54,7 @@ export interface DatasetUploadsOptions {
 /** An archive on disk, or a listed bucket prefix, ready to be ingested. */
 interface ReceivedUpload {
   sha256: string;
-  from: { archiveFile: string } | { openReader: () => Promise<ArchiveReader> };
+  from: { archiveFile: string } | { openReader: (signal: AbortSignal) => Promise<ArchiveReader> };
   /** A temporary archive file of this service (removed at the end), or the user's own (left alone). */
   ownsArchive: boolean;
   /** s3://... of a dataset read from a bucket. */
@@ -140,7 +140,7 @@ export class DatasetUploads {
     const sourceUrl = formatObjectUrl({ bucket: location.bucket, key: asPrefix(location.key) });
     const begun = await this.begin({
       sha256: listing.sha256,
-      from: { openReader: async () => openBucketReader(store, listing, { concurrency: this.config.storage.concurrency, cache }) },
+      from: { openReader: async (signal) => openBucketReader(store, listing, { concurrency: this.config.storage.concurrency, cache, signal }) },
       ownsArchive: false,
       sourceUrl,
       afterReady: async () => {

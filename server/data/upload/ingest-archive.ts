@@ -26,7 +26,7 @@ export interface ArchiveIngestInput {
   name: string;
   source: DatasetSource;
   /** An archive file, or a reader of another source (a bucket prefix). */
-  from: { archiveFile: string } | { openReader: () => Promise<ArchiveReader> };
+  from: { archiveFile: string } | { openReader: (signal: AbortSignal) => Promise<ArchiveReader> };
   /** The dataset's own folder (its rootDir); created here, must not hold files yet. */
   datasetDir: string;
   resizeTo: ImageSize | null;
@@ -77,10 +77,11 @@ export async function ingestArchive(db: Db, datasetId: number, input: ArchiveIng
       signal,
       onProgress: (p: ArchiveProgress) => input.onProgress({ phase: 'unpacking', filesDone: p.entriesDone, filesTotal: p.entriesTotal ?? null, bytesDone: p.bytesDone, rejectedSoFar: p.rejectedSoFar }),
     };
+    const { from } = input;
     archive =
-      'archiveFile' in input.from
-        ? await extractDatasetArchive(input.from.archiveFile, input.datasetDir, extractOptions)
-        : await extractDataset(input.from.openReader, input.datasetDir, extractOptions);
+      'archiveFile' in from
+        ? await extractDatasetArchive(from.archiveFile, input.datasetDir, extractOptions)
+        : await extractDataset(() => from.openReader(signal), input.datasetDir, extractOptions);
   } catch (error) {
     throw asUserError(error, signal);
   }
