@@ -195,6 +195,24 @@ describe('a dataset and a model in a bucket', () => {
     expect(proxy.counts.gets - beforeResume).toBeLessThanOrEqual(objects - 22);
   }, 300_000);
 
+  it('stops a bucket ingest on cancelDatasetUpload, keeping nothing', async () => {
+    await s3.putFolder(BUCKET, 'sets/cancelled', localDir);
+    Object.assign(proxy.settings, { slow: 1, delayMs: 40 });
+    const folders = (): string[] => readdirSync(path.join(server.dir, 'datasets')).sort();
+    const foldersBefore = folders();
+    const before = proxy.counts.gets;
+    const started = await register(`s3://${BUCKET}/sets/cancelled`, 'cancelled');
+    while (proxy.counts.gets - before < 10) await new Promise((resolve) => setTimeout(resolve, 20));
+    const cancelled = await server.graphql<{ cancelDatasetUpload: DatasetAnswer }>(`mutation($id: ID!) { cancelDatasetUpload(id: $id) { ${DATASET_FIELDS} } }`, {
+      id: started.data!.registerDataset.id,
+    });
+    expect(cancelled.data!.cancelDatasetUpload).toMatchObject({ state: 'CANCELLED', eventCount: 0, error: 'the upload was cancelled; nothing was kept' });
+    const requestsAtCancel = proxy.counts.gets;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(proxy.counts.gets - requestsAtCancel).toBeLessThanOrEqual(8); // only what was already in flight
+    expect(folders()).toEqual(foldersBefore);
+  }, 120_000);
+
   it('fails naming the object when one is missing or forbidden, and keeps no event', async () => {
     await s3.putFolder(BUCKET, 'sets/broken', localDir);
     for (const [status, code, expected] of [
