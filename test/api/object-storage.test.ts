@@ -2,7 +2,7 @@
 // process) reached through a loopback proxy that injects real faults: 503 SlowDown, connections reset before
 // and inside bodies, a server killed in the middle of an ingest, missing and forbidden objects, a missing bucket.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -198,7 +198,7 @@ describe('a dataset and a model in a bucket', () => {
   it('stops a bucket ingest on cancelDatasetUpload, keeping nothing', async () => {
     await s3.putFolder(BUCKET, 'sets/cancelled', localDir);
     Object.assign(proxy.settings, { slow: 1, delayMs: 40 });
-    const folders = (): string[] => readdirSync(path.join(server.dir, 'datasets')).sort();
+    const folders = (): string[] => (existsSync(path.join(server.dir, 'datasets')) ? readdirSync(path.join(server.dir, 'datasets')).sort() : []);
     const foldersBefore = folders();
     const before = proxy.counts.gets;
     const started = await register(`s3://${BUCKET}/sets/cancelled`, 'cancelled');
