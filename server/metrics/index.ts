@@ -58,3 +58,11 @@ export {
 } from './bootstrap.ts';
 export { calibrationCurve, type Calibration, type ReliabilityBin } from './calibration.ts';
 export { sortClassScores, type SortedClassScores } from './scores.ts';
+export {
+  figuresByEnergy,
+  type EnergyBinFigures,
+  type EnergyFigureOptions,
+  type EnergyRange,
+  type EnergyScoredEvent,
+  type SeparationFigures,
+} from './energy-dependence.ts';

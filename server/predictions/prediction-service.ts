@@ -8,21 +8,25 @@ import type { DatasetCatalog } from '../data/dataset-catalog.ts';
 import type { Db } from '../data/db.ts';
 import { readImageBatch } from '../data/event-images.ts';
 import { PixelStore } from '../data/pixel-store.ts';
-import { createRun, failInterruptedRuns, findRun, finishRun, insertPredictions, loadPredictions, type StoredRun } from '../data/prediction-store.ts';
+import { createRun, deleteRun, failInterruptedRuns, findRun, finishRun, insertPredictions, listRuns, loadPredictions, type RunCursor, type RunFilter, type StoredRun } from '../data/prediction-store.ts';
 import { FINAL_STATUSES, type PredictInput, type PredictionBatch, type ProgressMessage, type RunStatus, type RunSummary, type ScoredEvent } from '../domain/run.ts';
-import { NotFoundError, UserInputError } from '../errors.ts';
-import type { ClassificationMetrics, PerformanceMetrics } from '../metrics/index.ts';
+import { DomainError, NotFoundError, UserInputError } from '../errors.ts';
+import type { ClassificationMetrics, EnergyBinFigures, PerformanceMetrics } from '../metrics/index.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
 import type { Telemetry } from '../observability/telemetry.ts';
 import { splitIntoBatches } from './batches.ts';
 import { PredictionCache } from './prediction-cache.ts';
 import { ProgressChannel } from '../util/progress-channel.ts';
 import { executeRun } from './run-executor.ts';
-import { binaryRunMetrics, classificationRunMetrics } from './run-metrics.ts';
+import { binaryRunMetrics, classificationRunMetrics, energyRunMetrics, type EnergyMetricsOptions } from './run-metrics.ts';
 import { RunPlanner, type RunPlan } from './run-plan.ts';
 
 /** Finished runs stay in memory this long for late subscribers; the database keeps them for good. */
 const FINISHED_RUN_RETENTION_MS = 10 * 60_000;
+/** Bootstrap resamples one request may ask for: 10000 on 7 bins of 4000 events takes seconds. */
+export const MAX_BOOTSTRAP_RESAMPLES = 10_000;
+/** Runs one page of the history may hold. */
+export const MAX_RUNS_PER_PAGE = 100;
 
 interface ActiveRun {
   summary: RunSummary;
@@ -64,7 +68,7 @@ export class PredictionService {
       datasetId: plan.dataset.id,
       classes: plan.classes,
       classMapping: plan.mapping,
-      energyBin: plan.bin,
+      energyBins: plan.bins,
       eventsPerClass: plan.eventsPerClass,
       samples: plan.samples,
       seed: plan.seed,
@@ -74,7 +78,7 @@ export class PredictionService {
     this.active.set(stored.id, run);
     this.telemetry.runsInFlight.inc();
     this.telemetry.logger.info(
-      { runId: stored.id, datasetId: plan.dataset.id, classes: plan.classes.names.length, energyBin: plan.bin?.index ?? null, eventsPerClass: plan.eventsPerClass, seed: plan.seed, modelId: plan.model.id },
+      { runId: stored.id, datasetId: plan.dataset.id, classes: plan.classes.names.length, energyBins: plan.bins.map((bin) => bin.index), eventsPerClass: plan.eventsPerClass, seed: plan.seed, modelId: plan.model.id },
       'prediction run started',
     );
     void this.execute(run);
@@ -135,6 +139,37 @@ export class PredictionService {
     if (!(threshold >= 0 && threshold <= 1)) throw new UserInputError(`threshold must be between 0 and 1, got ${threshold}`, 'threshold');
     const summary = await this.get(runId);
     return binaryRunMetrics(await this.predictions(runId), summary.classes, threshold, this.config.prediction.histogramBins);
+  }
+
+  /**
+   * The run's figures per energy bin (one item over all events for a run over all energies). Options are
+   * checked here, each refusal naming the argument and its range; the bootstrap seed defaults to the run's.
+   */
+  async energyMetrics(runId: string, options: Omit<EnergyMetricsOptions, 'seed'> & { seed?: number | null }): Promise<EnergyBinFigures[]> {
+    const { gammaEfficiency, hadronEfficiency, resamples, level } = options;
+    if (!(gammaEfficiency >= 0 && gammaEfficiency <= 1)) throw new UserInputError(`gammaEfficiency must be between 0 and 1, got ${gammaEfficiency}`, 'gammaEfficiency');
+    if (!(hadronEfficiency >= 0 && hadronEfficiency <= 1)) throw new UserInputError(`hadronEfficiency must be between 0 and 1, got ${hadronEfficiency}`, 'hadronEfficiency');
+    if (!Number.isInteger(resamples) || resamples < 1 || resamples > MAX_BOOTSTRAP_RESAMPLES) throw new UserInputError(`resamples must be between 1 and ${MAX_BOOTSTRAP_RESAMPLES}, got ${resamples}`, 'resamples');
+    if (!(level > 0 && level < 1)) throw new UserInputError(`confidenceLevel must be between 0 and 1 (exclusive), got ${level}`, 'confidenceLevel');
+    const summary = await this.get(runId);
+    const scored = await this.predictions(runId);
+    return energyRunMetrics(scored, summary.classes, summary.energyBins, { gammaEfficiency, hadronEfficiency, resamples, level, seed: options.seed ?? summary.seed });
+  }
+
+  /** Up to `limit` runs of the history, newest first; runs still in memory show their live status. */
+  async list(filter: RunFilter, limit: number, after: RunCursor | null): Promise<RunSummary[]> {
+    const stored = await listRuns(this.db, filter, limit, after);
+    return stored.map((run) => this.active.get(run.id)?.summary ?? summaryOf(run));
+  }
+
+  /** Deletes a finished run and its predictions; a running run must be cancelled first. */
+  async delete(runId: string): Promise<RunSummary> {
+    const summary = await this.get(runId);
+    if (!FINAL_STATUSES.has(summary.status)) throw new DomainError(`run "${runId}" is ${summary.status}: cancel it (cancelPrediction) before deleting it`, 'CONFLICT', 'runId');
+    await this.active.get(runId)?.persisted;
+    this.active.delete(runId);
+    await deleteRun(this.db, runId);
+    return summary;
   }
 
   async classificationMetrics(runId: string): Promise<ClassificationMetrics | null> {

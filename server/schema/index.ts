@@ -5,6 +5,7 @@ import './datasets.ts';
 import './events.ts';
 import './models.ts';
 import './metrics.ts';
+import './energy-metrics.ts';
 import './predictions.ts';
 import './uploads.ts';
 
