@@ -11,14 +11,23 @@ import { PixelStore } from '../data/pixel-store.ts';
 import { createRun, deleteRun, failInterruptedRuns, findRun, finishRun, insertPredictions, listRuns, loadPredictions, type RunCursor, type RunFilter, type StoredRun } from '../data/prediction-store.ts';
 import { FINAL_STATUSES, type PredictInput, type PredictionBatch, type ProgressMessage, type RunStatus, type RunSummary, type ScoredEvent } from '../domain/run.ts';
 import { DomainError, NotFoundError, UserInputError } from '../errors.ts';
-import type { ClassificationMetrics, EnergyBinFigures, PerformanceMetrics } from '../metrics/index.ts';
+import type { Calibration, ClassificationMetrics, EnergyBinFigures, PerformanceMetrics } from '../metrics/index.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
 import type { Telemetry } from '../observability/telemetry.ts';
 import { splitIntoBatches } from './batches.ts';
 import { PredictionCache } from './prediction-cache.ts';
 import { ProgressChannel } from '../util/progress-channel.ts';
 import { executeRun } from './run-executor.ts';
-import { binaryRunMetrics, classificationRunMetrics, energyRunMetrics, type EnergyMetricsOptions } from './run-metrics.ts';
+import {
+  binaryRunMetrics,
+  calibrationRunMetrics,
+  classificationRunMetrics,
+  compareRunsByEnergy,
+  DifferentEventsError,
+  energyRunMetrics,
+  type BinComparison,
+  type EnergyMetricsOptions,
+} from './run-metrics.ts';
 import { RunPlanner, type RunPlan } from './run-plan.ts';
 
 /** Finished runs stay in memory this long for late subscribers; the database keeps them for good. */
@@ -154,6 +163,41 @@ export class PredictionService {
     const summary = await this.get(runId);
     const scored = await this.predictions(runId);
     return energyRunMetrics(scored, summary.classes, summary.energyBins, { gammaEfficiency, hadronEfficiency, resamples, level, seed: options.seed ?? summary.seed });
+  }
+
+  /** The reliability diagram and Brier score of a binary run's gammaness; null for N-class runs or before any score. */
+  async calibration(runId: string, binCount: number): Promise<Calibration | null> {
+    if (!Number.isInteger(binCount) || binCount < 2 || binCount > 100) throw new UserInputError(`bins must be between 2 and 100, got ${binCount}`, 'bins');
+    const summary = await this.get(runId);
+    return calibrationRunMetrics(await this.predictions(runId), summary.classes, binCount);
+  }
+
+  /**
+   * Binary runs of different models on the same events (same dataset, bins, eventsPerClass and seed), bin by bin:
+   * each run's AUC and each later run's paired bootstrap AUC difference to the first. Every refusal names the run.
+   */
+  async compare(runIds: readonly string[], options: { resamples: number; level: number; seed?: number | null }): Promise<{ runs: RunSummary[]; bins: BinComparison[] }> {
+    if (runIds.length < 2) throw new UserInputError(`compare at least two runs, got ${runIds.length}`, 'runIds');
+    if (new Set(runIds).size !== runIds.length) throw new UserInputError('runIds names a run twice', 'runIds');
+    if (!Number.isInteger(options.resamples) || options.resamples < 1 || options.resamples > MAX_BOOTSTRAP_RESAMPLES) throw new UserInputError(`resamples must be between 1 and ${MAX_BOOTSTRAP_RESAMPLES}, got ${options.resamples}`, 'resamples');
+    if (!(options.level > 0 && options.level < 1)) throw new UserInputError(`confidenceLevel must be between 0 and 1 (exclusive), got ${options.level}`, 'confidenceLevel');
+    const runs = await Promise.all(runIds.map((id) => this.get(id)));
+    const [first] = runs;
+    for (const run of runs) {
+      if (run.status !== 'completed') throw new UserInputError(`run "${run.id}" is ${run.status}: only completed runs can be compared`, 'runIds');
+      if (run.classes.signalClass === null || run.classes.names.length !== 2) throw new UserInputError(`run "${run.id}" is not a binary signal/background run: AUC comparisons need one`, 'runIds');
+      const sameBins = run.energyBins.map((bin) => bin.index).join(',') === first.energyBins.map((bin) => bin.index).join(',');
+      if (run.datasetId !== first.datasetId || !sameBins || run.eventsPerClass !== first.eventsPerClass || run.seed !== first.seed || run.classes.names.join() !== first.classes.names.join()) {
+        throw new UserInputError(`run "${run.id}" did not draw the same events as run "${first.id}": start the runs with the same dataset, energy bins, eventsPerClass and seed`, 'runIds');
+      }
+    }
+    const scored = await Promise.all(runIds.map((id) => this.predictions(id)));
+    try {
+      return { runs, bins: compareRunsByEnergy(scored, first.classes, first.energyBins, { resamples: options.resamples, level: options.level, seed: options.seed ?? first.seed }) };
+    } catch (error) {
+      if (error instanceof DifferentEventsError) throw new UserInputError(`${error.message}: some images could not be read by one of the runs`, 'runIds');
+      throw error;
+    }
   }
 
   /** Up to `limit` runs of the history, newest first; runs still in memory show their live status. */

@@ -1,6 +1,6 @@
 // Separation power against energy: the per-energy-bin figures of a run, with their definitions.
 import { energyBin } from '../domain/energy.ts';
-import type { ConfidenceInterval, EfficiencyCut, EnergyBinFigures, QualityFactorCut } from '../metrics/index.ts';
+import type { Calibration, ConfidenceInterval, EfficiencyCut, EnergyBinFigures, QualityFactorCut, ReliabilityBin } from '../metrics/index.ts';
 import { builder } from './builder.ts';
 import { classCounts, ClassCountType } from './classes.ts';
 import { EnergyBinType, type EnergyBinShape } from './datasets.ts';
@@ -109,5 +109,26 @@ export const EnergyBinMetricsType = builder.objectRef<EnergyBinMetricsShape>('En
       description: 'The best quality factor and its cut (see QualityFactorCut); null for N-class runs or when no cut lets a hadron through.',
       resolve: ({ figures }) => figures.separation?.bestQualityFactor ?? null,
     }),
+  }),
+});
+
+const ReliabilityBinType = builder.objectRef<ReliabilityBin>('ReliabilityBin').implement({
+  description: 'One bin of a reliability diagram: the events whose gammaness falls in [lower, upper) (the last bin closed; a score on an inner edge falls in the lower bin, as numpy.searchsorted(edges[1:-1], score) places it).',
+  fields: (t) => ({
+    lower: t.exposeFloat('lower', { description: 'Lower edge of the gammaness bin.' }),
+    upper: t.exposeFloat('upper', { description: 'Upper edge of the gammaness bin.' }),
+    count: t.exposeInt('count', { description: 'Events in the bin.' }),
+    meanScore: t.exposeFloat('meanScore', { description: 'Mean gammaness of those events (calibration_curve\'s prob_pred).' }),
+    fractionPositive: t.exposeFloat('fractionPositive', { description: 'Fraction of them that are gammas (the signal class; calibration_curve\'s prob_true).' }),
+  }),
+});
+
+export const CalibrationType = builder.objectRef<Calibration>('Calibration').implement({
+  description:
+    'Calibration of the gammaness of a binary run: the reliability diagram of sklearn.calibration.calibration_curve(strategy="uniform") over equal-width bins of [0, 1] (non-empty bins only), and the Brier score. A calibrated gammaness lies on the diagonal: fractionPositive = meanScore.',
+  fields: (t) => ({
+    bins: t.field({ type: [ReliabilityBinType], description: 'The non-empty bins, lowest gammaness first.', resolve: (c) => c.bins }),
+    brierScore: t.exposeFloat('brierScore', { description: 'sklearn.metrics.brier_score_loss: mean of (gammaness - y)^2, y = 1 for gammas, 0 for hadrons; 0 is perfect.' }),
+    count: t.exposeInt('count', { description: 'Scored events counted.' }),
   }),
 });

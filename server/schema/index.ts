@@ -7,6 +7,7 @@ import './models.ts';
 import './metrics.ts';
 import './energy-metrics.ts';
 import './predictions.ts';
+import './comparisons.ts';
 import './uploads.ts';
 
 export const schema = builder.toSchema({ sortSchema: false });

@@ -7,7 +7,7 @@ import { NotFoundError, UnavailableError, UserInputError } from '../errors.ts';
 import { builder, type Services } from './builder.ts';
 import { classCounts, ClassCountType, ClassScoreType, particleCounts } from './classes.ts';
 import { DatasetType, EnergyBinType, type EnergyBinShape } from './datasets.ts';
-import { EnergyBinMetricsType } from './energy-metrics.ts';
+import { CalibrationType, EnergyBinMetricsType } from './energy-metrics.ts';
 import { EventType, PageInfo, ParticleEnum, particleOf, type PageInfoShape } from './events.ts';
 import { ClassificationMetricsType, PerformanceMetricsType, type ClassificationShape } from './metrics.ts';
 import { ModelType } from './models.ts';
@@ -184,7 +184,7 @@ const RunClassType = builder.objectRef<{ index: number; name: string; color: str
   }),
 });
 
-const PredictionRunType = builder.objectRef<RunSummary>('PredictionRun').implement({
+export const PredictionRunType = builder.objectRef<RunSummary>('PredictionRun').implement({
   description: 'One prediction run: the selection, its status, and (once done) its predictions and metrics.',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Run id, for predictionProgress and predictionRun.' }),
@@ -270,6 +270,13 @@ const PredictionRunType = builder.objectRef<RunSummary>('PredictionRun').impleme
       nullable: true,
       description: 'N-class metrics (argmax), for every run; null until an event has a score.',
       resolve: (run, _args, { services }) => classificationOf(services, run.id),
+    }),
+    calibration: t.field({
+      type: CalibrationType,
+      nullable: true,
+      description: 'Reliability diagram and Brier score of the gammaness of a binary run (see Calibration); null for N-class runs and before any score.',
+      args: { bins: t.arg.int({ required: false, defaultValue: 10, description: 'Equal-width gammaness bins over [0, 1], 2 to 100.' }) },
+      resolve: (run, args, { services }) => services.predictions.calibration(run.id, args.bins ?? 10),
     }),
     energyMetrics: t.field({
       type: [EnergyBinMetricsType],

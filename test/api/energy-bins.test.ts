@@ -1,7 +1,12 @@
 // Runs over several energy bins and their per-bin figures, checked against NumPy / scikit-learn on the scores
 // the API returns (scripts/energy-metrics-reference.py, bootstrap intervals included: same seed, same numbers),
-// and the run history: the predictionRuns connection and deletePredictionRun.
+// the run history (the predictionRuns connection and deletePredictionRun), model comparison and calibration.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeKerasH5 } from '../../server/inference/index.ts';
+import { tf } from '../../server/inference/runtime/tfjs.ts';
+import { hashSeed } from '../../server/random/rng.ts';
 import { energyMetricsReference, needsPython } from '../helpers/python.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -237,6 +242,116 @@ describe('a run over several energy bins', () => {
       expect(listed).not.toContain(victim.id);
       const again = await server.graphql('mutation($id: ID!) { deletePredictionRun(runId: $id) { id } }', { id: victim.id });
       expect(again.errors?.[0]).toMatchObject({ extensions: { code: 'NOT_FOUND' } });
+    });
+  });
+
+  describe('model comparison on the same events', () => {
+    /** A small untrained gamma/proton CNN, uploaded beside the demo model: its id. */
+    async function uploadRandomModel(): Promise<string> {
+      const file = path.join(server.dir, 'untrained.h5');
+      const model = tf.sequential({ name: 'untrained' });
+      model.add(tf.layers.conv2d({ inputShape: [56, 56, 1], filters: 2, kernelSize: 5, strides: 4, activation: 'relu', name: 'conv2d', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }));
+      model.add(tf.layers.globalAveragePooling2d({ name: 'pool' }));
+      model.add(tf.layers.dense({ units: 2, activation: 'softmax', name: 'dense', kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }));
+      await writeKerasH5(model, file);
+      const body = new FormData();
+      body.set('operations', JSON.stringify({ query: 'mutation($file: File!, $c: [String!]) { uploadModel(file: $file, classNames: $c, activate: false) { id } }', variables: { file: null, c: ['proton', 'gamma'] } }));
+      body.set('map', JSON.stringify({ 0: ['variables.file'] }));
+      body.set('0', new File([readFileSync(file)], 'untrained.h5'));
+      const response = await server.app.yoga.fetch(`${server.url}/graphql`, { method: 'POST', body });
+      const result = (await response.json()) as { data?: { uploadModel: { id: string } }; errors?: unknown[] };
+      expect(result.errors).toBeUndefined();
+      return result.data!.uploadModel.id;
+    }
+
+    const COMPARE = /* GraphQL */ `
+      query($runIds: [ID!]!) {
+        runComparison(runIds: $runIds, resamples: 150, confidenceLevel: 0.9) {
+          runs { id model { name } }
+          bins { bin { index } energyTeV gammaEvents hadronEvents aucs { run { id } auc } differences { run { id } difference lower upper level resamples seed } }
+        }
+      }
+    `;
+    type Comparison = {
+      runComparison: {
+        runs: Array<{ id: string; model: { name: string } }>;
+        bins: Array<{ bin: { index: number }; gammaEvents: number; aucs: Array<{ auc: number }>; differences: Array<{ run: { id: string }; difference: number; lower: number; upper: number; seed: number }> }>;
+      };
+    };
+
+    it("overlays a second model's AUC on the same events, with a paired bootstrap interval of the difference equal to NumPy / scikit-learn", async () => {
+      const modelId = await uploadRandomModel();
+      const other = await finished(await predict({ energyBins: ALL_BINS, eventsPerClass: 40, seed: 11, modelId }));
+      expect(other.status).toBe('COMPLETED');
+      const result = await server.graphql<Comparison>(COMPARE, { runIds: [run.id, other.id] });
+      expect(result.errors).toBeUndefined();
+      const comparison = result.data!.runComparison;
+      expect(comparison.runs.map((r) => r.id)).toEqual([run.id, other.id]);
+      expect(comparison.bins.map((item) => item.bin.index)).toEqual(ALL_BINS);
+      comparison.bins.forEach((item, k) => {
+        expect(item.gammaEvents).toBe(40);
+        expect(item.aucs[0].auc).toBeCloseTo(run.energyMetrics[k].auc!, 12);
+        expect(item.differences).toHaveLength(1);
+        const [difference] = item.differences;
+        expect(difference.difference).toBeCloseTo(item.aucs[1].auc - item.aucs[0].auc, 12);
+        expect(difference.lower).toBeLessThanOrEqual(difference.upper);
+      });
+      // An untrained network against the demo model: clearly worse where the demo model separates best.
+      expect(comparison.bins[6].differences[0].upper).toBeLessThan(0);
+
+      if (!needsPython(['numpy', 'sklearn'], ['python3-numpy', 'python3-sklearn'], 'the NumPy / scikit-learn check of the paired bootstrap')) return;
+      const gammanessById = async (id: string) => {
+        const rows = (await server.graphql<{ predictionRun: { predictions: Array<{ eventId: string; label: string; trueEnergyTeV: number; gammaness: number }> } }>('query($id: ID!) { predictionRun(id: $id) { predictions { eventId label trueEnergyTeV gammaness } } }', { id })).data!.predictionRun.predictions;
+        return rows.sort((a, b) => Number(a.eventId) - Number(b.eventId));
+      };
+      const [first, second] = [await gammanessById(run.id), await gammanessById(other.id)];
+      const side = (rows: typeof first, bin: { minTeV: number; maxTeV: number }, gamma: boolean) => rows.filter((r) => r.trueEnergyTeV >= bin.minTeV && r.trueEnergyTeV < bin.maxTeV && (r.label === 'gamma') === gamma).map((r) => r.gammaness);
+      const reference = energyMetricsReference<{ paired: Array<{ difference: number; lower: number; upper: number }> }>({
+        paired: run.bins.map((bin) => ({
+          first: { positive: side(first, bin, true), negative: side(first, bin, false) },
+          second: { positive: side(second, bin, true), negative: side(second, bin, false) },
+          resamples: 150,
+          level: 0.9,
+          seed: hashSeed(run.seed, bin.index),
+        })),
+      });
+      comparison.bins.forEach((item, k) => {
+        expect(item.differences[0].difference).toBeCloseTo(reference.paired[k].difference, 12);
+        expect(item.differences[0].lower).toBeCloseTo(reference.paired[k].lower, 12);
+        expect(item.differences[0].upper).toBeCloseTo(reference.paired[k].upper, 12);
+      });
+    });
+
+    it('refuses runs that did not draw the same events, naming the run', async () => {
+      const elsewhere = await finished(await predict({ energyBins: ALL_BINS, eventsPerClass: 40, seed: 12 }));
+      const result = await server.graphql(COMPARE, { runIds: [run.id, elsewhere.id] });
+      expect(result.errors?.[0]).toMatchObject({ message: `run "${elsewhere.id}" did not draw the same events as run "${run.id}": start the runs with the same dataset, energy bins, eventsPerClass and seed`, extensions: { code: 'BAD_USER_INPUT', field: 'runIds' } });
+      expect((await server.graphql(COMPARE, { runIds: [run.id] })).errors?.[0]).toMatchObject({ message: 'compare at least two runs, got 1', extensions: { code: 'BAD_USER_INPUT' } });
+    });
+  });
+
+  describe('calibration of a binary run', () => {
+    it('gives the reliability diagram and the Brier score, equal to scikit-learn', async () => {
+      const result = await server.graphql<{ predictionRun: { calibration: { count: number; brierScore: number; bins: Array<{ lower: number; upper: number; count: number; meanScore: number; fractionPositive: number }> }; predictions: Array<{ label: string; gammaness: number }> } }>(
+        'query($id: ID!) { predictionRun(id: $id) { calibration(bins: 10) { count brierScore bins { lower upper count meanScore fractionPositive } } predictions { label gammaness } } }',
+        { id: run.id },
+      );
+      expect(result.errors).toBeUndefined();
+      const { calibration, predictions } = result.data!.predictionRun;
+      expect(calibration.count).toBe(560);
+      expect(calibration.bins.reduce((sum, bin) => sum + bin.count, 0)).toBe(560);
+      for (const bin of calibration.bins) {
+        expect(bin.meanScore).toBeGreaterThanOrEqual(bin.lower);
+        expect(bin.meanScore).toBeLessThanOrEqual(bin.upper);
+      }
+      expect((await server.graphql('query($id: ID!) { predictionRun(id: $id) { calibration(bins: 1) { count } } }', { id: run.id })).errors?.[0]).toMatchObject({ message: 'bins must be between 2 and 100, got 1', extensions: { field: 'bins' } });
+      if (!needsPython(['numpy', 'sklearn'], ['python3-numpy', 'python3-sklearn'], 'the scikit-learn check of the calibration')) return;
+      const reference = energyMetricsReference<{ calibration: Array<{ fractionPositive: number[]; meanScore: number[]; brierScore: number }> }>({
+        calibration: [{ labels: predictions.map((p) => (p.label === 'gamma' ? 1 : 0)), scores: predictions.map((p) => p.gammaness), bins: 10 }],
+      });
+      expect(calibration.bins.map((bin) => bin.fractionPositive)).toEqual(reference.calibration[0].fractionPositive);
+      calibration.bins.forEach((bin, k) => expect(bin.meanScore).toBeCloseTo(reference.calibration[0].meanScore[k], 12));
+      expect(calibration.brierScore).toBeCloseTo(reference.calibration[0].brierScore, 12);
     });
   });
 });
