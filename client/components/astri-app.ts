@@ -11,7 +11,8 @@ import { CatalogController } from '../controllers/catalog-controller.ts';
 import { PredictionRunController } from '../controllers/prediction-run-controller.ts';
 import { UploadController } from '../controllers/upload-controller.ts';
 import { downloadBlob, predictionsCsv } from '../export/files.ts';
-import type { ConfidenceInterval, EnergyBinFigures } from '../../server/metrics/index.ts';
+import { calibrationCurve, type ConfidenceInterval, type EnergyBinFigures } from '../../server/metrics/index.ts';
+import type { ReliabilityData } from '../plots/reliability-diagram.ts';
 import { binaryVocabulary, classViews, OKABE_ITO, type BinaryVocabulary, type ClassView } from '../plots/theme.ts';
 import { DEFAULT_LEVEL, DEFAULT_RESAMPLES, energyCsv, energyFigures, energyPlots, type EnergyPlots, type EnergySeriesInput } from '../state/energy.ts';
 import { classMappingFor, mappingPairs, modelFits } from '../state/class-mapping.ts';
@@ -27,6 +28,7 @@ import './astri-efficiency-controls.ts';
 import type { EfficiencyChangeDetail } from './astri-efficiency-controls.ts';
 import './astri-energy-plot.ts';
 import './astri-history.ts';
+import './astri-reliability-plot.ts';
 import type { RunActionDetail } from './astri-history.ts';
 import './astri-class-curves-plot.ts';
 import './astri-classification-report.ts';
@@ -213,6 +215,7 @@ export class AstriApp extends LitElement {
   /** Another model's run on the main run's events (model comparison); replaced with every new main run. */
   private compareRun!: PredictionRunController;
   private energy: EnergyPlots | null = null;
+  private reliability: ReliabilityData | null = null;
   private energyInputs: EnergySeriesInput[] = [];
   private energyKey = '';
   /** AUC intervals per series, recomputed only when the scores change (not when an efficiency moves). */
@@ -383,11 +386,14 @@ export class AstriApp extends LitElement {
       this.figures = null;
     } else {
       const vocabulary = this.vocabulary(views)!;
-      this.figures = computeFigures(
-        this.run.scores.binaryScores(views.map((v) => v.name), vocabulary.signal.name),
-        this.settings.threshold,
-        vocabulary,
+      const binary = this.run.scores.binaryScores(views.map((v) => v.name), vocabulary.signal.name);
+      this.figures = computeFigures(binary, this.settings.threshold, vocabulary);
+      const calibration = calibrationCurve(
+        [...Array.from(binary.gamma, () => 1), ...Array.from(binary.proton, () => 0)],
+        [...Array.from(binary.gamma), ...Array.from(binary.proton)],
+        RELIABILITY_BINS,
       );
+      this.reliability = { bins: calibration?.bins ?? [], brierScore: calibration?.brierScore ?? null, vocabulary };
       if (this.compareRun.runId && this.compareRun.scores.size > 0) {
         const other = computeFigures(this.compareRun.scores.binaryScores(views.map((v) => v.name), vocabulary.signal.name), this.settings.threshold, vocabulary);
         this.figures = {
@@ -601,6 +607,13 @@ export class AstriApp extends LitElement {
           file-stem="${stem}-precision-recall"
         >
           <astri-pr-plot .data=${figures?.precisionRecall ?? null}></astri-pr-plot>
+        </astri-plot-card>
+        <astri-plot-card
+          heading="Reliability diagram"
+          caption=${`Fraction of ${v?.signal.name ?? 'gamma'} events against the mean ${astri ? 'gammaness' : 'score'} in ${RELIABILITY_BINS} equal bins (marker area: events); on the diagonal the score is a calibrated probability. Brier score: mean squared error of the score.`}
+          file-stem="${stem}-reliability"
+        >
+          <astri-reliability-plot .data=${this.reliability}></astri-reliability-plot>
         </astri-plot-card>
       </div>
       ${this.renderComparison()} ${this.renderEnergy(stem)}
@@ -865,6 +878,9 @@ export class AstriApp extends LitElement {
     downloadBlob(new Blob([csv], { type: 'text/csv' }), `${this.fileStem()}-predictions.csv`);
   };
 }
+
+/** Bins of the reliability diagram, as PredictionRun.calibration defaults them. */
+const RELIABILITY_BINS = 10;
 
 /** ASTRI's demo dataset when there is one (the default of the page), else the first binary, else the first. */
 function defaultDataset(datasets: readonly DatasetSummary[]): DatasetSummary | undefined {

@@ -1,5 +1,5 @@
 // The physicist's view end to end in Chromium: a run over all seven demo bins with the five plots against
-// energy (values equal to the API's PredictionRun.energyMetrics), the fixed-efficiency control redrawing
+// energy (values equal to the API's PredictionRun.energyMetrics) and the reliability diagram, the fixed-efficiency control redrawing
 // them live, a second model run on the same events and overlaid, and a past run reopened and deleted from the
 // history. Screenshots go to test-results/e2e/ (docs/screenshot-energy*.png are copies of them).
 import { mkdir, readFile } from 'node:fs/promises';
@@ -88,6 +88,10 @@ describe('the plots against energy', () => {
     expect(await plotted('hadron-efficiency-energy')).toEqual(api.map((bin) => bin.atGammaEfficiency.hadronEfficiency));
     // The bootstrap error bars are drawn once the run is complete.
     await expect.poll(() => page.locator('astri-energy-plot.auc-energy line.error-bar:not([display])').count(), { timeout: 20_000 }).toBe(7);
+    // The reliability diagram of the binary run, with the API's Brier score.
+    const { predictionRun } = await server.graphql<{ predictionRun: { calibration: { brierScore: number; bins: unknown[] } } }>('query($id: ID!) { predictionRun(id: $id) { calibration { brierScore bins { count } } } }', { id: runId });
+    await expect.poll(() => page.locator('astri-reliability-plot circle.reliability-bin').count()).toBe(predictionRun.calibration.bins.length);
+    expect(await page.locator('astri-reliability-plot text.legend-label').first().textContent()).toBe(`Gammaness, Brier = ${predictionRun.calibration.brierScore.toFixed(4)}`);
     const aucs = await plotted('auc-energy');
     expect(aucs[6], 'separation improves with energy on the demo model').toBeGreaterThan(aucs[0]);
     await page.locator('section.energy').scrollIntoViewIfNeeded();
