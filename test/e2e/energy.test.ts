@@ -6,9 +6,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeKerasH5 } from '../../server/inference/index.ts';
-import { tf } from '../../server/inference/runtime/tfjs.ts';
-import { buildClient, launchChromium, PROJECT_ROOT, startAstriServer, type AstriServer } from './harness.ts';
+import { buildClient, launchChromium, PROJECT_ROOT, startAstriServer, uploadUntrainedModel, type AstriServer } from './harness.ts';
 
 const ARTIFACTS = path.join(PROJECT_ROOT, 'test-results', 'e2e');
 const EVENTS_PER_CLASS = 100;
@@ -18,28 +16,11 @@ let server: AstriServer;
 let browser: Browser;
 let page: Page;
 
-/** A small untrained gamma/proton CNN, uploaded beside the demo model (not activated). */
-async function uploadSecondModel(): Promise<void> {
-  const model = tf.sequential({ name: 'untrained' });
-  model.add(tf.layers.conv2d({ inputShape: [56, 56, 1], filters: 2, kernelSize: 5, strides: 4, activation: 'relu', name: 'conv2d', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }));
-  model.add(tf.layers.globalAveragePooling2d({ name: 'pool' }));
-  model.add(tf.layers.dense({ units: 2, activation: 'softmax', name: 'dense', kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }));
-  const file = path.join(ARTIFACTS, 'untrained.h5');
-  await writeKerasH5(model, file);
-  const body = new FormData();
-  body.set('operations', JSON.stringify({ query: 'mutation($f: File!, $c: [String!]) { uploadModel(file: $f, classNames: $c, activate: false) { id } }', variables: { f: null, c: ['proton', 'gamma'] } }));
-  body.set('map', JSON.stringify({ 0: ['variables.f'] }));
-  body.set('0', new File([await readFile(file)], 'untrained.h5'));
-  const response = await fetch(`${server.url}/graphql`, { method: 'POST', body, headers: { 'graphql-require-preflight': '1' } });
-  const result = (await response.json()) as { errors?: unknown[] };
-  if (result.errors) throw new Error(`model upload failed: ${JSON.stringify(result.errors)}`);
-}
-
 beforeAll(async () => {
   await mkdir(ARTIFACTS, { recursive: true });
   await buildClient();
   server = await startAstriServer({ eventsPerBin: 120 });
-  await uploadSecondModel();
+  await uploadUntrainedModel(server, path.join(ARTIFACTS, 'untrained.h5'));
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
