@@ -6,9 +6,18 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Locator, Page } from 'playwright-core';
 import { launchChromium, PROJECT_ROOT, startAstriServer, uploadUntrainedModel } from '../test/e2e/harness.ts';
 
 const DOCS = path.join(PROJECT_ROOT, 'docs');
+
+/** An element's box in page coordinates (boundingBox is relative to the scrolled viewport; fullPage clips are not). */
+async function pageBox(page: Page, selector: Locator): Promise<{ x: number; y: number; width: number; height: number }> {
+  const box = await selector.boundingBox();
+  if (!box) throw new Error('an element to photograph is not on the page');
+  const scroll = await page.evaluate(() => ({ x: window.scrollX, y: window.scrollY }));
+  return { x: box.x + scroll.x, y: box.y + scroll.y, width: box.width, height: box.height };
+}
 
 async function main(): Promise<void> {
   const server = await startAstriServer({ eventsPerBin: 500, readyTimeoutMs: 900_000 });
@@ -22,9 +31,8 @@ async function main(): Promise<void> {
     await page.locator('astri-progress .status', { hasText: 'completed' }).waitFor({ timeout: 600_000 });
     await page.locator('astri-energy-plot.auc-energy line.error-bar:not([display])').first().waitFor({ state: 'attached', timeout: 60_000 });
     await page.waitForTimeout(500);
-    const energy = await page.locator('section.energy').boundingBox();
-    const plots = await page.locator('div.energy-plots').boundingBox();
-    if (!energy || !plots) throw new Error('the energy plots are not on the page');
+    const energy = await pageBox(page, page.locator('section.energy'));
+    const plots = await pageBox(page, page.locator('div.energy-plots'));
     await page.screenshot({ path: path.join(DOCS, 'screenshot-energy.png'), fullPage: true, clip: { x: energy.x - 8, y: energy.y - 8, width: energy.width + 16, height: plots.y + plots.height - energy.y + 16 } });
 
     const select = page.locator('astri-comparison #compare-model');
@@ -33,13 +41,11 @@ async function main(): Promise<void> {
     await page.locator('astri-comparison #compare').click();
     await page.locator('astri-comparison table').waitFor({ timeout: 600_000 });
     await page.waitForTimeout(500);
-    const roc = await page.locator('astri-plot-card', { has: page.locator('astri-roc-plot') }).boundingBox();
-    const table = await page.locator('astri-comparison').boundingBox();
-    if (!roc || !table) throw new Error('the comparison is not on the page');
+    const roc = await pageBox(page, page.locator('astri-plot-card', { has: page.locator('astri-roc-plot') }));
+    const table = await pageBox(page, page.locator('astri-comparison'));
     await page.screenshot({ path: path.join(DOCS, 'screenshot-compare.png'), fullPage: true, clip: { x: roc.x - 8, y: roc.y - 8, width: Math.max(roc.width * 2 + 28, table.width + 16), height: table.y + table.height - roc.y + 24 } });
 
-    const history = await page.locator('astri-history').boundingBox();
-    if (!history) throw new Error('the history is not on the page');
+    const history = await pageBox(page, page.locator('astri-history'));
     await page.screenshot({ path: path.join(DOCS, 'screenshot-history.png'), fullPage: true, clip: { x: history.x - 12, y: history.y - 12, width: history.width + 24, height: history.height + 24 } });
     process.stdout.write('wrote docs/screenshot-energy.png, docs/screenshot-compare.png, docs/screenshot-history.png\n');
   } finally {

@@ -447,7 +447,7 @@ export class AstriApp extends LitElement {
   protected override updated(changed: PropertyValues): void {
     super.updated(changed);
     // The history follows the runs: reload when a run finished (or was opened) and once the page is up.
-    const historyKey = this.run.finished ? this.run.runId : null;
+    const historyKey = this.run.finished ? `${this.run.runId}|${this.compareRun.finished ? this.compareRun.runId : ''}` : null;
     if (this.source.listRuns && this.catalogController.catalog && historyKey !== this.historyFor) {
       this.historyFor = historyKey;
       void this.loadHistory();

@@ -272,7 +272,7 @@ export class AstriControls extends LitElement {
           ? html`<fieldset ?disabled=${locked} aria-describedby="bin-error" class="energy-bins">
               <legend>Energy bin</legend>
               ${this.bins.length
-                ? html`<div class="bins" role="radiogroup" aria-label="Energy bin">${this.bins.map((b) => this.renderBin(b))}${this.renderAllBins()}</div>`
+                ? html`<div class="bins" role="radiogroup" aria-label="Energy bin">${this.bins.map((b) => this.renderBin(b))}${this.bins.length > 1 ? this.renderAllBins() : nothing}</div>`
                 : nothing}
               ${this.bins.length === 0 && !this.unavailable ? html`<div class="hint">No energy bins configured.</div>` : nothing}
               ${this.renderError('energyBin', 'bin-error')}
@@ -377,7 +377,7 @@ export class AstriControls extends LitElement {
     `;
   }
 
-  /** Every bin in one run: the page then plots the figures against energy. */
+  /** Every bin in one run (offered where there are several): the page then plots the figures against energy. */
   private renderAllBins() {
     const available = this.bins.length ? Math.min(...this.bins.map((bin) => smallestCount(bin.counts.map((c) => c.count)))) : 0;
     return html`
