@@ -136,6 +136,11 @@ export interface ClassMappingPair {
 export interface DashboardSettings {
   datasetId: string | null;
   energyBin: number | null;
+  /** Draw in every energy bin of the dataset in one run (the plots against energy); energyBin is then unused. */
+  allBins?: boolean;
+  /** View-only, like the threshold: the fixed efficiencies of the plots against energy (defaults 0.7 and 0.1). */
+  gammaEfficiency?: number;
+  hadronEfficiency?: number;
   eventsPerClass: number;
   samples: number;
   modelId: string | null;
@@ -148,6 +153,10 @@ export interface DashboardSettings {
 export interface RunRequest {
   datasetId: string | null;
   energyBin: number | null;
+  /** Several bins in one run (PredictInput.energyBins); energyBin is then null. */
+  energyBins?: number[];
+  /** The seed of the selection: a run of another model with the same seed scores the same events. */
+  seed?: number;
   eventsPerClass: number;
   samples: number;
   modelId: string | null;
@@ -219,6 +228,10 @@ export interface RunResult {
   runId: string;
   status: RunStatus;
   request: RunRequest;
+  /** Every energy bin of the run, in index order; empty over all energies. */
+  bins?: Array<{ index: number; minTeV: number; maxTeV: number; label: string }>;
+  seed?: number;
+  modelName?: string;
   /** The run's classes, in the order of its scores. */
   classes: RunClass[];
   /** The signal class of a binary run ("gamma" for ASTRI); null for N-class runs. */
@@ -282,4 +295,29 @@ export interface ModelUploadOptions {
   /** input = pixel * scale (+ offset). */
   scale?: number;
   activate?: boolean;
+}
+
+// ------------------------------------------------------------------ history and comparison
+
+/** A run of the history panel. */
+export interface RunListItem {
+  id: string;
+  status: RunStatus;
+  createdAt: string;
+  modelName: string;
+  datasetName: string | null;
+  /** Energy bin indices; empty over all energies. */
+  bins: number[];
+  eventsPerClass: number;
+}
+
+/** The paired comparison of runs on the same events (PredictionRun runComparison), bin by bin. */
+export interface RunComparisonSummary {
+  runs: Array<{ id: string; modelName: string }>;
+  bins: Array<{
+    label: string | null;
+    aucs: Array<number | null>;
+    /** For each run after the first: AUC(run) - AUC(first) and its paired bootstrap interval. */
+    differences: Array<{ difference: number; lower: number; upper: number; level: number }>;
+  }>;
 }

@@ -2,21 +2,34 @@
 // figures of merit, the plots and the sample events on the right. Binary datasets get the four
 // gamma/hadron plots; datasets of more than two classes get the N-class view (heat map, one-vs-rest
 // curves, a class-against-the-rest histogram, the classification report). It owns the settings (mirrored
-// in the URL) and the run; its children only draw what it passes them and report what the user did.
+// in the URL) and the run; its children only draw what it passes them and report what the user did. A run over
+// several energy bins adds the five plots against energy with their fixed-efficiency controls; a finished binary
+// run can be compared with another model on the same events; the run history lists past runs to reopen.
 import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { CatalogController } from '../controllers/catalog-controller.ts';
 import { PredictionRunController } from '../controllers/prediction-run-controller.ts';
 import { UploadController } from '../controllers/upload-controller.ts';
 import { downloadBlob, predictionsCsv } from '../export/files.ts';
-import { binaryVocabulary, classViews, type BinaryVocabulary, type ClassView } from '../plots/theme.ts';
+import { calibrationCurve, type ConfidenceInterval, type EnergyBinFigures } from '../../server/metrics/index.ts';
+import type { ReliabilityData } from '../plots/reliability-diagram.ts';
+import { binaryVocabulary, classViews, OKABE_ITO, type BinaryVocabulary, type ClassView } from '../plots/theme.ts';
+import { DEFAULT_LEVEL, DEFAULT_RESAMPLES, energyCsv, energyFigures, energyPlots, type EnergyPlots, type EnergySeriesInput } from '../state/energy.ts';
 import { classMappingFor, mappingPairs, modelFits } from '../state/class-mapping.ts';
 import { classScoreHistogram, computeClassification, multiclassFigures, type MulticlassFigures } from '../state/classification.ts';
 import { groupErrors, type DashboardError } from '../state/errors.ts';
 import { computeFigures, type DashboardFigures } from '../state/metrics.ts';
 import type { DashboardSource } from '../state/source.ts';
-import { DEFAULT_SETTINGS, readUrlState, writeUrlState } from '../state/url-state.ts';
-import type { Catalog, ClassificationSummary, ClassMappingPair, DashboardSettings, DatasetSummary, ModelSummary, RunClass } from '../types.ts';
+import { DEFAULT_GAMMA_EFFICIENCY, DEFAULT_HADRON_EFFICIENCY, DEFAULT_SETTINGS, readUrlState, writeUrlState } from '../state/url-state.ts';
+import type { Catalog, ClassificationSummary, ClassMappingPair, DashboardSettings, DatasetSummary, ModelSummary, RunClass, RunComparisonSummary, RunListItem } from '../types.ts';
+import './astri-comparison.ts';
+import type { CompareRequestDetail } from './astri-comparison.ts';
+import './astri-efficiency-controls.ts';
+import type { EfficiencyChangeDetail } from './astri-efficiency-controls.ts';
+import './astri-energy-plot.ts';
+import './astri-history.ts';
+import './astri-reliability-plot.ts';
+import type { RunActionDetail } from './astri-history.ts';
 import './astri-class-curves-plot.ts';
 import './astri-classification-report.ts';
 import './astri-confusion-plot.ts';
@@ -193,9 +206,22 @@ export class AstriApp extends LitElement {
   @state() private thresholdTouched = false;
   /** The class of the N-class score histogram (against the rest); the first class until one is chosen. */
   @state() private histogramClass: string | null = null;
+  @state() private history: RunListItem[] = [];
+  @state() private comparison: RunComparisonSummary | null = null;
+  @state() private comparisonStatus = '';
 
   private catalogController!: CatalogController;
   private run!: PredictionRunController;
+  /** Another model's run on the main run's events (model comparison); replaced with every new main run. */
+  private compareRun!: PredictionRunController;
+  private energy: EnergyPlots | null = null;
+  private reliability: ReliabilityData | null = null;
+  private energyInputs: EnergySeriesInput[] = [];
+  private energyKey = '';
+  /** AUC intervals per series, recomputed only when the scores change (not when an efficiency moves). */
+  private aucIntervals = new Map<string, { key: string; intervals: Array<ConfidenceInterval | null> }>();
+  private historyFor: string | null | undefined = undefined;
+  private comparisonFor: string | null = null;
   private datasetUpload!: UploadController;
   private modelUpload!: UploadController;
   private figures: DashboardFigures | null = null;
@@ -216,6 +242,7 @@ export class AstriApp extends LitElement {
       this.initialRunId = fromUrl.runId;
       this.catalogController = new CatalogController(this, this.source, (catalog) => this.onCatalog(catalog));
       this.run = new PredictionRunController(this, this.source);
+      this.compareRun = new PredictionRunController(this, this.source);
       this.datasetUpload = new UploadController(this, this.source, 'dataset', (id) => this.onUploaded('dataset', id));
       this.modelUpload = new UploadController(this, this.source, 'model', (id) => this.onUploaded('model', id));
     }
@@ -239,6 +266,7 @@ export class AstriApp extends LitElement {
           this.settings = {
             ...this.settings,
             ...result.request,
+            allBins: (result.bins?.length ?? 0) > 1,
             datasetId: result.request.datasetId ?? this.settings.datasetId,
             modelId: result.request.modelId ?? this.settings.modelId,
           };
@@ -345,7 +373,8 @@ export class AstriApp extends LitElement {
     const names = classes.map((c) => c.name);
     const views = classViews(classes.length ? classes : [{ name: 'gamma' }, { name: 'proton' }]);
     // Recompute only when new scores arrived, the cut or the classes changed; everything else is a plain re-render.
-    const key = [this.run.version, this.settings.threshold, names.join('\u0000'), this.histogramClass, this.run.serverClassification ? 1 : 0, this.shownDataset?.id, this.run.signalClass].join('|');
+    this.updateEnergy(views.length === 2 ? this.vocabulary(views) : null, names);
+    const key = [this.run.version, this.compareRun.version, this.compareRun.modelName, this.run.modelName, this.settings.threshold, names.join('\u0000'), this.histogramClass, this.run.serverClassification ? 1 : 0, this.shownDataset?.id, this.run.signalClass].join('|');
     if (key === this.figuresKey) return;
     this.figuresKey = key;
     if (views.length > 2) {
@@ -357,18 +386,76 @@ export class AstriApp extends LitElement {
       this.figures = null;
     } else {
       const vocabulary = this.vocabulary(views)!;
-      this.figures = computeFigures(
-        this.run.scores.binaryScores(views.map((v) => v.name), vocabulary.signal.name),
-        this.settings.threshold,
-        vocabulary,
+      const binary = this.run.scores.binaryScores(views.map((v) => v.name), vocabulary.signal.name);
+      this.figures = computeFigures(binary, this.settings.threshold, vocabulary);
+      const calibration = calibrationCurve(
+        [...Array.from(binary.gamma, () => 1), ...Array.from(binary.proton, () => 0)],
+        [...Array.from(binary.gamma), ...Array.from(binary.proton)],
+        RELIABILITY_BINS,
       );
+      this.reliability = { bins: calibration?.bins ?? [], brierScore: calibration?.brierScore ?? null, vocabulary };
+      if (this.compareRun.runId && this.compareRun.scores.size > 0) {
+        const other = computeFigures(this.compareRun.scores.binaryScores(views.map((v) => v.name), vocabulary.signal.name), this.settings.threshold, vocabulary);
+        this.figures = {
+          ...this.figures,
+          roc: {
+            ...this.figures.roc,
+            label: this.run.modelName ?? 'this run',
+            others: [{ key: 'compare', label: this.compareRun.modelName ?? 'compared model', colour: OKABE_ITO[2], fpr: other.roc.fpr, tpr: other.roc.tpr, auc: other.roc.auc }],
+          },
+        };
+      }
       this.multiclass = null;
       this.classification = null;
     }
   }
 
+  /** The figures against energy of the run (and of the compared run), redrawn when scores or efficiencies change. */
+  private updateEnergy(vocabulary: BinaryVocabulary | null, names: string[]): void {
+    const bins = this.run.bins;
+    const gammaEfficiency = this.settings.gammaEfficiency ?? DEFAULT_GAMMA_EFFICIENCY;
+    const hadronEfficiency = this.settings.hadronEfficiency ?? DEFAULT_HADRON_EFFICIENCY;
+    const key = [this.run.version, this.compareRun.version, gammaEfficiency, hadronEfficiency, bins.length, this.run.finished, this.compareRun.finished, this.run.seed, vocabulary?.signal.name, this.run.modelName, this.compareRun.modelName].join('|');
+    if (key === this.energyKey) return;
+    this.energyKey = key;
+    if (!vocabulary || bins.length < 2) {
+      this.energy = null;
+      this.energyInputs = [];
+      return;
+    }
+    const options = { gammaEfficiency, hadronEfficiency, level: DEFAULT_LEVEL };
+    const seriesOf = (key: string, controller: PredictionRunController, label: string, colour: string): EnergySeriesInput => {
+      const base = { ...options, resamples: 0, seed: controller.seed ?? 0 };
+      const figures = energyFigures(controller.scores.events, names, vocabulary.signal.name, bins, base);
+      // The bootstrap (as the API draws it) once the run's scores are all in; the cuts redraw live without it.
+      const scoresKey = `${controller.runId}|${controller.version}|${controller.seed}`;
+      let cached = this.aucIntervals.get(key);
+      if (controller.finished && controller.seed !== null && cached?.key !== scoresKey) {
+        const full = energyFigures(controller.scores.events, names, vocabulary.signal.name, bins, { ...base, resamples: DEFAULT_RESAMPLES });
+        cached = { key: scoresKey, intervals: full.map((f) => f.separation?.aucInterval ?? null) };
+        this.aucIntervals.set(key, cached);
+      }
+      const intervals = cached?.key === scoresKey ? cached.intervals : [];
+      return { key, label, colour, figures: figures.map((f, k): EnergyBinFigures => (f.separation ? { ...f, separation: { ...f.separation, aucInterval: intervals[k] ?? null } } : f)) };
+    };
+    const inputs = [seriesOf('main', this.run, this.run.modelName ?? 'this run', vocabulary.signal.colour)];
+    if (this.compareRun.runId && this.compareRun.scores.size > 0) inputs.push(seriesOf('compare', this.compareRun, this.compareRun.modelName ?? 'compared model', OKABE_ITO[2]));
+    this.energyInputs = inputs;
+    this.energy = energyPlots(inputs, options);
+  }
+
   protected override updated(changed: PropertyValues): void {
     super.updated(changed);
+    // The history follows the runs: reload when a run finished (or was opened) and once the page is up.
+    const historyKey = this.run.finished ? `${this.run.runId}|${this.compareRun.finished ? this.compareRun.runId : ''}` : null;
+    if (this.source.listRuns && this.catalogController.catalog && historyKey !== this.historyFor) {
+      this.historyFor = historyKey;
+      void this.loadHistory();
+    }
+    if (this.compareRun.finished && this.run.finished && this.compareRun.runId && this.comparisonFor !== this.compareRun.runId) {
+      this.comparisonFor = this.compareRun.runId;
+      void this.loadComparison(this.run.runId!, this.compareRun.runId);
+    }
     const query = writeUrlState(
       { settings: this.settings, runId: this.run.finished ? this.run.runId : null, demo: this.demo },
       window.location.search,
@@ -440,6 +527,17 @@ export class AstriApp extends LitElement {
             .vocabulary=${this.isMulticlass ? null : (this.figures?.vocabulary ?? null)}
             .note=${this.samplesNote()}
           ></astri-samples>
+          ${this.source.listRuns
+            ? html`<div class="panel">
+                <astri-history
+                  .runs=${this.history}
+                  current-run=${this.run.runId ?? ''}
+                  @run-open=${this.onRunOpen}
+                  @run-delete=${this.onRunDelete}
+                  @history-refresh=${() => void this.loadHistory()}
+                ></astri-history>
+              </div>`
+            : nothing}
         </main>
       </div>
     `;
@@ -510,9 +608,123 @@ export class AstriApp extends LitElement {
         >
           <astri-pr-plot .data=${figures?.precisionRecall ?? null}></astri-pr-plot>
         </astri-plot-card>
+        <astri-plot-card
+          heading="Reliability diagram"
+          caption=${`Fraction of ${v?.signal.name ?? 'gamma'} events against the mean ${astri ? 'gammaness' : 'score'} in ${RELIABILITY_BINS} equal bins (marker area: events); on the diagonal the score is a calibrated probability. Brier score: mean squared error of the score.`}
+          file-stem="${stem}-reliability"
+        >
+          <astri-reliability-plot .data=${this.reliability}></astri-reliability-plot>
+        </astri-plot-card>
+      </div>
+      ${this.renderComparison()} ${this.renderEnergy(stem)}
+    `;
+  }
+
+  /** Another model on the same events, for a finished binary run of the API. */
+  private renderComparison() {
+    if (!this.source.compareRuns || !this.run.finished || this.run.seed === null || this.run.progress?.status !== 'COMPLETED') return nothing;
+    const catalog = this.catalogController.catalog;
+    const names = this.classes.map((c) => c.name);
+    const models = (catalog?.models ?? []).filter((m) => m.id !== this.run.request?.modelId && fits(m, names));
+    return html`<div class="panel">
+      <astri-comparison
+        .models=${models}
+        .comparison=${this.comparison}
+        status=${this.comparisonStatus}
+        ?disabled=${this.compareRun.running || this.compareRun.starting}
+        @compare-request=${this.onCompareRequest}
+      ></astri-comparison>
+    </div>`;
+  }
+
+  /** The five plots against energy of a run over several bins, with the fixed efficiencies that redraw them live. */
+  private renderEnergy(stem: string) {
+    const plots = this.energy;
+    if (!plots) return nothing;
+    const options = { gammaEfficiency: this.settings.gammaEfficiency ?? DEFAULT_GAMMA_EFFICIENCY, hadronEfficiency: this.settings.hadronEfficiency ?? DEFAULT_HADRON_EFFICIENCY, level: DEFAULT_LEVEL };
+    const inputs = this.energyInputs;
+    const csv = () => energyCsv(inputs, options);
+    const card = (id: string, heading: string, caption: string, data: EnergyPlots[keyof EnergyPlots]) => html`<astri-plot-card heading=${heading} caption=${caption} file-stem="${stem}-${id}" .csv=${csv}>
+      <astri-energy-plot class=${id} .data=${data}></astri-energy-plot>
+    </astri-plot-card>`;
+    return html`
+      <section class="panel energy" aria-label="Separation against energy">
+        <astri-efficiency-controls
+          gamma-efficiency=${options.gammaEfficiency}
+          hadron-efficiency=${options.hadronEfficiency}
+          @efficiency-change=${this.onEfficiencyChange}
+        ></astri-efficiency-controls>
+      </section>
+      <div class="plots energy-plots">
+        ${card('auc-energy', 'ROC AUC against energy', `Per energy bin; bars: ${Math.round(DEFAULT_LEVEL * 100)}% percentile bootstrap (${DEFAULT_RESAMPLES} resamples, seeded with the run's seed), shown once the run has finished.`, plots.auc)}
+        ${card('hadron-efficiency-energy', 'Hadron efficiency at fixed γ efficiency', 'Protons surviving the gammaness cut that keeps the fixed fraction of gammas in each bin (pyirf percentile cut).', plots.hadronAtGamma)}
+        ${card('gamma-efficiency-energy', 'γ efficiency at fixed hadron efficiency', 'Gammas kept by the cut that lets the fixed fraction of protons through in each bin.', plots.gammaAtHadron)}
+        ${card('cut-energy', 'Gammaness cut against energy', 'The cut per bin that keeps the fixed γ efficiency: the (1 − ε_γ) quantile of the gammas\' gammaness.', plots.cut)}
+        ${card('q-energy', 'Best quality factor against energy', 'Best Q = ε_γ / √ε_h over all cuts of each bin (cuts no proton passes left out).', plots.qualityFactor)}
       </div>
     `;
   }
+
+  private async loadHistory(): Promise<void> {
+    if (!this.source.listRuns) return;
+    try {
+      this.history = await this.source.listRuns(20);
+    } catch {
+      // The history is a convenience: a failure leaves the last list and the page usable.
+    }
+  }
+
+  private async loadComparison(first: string, second: string): Promise<void> {
+    if (!this.source.compareRuns) return;
+    this.comparisonStatus = 'comparing…';
+    try {
+      this.comparison = await this.source.compareRuns([first, second]);
+      this.comparisonStatus = '';
+    } catch (error) {
+      this.comparison = null;
+      this.comparisonStatus = error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  private onEfficiencyChange = (event: CustomEvent<EfficiencyChangeDetail>): void => {
+    this.settings = { ...this.settings, ...event.detail };
+  };
+
+  private onCompareRequest = (event: CustomEvent<CompareRequestDetail>): void => {
+    const request = this.run.request;
+    if (!request || this.run.seed === null || !this.run.finished) return;
+    this.comparison = null;
+    this.comparisonStatus = 'running the other model on the same events…';
+    this.comparisonFor = null;
+    void this.compareRun.start({ ...request, modelId: event.detail.modelId, samples: 0, seed: this.run.seed, classMapping: undefined }, this.run.classes, this.run.bins);
+  };
+
+  /** A new main run (started or opened): the comparison belonged to the previous one. */
+  private resetComparison(): void {
+    this.compareRun.hostDisconnected();
+    this.removeController(this.compareRun);
+    this.compareRun = new PredictionRunController(this, this.source);
+    this.comparison = null;
+    this.comparisonStatus = '';
+    this.comparisonFor = null;
+    this.aucIntervals.delete('compare');
+  }
+
+  private onRunOpen = (event: CustomEvent<RunActionDetail>): void => {
+    this.resetComparison();
+    void this.run.show(event.detail.runId).then((result) => {
+      if (result) this.settings = { ...this.settings, ...result.request, allBins: (result.bins?.length ?? 0) > 1, datasetId: result.request.datasetId ?? this.settings.datasetId, modelId: result.request.modelId ?? this.settings.modelId };
+    });
+  };
+
+  private onRunDelete = (event: CustomEvent<RunActionDetail>): void => {
+    const runId = event.detail.runId;
+    if (!this.source.deleteRun || !window.confirm(`Delete run ${shortRunId(runId)} and its predictions?`)) return;
+    void this.source.deleteRun(runId).then(
+      () => this.loadHistory(),
+      (error: unknown) => window.alert(error instanceof Error ? error.message : String(error)),
+    );
+  };
 
   private renderMulticlass(views: ClassView[]) {
     const figures = this.multiclass;
@@ -583,7 +795,8 @@ export class AstriApp extends LitElement {
     const bin = request ? request.energyBin : this.settings.energyBin;
     const datasetId = request?.datasetId ?? this.settings.datasetId;
     const run = this.run.runId ? `-run${shortRunId(this.run.runId)}` : '';
-    const where = bin !== null && bin !== undefined ? `bin${bin}` : `dataset${datasetId ?? 'x'}`;
+    const several = (request ? (request.energyBins?.length ?? 0) > 1 : this.settings.allBins) ?? false;
+    const where = several ? 'allbins' : bin !== null && bin !== undefined ? `bin${bin}` : `dataset${datasetId ?? 'x'}`;
     return `astri-${where}${run}`;
   }
 
@@ -614,18 +827,23 @@ export class AstriApp extends LitElement {
   private onPredict = (): void => {
     const { datasetId, energyBin, eventsPerClass, samples, modelId } = this.settings;
     const dataset = this.chosenDataset;
-    if (dataset?.hasEnergies !== false && energyBin === null) return;
+    const allBins = Boolean(this.settings.allBins) && dataset?.hasEnergies !== false && (dataset?.energyBins.length ?? 0) > 0;
+    if (dataset?.hasEnergies !== false && energyBin === null && !allBins) return;
     const classMapping = this.requestMapping();
+    this.resetComparison();
+    const bins = allBins ? dataset!.energyBins.map(({ index, minTeV, maxTeV, label }) => ({ index, minTeV, maxTeV, label })) : [];
     void this.run.start(
       {
         datasetId,
-        energyBin: dataset?.hasEnergies === false ? null : energyBin,
+        energyBin: dataset?.hasEnergies === false || allBins ? null : energyBin,
+        ...(allBins ? { energyBins: bins.map((bin) => bin.index) } : {}),
         eventsPerClass,
         samples,
         modelId,
         ...(classMapping ? { classMapping } : {}),
       },
       dataset?.classes ?? [],
+      bins,
     );
   };
 
@@ -660,6 +878,9 @@ export class AstriApp extends LitElement {
     downloadBlob(new Blob([csv], { type: 'text/csv' }), `${this.fileStem()}-predictions.csv`);
   };
 }
+
+/** Bins of the reliability diagram, as PredictionRun.calibration defaults them. */
+const RELIABILITY_BINS = 10;
 
 /** ASTRI's demo dataset when there is one (the default of the page), else the first binary, else the first. */
 function defaultDataset(datasets: readonly DatasetSummary[]): DatasetSummary | undefined {

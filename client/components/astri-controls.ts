@@ -222,8 +222,9 @@ export class AstriControls extends LitElement {
     return this.usesBins ? this.bins.find((bin) => bin.index === this.settings.energyBin) : undefined;
   }
 
-  /** Events per class available: the chosen bin's smallest class, or the dataset's smallest class. */
+  /** Events per class available: the chosen bin's smallest class (of every bin for all bins), or the dataset's smallest class. */
   private get available(): number | null {
+    if (this.usesBins && this.settings.allBins) return this.bins.length ? Math.min(...this.bins.map((bin) => smallestCount(bin.counts.map((c) => c.count)))) : null;
     if (this.usesBins) return this.selectedBin ? smallestCount(this.selectedBin.counts.map((c) => c.count)) : null;
     const dataset = this.chosenDataset;
     return dataset ? smallestCount(dataset.classes.map((c) => c.eventCount)) : null;
@@ -237,7 +238,7 @@ export class AstriControls extends LitElement {
   protected override render() {
     const { min, max } = this.eventsRange;
     const available = this.available;
-    const where = this.usesBins ? 'this bin' : 'this dataset';
+    const where = this.usesBins ? (this.settings.allBins ? 'the smallest bin' : 'this bin') : 'this dataset';
     const maxSamples = this.limits?.maxSamples ?? 10;
     const locked = this.running || this.starting || this.unavailable;
     const dataset = this.chosenDataset;
@@ -271,7 +272,7 @@ export class AstriControls extends LitElement {
           ? html`<fieldset ?disabled=${locked} aria-describedby="bin-error" class="energy-bins">
               <legend>Energy bin</legend>
               ${this.bins.length
-                ? html`<div class="bins" role="radiogroup" aria-label="Energy bin">${this.bins.map((b) => this.renderBin(b))}</div>`
+                ? html`<div class="bins" role="radiogroup" aria-label="Energy bin">${this.bins.map((b) => this.renderBin(b))}${this.bins.length > 1 ? this.renderAllBins() : nothing}</div>`
                 : nothing}
               ${this.bins.length === 0 && !this.unavailable ? html`<div class="hint">No energy bins configured.</div>` : nothing}
               ${this.renderError('energyBin', 'bin-error')}
@@ -376,6 +377,18 @@ export class AstriControls extends LitElement {
     `;
   }
 
+  /** Every bin in one run (offered where there are several): the page then plots the figures against energy. */
+  private renderAllBins() {
+    const available = this.bins.length ? Math.min(...this.bins.map((bin) => smallestCount(bin.counts.map((c) => c.count)))) : 0;
+    return html`
+      <label class="bin all-bins" title="Draw the events per class in every bin, in one run, and plot the figures against energy">
+        <input type="radio" name="energy-bin" value="all" .checked=${this.settings.allBins ?? false} @change=${() => this.emit({ allBins: true })} />
+        <span class="range">All ${this.bins.length} bins (against energy)</span>
+        <span class="count ${available < this.settings.eventsPerClass ? 'short' : ''}">≥ ${available} per class</span>
+      </label>
+    `;
+  }
+
   private renderBin(bin: EnergyBin) {
     const available = smallestCount(bin.counts.map((c) => c.count));
     const short = available < this.settings.eventsPerClass;
@@ -390,8 +403,8 @@ export class AstriControls extends LitElement {
           type="radio"
           name="energy-bin"
           value=${String(bin.index)}
-          .checked=${bin.index === this.settings.energyBin}
-          @change=${() => this.emit({ energyBin: bin.index })}
+          .checked=${!this.settings.allBins && bin.index === this.settings.energyBin}
+          @change=${() => this.emit({ energyBin: bin.index, allBins: false })}
         />
         <span class="range">${bin.label}</span>
         <span class="count ${short ? 'short' : ''}">${counts}</span>
@@ -461,7 +474,7 @@ export class AstriControls extends LitElement {
 
   /** A run can start: a dataset with energies needs a bin. */
   private get ready(): boolean {
-    return !this.usesBins || this.settings.energyBin !== null;
+    return !this.usesBins || this.settings.allBins || this.settings.energyBin !== null;
   }
 
   /** Whether the model's classes are the dataset's (same names); unknown classes count as fitting. */

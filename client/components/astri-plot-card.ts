@@ -1,4 +1,4 @@
-// A titled panel around one plot, with its caption and SVG/PNG export. The plot is the slotted child
+// A titled panel around one plot, with its caption and SVG/PNG export (and CSV of its numbers when given). The plot is the slotted child
 // that exposes `svgElement` (every PlotElement does); extra controls go in the "controls" slot.
 import { css, html, LitElement } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
@@ -70,6 +70,8 @@ export class AstriPlotCard extends LitElement {
   @property() caption = '';
   /** File names of the exports: `${fileStem}.svg` and `${fileStem}.png`. */
   @property({ attribute: 'file-stem' }) fileStem = 'astri-plot';
+  /** The plotted numbers as CSV (`${fileStem}.csv`); no CSV button when null. */
+  @property({ attribute: false }) csv: (() => string) | null = null;
 
   @state() private exportError = '';
 
@@ -80,6 +82,7 @@ export class AstriPlotCard extends LitElement {
         <div class="actions" role="group" aria-label="Export ${this.heading}">
           <button type="button" @click=${this.exportSvg} title="Download this plot as a vector SVG file">SVG</button>
           <button type="button" @click=${this.exportPng} title="Download this plot as a PNG image (2× resolution)">PNG</button>
+          ${this.csv ? html`<button type="button" class="csv" @click=${this.exportCsv} title="Download the plotted numbers as CSV">CSV</button>` : null}
         </div>
       </header>
       ${this.caption ? html`<p class="caption">${this.caption}</p>` : null}
@@ -110,6 +113,12 @@ export class AstriPlotCard extends LitElement {
     } catch (error) {
       this.fail(error instanceof Error ? error.message : String(error));
     }
+  };
+
+  private exportCsv = (): void => {
+    if (!this.csv) return;
+    this.exportError = '';
+    downloadBlob(new Blob([this.csv()], { type: 'text/csv' }), `${this.fileStem}.csv`);
   };
 
   private fail(message: string): void {

@@ -36,6 +36,12 @@ export class PredictionRunController implements ReactiveController {
   classes: RunClass[] = [];
   /** The run's signal class (binary runs), once the stored run says; else the dataset's is used. */
   signalClass: string | null = null;
+  /** The run's energy bins (several: the page plots against energy); empty over all energies. */
+  bins: NonNullable<RunResult['bins']> = [];
+  /** The seed of the run's selection, once the server said it; runs of other models reuse it to score the same events. */
+  seed: number | null = null;
+  /** The name of the run's model, once known. */
+  modelName: string | null = null;
   /** The error of the last action (starting, following, loading); the page shows it by control. */
   error: DashboardError | null = null;
   starting = false;
@@ -66,21 +72,24 @@ export class PredictionRunController implements ReactiveController {
     this.stopFollowing();
   }
 
-  async start(request: RunRequest, classes: RunClass[]): Promise<void> {
+  async start(request: RunRequest, classes: RunClass[], bins: NonNullable<RunResult['bins']> = []): Promise<void> {
     if (this.running || this.starting) return;
     this.reset();
     this.request = request;
     this.classes = classes;
+    this.bins = bins;
     this.starting = true;
     this.host.requestUpdate();
     try {
-      const { runId } = await this.source.startRun(request);
+      const { runId, seed } = await this.source.startRun(request);
       this.runId = runId;
+      this.seed = seed ?? request.seed ?? null;
+      const binCount = Math.max(1, request.energyBins?.length ?? 0);
       this.progress = {
         runId,
         status: 'QUEUED',
         done: classes.map((c) => ({ className: c.name, count: 0 })),
-        total: classes.map((c) => ({ className: c.name, count: request.eventsPerClass })),
+        total: classes.map((c) => ({ className: c.name, count: request.eventsPerClass * binCount })),
         failed: classes.map((c) => ({ className: c.name, count: 0 })),
         elapsedMs: 0,
         imagesPerSecond: 0,
@@ -192,6 +201,9 @@ export class PredictionRunController implements ReactiveController {
       if (abort.signal.aborted || runId !== this.runId) return null;
       if (this.scores.add(result.predictions) > 0) this.version += 1;
       if (result.classes.length) this.classes = result.classes;
+      if (result.bins) this.bins = result.bins;
+      if (result.seed !== undefined) this.seed = result.seed;
+      if (result.modelName !== undefined) this.modelName = result.modelName;
       this.signalClass = result.signalClass ?? this.signalClass;
       this.samples = result.samples;
       this.serverMetrics = result.serverMetrics ?? this.serverMetrics;
@@ -224,6 +236,9 @@ export class PredictionRunController implements ReactiveController {
     this.serverClassification = null;
     this.classes = [];
     this.signalClass = null;
+    this.bins = [];
+    this.seed = null;
+    this.modelName = null;
     this.error = null;
     this.lastSequence = -1;
     this.loadingResult = false;

@@ -14,6 +14,8 @@ import type {
   ModelUploadOptions,
   RunProgress,
   RunRequest,
+  RunComparisonSummary,
+  RunListItem,
   RunResult,
   ScoredEvent,
   ServerMetricsSummary,
@@ -25,6 +27,9 @@ import {
   CANCEL_DATASET_UPLOAD_MUTATION,
   CANCEL_MUTATION,
   CATALOG_QUERY,
+  COMPARISON_QUERY,
+  DELETE_RUN_MUTATION,
+  RUNS_QUERY,
   DATASET_QUERY,
   INGEST_SUBSCRIPTION,
   PREDICT_MUTATION,
@@ -33,6 +38,8 @@ import {
   UPLOAD_DATASET_MUTATION,
   UPLOAD_MODEL_MUTATION,
   type CatalogData,
+  type ComparisonData,
+  type RunsData,
   type ClassificationData,
   type DatasetData,
   type DatasetDetailData,
@@ -80,17 +87,43 @@ export class GraphQLSource implements DashboardSource {
     };
   }
 
-  async startRun(request: RunRequest): Promise<{ runId: string }> {
+  async startRun(request: RunRequest): Promise<{ runId: string; seed?: number }> {
     const input = {
       eventsPerClass: request.eventsPerClass,
       samples: request.samples,
-      ...(request.energyBin !== null ? { energyBin: request.energyBin } : {}),
+      ...(request.energyBins?.length ? { energyBins: request.energyBins } : request.energyBin !== null ? { energyBin: request.energyBin } : {}),
+      ...(request.seed !== undefined ? { seed: request.seed } : {}),
       ...(request.datasetId ? { datasetId: request.datasetId } : {}),
       ...(request.modelId ? { modelId: request.modelId } : {}),
       ...(request.classMapping?.length ? { classMapping: request.classMapping } : {}),
     };
     const data = unwrap(await this.api.urql.mutation<PredictData>(PREDICT_MUTATION, { input }).toPromise(), 'starting the run');
-    return { runId: data.predict.id };
+    return { runId: data.predict.id, seed: data.predict.seed };
+  }
+
+  async listRuns(first: number): Promise<RunListItem[]> {
+    const data = unwrap(await this.api.urql.query<RunsData>(RUNS_QUERY, { first }, { requestPolicy: 'network-only' }).toPromise(), 'loading the run history');
+    return data.predictionRuns.edges.map(({ node }) => ({
+      id: node.id,
+      status: node.status,
+      createdAt: node.createdAt,
+      modelName: node.model.name,
+      datasetName: node.dataset?.name ?? null,
+      bins: node.bins.map((bin) => bin.index),
+      eventsPerClass: node.eventsPerClass,
+    }));
+  }
+
+  async deleteRun(runId: string): Promise<void> {
+    unwrap(await this.api.urql.mutation(DELETE_RUN_MUTATION, { runId }).toPromise(), `deleting run ${runId}`);
+  }
+
+  async compareRuns(runIds: string[]): Promise<RunComparisonSummary> {
+    const data = unwrap(await this.api.urql.query<ComparisonData>(COMPARISON_QUERY, { runIds }, { requestPolicy: 'network-only' }).toPromise(), 'comparing the runs');
+    return {
+      runs: data.runComparison.runs.map((run) => ({ id: run.id, modelName: run.model.name })),
+      bins: data.runComparison.bins.map((bin) => ({ label: bin.bin?.label ?? null, aucs: bin.aucs.map((a) => a.auc), differences: bin.differences })),
+    };
   }
 
   watchRun(runId: string, observer: ProgressObserver): () => void {
@@ -121,10 +154,15 @@ export class GraphQLSource implements DashboardSource {
       request: {
         datasetId: run.dataset?.id ?? null,
         energyBin: run.bin?.index ?? null,
+        ...(run.bins.length > 1 ? { energyBins: run.bins.map((bin) => bin.index) } : {}),
+        seed: run.seed,
         eventsPerClass: run.eventsPerClass,
         samples: run.samples,
         modelId: run.model.id,
       },
+      bins: run.bins,
+      seed: run.seed,
+      modelName: run.model.name,
       classes: run.classes.map((c) => ({ index: c.index, name: c.name, color: c.color ?? null })),
       signalClass: run.signalClass ?? null,
       predictions: run.predictions.map(toScoredEvent),

@@ -145,12 +145,13 @@ export const PREDICT_MUTATION = gql`
     predict(input: $input) {
       id
       status
+      seed
     }
   }
 `;
 
 export interface PredictData {
-  predict: { id: string; status: string };
+  predict: { id: string; status: string; seed: number };
 }
 
 export const CANCEL_MUTATION = gql`
@@ -338,11 +339,19 @@ export const RUN_QUERY = gql`
         color
       }
       signalClass
+      seed
       bin {
         index
       }
+      bins {
+        index
+        minTeV
+        maxTeV
+        label
+      }
       model {
         id
+        name
       }
       predictions {
         ${SCORED_EVENT_FIELDS}
@@ -384,8 +393,10 @@ export interface RunData {
     dataset: { id: string } | null;
     classes: { index: number; name: string; color: string | null }[];
     signalClass: string | null;
+    seed: number;
     bin: { index: number } | null;
-    model: { id: string };
+    bins: Array<{ index: number; minTeV: number; maxTeV: number; label: string }>;
+    model: { id: string; name: string };
     predictions: ScoredEventData[];
     sampleEvents: {
       gammaness: number | null;
@@ -478,4 +489,83 @@ export const UPLOAD_MODEL_MUTATION = gql`
 
 export interface UploadModelData {
   uploadModel: ModelData;
+}
+
+export const RUNS_QUERY = gql`
+  query DashboardRuns($first: Int, $after: String) {
+    predictionRuns(first: $first, after: $after) {
+      edges {
+        node {
+          id
+          status
+          createdAt
+          eventsPerClass
+          model {
+            name
+          }
+          dataset {
+            name
+          }
+          bins {
+            index
+          }
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`;
+
+export interface RunsData {
+  predictionRuns: {
+    edges: Array<{
+      node: { id: string; status: RunStatus; createdAt: string; eventsPerClass: number; model: { name: string }; dataset: { name: string } | null; bins: Array<{ index: number }> };
+    }>;
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  };
+}
+
+export const DELETE_RUN_MUTATION = gql`
+  mutation DashboardDeleteRun($runId: ID!) {
+    deletePredictionRun(runId: $runId) {
+      id
+    }
+  }
+`;
+
+export const COMPARISON_QUERY = gql`
+  query DashboardComparison($runIds: [ID!]!) {
+    runComparison(runIds: $runIds) {
+      runs {
+        id
+        model {
+          name
+        }
+      }
+      bins {
+        bin {
+          label
+        }
+        aucs {
+          auc
+        }
+        differences {
+          difference
+          lower
+          upper
+          level
+        }
+      }
+    }
+  }
+`;
+
+export interface ComparisonData {
+  runComparison: {
+    runs: Array<{ id: string; model: { name: string } }>;
+    bins: Array<{ bin: { label: string } | null; aucs: Array<{ auc: number | null }>; differences: Array<{ difference: number; lower: number; upper: number; level: number }> }>;
+  };
 }

@@ -30,6 +30,10 @@ export interface RocCurveData {
   /** x = false positive rate, y = true positive rate at the current threshold. */
   operatingPoint: OperatingPoint | null;
   vocabulary?: BinaryVocabulary;
+  /** The main curve's name in the legend when others are overlaid (its model). */
+  label?: string;
+  /** Other models' curves on the same events, overlaid (model comparison). */
+  others?: Array<{ key: string; label: string; colour: string; fpr: number[]; tpr: number[]; auc: number | null }>;
 }
 
 const MARGIN = { top: 12, right: 14, bottom: 40, left: 54 };
@@ -59,6 +63,19 @@ export function drawRocCurve(element: Element, data: RocCurveData, size: PlotSiz
 
   drawCurve(plot, 'roc-line', hasData ? data.fpr.map((fpr, i) => [fpr, data.tpr[i]] as [number, number]) : null, x, y, colour);
 
+  const others = (data.others ?? []).filter((other) => other.fpr.length > 1 && other.fpr.length === other.tpr.length);
+  layer(plot, 'other-curves')
+    .selectAll<SVGPathElement, (typeof others)[number]>('path.roc-other')
+    .data(others, (d) => d.key)
+    .join('path')
+    .attr('class', 'roc-other')
+    .attr('data-key', (d) => d.key)
+    .attr('d', (d) => 'M' + d.fpr.map((fpr, i) => `${x(fpr)},${y(d.tpr[i])}`).join('L'))
+    .attr('fill', 'none')
+    .attr('stroke', (d) => d.colour)
+    .attr('stroke-width', 2)
+    .attr('stroke-dasharray', '6 3');
+
   drawOperatingPoint(frame, hasData ? data.operatingPoint : null, x, y);
 
   drawUnitAxes(frame, scales);
@@ -67,7 +84,8 @@ export function drawRocCurve(element: Element, data: RocCurveData, size: PlotSiz
     y: `True positive rate (${vocabulary.signalEfficiency})`,
   });
   const legend: LegendItem[] = [
-    { key: 'roc', label: `ROC, AUC = ${formatFixed(data.auc, AUC_DIGITS)}`, colour, symbol: 'line' },
+    { key: 'roc', label: `${others.length ? (data.label ?? 'ROC') : 'ROC'}, AUC = ${formatFixed(data.auc, AUC_DIGITS)}`, colour, symbol: 'line' },
+    ...others.map((other) => ({ key: `other-${other.key}`, label: `${other.label}, AUC = ${formatFixed(other.auc, AUC_DIGITS)}`, colour: other.colour, symbol: 'dashed' as const })),
     { key: 'chance', label: 'chance, AUC = 0.5', colour: CHANCE, symbol: 'dashed' },
   ];
   if (hasData && data.operatingPoint) {

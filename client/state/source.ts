@@ -8,6 +8,8 @@ import type {
   ModelSummary,
   ModelUploadOptions,
   RunProgress,
+  RunComparisonSummary,
+  RunListItem,
   RunRequest,
   RunResult,
   TransferProgress,
@@ -29,12 +31,18 @@ export interface DashboardSource {
   /** Datasets (with their classes and bins), models and limits. Rejects with DashboardError. */
   loadCatalog(signal?: AbortSignal): Promise<Catalog>;
   /** Starts a run and resolves with its id once accepted. Rejects with DashboardError (e.g. BAD_USER_INPUT). */
-  startRun(request: RunRequest): Promise<{ runId: string }>;
+  startRun(request: RunRequest): Promise<{ runId: string; seed?: number }>;
   /** Streams a run's progress, history first; returns the unsubscribe function. */
   watchRun(runId: string, observer: ProgressObserver): () => void;
   cancelRun(runId: string): Promise<void>;
   /** A run's stored predictions, samples and the server's metrics (for finished or shared runs). */
   loadRun(runId: string, signal?: AbortSignal): Promise<RunResult>;
+  /** The newest runs first (the history panel); absent where there is no history (the demo). */
+  listRuns?(first: number): Promise<RunListItem[]>;
+  /** Deletes a finished run. */
+  deleteRun?(runId: string): Promise<void>;
+  /** Paired comparison of runs of different models on the same events. */
+  compareRuns?(runIds: string[]): Promise<RunComparisonSummary>;
 
   /** Sends an archive (multipart, with upload progress); resolves once the server accepted it (state INGESTING). */
   uploadDataset(file: File, options: DatasetUploadOptions, onProgress: (progress: TransferProgress) => void, signal?: AbortSignal): Promise<DatasetDetail>;

@@ -1,5 +1,6 @@
 // The query string mirrors the chosen settings (and the run shown) so that a view can be shared:
-// ?dataset=1&bin=2&events=500&samples=4&model=1&threshold=0.9&run=17 (plus demo=sample in the demo mode).
+// ?dataset=1&bin=2&events=500&samples=4&model=1&threshold=0.9&run=17 (plus demo=sample in the demo mode), and for
+// runs over every bin bins=all with the fixed efficiencies of the plots against energy, geff=0.7&heff=0.1.
 import type { DashboardSettings } from '../types.ts';
 
 export interface UrlState {
@@ -10,9 +11,16 @@ export interface UrlState {
   demo: string | null;
 }
 
+/** The fixed efficiencies of the plots against energy, as PredictionRun.energyMetrics defaults them. */
+export const DEFAULT_GAMMA_EFFICIENCY = 0.7;
+export const DEFAULT_HADRON_EFFICIENCY = 0.1;
+
 export const DEFAULT_SETTINGS: DashboardSettings = {
   datasetId: null,
   energyBin: null,
+  allBins: false,
+  gammaEfficiency: DEFAULT_GAMMA_EFFICIENCY,
+  hadronEfficiency: DEFAULT_HADRON_EFFICIENCY,
   eventsPerClass: 500,
   samples: 4,
   modelId: null,
@@ -32,6 +40,15 @@ export function readUrlState(search: string): UrlState {
   if (dataset) settings.datasetId = dataset;
   const bin = integer('bin');
   if (bin !== undefined && bin >= 0) settings.energyBin = bin;
+  if (params.get('bins') === 'all') settings.allBins = true;
+  const fraction = (name: string): number | undefined => {
+    const value = Number(params.get(name) ?? Number.NaN);
+    return params.has(name) && value >= 0 && value <= 1 ? value : undefined;
+  };
+  const gammaEfficiency = fraction('geff');
+  if (gammaEfficiency !== undefined) settings.gammaEfficiency = gammaEfficiency;
+  const hadronEfficiency = fraction('heff');
+  if (hadronEfficiency !== undefined) settings.hadronEfficiency = hadronEfficiency;
   const events = integer('events');
   if (events !== undefined && events > 0) settings.eventsPerClass = events;
   const samples = integer('samples');
@@ -52,6 +69,10 @@ export function writeUrlState(state: { settings: DashboardSettings; runId: strin
   };
   set('dataset', state.settings.datasetId);
   set('bin', state.settings.energyBin);
+  set('bins', state.settings.allBins ? 'all' : null);
+  const { gammaEfficiency = DEFAULT_GAMMA_EFFICIENCY, hadronEfficiency = DEFAULT_HADRON_EFFICIENCY } = state.settings;
+  set('geff', gammaEfficiency === DEFAULT_GAMMA_EFFICIENCY ? null : roundThreshold(gammaEfficiency));
+  set('heff', hadronEfficiency === DEFAULT_HADRON_EFFICIENCY ? null : roundThreshold(hadronEfficiency));
   set('events', state.settings.eventsPerClass);
   set('samples', state.settings.samples);
   set('model', state.settings.modelId);

@@ -15,7 +15,7 @@ export interface RunRecord {
   datasetId: number | null;
   classes: RunClasses;
   classMapping: readonly number[];
-  energyBin: { index: number; minTeV: number; maxTeV: number } | null;
+  energyBins: ReadonlyArray<{ index: number; minTeV: number; maxTeV: number }>;
   eventsPerClass: number;
   samples: number;
   seed: number;
@@ -28,8 +28,10 @@ export interface StoredRun {
   datasetId: number | null;
   classes: RunClasses;
   classMapping: number[];
-  /** The bin as it was when the run started (edges may change later). */
+  /** The one bin as it was when the run started (edges may change later); null over all energies or several bins. */
   energyBin: EnergyBin | null;
+  /** Every bin of the run, as they were when it started; empty over all energies. */
+  energyBins: EnergyBin[];
   eventsPerClass: number;
   samples: number;
   seed: number;
@@ -69,9 +71,8 @@ export async function createRun(db: Db, run: RunRecord): Promise<StoredRun> {
       classes: JSON.stringify(run.classes.names),
       signalClass: run.classes.signalClass,
       classMapping: JSON.stringify(run.classMapping),
-      energyBin: run.energyBin?.index ?? null,
-      energyMinTeV: run.energyBin?.minTeV ?? null,
-      energyMaxTeV: run.energyBin?.maxTeV ?? null,
+      ...(run.energyBins.length === 1 ? { energyBin: run.energyBins[0].index, energyMinTeV: run.energyBins[0].minTeV, energyMaxTeV: run.energyBins[0].maxTeV } : {}),
+      energyBins: run.energyBins.length === 0 ? null : JSON.stringify(run.energyBins.map(({ index, minTeV, maxTeV }) => ({ index, minTeV, maxTeV }))),
       eventsPerClass: run.eventsPerClass,
       samples: run.samples,
       seed: run.seed,
@@ -119,6 +120,39 @@ export async function loadPredictions(db: Db, runId: string): Promise<StoredPred
   }));
 }
 
+export interface RunFilter {
+  modelId?: number;
+  datasetId?: number;
+  status?: RunStatus;
+}
+
+/** A position in the newest-first order of runs: strictly older than (createdAt, id). */
+export interface RunCursor {
+  createdAt: Date;
+  id: string;
+}
+
+/** Up to `limit` runs matching the filter, newest first (ties by id, descending), after the cursor if given. */
+export async function listRuns(db: Db, filter: RunFilter, limit: number, after: RunCursor | null): Promise<StoredRun[]> {
+  const rows = await db.predictionRun.findMany({
+    where: {
+      ...(filter.modelId !== undefined ? { modelId: filter.modelId } : {}),
+      ...(filter.datasetId !== undefined ? { datasetId: filter.datasetId } : {}),
+      ...(filter.status !== undefined ? { status: filter.status } : {}),
+      ...(after ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] } : {}),
+    },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: limit,
+  });
+  return rows.map(toStoredRun);
+}
+
+/** Removes a run and its predictions (cached model outputs stay: they belong to the model and the events). */
+export async function deleteRun(db: Db, runId: string): Promise<boolean> {
+  const [, removed] = await db.$transaction([db.prediction.deleteMany({ where: { runId } }), db.predictionRun.deleteMany({ where: { id: runId } })]);
+  return removed.count > 0;
+}
+
 /** Runs left running by a process that stopped without finishing them are failed, with the reason. */
 export async function failInterruptedRuns(db: Db): Promise<number> {
   const { count } = await db.predictionRun.updateMany({
@@ -146,13 +180,19 @@ export async function storeCachedOutputs(db: Db, modelSha256: string, entries: R
 type RunRow = NonNullable<Awaited<ReturnType<Db['predictionRun']['findUnique']>>>;
 
 function toStoredRun(row: RunRow): StoredRun {
+  const bins = row.energyBins
+    ? (JSON.parse(row.energyBins) as Array<{ index: number; minTeV: number; maxTeV: number }>).map((bin) => energyBin(bin.index, bin.minTeV, bin.maxTeV))
+    : row.energyBin !== null && row.energyMinTeV !== null && row.energyMaxTeV !== null
+      ? [energyBin(row.energyBin, row.energyMinTeV, row.energyMaxTeV)]
+      : [];
   return {
     id: row.id,
     modelId: row.modelId,
     datasetId: row.datasetId,
     classes: { names: JSON.parse(row.classes) as string[], signalClass: row.signalClass },
     classMapping: JSON.parse(row.classMapping) as number[],
-    energyBin: row.energyBin !== null && row.energyMinTeV !== null && row.energyMaxTeV !== null ? energyBin(row.energyBin, row.energyMinTeV, row.energyMaxTeV) : null,
+    energyBin: bins.length === 1 ? bins[0] : null,
+    energyBins: bins,
     eventsPerClass: row.eventsPerClass,
     samples: row.samples,
     seed: row.seed,

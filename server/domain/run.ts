@@ -41,8 +41,10 @@ export interface ProgressMessage {
 }
 
 export interface PredictInput {
-  /** Energy bin of the dataset; events are drawn over all energies when omitted. */
+  /** Energy bin of the dataset; events are drawn over all energies when omitted (and energyBins too). */
   energyBin?: number | null;
+  /** Several energy bins: eventsPerClass events of each class are drawn in each bin. Not with energyBin. */
+  energyBins?: readonly number[] | null;
   eventsPerClass: number;
   samples?: number | null;
   modelId?: string | null;
@@ -63,8 +65,11 @@ export interface RunSummary {
   status: RunStatus;
   datasetId: number | null;
   classes: RunClasses;
-  /** Null when events were drawn over all energies. */
+  /** The run's one energy bin; null when events were drawn over all energies or over several bins. */
   energyBin: EnergyBin | null;
+  /** Every bin of the run in index order, eventsPerClass events of each class drawn in each; empty over all energies. */
+  energyBins: EnergyBin[];
+  /** Events of each class drawn in each energy bin (over all energies: in all). */
   eventsPerClass: number;
   samples: number;
   seed: number;

@@ -43,3 +43,26 @@ export {
   type OneVsRestRoc,
 } from './one-vs-rest.ts';
 export { logLoss } from './log-loss.ts';
+// Gamma/hadron cuts, bootstrap intervals and calibration (per energy bin, model comparison).
+export { quantileSorted } from './quantile.ts';
+export { bestQualityFactor, cutAtGammaEfficiency, cutAtHadronEfficiency, fractionAtLeast, type EfficiencyCut, type QualityFactorCut } from './efficiency-cuts.ts';
+export {
+  AucRanking,
+  bootstrapAuc,
+  pairedBootstrapAucDifference,
+  type BootstrapOptions,
+  type ConfidenceInterval,
+  type PairedDifference,
+  type PairedScores,
+  type RandomIntegers,
+} from './bootstrap.ts';
+export { calibrationCurve, type Calibration, type ReliabilityBin } from './calibration.ts';
+export { sortClassScores, type SortedClassScores } from './scores.ts';
+export {
+  figuresByEnergy,
+  type EnergyBinFigures,
+  type EnergyFigureOptions,
+  type EnergyRange,
+  type EnergyScoredEvent,
+  type SeparationFigures,
+} from './energy-dependence.ts';

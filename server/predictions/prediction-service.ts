@@ -9,21 +9,34 @@ import type { DatasetFiles } from '../data/dataset-files.ts';
 import type { Db } from '../data/db.ts';
 import { readImageBatch } from '../data/event-images.ts';
 import { PixelStore } from '../data/pixel-store.ts';
-import { createRun, failInterruptedRuns, findRun, finishRun, insertPredictions, loadPredictions, type StoredRun } from '../data/prediction-store.ts';
+import { createRun, deleteRun, failInterruptedRuns, findRun, finishRun, insertPredictions, listRuns, loadPredictions, type RunCursor, type RunFilter, type StoredRun } from '../data/prediction-store.ts';
 import { FINAL_STATUSES, type PredictInput, type PredictionBatch, type ProgressMessage, type RunStatus, type RunSummary, type ScoredEvent } from '../domain/run.ts';
-import { NotFoundError, UserInputError } from '../errors.ts';
-import type { ClassificationMetrics, PerformanceMetrics } from '../metrics/index.ts';
+import { DomainError, NotFoundError, UserInputError } from '../errors.ts';
+import type { Calibration, ClassificationMetrics, EnergyBinFigures, PerformanceMetrics } from '../metrics/index.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
 import type { Telemetry } from '../observability/telemetry.ts';
 import { splitIntoBatches } from './batches.ts';
 import { PredictionCache } from './prediction-cache.ts';
 import { ProgressChannel } from '../util/progress-channel.ts';
 import { executeRun } from './run-executor.ts';
-import { binaryRunMetrics, classificationRunMetrics } from './run-metrics.ts';
+import {
+  binaryRunMetrics,
+  calibrationRunMetrics,
+  classificationRunMetrics,
+  compareRunsByEnergy,
+  DifferentEventsError,
+  energyRunMetrics,
+  type BinComparison,
+  type EnergyMetricsOptions,
+} from './run-metrics.ts';
 import { RunPlanner, type RunPlan } from './run-plan.ts';
 
 /** Finished runs stay in memory this long for late subscribers; the database keeps them for good. */
 const FINISHED_RUN_RETENTION_MS = 10 * 60_000;
+/** Bootstrap resamples one request may ask for: 10000 on 7 bins of 4000 events takes seconds. */
+export const MAX_BOOTSTRAP_RESAMPLES = 10_000;
+/** Runs one page of the history may hold. */
+export const MAX_RUNS_PER_PAGE = 100;
 
 interface ActiveRun {
   summary: RunSummary;
@@ -66,7 +79,7 @@ export class PredictionService {
       datasetId: plan.dataset.id,
       classes: plan.classes,
       classMapping: plan.mapping,
-      energyBin: plan.bin,
+      energyBins: plan.bins,
       eventsPerClass: plan.eventsPerClass,
       samples: plan.samples,
       seed: plan.seed,
@@ -76,7 +89,7 @@ export class PredictionService {
     this.active.set(stored.id, run);
     this.telemetry.runsInFlight.inc();
     this.telemetry.logger.info(
-      { runId: stored.id, datasetId: plan.dataset.id, classes: plan.classes.names.length, energyBin: plan.bin?.index ?? null, eventsPerClass: plan.eventsPerClass, seed: plan.seed, modelId: plan.model.id },
+      { runId: stored.id, datasetId: plan.dataset.id, classes: plan.classes.names.length, energyBins: plan.bins.map((bin) => bin.index), eventsPerClass: plan.eventsPerClass, seed: plan.seed, modelId: plan.model.id },
       'prediction run started',
     );
     void this.execute(run);
@@ -137,6 +150,72 @@ export class PredictionService {
     if (!(threshold >= 0 && threshold <= 1)) throw new UserInputError(`threshold must be between 0 and 1, got ${threshold}`, 'threshold');
     const summary = await this.get(runId);
     return binaryRunMetrics(await this.predictions(runId), summary.classes, threshold, this.config.prediction.histogramBins);
+  }
+
+  /**
+   * The run's figures per energy bin (one item over all events for a run over all energies). Options are
+   * checked here, each refusal naming the argument and its range; the bootstrap seed defaults to the run's.
+   */
+  async energyMetrics(runId: string, options: Omit<EnergyMetricsOptions, 'seed'> & { seed?: number | null }): Promise<EnergyBinFigures[]> {
+    const { gammaEfficiency, hadronEfficiency, resamples, level } = options;
+    if (!(gammaEfficiency >= 0 && gammaEfficiency <= 1)) throw new UserInputError(`gammaEfficiency must be between 0 and 1, got ${gammaEfficiency}`, 'gammaEfficiency');
+    if (!(hadronEfficiency >= 0 && hadronEfficiency <= 1)) throw new UserInputError(`hadronEfficiency must be between 0 and 1, got ${hadronEfficiency}`, 'hadronEfficiency');
+    if (!Number.isInteger(resamples) || resamples < 1 || resamples > MAX_BOOTSTRAP_RESAMPLES) throw new UserInputError(`resamples must be between 1 and ${MAX_BOOTSTRAP_RESAMPLES}, got ${resamples}`, 'resamples');
+    if (!(level > 0 && level < 1)) throw new UserInputError(`confidenceLevel must be between 0 and 1 (exclusive), got ${level}`, 'confidenceLevel');
+    const summary = await this.get(runId);
+    const scored = await this.predictions(runId);
+    return energyRunMetrics(scored, summary.classes, summary.energyBins, { gammaEfficiency, hadronEfficiency, resamples, level, seed: options.seed ?? summary.seed });
+  }
+
+  /** The reliability diagram and Brier score of a binary run's gammaness; null for N-class runs or before any score. */
+  async calibration(runId: string, binCount: number): Promise<Calibration | null> {
+    if (!Number.isInteger(binCount) || binCount < 2 || binCount > 100) throw new UserInputError(`bins must be between 2 and 100, got ${binCount}`, 'bins');
+    const summary = await this.get(runId);
+    return calibrationRunMetrics(await this.predictions(runId), summary.classes, binCount);
+  }
+
+  /**
+   * Binary runs of different models on the same events (same dataset, bins, eventsPerClass and seed), bin by bin:
+   * each run's AUC and each later run's paired bootstrap AUC difference to the first. Every refusal names the run.
+   */
+  async compare(runIds: readonly string[], options: { resamples: number; level: number; seed?: number | null }): Promise<{ runs: RunSummary[]; bins: BinComparison[] }> {
+    if (runIds.length < 2) throw new UserInputError(`compare at least two runs, got ${runIds.length}`, 'runIds');
+    if (new Set(runIds).size !== runIds.length) throw new UserInputError('runIds names a run twice', 'runIds');
+    if (!Number.isInteger(options.resamples) || options.resamples < 1 || options.resamples > MAX_BOOTSTRAP_RESAMPLES) throw new UserInputError(`resamples must be between 1 and ${MAX_BOOTSTRAP_RESAMPLES}, got ${options.resamples}`, 'resamples');
+    if (!(options.level > 0 && options.level < 1)) throw new UserInputError(`confidenceLevel must be between 0 and 1 (exclusive), got ${options.level}`, 'confidenceLevel');
+    const runs = await Promise.all(runIds.map((id) => this.get(id)));
+    const [first] = runs;
+    for (const run of runs) {
+      if (run.status !== 'completed') throw new UserInputError(`run "${run.id}" is ${run.status}: only completed runs can be compared`, 'runIds');
+      if (run.classes.signalClass === null || run.classes.names.length !== 2) throw new UserInputError(`run "${run.id}" is not a binary signal/background run: AUC comparisons need one`, 'runIds');
+      const sameBins = run.energyBins.map((bin) => bin.index).join(',') === first.energyBins.map((bin) => bin.index).join(',');
+      if (run.datasetId !== first.datasetId || !sameBins || run.eventsPerClass !== first.eventsPerClass || run.seed !== first.seed || run.classes.names.join() !== first.classes.names.join()) {
+        throw new UserInputError(`run "${run.id}" did not draw the same events as run "${first.id}": start the runs with the same dataset, energy bins, eventsPerClass and seed`, 'runIds');
+      }
+    }
+    const scored = await Promise.all(runIds.map((id) => this.predictions(id)));
+    try {
+      return { runs, bins: compareRunsByEnergy(scored, first.classes, first.energyBins, { resamples: options.resamples, level: options.level, seed: options.seed ?? first.seed }) };
+    } catch (error) {
+      if (error instanceof DifferentEventsError) throw new UserInputError(`${error.message}: some images could not be read by one of the runs`, 'runIds');
+      throw error;
+    }
+  }
+
+  /** Up to `limit` runs of the history, newest first; runs still in memory show their live status. */
+  async list(filter: RunFilter, limit: number, after: RunCursor | null): Promise<RunSummary[]> {
+    const stored = await listRuns(this.db, filter, limit, after);
+    return stored.map((run) => this.active.get(run.id)?.summary ?? summaryOf(run));
+  }
+
+  /** Deletes a finished run and its predictions; a running run must be cancelled first. */
+  async delete(runId: string): Promise<RunSummary> {
+    const summary = await this.get(runId);
+    if (!FINAL_STATUSES.has(summary.status)) throw new DomainError(`run "${runId}" is ${summary.status}: cancel it (cancelPrediction) before deleting it`, 'CONFLICT', 'runId');
+    await this.active.get(runId)?.persisted;
+    this.active.delete(runId);
+    await deleteRun(this.db, runId);
+    return summary;
   }
 
   async classificationMetrics(runId: string): Promise<ClassificationMetrics | null> {

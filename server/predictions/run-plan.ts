@@ -1,5 +1,5 @@
 // What a run will do, decided before it starts: the dataset and its classes, the model and the class mapping,
-// the energy bin, and the events of each class. Every refusal names what does not fit.
+// the energy bins, and the events of each class. Every refusal names what does not fit.
 import path from 'node:path';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
@@ -29,11 +29,12 @@ export interface RunPlan {
   model: ModelDescriptor;
   classes: RunClasses;
   mapping: ClassMapping;
-  bin: EnergyBin | null;
+  /** The energy bins in index order (eventsPerClass events of each class drawn in each); empty over all energies. */
+  bins: EnergyBin[];
   eventsPerClass: number;
   samples: number;
   seed: number;
-  /** Per run class, the selected events in random order. */
+  /** Per run class, the selected events: bin after bin, in random order within each. */
   selection: SelectedEvent[][];
   /** The first `samples` events of each class. */
   sampleIds: Set<number>;
@@ -54,6 +55,7 @@ export class RunPlanner {
     const between = (name: string, min: number, max: number) => `${name} must be between ${min} and ${max}`;
     this.inputSchema = z.object({
       energyBin: z.number().int().nullish(),
+      energyBins: z.array(z.number().int()).nullish(),
       eventsPerClass: z.number().int().min(1, between('eventsPerClass', 1, maxEventsPerClass)).max(maxEventsPerClass, between('eventsPerClass', 1, maxEventsPerClass)),
       samples: z.number().int().min(0, between('samples', 0, maxSamples)).max(maxSamples, between('samples', 0, maxSamples)).default(0),
       modelId: z.string().nullish(),
@@ -78,15 +80,15 @@ export class RunPlanner {
     const mapping = mapClasses(model.classNames, names, parsed.data.classMapping ?? []);
     if (!Array.isArray(mapping)) throw new UserInputError(`model "${model.name}" cannot score dataset "${dataset.name}": ${(mapping as { problem: string }).problem}`, 'classMapping');
 
-    let bin: EnergyBin | null = null;
-    if (parsed.data.energyBin != null) {
-      if (!dataset.energyEdgesTeV) throw new UserInputError(`dataset "${dataset.name}" has no energies: leave energyBin out to draw over all events`, 'energyBin');
-      bin = energyBinAt(dataset.energyEdgesTeV, parsed.data.energyBin);
-    }
+    const bins = binsOf(dataset, parsed.data.energyBin, parsed.data.energyBins);
     const seed = parsed.data.seed ?? Math.floor(Math.random() * 2 ** 31);
-    const selection = await this.select(dataset, names, bin, eventsPerClass, seed);
+    const selection = names.map((): SelectedEvent[] => []);
+    // Each bin is drawn as a one-bin run with the same seed would draw it, so a bin's events do not depend on the other bins.
+    for (const bin of bins.length ? bins : [null]) {
+      (await this.select(dataset, names, bin, eventsPerClass, seed)).forEach((events, classIndex) => selection[classIndex].push(...events));
+    }
     const sampleIds = new Set(selection.flatMap((events) => events.slice(0, samples).map((event) => event.id)));
-    return { dataset, model, classes: { names, signalClass: signalClassOf(dataset) }, mapping: mapping as ClassMapping, bin, eventsPerClass, samples, seed, selection, sampleIds };
+    return { dataset, model, classes: { names, signalClass: signalClassOf(dataset) }, mapping: mapping as ClassMapping, bins, eventsPerClass, samples, seed, selection, sampleIds };
   }
 
   private async resolveModel(modelId: string | null | undefined): Promise<ModelDescriptor> {
@@ -117,6 +119,29 @@ export class RunPlanner {
     }
     return selection;
   }
+}
+
+/** The bins a run asks for, in index order: energyBin or energyBins (not both), each a bin of the dataset, none twice. */
+function binsOf(dataset: DatasetSummary, energyBin: number | null | undefined, energyBinList: readonly number[] | null | undefined): EnergyBin[] {
+  if (energyBin != null && energyBinList != null) throw new UserInputError('give energyBin or energyBins, not both', 'energyBins');
+  const field = energyBin != null ? 'energyBin' : 'energyBins';
+  const indices = energyBin != null ? [energyBin] : (energyBinList ?? []);
+  if (energyBinList != null && energyBinList.length === 0) throw new UserInputError('energyBins is empty: name at least one bin, or leave it out to draw over all energies', 'energyBins');
+  if (indices.length === 0) return [];
+  if (!dataset.energyEdgesTeV) throw new UserInputError(`dataset "${dataset.name}" has no energies: leave ${field} out to draw over all events`, field);
+  const twice = indices.find((index, i) => indices.indexOf(index) !== i);
+  if (twice !== undefined) throw new UserInputError(`energyBins names bin ${twice} twice`, 'energyBins');
+  const edges = dataset.energyEdgesTeV;
+  return indices
+    .map((index) => {
+      try {
+        return energyBinAt(edges, index);
+      } catch (error) {
+        if (error instanceof UserInputError) throw new UserInputError(error.message, field);
+        throw error;
+      }
+    })
+    .sort((a, b) => a.index - b.index);
 }
 
 /** A model takes images of one size: a dataset of another size is refused with both sizes named. */

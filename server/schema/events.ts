@@ -69,7 +69,7 @@ interface EventEdgeShape {
   cursor: string;
   node: CatalogEvent;
 }
-interface PageInfoShape {
+export interface PageInfoShape {
   hasNextPage: boolean;
   hasPreviousPage: boolean;
   startCursor: string | null;
@@ -84,13 +84,13 @@ const EventEdge = builder.objectRef<EventEdgeShape>('EventEdge').implement({
   }),
 });
 
-const PageInfo = builder.objectRef<PageInfoShape>('PageInfo').implement({
+export const PageInfo = builder.objectRef<PageInfoShape>('PageInfo').implement({
   description: 'Relay page information.',
   fields: (t) => ({
-    hasNextPage: t.exposeBoolean('hasNextPage', { description: 'More events follow this page.' }),
-    hasPreviousPage: t.exposeBoolean('hasPreviousPage', { description: 'Events precede this page.' }),
-    startCursor: t.exposeString('startCursor', { nullable: true, description: 'Cursor of the first event of the page.' }),
-    endCursor: t.exposeString('endCursor', { nullable: true, description: 'Cursor of the last event: pass it as `after` for the next page.' }),
+    hasNextPage: t.exposeBoolean('hasNextPage', { description: 'More items (events, runs) follow this page.' }),
+    hasPreviousPage: t.exposeBoolean('hasPreviousPage', { description: 'Items precede this page.' }),
+    startCursor: t.exposeString('startCursor', { nullable: true, description: 'Cursor of the first item of the page.' }),
+    endCursor: t.exposeString('endCursor', { nullable: true, description: 'Cursor of the last item: pass it as `after` for the next page.' }),
   }),
 });
 

@@ -56,12 +56,46 @@ query Run {
   }
 }
 
-# 6. Follow a dataset upload (uploadDataset takes a multipart file: see the README), or a bucket's registration.
+# 6. Separation against energy: one run over every bin of the demo, then its figures per bin.
+mutation PredictAllBins {
+  predict(input: { energyBins: [0, 1, 2, 3, 4, 5, 6], eventsPerClass: 500, seed: 42 }) { id bins { index label } }
+}
+
+query EnergyMetrics {
+  predictionRun(id: "PASTE-RUN-ID") {
+    energyMetrics(gammaEfficiency: 0.7, hadronEfficiency: 0.1, resamples: 200, confidenceLevel: 0.68) {
+      bin { index label } energyTeV gammaEvents hadronEvents
+      auc aucInterval { lower upper level }
+      atGammaEfficiency { cut gammaEfficiency hadronEfficiency }
+      atHadronEfficiency { cut gammaEfficiency hadronEfficiency }
+      bestQualityFactor { qualityFactor cut }
+    }
+    calibration(bins: 10) { brierScore bins { meanScore fractionPositive count } }
+  }
+}
+
+# 7. Compare two models on the same events (start both runs with the same seed, bins and eventsPerClass).
+query Compare {
+  runComparison(runIds: ["PASTE-RUN-ID", "PASTE-OTHER-RUN-ID"]) {
+    runs { id model { name } }
+    bins { bin { label } aucs { auc } differences { difference lower upper level } }
+  }
+}
+
+# 8. The run history, newest first; deletePredictionRun(runId) removes a finished run.
+query History {
+  predictionRuns(first: 10, status: COMPLETED) {
+    edges { node { id createdAt model { name } dataset { name } bins { index } eventsPerClass } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+
+# 9. Follow a dataset upload (uploadDataset takes a multipart file: see the README), or a bucket's registration.
 subscription Ingest {
   datasetIngestProgress(datasetId: "PASTE-DATASET-ID") { state phase filesDone filesTotal rejectedSoFar error }
 }
 
-# 7. A dataset in object storage (S3, MinIO): class folders or a manifest.csv under the prefix; the server's
+# 10. A dataset in object storage (S3, MinIO): class folders or a manifest.csv under the prefix; the server's
 #    endpoint and credentials (config storage, AWS_* environment) are used, never the browser's.
 mutation FromBucket {
   registerDataset(source: "s3://astri/demo-4class") { id name state sourceUrl }

@@ -5,7 +5,9 @@ import './datasets.ts';
 import './events.ts';
 import './models.ts';
 import './metrics.ts';
+import './energy-metrics.ts';
 import './predictions.ts';
+import './comparisons.ts';
 import './uploads.ts';
 
 export const schema = builder.toSchema({ sortSchema: false });

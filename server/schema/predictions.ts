@@ -1,13 +1,14 @@
 // Prediction runs: predict, cancel, the run and its predictions and metrics, and live progress.
-import type { SampleScore } from '../predictions/prediction-service.ts';
+import { MAX_RUNS_PER_PAGE, type SampleScore } from '../predictions/prediction-service.ts';
 import { classificationRunMetrics, signalScore } from '../predictions/run-metrics.ts';
 import { topClasses } from '../predictions/scoring.ts';
 import type { PredictionBatch, ProgressMessage, RunClasses, RunSummary, ScoredEvent } from '../domain/run.ts';
-import { UnavailableError, UserInputError } from '../errors.ts';
+import { NotFoundError, UnavailableError, UserInputError } from '../errors.ts';
 import { builder, type Services } from './builder.ts';
 import { classCounts, ClassCountType, ClassScoreType, particleCounts } from './classes.ts';
 import { DatasetType, EnergyBinType, type EnergyBinShape } from './datasets.ts';
-import { EventType, ParticleEnum, particleOf } from './events.ts';
+import { CalibrationType, EnergyBinMetricsType } from './energy-metrics.ts';
+import { EventType, PageInfo, ParticleEnum, particleOf, type PageInfoShape } from './events.ts';
 import { ClassificationMetricsType, PerformanceMetricsType, type ClassificationShape } from './metrics.ts';
 import { ModelType } from './models.ts';
 
@@ -161,6 +162,11 @@ function runBin(run: RunSummary): EnergyBinShape | null {
   return run.energyBin ? { ...run.energyBin, counts: classCounts(run.classes.names, run.classes.names.map(() => run.eventsPerClass)) } : null;
 }
 
+/** Events selected of each class over all of a run's bins. */
+function selectedPerClass(run: RunSummary): number {
+  return run.eventsPerClass * Math.max(1, run.energyBins.length);
+}
+
 async function classificationOf(services: Services, runId: string): Promise<ClassificationShape | null> {
   const summary = await services.predictions.get(runId);
   const scored = await services.predictions.predictions(runId);
@@ -178,7 +184,7 @@ const RunClassType = builder.objectRef<{ index: number; name: string; color: str
   }),
 });
 
-const PredictionRunType = builder.objectRef<RunSummary>('PredictionRun').implement({
+export const PredictionRunType = builder.objectRef<RunSummary>('PredictionRun').implement({
   description: 'One prediction run: the selection, its status, and (once done) its predictions and metrics.',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Run id, for predictionProgress and predictionRun.' }),
@@ -194,11 +200,21 @@ const PredictionRunType = builder.objectRef<RunSummary>('PredictionRun').impleme
       description: "The run's classes in order: the dataset's.",
       resolve: async (run, _args, { services }) => {
         const dataset = run.datasetId === null ? null : await services.datasets.get(run.datasetId).catch(() => null);
-        return run.classes.names.map((name, index) => ({ index, name, color: dataset?.classes.find((c) => c.name === name)?.color ?? null, selected: run.eventsPerClass }));
+        return run.classes.names.map((name, index) => ({ index, name, color: dataset?.classes.find((c) => c.name === name)?.color ?? null, selected: selectedPerClass(run) }));
       },
     }),
     signalClass: t.string({ nullable: true, description: "The signal class of a binary run ('gamma' for ASTRI): its score is the gammaness.", resolve: (run) => run.classes.signalClass }),
-    bin: t.field({ type: EnergyBinType, nullable: true, description: 'The energy bin the events were drawn from (counts: the events selected); null when drawn over all energies.', resolve: runBin }),
+    bin: t.field({
+      type: EnergyBinType,
+      nullable: true,
+      description: 'The energy bin the events were drawn from (counts: the events selected); null when drawn over all energies or over several bins (see bins).',
+      resolve: runBin,
+    }),
+    bins: t.field({
+      type: [EnergyBinType],
+      description: 'Every energy bin the events were drawn from, in index order, eventsPerClass events of each class in each (counts: the events selected); empty when drawn over all energies.',
+      resolve: (run) => run.energyBins.map((bin) => ({ ...bin, counts: classCounts(run.classes.names, run.classes.names.map(() => run.eventsPerClass)) })),
+    }),
     energyBin: t.field({
       type: EnergyBinType,
       description: 'The bin the events were drawn from (counts here are the selected events).',
@@ -209,8 +225,8 @@ const PredictionRunType = builder.objectRef<RunSummary>('PredictionRun').impleme
         return bin;
       },
     }),
-    eventsPerClass: t.exposeInt('eventsPerClass', { description: 'Events selected of each class.' }),
-    totalByClass: t.field({ type: [ClassCountType], description: 'Events selected per class.', resolve: (run) => classCounts(run.classes.names, run.classes.names.map(() => run.eventsPerClass)) }),
+    eventsPerClass: t.exposeInt('eventsPerClass', { description: 'Events selected of each class in each energy bin (in all, for a run over all energies).' }),
+    totalByClass: t.field({ type: [ClassCountType], description: 'Events selected per class, over all bins.', resolve: (run) => classCounts(run.classes.names, run.classes.names.map(() => selectedPerClass(run))) }),
     samples: t.exposeInt('samples', { description: 'Sample images per class.' }),
     seed: t.exposeInt('seed', { description: 'Seed of the random selection; the same seed selects the same events.' }),
     model: t.field({
@@ -255,8 +271,101 @@ const PredictionRunType = builder.objectRef<RunSummary>('PredictionRun').impleme
       description: 'N-class metrics (argmax), for every run; null until an event has a score.',
       resolve: (run, _args, { services }) => classificationOf(services, run.id),
     }),
+    calibration: t.field({
+      type: CalibrationType,
+      nullable: true,
+      description: 'Reliability diagram and Brier score of the gammaness of a binary run (see Calibration); null for N-class runs and before any score.',
+      args: { bins: t.arg.int({ required: false, defaultValue: 10, description: 'Equal-width gammaness bins over [0, 1], 2 to 100.' }) },
+      resolve: (run, args, { services }) => services.predictions.calibration(run.id, args.bins ?? 10),
+    }),
+    energyMetrics: t.field({
+      type: [EnergyBinMetricsType],
+      description:
+        "Separation power against energy: one item per energy bin of the run (see bins), in index order, from the events scored so far; one item with bin null for a run over all energies. See EnergyBinMetrics for each figure's definition.",
+      args: {
+        gammaEfficiency: t.arg.float({ required: false, defaultValue: 0.7, description: 'Fixed gamma efficiency of atGammaEfficiency, in [0, 1].' }),
+        hadronEfficiency: t.arg.float({ required: false, defaultValue: 0.1, description: 'Fixed hadron efficiency of atHadronEfficiency, in [0, 1].' }),
+        resamples: t.arg.int({ required: false, defaultValue: 200, description: 'Bootstrap resamples of the AUC interval, 1 to 10000.' }),
+        confidenceLevel: t.arg.float({ required: false, defaultValue: 0.68, description: 'Confidence level of the AUC interval, in (0, 1).' }),
+        bootstrapSeed: t.arg.int({ required: false, description: "Seed of the bootstrap; the run's seed when omitted, so a rerun gives the same interval." }),
+      },
+      resolve: async (run, args, { services }) => {
+        const gammaEfficiency = args.gammaEfficiency ?? 0.7;
+        const hadronEfficiency = args.hadronEfficiency ?? 0.1;
+        const seed = args.bootstrapSeed ?? run.seed;
+        const figures = await services.predictions.energyMetrics(run.id, { gammaEfficiency, hadronEfficiency, resamples: args.resamples ?? 200, level: args.confidenceLevel ?? 0.68, seed });
+        return figures.map((item) => ({ figures: item, classes: run.classes.names, seed, gammaEfficiency, hadronEfficiency }));
+      },
+    }),
   }),
 });
+
+interface RunEdgeShape {
+  cursor: string;
+  node: RunSummary;
+}
+
+const PredictionRunEdge = builder.objectRef<RunEdgeShape>('PredictionRunEdge').implement({
+  description: 'A prediction run and its cursor.',
+  fields: (t) => ({
+    cursor: t.exposeString('cursor', { description: 'Opaque; pass as `after` to continue after this run.' }),
+    node: t.field({ type: PredictionRunType, description: 'The run.', resolve: (edge) => edge.node }),
+  }),
+});
+
+const PredictionRunConnection = builder.objectRef<{ edges: RunEdgeShape[]; pageInfo: PageInfoShape }>('PredictionRunConnection').implement({
+  description: 'A page of prediction runs, newest first (Relay connection).',
+  fields: (t) => ({
+    edges: t.field({ type: [PredictionRunEdge], description: 'The runs of this page, newest first, with their cursors.', resolve: (c) => c.edges }),
+    pageInfo: t.field({ type: PageInfo, description: 'Where this page stands.', resolve: (c) => c.pageInfo }),
+  }),
+});
+
+const encodeRunCursor = (run: RunSummary) => Buffer.from(`run:${run.createdAt.getTime()}:${run.id}`).toString('base64url');
+function decodeRunCursor(cursor: string): { createdAt: Date; id: string } {
+  const match = /^run:(\d+):(.+)$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!match) throw new UserInputError(`invalid cursor "${cursor}": pass an endCursor or edge cursor from a previous page of predictionRuns`, 'after');
+  return { createdAt: new Date(Number(match[1])), id: match[2] };
+}
+
+function numericId(value: string | number | null | undefined, field: string, what: string): number | undefined {
+  if (value == null) return undefined;
+  const id = Number(value);
+  if (!Number.isInteger(id)) throw new NotFoundError(`unknown ${what} "${value}"`, field);
+  return id;
+}
+
+builder.queryField('predictionRuns', (t) =>
+  t.field({
+    type: PredictionRunConnection,
+    description: 'The run history, newest first (Relay connection; runs are kept across restarts until deleted), optionally only the runs of a model, a dataset or a status.',
+    args: {
+      first: t.arg.int({ required: false, defaultValue: 20, description: 'Page size, 1 to 100 (default 20).' }),
+      after: t.arg.string({ required: false, description: 'An endCursor from a previous page: the runs older than it.' }),
+      modelId: t.arg.id({ required: false, description: 'Only the runs of this model.' }),
+      datasetId: t.arg.id({ required: false, description: 'Only the runs on this dataset.' }),
+      status: t.arg({ type: RunStatusEnum, required: false, description: 'Only the runs in this status.' }),
+    },
+    resolve: async (_root, args, { services }) => {
+      const first = args.first ?? 20;
+      const after = args.after ? decodeRunCursor(args.after) : null;
+      const filter = {
+        modelId: numericId(args.modelId, 'modelId', 'model'),
+        datasetId: numericId(args.datasetId, 'datasetId', 'dataset'),
+        status: args.status ?? undefined,
+      };
+      if (!Number.isInteger(first) || first < 1 || first > MAX_RUNS_PER_PAGE) throw new UserInputError(`first must be between 1 and ${MAX_RUNS_PER_PAGE}, got ${first}`, 'first');
+      // One more than asked tells whether another page follows.
+      const runs = await services.predictions.list(filter, first + 1, after);
+      const page = runs.slice(0, first);
+      const edges = page.map((node) => ({ cursor: encodeRunCursor(node), node }));
+      return {
+        edges,
+        pageInfo: { hasNextPage: runs.length > first, hasPreviousPage: after !== null, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+      };
+    },
+  }),
+);
 
 builder.queryField('predictionRun', (t) =>
   t.field({
@@ -278,7 +387,12 @@ const ClassMappingInputType = builder.inputType('ClassMappingInput', {
 const PredictInputType = builder.inputType('PredictInput', {
   description: 'What to predict: events per class drawn at random from a dataset, optionally from one energy bin.',
   fields: (t) => ({
-    energyBin: t.int({ required: false, description: "Index of one of the dataset's energy bins (see energyBins); every energy when omitted." }),
+    energyBin: t.int({ required: false, description: "Index of one of the dataset's energy bins (see energyBins); every energy when omitted (and energyBins too)." }),
+    energyBins: t.intList({
+      required: false,
+      description:
+        "Several of the dataset's energy bins (indices, each once), instead of energyBin: eventsPerClass events of each class are drawn in each bin, each bin as a one-bin run with the same seed would draw it; one run, streamed as usual, with its figures per bin in PredictionRun.energyMetrics.",
+    }),
     eventsPerClass: t.int({ required: true, description: 'Events to draw of each class (see serverInfo.limits).' }),
     samples: t.int({ required: false, defaultValue: 0, description: 'Events per class whose images are shown, 0 to 10.' }),
     modelId: t.id({ required: false, description: 'Model to use; the active model if omitted.' }),
@@ -318,6 +432,15 @@ builder.mutationField('cancelPrediction', (t) =>
     description: 'Stops a running prediction after its current batches; the predictions so far are kept.',
     args: { runId: t.arg.id({ required: true }) },
     resolve: (_root, args, { services }) => services.predictions.cancel(String(args.runId)),
+  }),
+);
+
+builder.mutationField('deletePredictionRun', (t) =>
+  t.field({
+    type: PredictionRunType,
+    description: 'Deletes a finished (completed, failed or cancelled) run and its predictions, and returns it as it was; a running run must be cancelled first (CONFLICT). Cached model outputs are kept.',
+    args: { runId: t.arg.id({ required: true }) },
+    resolve: (_root, args, { services }) => services.predictions.delete(String(args.runId)),
   }),
 );
 

@@ -118,7 +118,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   'server/data': ['server/config.ts', 'server/domain', 'server/errors.ts', 'server/random', 'server/storage', 'server/util'],
   'server/training': ['server/data', 'server/domain', 'server/inference', 'server/metrics', 'server/random'],
   'server/models': ['server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/inference', 'server/storage', 'server/util'],
-  'server/predictions': ['server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/inference', 'server/metrics', 'server/models', 'server/observability', 'server/util'],
+  'server/predictions': ['server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/inference', 'server/metrics', 'server/models', 'server/observability', 'server/random', 'server/util'],
   'server/uploads': ['server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/observability', 'server/storage', 'server/util'],
   'server/schema': ['server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/inference', 'server/metrics', 'server/models', 'server/predictions', 'server/uploads'],
   'server/app.ts': ['server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/models', 'server/observability', 'server/predictions', 'server/schema', 'server/storage', 'server/uploads'],

@@ -128,7 +128,7 @@ describe('<astri-controls>', () => {
   it('lists the bins in TeV with the events each holds', async () => {
     const controls = await mount('astri-controls', { datasets, models, settings });
     const labels = Array.from(shadow(controls).querySelectorAll('label.bin'), (label) => label.textContent?.replace(/\s+/g, ' ').trim());
-    expect(labels).toEqual(['1–2 TeV 2000 γ · 2000 p', '2–5 TeV 150 γ · 1800 p']);
+    expect(labels).toEqual(['1–2 TeV 2000 γ · 2000 p', '2–5 TeV 150 γ · 1800 p', 'All 2 bins (against energy) ≥ 150 per class']);
     expect(shadow(controls).querySelector('[role="radiogroup"]')?.getAttribute('aria-label')).toBe('Energy bin');
   });
 
@@ -139,7 +139,17 @@ describe('<astri-controls>', () => {
     const radio = shadow(controls).querySelectorAll<HTMLInputElement>('input[type="radio"]')[1];
     radio.checked = true;
     radio.dispatchEvent(new Event('change'));
-    expect(detail).toEqual({ energyBin: 1 });
+    expect(detail).toEqual({ energyBin: 1, allBins: false });
+  });
+
+  it('reports the choice of every bin in one run as a settings-change', async () => {
+    const controls = await mount('astri-controls', { datasets, models, settings });
+    let detail: unknown = null;
+    controls.addEventListener('settings-change', (event) => (detail = (event as CustomEvent).detail));
+    const radio = shadow(controls).querySelector<HTMLInputElement>('input[type="radio"][value="all"]')!;
+    radio.checked = true;
+    radio.dispatchEvent(new Event('change'));
+    expect(detail).toEqual({ allBins: true });
   });
 
   it('keeps events per class within 100 to 2000', async () => {

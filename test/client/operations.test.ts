@@ -11,15 +11,18 @@ const documents = Object.entries(operations).filter(([name]) => /_(QUERY|MUTATIO
 const text = (document: unknown) => stringifyDocument(document as Parameters<typeof stringifyDocument>[0]);
 
 describe('dashboard operations', () => {
-  it('cover the catalog, predict, cancel, progress, run result, uploads and ingest', () => {
+  it('cover the catalog, predict, cancel, progress, run result, history, comparison, uploads and ingest', () => {
     expect(documents.map(([name]) => name).sort()).toEqual([
       'CANCEL_DATASET_UPLOAD_MUTATION',
       'CANCEL_MUTATION',
       'CATALOG_QUERY',
+      'COMPARISON_QUERY',
       'DATASET_QUERY',
+      'DELETE_RUN_MUTATION',
       'INGEST_SUBSCRIPTION',
       'PREDICT_MUTATION',
       'PROGRESS_SUBSCRIPTION',
+      'RUNS_QUERY',
       'RUN_QUERY',
       'UPLOAD_DATASET_MUTATION',
       'UPLOAD_MODEL_MUTATION',

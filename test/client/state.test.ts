@@ -21,6 +21,15 @@ describe('URL state', () => {
     expect(readUrlState(query)).toEqual({ settings, runId: '41', demo: null });
   });
 
+  it('round-trips a run over every bin and the fixed efficiencies of the plots against energy', () => {
+    const settings = { datasetId: '1', energyBin: 0, allBins: true, gammaEfficiency: 0.5, hadronEfficiency: 0.02, eventsPerClass: 100, samples: 0, modelId: '1', threshold: 0.9 };
+    const query = writeUrlState({ settings, runId: '7', demo: null });
+    expect(new URLSearchParams(query).get('bins')).toBe('all');
+    expect([new URLSearchParams(query).get('geff'), new URLSearchParams(query).get('heff')]).toEqual(['0.5', '0.02']);
+    expect(readUrlState(query).settings).toEqual(settings);
+    expect(readUrlState('?geff=2&heff=-1&bins=some').settings).toEqual({});
+  });
+
   it('ignores values that are not settings and keeps unrelated parameters', () => {
     const state = readUrlState('?bin=-1&events=lots&threshold=3&demo=sample&utm=x');
     expect(state.settings).toEqual({});

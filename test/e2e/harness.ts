@@ -176,3 +176,25 @@ function run(command: string, args: string[]): Promise<void> {
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * Writes a small untrained gamma/proton CNN (56x56x1, seeded weights) to `file` and uploads it beside the demo
+ * model without activating it: a second model to compare with (model comparison in the e2e test and screenshots).
+ */
+export async function uploadUntrainedModel(server: AstriServer, file: string): Promise<void> {
+  // Loaded on demand: TensorFlow.js is heavy for the callers that never need it.
+  const { tf } = await import('../../server/inference/runtime/tfjs.ts');
+  const { writeKerasH5 } = await import('../../server/inference/index.ts');
+  const model = tf.sequential({ name: 'untrained' });
+  model.add(tf.layers.conv2d({ inputShape: [56, 56, 1], filters: 2, kernelSize: 5, strides: 4, activation: 'relu', name: 'conv2d', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }));
+  model.add(tf.layers.globalAveragePooling2d({ name: 'pool' }));
+  model.add(tf.layers.dense({ units: 2, activation: 'softmax', name: 'dense', kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }));
+  await writeKerasH5(model, file);
+  const body = new FormData();
+  body.set('operations', JSON.stringify({ query: 'mutation($f: File!, $c: [String!]) { uploadModel(file: $f, classNames: $c, activate: false) { id } }', variables: { f: null, c: ['proton', 'gamma'] } }));
+  body.set('map', JSON.stringify({ 0: ['variables.f'] }));
+  body.set('0', new File([await readFile(file)], 'untrained.h5'));
+  const response = await fetch(`${server.url}/graphql`, { method: 'POST', body, headers: { 'graphql-require-preflight': '1' } });
+  const result = (await response.json()) as { errors?: unknown[] };
+  if (result.errors) throw new HarnessError(`the untrained model could not be uploaded: ${JSON.stringify(result.errors)}`);
+}
