@@ -7,11 +7,13 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { getOperationAST, GraphQLError } from 'graphql';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { Authenticator, can } from './auth/authenticator.ts';
+import { TokenService } from './auth/tokens.ts';
 import { PROJECT_ROOT, type Config } from './config.ts';
 import { openDatabase } from './data/db.ts';
 import { DatasetCatalog } from './data/dataset-catalog.ts';
 import { EventCatalog } from './data/event-catalog.ts';
-import { DomainError } from './errors.ts';
+import { DomainError, RetryLaterError } from './errors.ts';
 import { ModelRegistry } from './models/model-registry.ts';
 import { createTelemetry, type Telemetry } from './observability/telemetry.ts';
 import { batchSizesToWarmUp } from './predictions/batches.ts';
@@ -44,17 +46,17 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   const models = new ModelRegistry(db, config, { warmupBatchSizes: batchSizesToWarmUp(config.inference.batchSize) });
   const datasets = new DatasetCatalog(db);
   const predictions = new PredictionService(db, datasets, models, config, telemetry);
-  const interrupted = await predictions.failInterruptedRuns();
-  if (interrupted > 0) telemetry.logger.warn({ runs: interrupted }, 'marked runs interrupted by the last stop as failed');
   const uploads = new DatasetUploads(db, datasets, config, { logger: telemetry.logger });
   const interruptedIngests = await uploads.recoverInterrupted();
   if (interruptedIngests > 0) telemetry.logger.warn({ datasets: interruptedIngests }, 'marked dataset uploads interrupted by the last stop as failed');
   let notReady: string | null = 'loading the model';
-  const services: Services = { config, db, datasets, catalog: new EventCatalog(db), models, predictions, uploads, readiness: () => notReady };
+  const tokens = new TokenService(db);
+  const auth = new Authenticator(config, tokens);
+  const services: Services = { config, db, datasets, catalog: new EventCatalog(db), models, predictions, uploads, tokens, auth, readiness: () => notReady };
 
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
-    context: () => ({ services }),
+    context: async (initial) => ({ services, principal: await auth.authenticate(credentialsOf(initial)) }),
     graphqlEndpoint: '/graphql',
     graphiql: { title: 'ASTRI inference API', subscriptionsProtocol: 'WS', defaultQuery: GRAPHIQL_EXAMPLES },
     // The bundled renderer serves GraphiQL's script, styles and editor workers from this server: the
@@ -71,6 +73,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
         costLimit: { maxCost: 20000 },
         blockFieldSuggestion: { enabled: false },
       }),
+      requireAuthentication(),
       countOperations(telemetry),
       routes({ services, telemetry, readiness: () => notReady }),
     ],
@@ -93,13 +96,49 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   };
 }
 
+/**
+ * The credentials of a request: the Authorization header (HTTP, SSE), or the graphql-ws connectionParams
+ * `authorization` ("Bearer <token>") or `token`.
+ */
+function credentialsOf(initial: object): string | null {
+  const params = (initial as { connectionParams?: Record<string, unknown> }).connectionParams;
+  if (params) {
+    const value = params.authorization ?? params.Authorization ?? params.token;
+    if (typeof value === 'string') return value;
+  }
+  const request = (initial as { request?: Request }).request;
+  return request?.headers?.get('authorization') ?? null;
+}
+
+/** Every operation needs an authenticated principal; which operations a role may run, the resolvers ask. */
+function requireAuthentication(): Plugin<Context> {
+  const refuse = (context: Context) =>
+    new GraphQLError(context.principal.problem ?? 'authentication required', {
+      extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: { 'www-authenticate': 'Bearer' } } },
+    });
+  return {
+    onExecute: ({ args, setResultAndStopExecution }) => {
+      const context = args.contextValue as Context;
+      if (!can(context.principal, 'read')) setResultAndStopExecution({ errors: [refuse(context)] });
+    },
+    onSubscribe: ({ args, setResultAndStopExecution }) => {
+      const context = args.contextValue as Context;
+      if (!can(context.principal, 'read')) setResultAndStopExecution({ errors: [refuse(context)] });
+    },
+  };
+}
+
 /** The one place where domain errors become GraphQL errors with a code; the rest stay masked. */
 function toClientError(error: unknown, message: string): Error {
   const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
   if (original instanceof DomainError) {
     return new GraphQLError(original.message, {
       path: error instanceof GraphQLError ? error.path : undefined,
-      extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
+      extensions: {
+        code: original.code,
+        ...(original.field ? { field: original.field } : {}),
+        ...(original instanceof RetryLaterError ? { retryAfterSeconds: original.retryAfterSeconds } : {}),
+      },
     });
   }
   if (original instanceof GraphQLError && !(error instanceof GraphQLError && error.originalError)) return original;
@@ -174,6 +213,13 @@ function routes(deps: { services: Services; telemetry: Telemetry; readiness: () 
         const reason = deps.readiness();
         return endResponse(Response.json(reason ? { status: 'not ready', reason } : { status: 'ready' }, { status: reason ? 503 : 200 }));
       }
+      if (pathname === '/metrics' || pathname.startsWith('/images/')) {
+        // Data: a token where one is required. An <img> cannot send a header: the dashboard's cookie stands in.
+        const principal = await deps.services.auth.authenticate(request.headers.get('authorization') ?? imageCookie(request, pathname));
+        if (!can(principal, 'read')) {
+          return endResponse(new Response(principal.problem ?? 'authentication required', { status: 401, headers: { 'content-type': 'text/plain; charset=utf-8', 'www-authenticate': 'Bearer' } }));
+        }
+      }
       if (pathname === '/metrics') {
         const body = await deps.telemetry.registry.metrics();
         return endResponse(new Response(body, { headers: { 'content-type': deps.telemetry.registry.contentType } }));
@@ -186,6 +232,18 @@ function routes(deps: { services: Services; telemetry: Telemetry; readiness: () 
       return endResponse(await staticFile(pathname));
     },
   };
+}
+
+/** The dashboard's token cookie (path /images/), for image requests only. */
+function imageCookie(request: Request, pathname: string): string | null {
+  if (!pathname.startsWith('/images/')) return null;
+  const match = /(?:^|;\s*)astri_token=([^;]+)/.exec(request.headers.get('cookie') ?? '');
+  if (!match) return null;
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return null;
+  }
 }
 
 async function eventImage(services: Services, eventId: number): Promise<Response> {

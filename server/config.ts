@@ -11,6 +11,8 @@ export const ENV_PREFIX = 'ASTRI_';
 
 const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().positive();
+/** 0 = unlimited. */
+const runLimits = z.object({ concurrentRuns: z.number().int().min(0), eventsPerHour: z.number().int().min(0) }).strict();
 
 const ConfigSchema = z
   .object({
@@ -56,6 +58,7 @@ const ConfigSchema = z
         maxSamples: z.number().int().min(0).max(100),
         defaultThreshold: z.number().min(0).max(1),
         histogramBins: z.number().int().min(2).max(1000),
+        maxActiveRuns: positiveInt,
       })
       .strict(),
     demo: z
@@ -65,6 +68,23 @@ const ConfigSchema = z
         autoGenerate: z.boolean(),
         multiclassEventsPerClass: z.number().int().min(0),
         multiclassModel: z.string().min(1),
+      })
+      .strict(),
+    auth: z
+      .object({
+        anonymous: z.enum(['none', 'reader', 'runner']),
+        limits: z
+          .object({
+            reader: runLimits,
+            runner: runLimits,
+            admin: runLimits,
+          })
+          .strict(),
+        cors: z
+          .object({
+            origins: z.array(z.string().regex(/^https?:\/\/[^/]+$/, 'an origin is scheme://host[:port], without a path')),
+          })
+          .strict(),
       })
       .strict(),
     log: z

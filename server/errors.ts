@@ -1,7 +1,16 @@
 // Domain errors a client can act on. Yoga's error masking (toClientError in server/app.ts) turns them into
 // GraphQL errors with extensions.code; anything else is masked as an internal error.
 
-export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'UNAVAILABLE';
+export type ErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'UNAVAILABLE'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'RATE_LIMITED'
+  | 'SERVER_BUSY'
+  | 'INSUFFICIENT_STORAGE';
 
 export class DomainError extends Error {
   constructor(
@@ -32,5 +41,41 @@ export class UnavailableError extends DomainError {
   override name = 'UnavailableError';
   constructor(message: string) {
     super(message, 'UNAVAILABLE');
+  }
+}
+
+/** No credentials where they are required, or credentials the server does not know (unknown or revoked token). */
+export class UnauthenticatedError extends DomainError {
+  override name = 'UnauthenticatedError';
+  constructor(message: string) {
+    super(message, 'UNAUTHENTICATED');
+  }
+}
+
+/** Authenticated, but the role does not allow this. */
+export class ForbiddenError extends DomainError {
+  override name = 'ForbiddenError';
+  constructor(message: string) {
+    super(message, 'FORBIDDEN');
+  }
+}
+
+/** Refused for now, worth retrying after `retryAfterSeconds`: a per-token limit (RATE_LIMITED) or a full queue (SERVER_BUSY). */
+export class RetryLaterError extends DomainError {
+  override name = 'RetryLaterError';
+  constructor(
+    message: string,
+    code: 'RATE_LIMITED' | 'SERVER_BUSY',
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message, code);
+  }
+}
+
+/** The disk is full (or over quota): nothing was written, what is stored is intact. */
+export class InsufficientStorageError extends DomainError {
+  override name = 'InsufficientStorageError';
+  constructor(message: string) {
+    super(message, 'INSUFFICIENT_STORAGE');
   }
 }

@@ -3,7 +3,7 @@
 import { readImageBatch } from '../data/event-images.ts';
 import type { PixelStore } from '../data/pixel-store.ts';
 import type { PredictionBatch, ScoredEvent } from '../domain/run.ts';
-import type { InferenceEngine } from '../inference/index.ts';
+import type { InferenceEngine, Lane } from '../inference/index.ts';
 import type { Telemetry } from '../observability/telemetry.ts';
 import { splitIntoBatches } from './batches.ts';
 import type { PredictionCache } from './prediction-cache.ts';
@@ -17,6 +17,8 @@ export interface RunExecution {
   store: PixelStore;
   batchSize: number;
   telemetry: Telemetry;
+  /** Whose turn the run's batches take in the engine's fair queue. */
+  lane: Lane;
   /** Cancels the run after the batches in flight. */
   signal: AbortSignal;
   onBatch: (batch: PredictionBatch, failures: number) => void;
@@ -64,7 +66,7 @@ async function inferClass(execution: RunExecution, classIndex: number, events: r
     if (images.readable.length > 0) {
       telemetry.queueDepth.inc();
       const result = await engine
-        .infer(images.pixels, images.readable.length)
+        .infer(images.pixels, images.readable.length, execution.lane)
         .catch((caught: unknown) => {
           failed.abort();
           throw caught;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { requirePermission } from '../auth/authenticator.ts';
 import { PROJECT_ROOT } from '../config.ts';
 import type { BackendInfo } from '../inference/index.ts';
 import { UserInputError } from '../errors.ts';
@@ -159,7 +160,8 @@ builder.mutationField('uploadModel', (t) =>
       labels: t.arg({ type: 'File', required: false, description: 'A labels.txt (one class per line, in output order; "0 name" lines as Teachable Machine writes them), instead of classNames.' }),
       preprocessing: t.arg({ type: PreprocessingInputType, required: false, description: 'How pixels become input; defaults from the model input.' }),
     },
-    resolve: async (_root, args, { services }) => {
+    resolve: async (_root, args, { services, principal }) => {
+      requirePermission(principal, 'manage');
       const limit = services.config.server.maxUploadBytes;
       if (args.file.size > limit) throw new UserInputError(`the model file is ${args.file.size} bytes; uploads are limited to ${limit} bytes (server.maxUploadBytes)`, 'file');
       const bytes = new Uint8Array(await args.file.arrayBuffer());
@@ -190,7 +192,8 @@ builder.mutationField('activateModel', (t) =>
     type: ModelType,
     description: 'Makes a registered model the one predict uses when no modelId is given.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, args, { services }) => {
+    resolve: async (_root, args, { services, principal }) => {
+      requirePermission(principal, 'manage');
       const model = await services.models.activate(Number(args.id));
       return { ...model, active: true };
     },
