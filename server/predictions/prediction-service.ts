@@ -277,10 +277,11 @@ export class PredictionService {
     run.summary = { ...run.summary, status, error, elapsedMs: final.elapsedMs, finishedAt: new Date(), failedCount };
     run.channel.publish({ ...final, kind: 'finished', status, batch: null, error });
     run.channel.close();
+    // The run's place is free once it ended: a client told to retry may start the next one at once.
+    run.release();
     // Stored after the last message: until then (and while the run stays in memory) reads are served from memory.
     run.persisted = this.persist(run, failedCount);
     await run.persisted;
-    run.release();
     this.telemetry.runsInFlight.dec();
     this.telemetry.runs.inc({ status });
     this.telemetry.imagesPerSecond.set(final.imagesPerSecond);
