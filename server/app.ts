@@ -64,6 +64,10 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     renderGraphiQL,
     landingPage: false,
     logging: false,
+    // Same origin only unless server.corsOrigins names the pages allowed to call the API.
+    cors: config.server.corsOrigins.length
+      ? { origin: [...config.server.corsOrigins], credentials: false, allowedHeaders: ['content-type', 'authorization', 'x-graphql-yoga-csrf', 'graphql-require-preflight'], methods: ['GET', 'POST'] }
+      : false,
     maskedErrors: { maskError: (error, message) => toClientError(error, message) },
     plugins: [
       EnvelopArmorPlugin({
@@ -76,6 +80,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
       requireAuthentication(),
       countOperations(telemetry),
       routes({ services, telemetry, readiness: () => notReady }),
+      securityHeaders(),
     ],
   });
 
@@ -182,17 +187,59 @@ function notFound(pathname: string): Response {
   return new Response(`nothing at ${pathname}`, { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
 }
 
+/**
+ * The dashboard's page may run only its own scripts and connect only to this server. Lit writes a few style
+ * attributes (style-src 'unsafe-inline'); nothing runs inline. GraphiQL's page (its own inline bootstrap) is left out.
+ */
+const DASHBOARD_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** Headers on every response; the content security policy on the dashboard's HTML. */
+function securityHeaders(): Plugin {
+  return {
+    onResponse({ request, response }) {
+      const headers = response.headers;
+      headers.set('x-content-type-options', 'nosniff');
+      headers.set('referrer-policy', 'no-referrer');
+      headers.set('cross-origin-opener-policy', 'same-origin');
+      headers.set('cross-origin-resource-policy', 'same-origin');
+      const html = (headers.get('content-type') ?? '').startsWith('text/html');
+      if (html && !new URL(request.url).pathname.startsWith('/graphql')) {
+        headers.set('content-security-policy', DASHBOARD_CSP);
+        headers.set('x-frame-options', 'DENY');
+      }
+    },
+  };
+}
+
 /** Non-GraphQL routes: health, readiness, Prometheus metrics, event images, the dashboard. */
 function routes(deps: { services: Services; telemetry: Telemetry; readiness: () => string | null }): Plugin {
   return {
     async onRequest({ request, url, endResponse }) {
       const { pathname } = url;
-      // Refuse an oversized upload before its body is read into memory.
+      // Refuse an oversized body before it is read into memory: uploads (multipart) up to server.maxUploadBytes,
+      // any other request (a query and its variables) up to server.maxRequestBytes.
       const length = Number(request.headers.get('content-length') ?? 0);
-      if (request.method === 'POST' && length > deps.services.config.server.maxUploadBytes) {
+      const { maxUploadBytes, maxRequestBytes } = deps.services.config.server;
+      if (request.method === 'POST' && length > maxUploadBytes) {
+        return endResponse(
+          Response.json({ errors: [{ message: `request body of ${length} bytes exceeds the upload limit of ${maxUploadBytes} bytes (server.maxUploadBytes)`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }, { status: 413 }),
+        );
+      }
+      if (request.method === 'POST' && length > maxRequestBytes && !/^multipart\//i.test(request.headers.get('content-type') ?? '')) {
         return endResponse(
           Response.json(
-            { errors: [{ message: `request body of ${length} bytes exceeds the upload limit of ${deps.services.config.server.maxUploadBytes} bytes (server.maxUploadBytes)`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] },
+            { errors: [{ message: `request body of ${length} bytes exceeds the limit of a request that is not an upload, ${maxRequestBytes} bytes (server.maxRequestBytes)`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] },
             { status: 413 },
           ),
         );

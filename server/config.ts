@@ -22,6 +22,10 @@ const ConfigSchema = z
         port,
         maxUploadBytes: positiveInt,
         maxUnpackedUploadBytes: positiveInt,
+        /** GraphQL requests that are not uploads (JSON bodies): queries and variables are small. */
+        maxRequestBytes: positiveInt,
+        /** Origins whose pages may call the API from a browser (CORS); empty: same origin only. */
+        corsOrigins: z.array(z.string().regex(/^https?:\/\/[^/]+$/, 'an origin is scheme://host[:port], without a path')),
       })
       .strict(),
     data: z
@@ -78,11 +82,6 @@ const ConfigSchema = z
             reader: runLimits,
             runner: runLimits,
             admin: runLimits,
-          })
-          .strict(),
-        cors: z
-          .object({
-            origins: z.array(z.string().regex(/^https?:\/\/[^/]+$/, 'an origin is scheme://host[:port], without a path')),
           })
           .strict(),
       })

@@ -191,7 +191,8 @@ const ZIP_SIGNATURE = [0x50, 0x4b, 0x03, 0x04];
 function modelExtension(bytes: Uint8Array, fileName: string): '.h5' | '.keras' | '.onnx' {
   if (HDF5_SIGNATURE.every((b, i) => bytes[i] === b)) return '.h5';
   if (ZIP_SIGNATURE.every((b, i) => bytes[i] === b)) return '.keras';
-  if (/\.onnx$/i.test(fileName)) return '.onnx';
+  // The content decides, not the name: an ONNX ModelProto opens with its ir_version (field 1, varint: 0x08).
+  if (/\.onnx$/i.test(fileName) && bytes[0] === 0x08) return '.onnx';
   throw new UserInputError(`"${fileName}" is neither a Keras HDF5 file (.h5) nor an ONNX model (.onnx) nor a Keras archive (.keras)`, 'file');
 }
 
