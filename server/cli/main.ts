@@ -4,6 +4,7 @@ import { OpenBindError } from '../auth/authenticator.ts';
 import { ConfigError } from '../config.ts';
 import { ArchiveError } from '../data/archive/errors.ts';
 import { DemoDatasetError, MulticlassDemoError } from '../data/demo/errors.ts';
+import { DatabaseFileError } from '../data/database-file.ts';
 import { CsvSyntaxError } from '../data/ingest/csv.ts';
 import { IngestInputError } from '../data/ingest/errors.ts';
 import { ImageDecodeError } from '../data/png.ts';
@@ -16,11 +17,13 @@ import { ImageSizeError, PredictError, registerPredictCommand } from './predict.
 import { registerDataCommand } from './data.ts';
 import { IngestRejectedError, registerIngestCommand } from './ingest.ts';
 import { registerTokenCommand } from './token.ts';
+import { registerDbCommand } from './db.ts';
 
 /** Errors whose message tells the user what to fix; each module's base class covers its named subclasses. */
 const USER_ERRORS = [
   ConfigError,
   OpenBindError,
+  DatabaseFileError,
   DomainError,
   InferenceError,
   ArchiveError,
@@ -61,6 +64,7 @@ export function buildProgram(): Command {
   registerDataCommand(program);
   registerIngestCommand(program);
   registerTokenCommand(program);
+  registerDbCommand(program);
   return program;
 }
 
