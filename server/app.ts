@@ -13,7 +13,7 @@ import { PROJECT_ROOT, type Config } from './config.ts';
 import { openDatabase } from './data/db.ts';
 import { DatasetCatalog } from './data/dataset-catalog.ts';
 import { EventCatalog } from './data/event-catalog.ts';
-import { DomainError, RetryLaterError } from './errors.ts';
+import { DomainError, isDiskFullError, RetryLaterError } from './errors.ts';
 import { ModelRegistry } from './models/model-registry.ts';
 import { createTelemetry, type Telemetry } from './observability/telemetry.ts';
 import { batchSizesToWarmUp } from './predictions/batches.ts';
@@ -144,6 +144,12 @@ function toClientError(error: unknown, message: string): Error {
         ...(original.field ? { field: original.field } : {}),
         ...(original instanceof RetryLaterError ? { retryAfterSeconds: original.retryAfterSeconds } : {}),
       },
+    });
+  }
+  if (isDiskFullError(original)) {
+    return new GraphQLError("the server's disk is full: this change was not made, what was stored before is intact and reads keep working; ask its administrator to free space", {
+      path: error instanceof GraphQLError ? error.path : undefined,
+      extensions: { code: 'INSUFFICIENT_STORAGE' },
     });
   }
   if (original instanceof GraphQLError && !(error instanceof GraphQLError && error.originalError)) return original;

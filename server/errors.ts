@@ -79,3 +79,17 @@ export class InsufficientStorageError extends DomainError {
     super(message, 'INSUFFICIENT_STORAGE');
   }
 }
+
+/**
+ * A write that failed because storage is full: no space (ENOSPC), over quota (EDQUOT), over the file size limit
+ * (EFBIG), or SQLite's "database or disk is full".
+ */
+export function isDiskFullError(error: unknown): boolean {
+  for (let cause: unknown = error, depth = 0; cause && depth < 5; cause = (cause as { cause?: unknown }).cause, depth++) {
+    const code = (cause as { code?: unknown }).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG' || code === 'SQLITE_FULL') return true;
+    const message = cause instanceof Error ? cause.message : '';
+    if (/database or disk is full|SQLITE_FULL|no space left on device|file too large/i.test(message)) return true;
+  }
+  return false;
+}

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Config } from '../config.ts';
 import type { Db, Model } from '../data/db.ts';
 import { sha256File } from '../util/file-hash.ts';
-import { NotFoundError, UserInputError } from '../errors.ts';
+import { InsufficientStorageError, isDiskFullError, NotFoundError, UserInputError } from '../errors.ts';
 import { describeModelFile, InferenceEngine, type BackendInfo, type ModelDescription } from '../inference/index.ts';
 import type { ClassNamesSource, InputLayout, ModelDescriptor, Preprocessing } from '../domain/model.ts';
 import { resolveClassNames, resolvePreprocessing, type ClassNameSources } from './model-classes.ts';
@@ -86,8 +86,14 @@ export class ModelRegistry {
     const file = path.join(dir, `${sha256}${extension}`);
     await mkdir(dir, { recursive: true });
     const partial = `${file}.partial`;
-    await writeFile(partial, bytes);
-    await rename(partial, file);
+    try {
+      await writeFile(partial, bytes);
+      await rename(partial, file);
+    } catch (error) {
+      await rm(partial, { force: true });
+      if (isDiskFullError(error)) throw new InsufficientStorageError("the server's disk is full: the model was not stored, the active model keeps serving; ask its administrator to free space");
+      throw error;
+    }
     let model: RegisteredModel;
     try {
       model = await this.register(file, { ...options, name: options.name ?? path.basename(options.fileName).replace(/\.[^.]+$/, '') });

@@ -28,9 +28,22 @@ export function writeServerConfig(dir: string, extra: Record<string, Record<stri
   return file;
 }
 
+export interface ServerProcessOptions {
+  timeoutMs?: number;
+  /**
+   * No file the server writes may grow past this (RLIMIT_FSIZE, set by the shell's `ulimit -f`): writes past it
+   * fail with EFBIG as on a full disk, without a special file system or root.
+   */
+  fileSizeLimitBytes?: number;
+}
+
 /** Starts `astri --config FILE serve` and resolves once it printed "ready". */
-export function startServerProcess(configFile: string, timeoutMs = 240_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'astri.js'), '--config', configFile, 'serve'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
+export function startServerProcess(configFile: string, options: ServerProcessOptions = {}): Promise<ServerProcess> {
+  const timeoutMs = options.timeoutMs ?? 240_000;
+  const command = [process.execPath, path.join(PROJECT_ROOT, 'bin', 'astri.js'), '--config', configFile, 'serve'];
+  const child = options.fileSizeLimitBytes
+    ? spawn('bash', ['-c', `ulimit -f ${Math.ceil(options.fileSizeLimitBytes / 1024)} && exec "$@"`, 'astri', ...command], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } })
+    : spawn(command[0], command.slice(1), { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
   let out = '';
   child.stdout!.on('data', (chunk) => (out += chunk));
   child.stderr!.on('data', (chunk) => (out += chunk));
