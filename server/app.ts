@@ -146,6 +146,11 @@ function toClientError(error: unknown, message: string): Error {
       },
     });
   }
+  // A variable missing or of the wrong type (graphql-js keeps a scalar's TypeError as the cause): the message names
+  // the variable and what the client sent, and says what is wrong.
+  if (error instanceof GraphQLError && !error.path && /^Variable "\$[_A-Za-z][_0-9A-Za-z]*" /.test(error.message)) {
+    return new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT' } });
+  }
   if (isDiskFullError(original)) {
     return new GraphQLError("the server's disk is full: this change was not made, what was stored before is intact and reads keep working; ask its administrator to free space", {
       path: error instanceof GraphQLError ? error.path : undefined,
