@@ -3,7 +3,7 @@
 // of the time to the first batch and of the query latency, the errors, the server's peak memory; then checks
 // that some runs give, alone on a fresh server, exactly the predictions they gave under load.
 // Bounded: counts are fixed (flags below), and the whole test stops after --timeout-s.
-import { mkdirSync, mkdtempSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -20,8 +20,9 @@ const { values: flags } = parseArgs({
     'events-per-class': { type: 'string', default: '500' },
     queries: { type: 'string', default: '200' },
     verify: { type: 'string', default: '3' },
+    'ramp-s': { type: 'string', default: '5' },
     backend: { type: 'string', default: 'onnxruntime' },
-    'state-dir': { type: 'string', default: path.join(tmpdir(), 'astri-loadtest-state') },
+    'template-dir': { type: 'string', default: path.join(tmpdir(), 'astri-loadtest-template') },
     'timeout-s': { type: 'string', default: '600' },
   },
 });
@@ -29,6 +30,8 @@ const SESSIONS = Number(flags.sessions);
 const EVENTS_PER_CLASS = Number(flags['events-per-class']);
 const QUERIES = Number(flags.queries);
 const VERIFY = Math.min(Number(flags.verify), SESSIONS);
+/** Sessions start spread evenly over this window, as users arrive, rather than in one instant. */
+const RAMP_MS = Number(flags['ramp-s']) * 1000;
 const BINS = 7;
 
 const PREDICT = 'mutation($input: PredictInput!) { predict(input: $input) { id } }';
@@ -41,13 +44,30 @@ interface Server {
   url: string;
 }
 
-async function startServer(stateDir: string): Promise<Server> {
+/**
+ * A server on a fresh state folder: the template's database (the demo registered, no prediction cached) and its
+ * images, an empty pixel store. So every load test measures the same thing: images decoded and inferred for the
+ * first time, nothing served from a cache of an earlier test.
+ */
+async function startFreshServer(templateDir: string): Promise<Server> {
+  const templateDb = path.join(templateDir, 'astri.db');
+  if (!existsSync(templateDb)) {
+    process.stderr.write(`loadtest: generating the demo data once into ${templateDir}\n`);
+    const template = await startServer(templateDir, templateDir);
+    await template.process.stop();
+  }
+  const stateDir = mkdtempSync(path.join(tmpdir(), 'astri-loadtest-'));
+  copyFileSync(templateDb, path.join(stateDir, 'astri.db'));
+  return startServer(stateDir, templateDir);
+}
+
+async function startServer(stateDir: string, templateDir: string): Promise<Server> {
   mkdirSync(stateDir, { recursive: true });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ASTRI_DATA__DIR: stateDir,
     ASTRI_DATA__DATABASE: path.join(stateDir, 'astri.db'),
-    ASTRI_DATA__INFERENCE_DIR: path.join(stateDir, 'inference'),
+    ASTRI_DATA__INFERENCE_DIR: path.join(templateDir, 'inference'),
     ASTRI_DATA__PIXEL_STORE: path.join(stateDir, 'pixels'),
     // Enough events per bin for 500 per class; generated once per state folder.
     ASTRI_DEMO__EVENTS_PER_BIN: String(Math.max(EVENTS_PER_CLASS, 600)),
@@ -71,6 +91,8 @@ async function graphql<T>(url: string, query: string, variables: Record<string, 
 interface Session {
   input: { energyBin: number; eventsPerClass: number; seed: number };
   runId: string | null;
+  /** From sending predict to its answer (the run id). */
+  acceptedMs: number | null;
   firstBatchMs: number | null;
   endToEndMs: number | null;
   error: string | null;
@@ -79,13 +101,14 @@ interface Session {
 /** One dashboard: its own WebSocket, a run started over HTTP, then followed to the end. */
 async function session(url: string, index: number): Promise<Session> {
   const input = { energyBin: index % BINS, eventsPerClass: EVENTS_PER_CLASS, seed: 1000 + index };
-  const result: Session = { input, runId: null, firstBatchMs: null, endToEndMs: null, error: null };
+  const result: Session = { input, runId: null, acceptedMs: null, firstBatchMs: null, endToEndMs: null, error: null };
   const ws: Client = createClient({ url: `${url.replace(/^http/, 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: true, retryAttempts: 0 });
   try {
     const started = performance.now();
     const answer = await graphql<{ predict: { id: string } }>(url, PREDICT, { input });
     if (answer.errors?.length || !answer.data) throw new Error(answer.errors?.[0]?.message ?? 'no data');
     result.runId = answer.data.predict.id;
+    result.acceptedMs = performance.now() - started;
     await new Promise<void>((resolve, reject) => {
       ws.subscribe<{ predictionProgress: { kind: string; status: string; error: string | null } }>(
         { query: PROGRESS, variables: { runId: result.runId } },
@@ -141,16 +164,18 @@ async function main(): Promise<void> {
     process.exit(2);
   }, Number(flags['timeout-s']) * 1000);
   deadline.unref();
-  process.stderr.write(`loadtest: starting the server (state in ${flags['state-dir']}; the first start generates the demo data)\n`);
-  const server = await startServer(flags['state-dir']!);
+  process.stderr.write('loadtest: starting the server on a fresh state\n');
+  const server = await startFreshServer(flags['template-dir']!);
   let verifyServer: Server | null = null;
   try {
-    process.stderr.write(`loadtest: ${SESSIONS} sessions x ${EVENTS_PER_CLASS} events per class, ${QUERIES} concurrent events queries\n`);
+    process.stderr.write(`loadtest: ${SESSIONS} sessions x ${EVENTS_PER_CLASS} events per class, starting over ${RAMP_MS / 1000} s; ${QUERIES} concurrent events queries\n`);
     const endMemory = watchMemory([server.process.pid]);
     const started = performance.now();
-    const sessions = Promise.all(Array.from({ length: SESSIONS }, (_, i) => session(server.url, i)));
+    const sessions = Promise.all(
+      Array.from({ length: SESSIONS }, (_, i) => new Promise((resolve) => setTimeout(resolve, (i * RAMP_MS) / SESSIONS)).then(() => session(server.url, i))),
+    );
     // The queries go out while the runs are starting and running.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, RAMP_MS / 2));
     const queries = await Promise.all(Array.from({ length: QUERIES }, (_, i) => query(server.url, i)));
     const runs = await sessions;
     const wallMs = performance.now() - started;
@@ -160,6 +185,7 @@ async function main(): Promise<void> {
     const queryErrors = queries.filter((q) => q.error);
     const lines = [
       `runs: ${SESSIONS} x ${EVENTS_PER_CLASS} events per class (${SESSIONS * EVENTS_PER_CLASS * 2} images), wall ${(wallMs / 1000).toFixed(1)} s`,
+      `predict answered:    ${percentiles(runs.flatMap((run) => (run.acceptedMs === null ? [] : [run.acceptedMs])))}`,
       `time to first batch: ${percentiles(runs.flatMap((run) => (run.firstBatchMs === null ? [] : [run.firstBatchMs])))}`,
       `time to finished:    ${percentiles(runs.flatMap((run) => (run.endToEndMs === null ? [] : [run.endToEndMs])))}`,
       `events query (${QUERIES} concurrent): ${percentiles(queries.map((q) => q.ms))}`,
@@ -170,9 +196,8 @@ async function main(): Promise<void> {
 
     if (VERIFY > 0) {
       // The same runs alone, on a fresh server (no prediction cache), must give exactly the same predictions.
-      const freshDir = mkdtempSync(path.join(tmpdir(), 'astri-loadtest-alone-'));
-      process.stderr.write(`loadtest: checking ${VERIFY} runs alone on a fresh server (${freshDir})\n`);
-      verifyServer = await startServer(freshDir);
+      process.stderr.write(`loadtest: checking ${VERIFY} runs alone on a fresh server\n`);
+      verifyServer = await startFreshServer(flags['template-dir']!);
       let equal = 0;
       for (const run of runs.filter((r) => r.runId && !r.error).slice(0, VERIFY)) {
         const alone = await session(verifyServer.url, run.input.seed - 1000);

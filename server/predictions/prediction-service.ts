@@ -16,6 +16,7 @@ import type { ModelRegistry } from '../models/model-registry.ts';
 import type { Telemetry } from '../observability/telemetry.ts';
 import { Admission, type Requester } from './admission.ts';
 import { splitIntoBatches } from './batches.ts';
+import { FairTurns } from './fair-turns.ts';
 import { PredictionCache } from './prediction-cache.ts';
 import { ProgressChannel } from '../util/progress-channel.ts';
 import { executeRun } from './run-executor.ts';
@@ -53,6 +54,8 @@ export class PredictionService {
   private readonly cache: PredictionCache;
   private readonly planner: RunPlanner;
   private readonly admission: Admission;
+  /** Two batches read at a time: one being decoded while the next one's files are read. */
+  private readonly reads = new FairTurns(2);
 
   constructor(
     private readonly db: Db,
@@ -257,6 +260,7 @@ export class PredictionService {
         telemetry: this.telemetry,
         signal: run.abort.signal,
         lane: { user: run.summary.owner ?? LOCAL_REQUESTER.subject, run: run.summary.id },
+        reads: this.reads,
         onBatch: (batch: PredictionBatch, failures: number) => {
           run.scored.push(...batch.events);
           done[batch.classIndex] += batch.events.length;

@@ -6,6 +6,7 @@ import type { PredictionBatch, ScoredEvent } from '../domain/run.ts';
 import type { InferenceEngine, Lane } from '../inference/index.ts';
 import type { Telemetry } from '../observability/telemetry.ts';
 import { splitIntoBatches } from './batches.ts';
+import type { FairTurns } from './fair-turns.ts';
 import type { PredictionCache } from './prediction-cache.ts';
 import type { RunPlan, SelectedEvent } from './run-plan.ts';
 import { RunScorer } from './scoring.ts';
@@ -17,8 +18,10 @@ export interface RunExecution {
   store: PixelStore;
   batchSize: number;
   telemetry: Telemetry;
-  /** Whose turn the run's batches take in the engine's fair queue. */
+  /** Whose turn the run's batches take in the engine's fair queue and in the image reads. */
   lane: Lane;
+  /** Image batches are read in fair turns with the other runs'. */
+  reads: FairTurns;
   /** Cancels the run after the batches in flight. */
   signal: AbortSignal;
   onBatch: (batch: PredictionBatch, failures: number) => void;
@@ -53,7 +56,7 @@ async function inferClass(execution: RunExecution, classIndex: number, events: r
   const batches = splitIntoBatches(events, execution.batchSize);
   const read = (index: number) => {
     const missing = batches[index].filter((event) => !cached.has(event.id));
-    return readImageBatch(missing, plan.model.inputShape, store).then((images) => ({ missing, images }));
+    return execution.reads.run(execution.lane, () => readImageBatch(missing, plan.model.inputShape, store)).then((images) => ({ missing, images }));
   };
   let nextRead = batches.length ? read(0) : null;
   for (const [index, batch] of batches.entries()) {
