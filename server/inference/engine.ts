@@ -170,10 +170,13 @@ export class InferenceEngine {
         ),
       );
     }
-    return new Promise((resolve, reject) => {
+    const result = new Promise<InferenceResult>((resolve, reject) => {
       this.queue.push(lane, { pixels, count, resolve, reject });
       void this.pump();
     });
+    // A batch rejected by close() before its caller awaits it is not an unhandled rejection; callers still see it.
+    result.catch(() => undefined);
+    return result;
   }
 
   /** Batches waiting for their turn. */
