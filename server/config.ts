@@ -77,6 +77,17 @@ const ConfigSchema = z
     auth: z
       .object({
         anonymous: z.enum(['none', 'reader', 'runner']),
+        /** Single sign-on: bearer JWTs checked against the issuer's published keys. */
+        jwt: z
+          .object({
+            issuer: z.string().min(1),
+            audience: z.string().min(1).optional(),
+            jwksUrl: z.string().url(),
+            roleClaim: z.string().min(1).default('astri_role'),
+            defaultRole: z.enum(['none', 'reader', 'runner']).default('none'),
+          })
+          .strict()
+          .optional(),
         limits: z
           .object({
             reader: runLimits,

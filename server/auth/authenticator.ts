@@ -4,6 +4,7 @@
 import type { Config } from '../config.ts';
 import { roleAllows, type Permission, type Principal, type Role } from '../domain/principal.ts';
 import { ForbiddenError, UnauthenticatedError } from '../errors.ts';
+import { JwtVerifier } from './jwt.ts';
 import type { TokenService } from './tokens.ts';
 
 const ACTIONS: Record<Permission, string> = {
@@ -14,10 +15,14 @@ const ACTIONS: Record<Permission, string> = {
 };
 
 export class Authenticator {
+  private readonly jwt: JwtVerifier | null;
+
   constructor(
     private readonly config: Config,
     private readonly tokens: TokenService,
-  ) {}
+  ) {
+    this.jwt = config.auth.jwt ? new JwtVerifier(config.auth.jwt) : null;
+  }
 
   /**
    * The principal of a request carrying `authorization` (an "Authorization" header value, or a bare token
@@ -27,12 +32,16 @@ export class Authenticator {
     if (authorization) {
       const secret = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] ?? (/\s/.test(authorization.trim()) ? null : authorization.trim());
       if (!secret) return this.unauthenticated('the Authorization header must be "Bearer <token>"');
+      if (this.jwt && JwtVerifier.looksLikeJwt(secret)) {
+        const outcome = await this.jwt.verify(secret);
+        return 'problem' in outcome ? this.unauthenticated(outcome.problem) : this.principal(outcome.role, `jwt:${outcome.subject}`);
+      }
       const token = await this.tokens.verify(secret);
       if (!token) return this.unauthenticated('the API token is unknown or revoked');
       return this.principal(token.role, `token:${token.id}`);
     }
     const anonymous = this.config.auth.anonymous;
-    if (await this.tokens.anyActive()) {
+    if (this.jwt || (await this.tokens.anyActive())) {
       if (anonymous === 'none') return this.unauthenticated('this server requires an API token: send "Authorization: Bearer <token>" (graphql-ws: connectionParams {"authorization": "Bearer <token>"})');
       return this.principal(anonymous, 'anonymous');
     }
@@ -44,7 +53,7 @@ export class Authenticator {
 
   /** Throws unless the server may listen on `host`: non-loopback needs tokens or an explicit anonymous role. */
   async checkBind(host: string): Promise<void> {
-    if (isLoopbackHost(host) || this.config.auth.anonymous !== 'none' || (await this.tokens.anyActive())) return;
+    if (isLoopbackHost(host) || this.config.auth.anonymous !== 'none' || this.jwt || (await this.tokens.anyActive())) return;
     throw new OpenBindError(
       `refusing to listen on ${host}: no API token exists, so anybody who can reach the port could upload models and start runs. ` +
         'Create one (astri token create --role admin --name NAME) and restart, listen on 127.0.0.1, or set auth.anonymous ' +
