@@ -6,9 +6,11 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { encode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
+import sharp from 'sharp';
 import yazl from 'yazl';
 import { PROJECT_ROOT } from '../../server/config.ts';
 import { ArchiveError, extractDatasetArchive } from '../../server/data/archive/index.ts';
+import { convertImage, ImageConversionError } from '../../server/data/image-normalise.ts';
 import { decodePng, ImageDecodeError, toChannels } from '../../server/data/png.ts';
 import { InferenceError } from '../../server/inference/errors.ts';
 import { describeModelFile } from '../../server/inference/index.ts';
@@ -50,6 +52,32 @@ describe('fuzzing the PNG decoder', () => {
       fuzzParameters(300),
     );
   });
+});
+
+describe('fuzzing JPEG conversion (uploads)', () => {
+  it('converts a mutated JPEG to the dataset geometry, or refuses it with ImageConversionError naming the image', async () => {
+    const original = new Uint8Array(await sharp(Buffer.from(noisePng(40, 30, 3, 5))).jpeg({ quality: 80 }).toBuffer());
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(mutations(original.length, 1024), async (steps) => {
+        const file = path.join(scratch, `image-${n}.jpg`);
+        const convertedFile = path.join(scratch, `image-${n++}.png`);
+        writeFileSync(file, mutate(original, steps));
+        try {
+          const image = await withinBound(convertImage({ file, format: 'jpeg', width: 40, height: 30, channels: 3, convertedFile, name: 'cat/7.jpg' }, { width: 28, height: 28, channels: 1 }), 'converting a mutated JPEG');
+          expect(image.pixels.length).toBe(28 * 28);
+        } catch (error) {
+          if (!(error instanceof ImageConversionError)) throw error;
+          expect(error.message).toContain('cat/7.jpg');
+          expect(error.message).not.toContain(scratch);
+        } finally {
+          rmSync(file, { force: true });
+          rmSync(convertedFile, { force: true });
+        }
+      }),
+      fuzzParameters(100),
+    );
+  }, 300_000);
 });
 
 describe('fuzzing the Keras .h5 reader', () => {
