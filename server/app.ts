@@ -7,11 +7,13 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { getOperationAST, GraphQLError } from 'graphql';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { Authenticator, can } from './auth/authenticator.ts';
+import { TokenService } from './auth/tokens.ts';
 import { PROJECT_ROOT, type Config } from './config.ts';
 import { openDatabase } from './data/db.ts';
 import { DatasetCatalog } from './data/dataset-catalog.ts';
 import { EventCatalog } from './data/event-catalog.ts';
-import { DomainError } from './errors.ts';
+import { DomainError, isDiskFullError, RetryLaterError } from './errors.ts';
 import { ModelRegistry } from './models/model-registry.ts';
 import { createTelemetry, type Telemetry } from './observability/telemetry.ts';
 import { batchSizesToWarmUp } from './predictions/batches.ts';
@@ -51,17 +53,17 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   const datasets = new DatasetCatalog(db);
   const datasetFiles = new DatasetFiles(db, sharedStoreLocation(config), () => objectStore, config.storage.concurrency);
   const predictions = new PredictionService(db, datasets, models, config, telemetry, datasetFiles);
-  const interrupted = await predictions.failInterruptedRuns();
-  if (interrupted > 0) telemetry.logger.warn({ runs: interrupted }, 'marked runs interrupted by the last stop as failed');
   const uploads = new DatasetUploads(db, datasets, config, { logger: telemetry.logger, objectStore, datasetFiles });
   const interruptedIngests = await uploads.recoverInterrupted();
   if (interruptedIngests > 0) telemetry.logger.warn({ datasets: interruptedIngests }, 'marked dataset uploads interrupted by the last stop as failed');
   let notReady: string | null = 'loading the model';
-  const services: Services = { config, db, datasets, catalog: new EventCatalog(db), models, predictions, uploads, datasetFiles, readiness: () => notReady };
+  const tokens = new TokenService(db);
+  const auth = new Authenticator(config, tokens);
+  const services: Services = { config, db, datasets, catalog: new EventCatalog(db), models, predictions, uploads, datasetFiles, tokens, auth, readiness: () => notReady };
 
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
-    context: () => ({ services }),
+    context: async (initial) => ({ services, principal: await auth.authenticate(credentialsOf(initial)) }),
     graphqlEndpoint: '/graphql',
     graphiql: { title: 'ASTRI inference API', subscriptionsProtocol: 'WS', defaultQuery: GRAPHIQL_EXAMPLES },
     // The bundled renderer serves GraphiQL's script, styles and editor workers from this server: the
@@ -69,6 +71,10 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     renderGraphiQL,
     landingPage: false,
     logging: false,
+    // Same origin only unless server.corsOrigins names the pages allowed to call the API.
+    cors: config.server.corsOrigins.length
+      ? { origin: [...config.server.corsOrigins], credentials: false, allowedHeaders: ['content-type', 'authorization', 'x-graphql-yoga-csrf', 'graphql-require-preflight'], methods: ['GET', 'POST'] }
+      : false,
     maskedErrors: { maskError: (error, message) => toClientError(error, message) },
     plugins: [
       EnvelopArmorPlugin({
@@ -78,8 +84,10 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
         costLimit: { maxCost: 20000 },
         blockFieldSuggestion: { enabled: false },
       }),
+      requireAuthentication(),
       countOperations(telemetry),
       routes({ services, telemetry, readiness: () => notReady }),
+      securityHeaders(),
     ],
   });
 
@@ -101,13 +109,60 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   };
 }
 
+/**
+ * The credentials of a request: the Authorization header (HTTP, SSE), or the graphql-ws connectionParams
+ * `authorization` ("Bearer <token>") or `token`.
+ */
+function credentialsOf(initial: object): string | null {
+  const params = (initial as { connectionParams?: Record<string, unknown> }).connectionParams;
+  if (params) {
+    const value = params.authorization ?? params.Authorization ?? params.token;
+    if (typeof value === 'string') return value;
+  }
+  const request = (initial as { request?: Request }).request;
+  return request?.headers?.get('authorization') ?? null;
+}
+
+/** Every operation needs an authenticated principal; which operations a role may run, the resolvers ask. */
+function requireAuthentication(): Plugin<Context> {
+  const refuse = (context: Context) =>
+    new GraphQLError(context.principal.problem ?? 'authentication required', {
+      extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: { 'www-authenticate': 'Bearer' } } },
+    });
+  return {
+    onExecute: ({ args, setResultAndStopExecution }) => {
+      const context = args.contextValue as Context;
+      if (!can(context.principal, 'read')) setResultAndStopExecution({ errors: [refuse(context)] });
+    },
+    onSubscribe: ({ args, setResultAndStopExecution }) => {
+      const context = args.contextValue as Context;
+      if (!can(context.principal, 'read')) setResultAndStopExecution({ errors: [refuse(context)] });
+    },
+  };
+}
+
 /** The one place where domain errors become GraphQL errors with a code; the rest stay masked. */
 function toClientError(error: unknown, message: string): Error {
   const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
   if (original instanceof DomainError) {
     return new GraphQLError(original.message, {
       path: error instanceof GraphQLError ? error.path : undefined,
-      extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
+      extensions: {
+        code: original.code,
+        ...(original.field ? { field: original.field } : {}),
+        ...(original instanceof RetryLaterError ? { retryAfterSeconds: original.retryAfterSeconds } : {}),
+      },
+    });
+  }
+  // A variable missing or of the wrong type (graphql-js keeps a scalar's TypeError as the cause): the message names
+  // the variable and what the client sent, and says what is wrong.
+  if (error instanceof GraphQLError && !error.path && /^Variable "\$[_A-Za-z][_0-9A-Za-z]*" /.test(error.message)) {
+    return new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT' } });
+  }
+  if (isDiskFullError(original)) {
+    return new GraphQLError("the server's disk is full: this change was not made, what was stored before is intact and reads keep working; ask its administrator to free space", {
+      path: error instanceof GraphQLError ? error.path : undefined,
+      extensions: { code: 'INSUFFICIENT_STORAGE' },
     });
   }
   if (original instanceof GraphQLError && !(error instanceof GraphQLError && error.originalError)) return original;
@@ -151,17 +206,59 @@ function notFound(pathname: string): Response {
   return new Response(`nothing at ${pathname}`, { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
 }
 
+/**
+ * The dashboard's page may run only its own scripts and connect only to this server. Lit writes a few style
+ * attributes (style-src 'unsafe-inline'); nothing runs inline. GraphiQL's page (its own inline bootstrap) is left out.
+ */
+const DASHBOARD_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** Headers on every response; the content security policy on the dashboard's HTML. */
+function securityHeaders(): Plugin {
+  return {
+    onResponse({ request, response }) {
+      const headers = response.headers;
+      headers.set('x-content-type-options', 'nosniff');
+      headers.set('referrer-policy', 'no-referrer');
+      headers.set('cross-origin-opener-policy', 'same-origin');
+      headers.set('cross-origin-resource-policy', 'same-origin');
+      const html = (headers.get('content-type') ?? '').startsWith('text/html');
+      if (html && !new URL(request.url).pathname.startsWith('/graphql')) {
+        headers.set('content-security-policy', DASHBOARD_CSP);
+        headers.set('x-frame-options', 'DENY');
+      }
+    },
+  };
+}
+
 /** Non-GraphQL routes: health, readiness, Prometheus metrics, event images, the dashboard. */
 function routes(deps: { services: Services; telemetry: Telemetry; readiness: () => string | null }): Plugin {
   return {
     async onRequest({ request, url, endResponse }) {
       const { pathname } = url;
-      // Refuse an oversized upload before its body is read into memory.
+      // Refuse an oversized body before it is read into memory: uploads (multipart) up to server.maxUploadBytes,
+      // any other request (a query and its variables) up to server.maxRequestBytes.
       const length = Number(request.headers.get('content-length') ?? 0);
-      if (request.method === 'POST' && length > deps.services.config.server.maxUploadBytes) {
+      const { maxUploadBytes, maxRequestBytes } = deps.services.config.server;
+      if (request.method === 'POST' && length > maxUploadBytes) {
+        return endResponse(
+          Response.json({ errors: [{ message: `request body of ${length} bytes exceeds the upload limit of ${maxUploadBytes} bytes (server.maxUploadBytes)`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }, { status: 413 }),
+        );
+      }
+      if (request.method === 'POST' && length > maxRequestBytes && !/^multipart\//i.test(request.headers.get('content-type') ?? '')) {
         return endResponse(
           Response.json(
-            { errors: [{ message: `request body of ${length} bytes exceeds the upload limit of ${deps.services.config.server.maxUploadBytes} bytes (server.maxUploadBytes)`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] },
+            { errors: [{ message: `request body of ${length} bytes exceeds the limit of a request that is not an upload, ${maxRequestBytes} bytes (server.maxRequestBytes)`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] },
             { status: 413 },
           ),
         );
@@ -182,6 +279,13 @@ function routes(deps: { services: Services; telemetry: Telemetry; readiness: () 
         const reason = deps.readiness();
         return endResponse(Response.json(reason ? { status: 'not ready', reason } : { status: 'ready' }, { status: reason ? 503 : 200 }));
       }
+      if (pathname === '/metrics' || pathname.startsWith('/images/')) {
+        // Data: a token where one is required. An <img> cannot send a header: the dashboard's cookie stands in.
+        const principal = await deps.services.auth.authenticate(request.headers.get('authorization') ?? imageCookie(request, pathname));
+        if (!can(principal, 'read')) {
+          return endResponse(new Response(principal.problem ?? 'authentication required', { status: 401, headers: { 'content-type': 'text/plain; charset=utf-8', 'www-authenticate': 'Bearer' } }));
+        }
+      }
       if (pathname === '/metrics') {
         const body = await deps.telemetry.registry.metrics();
         return endResponse(new Response(body, { headers: { 'content-type': deps.telemetry.registry.contentType } }));
@@ -194,6 +298,18 @@ function routes(deps: { services: Services; telemetry: Telemetry; readiness: () 
       return endResponse(await staticFile(pathname));
     },
   };
+}
+
+/** The dashboard's token cookie (path /images/), for image requests only. */
+function imageCookie(request: Request, pathname: string): string | null {
+  if (!pathname.startsWith('/images/')) return null;
+  const match = /(?:^|;\s*)astri_token=([^;]+)/.exec(request.headers.get('cookie') ?? '');
+  if (!match) return null;
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return null;
+  }
 }
 
 async function eventImage(services: Services, eventId: number): Promise<Response> {

@@ -11,6 +11,8 @@ export const ENV_PREFIX = 'ASTRI_';
 
 const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().positive();
+/** 0 = unlimited. */
+const runLimits = z.object({ concurrentRuns: z.number().int().min(0), eventsPerHour: z.number().int().min(0) }).strict();
 
 const ConfigSchema = z
   .object({
@@ -20,6 +22,10 @@ const ConfigSchema = z
         port,
         maxUploadBytes: positiveInt,
         maxUnpackedUploadBytes: positiveInt,
+        /** GraphQL requests that are not uploads (JSON bodies): queries and variables are small. */
+        maxRequestBytes: positiveInt,
+        /** Origins whose pages may call the API from a browser (CORS); empty: same origin only. */
+        corsOrigins: z.array(z.string().regex(/^https?:\/\/[^/]+$/, 'an origin is scheme://host[:port], without a path')),
       })
       .strict(),
     data: z
@@ -56,6 +62,7 @@ const ConfigSchema = z
         maxSamples: z.number().int().min(0).max(100),
         defaultThreshold: z.number().min(0).max(1),
         histogramBins: z.number().int().min(2).max(1000),
+        maxActiveRuns: positiveInt,
       })
       .strict(),
     demo: z
@@ -79,6 +86,29 @@ const ConfigSchema = z
         concurrency: z.number().int().min(1).max(256),
         maxAttempts: z.number().int().min(1).max(20),
         requestTimeoutMs: z.number().int().min(100),
+      })
+      .strict(),
+    auth: z
+      .object({
+        anonymous: z.enum(['none', 'reader', 'runner']),
+        /** Single sign-on: bearer JWTs checked against the issuer's published keys. */
+        jwt: z
+          .object({
+            issuer: z.string().min(1),
+            audience: z.string().min(1).optional(),
+            jwksUrl: z.string().url(),
+            roleClaim: z.string().min(1).default('astri_role'),
+            defaultRole: z.enum(['none', 'reader', 'runner']).default('none'),
+          })
+          .strict()
+          .optional(),
+        limits: z
+          .object({
+            reader: runLimits,
+            runner: runLimits,
+            admin: runLimits,
+          })
+          .strict(),
       })
       .strict(),
     log: z

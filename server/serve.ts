@@ -27,6 +27,12 @@ export interface StartOptions {
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const app = await buildApp(config);
   const { yoga, telemetry } = app;
+  try {
+    await app.services.auth.checkBind(config.server.host);
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
   const httpServer: Server = createServer(yoga);
   const wsServer = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint });
 
@@ -77,6 +83,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const model = await app.services.models.loadDefault();
     if (config.demo.multiclassEventsPerClass > 0) await app.services.models.register(config.demo.multiclassModel);
     await app.services.predictions.warmUpImageReading();
+    const { resumed, failed } = await app.services.predictions.resumeInterruptedRuns();
+    if (resumed + failed > 0) telemetry.logger.warn({ resumed, failed }, 'runs interrupted by the last stop were resumed (failed: those that could not be)');
     const backend = await app.services.models.backend();
     telemetry.logger.info({ model: model.name, sha256: model.sha256, backend }, 'model loaded and warmed up');
     app.markReady();

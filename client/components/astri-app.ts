@@ -47,6 +47,8 @@ import './astri-threshold.ts';
 import type { ThresholdChangeDetail } from './astri-threshold.ts';
 import './astri-upload-panel.ts';
 import type { UploadRequestDetail } from './astri-upload-panel.ts';
+import './astri-token-prompt.ts';
+import type { TokenSubmitDetail } from './astri-token-prompt.ts';
 import { tokens } from './shared-styles.ts';
 
 @customElement('astri-app')
@@ -501,6 +503,7 @@ export class AstriApp extends LitElement {
           </div>
         </aside>
         <main class="results">
+          ${this.renderTokenPrompt(catalogError)}
           ${errors.general.map(
             (message) => html`<div class="banner" role="alert">
               <span>${message}</span>
@@ -542,6 +545,18 @@ export class AstriApp extends LitElement {
       </div>
     `;
   }
+
+  /** The server wants a token (none sent, or one it does not know): ask for it. */
+  private renderTokenPrompt(catalogError: DashboardError | null) {
+    const unauthenticated = [catalogError, this.run.error].find((error) => error?.code === 'UNAUTHENTICATED');
+    if (!unauthenticated || !this.source.setToken) return nothing;
+    return html`<astri-token-prompt .message=${unauthenticated.message} @token-submit=${this.onTokenSubmit}></astri-token-prompt>`;
+  }
+
+  private onTokenSubmit = (event: CustomEvent<TokenSubmitDetail>): void => {
+    this.source.setToken?.(event.detail.token);
+    void this.catalogController.load();
+  };
 
   private renderToolbar() {
     return html`<div class="toolbar">

@@ -7,13 +7,23 @@ export interface ApiClient {
   urql: Client;
   /** Closes the WebSocket; the page calls it when it is torn down. */
   dispose(): void;
+  /** Drops the WebSocket so that the next subscription connects with the current token. */
+  reconnect(): void;
 }
 
-/** `endpoint` is the absolute http(s) URL of /graphql; the WebSocket URL is derived from it. */
-export function createApiClient(endpoint: string): ApiClient {
+/**
+ * `endpoint` is the absolute http(s) URL of /graphql; the WebSocket URL is derived from it. `token` gives the
+ * API token to send, if any: read on every request and every (re)connection of the socket.
+ */
+export function createApiClient(endpoint: string, token: () => string | null = () => null): ApiClient {
   const wsUrl = endpoint.replace(/^http/, 'ws');
+  const authorization = (): Record<string, string> => {
+    const value = token();
+    return value ? { authorization: `Bearer ${value}` } : {};
+  };
   const ws: WsClient = createWsClient({
     url: wsUrl,
+    connectionParams: authorization,
     // Connect on the first subscription, and keep the socket a little while between runs.
     lazy: true,
     lazyCloseTimeout: 30_000,
@@ -37,9 +47,10 @@ export function createApiClient(endpoint: string): ApiClient {
       }),
     ],
     requestPolicy: 'network-only',
+    fetchOptions: () => ({ headers: authorization() }),
     preferGetMethod: false,
   });
-  return { urql, dispose: () => void ws.dispose() };
+  return { urql, dispose: () => void ws.dispose(), reconnect: () => ws.terminate() };
 }
 
 /** The /graphql endpoint of the server that served this page. */

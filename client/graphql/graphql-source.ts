@@ -1,6 +1,7 @@
 // The dashboard's backend for real runs: the ASTRI GraphQL API through urql, and multipart uploads
 // through XMLHttpRequest (for their progress).
 import { stringifyDocument, type CombinedError, type OperationResult } from '@urql/core';
+import { storedToken, storeToken } from '../state/api-token.ts';
 import { controlOf, DashboardError } from '../state/errors.ts';
 import type { DashboardSource, ProgressObserver, StreamObserver } from '../state/source.ts';
 import type {
@@ -58,13 +59,21 @@ import {
 export class GraphQLSource implements DashboardSource {
   readonly kind = 'api' as const;
   private readonly api: ApiClient;
+  private token: string | null = storedToken();
 
   constructor(
     private readonly endpoint: string = defaultEndpoint(),
     /** Tests pass a fake XMLHttpRequest. */
     private readonly createXhr?: () => UploadXhr,
   ) {
-    this.api = createApiClient(endpoint);
+    this.api = createApiClient(endpoint, () => this.token);
+  }
+
+  /** Uses this API token from now on (remembered in this browser); null forgets it. */
+  setToken(token: string | null): void {
+    this.token = token && token.trim() ? token.trim() : null;
+    storeToken(this.token);
+    this.api.reconnect();
   }
 
   async loadCatalog(signal?: AbortSignal): Promise<Catalog> {
@@ -199,6 +208,7 @@ export class GraphQLSource implements DashboardSource {
       onProgress,
       signal,
       createXhr: this.createXhr,
+      token: this.token,
       doing: 'uploading the dataset',
     });
     return toDatasetDetail(data.uploadDataset);
@@ -251,6 +261,7 @@ export class GraphQLSource implements DashboardSource {
       onProgress,
       signal,
       createXhr: this.createXhr,
+      token: this.token,
       doing: 'uploading the model',
     });
     return toModel(data.uploadModel);

@@ -31,6 +31,8 @@ export interface MultipartRequest {
   createXhr?: () => UploadXhr;
   /** Says what was being done, in error messages ("uploading the dataset"). */
   doing: string;
+  /** The API token to send, if any. */
+  token?: string | null;
 }
 
 /** The form: `operations` (query and variables with null files), `map` (part -> variable path), then the files. */
@@ -64,6 +66,7 @@ export function sendMultipart<T>(request: MultipartRequest): Promise<T> {
     // Yoga's CSRF prevention accepts multipart only with a non-simple header.
     xhr.setRequestHeader('x-graphql-yoga-csrf', 'astri-dashboard');
     xhr.setRequestHeader('accept', 'application/graphql-response+json, application/json');
+    if (request.token) xhr.setRequestHeader('authorization', `Bearer ${request.token}`);
     xhr.upload.onprogress = (event) => {
       request.onProgress?.({ sentBytes: event.loaded, totalBytes: event.lengthComputable ? event.total : null });
     };

@@ -28,6 +28,8 @@ export type ProgressObserver = StreamObserver<RunProgress>;
 export interface DashboardSource {
   /** 'api' for the GraphQL server, 'demo' for bundled data; shown in the header. */
   readonly kind: 'api' | 'demo';
+  /** Sends this API token from now on (servers with tokens answer UNAUTHENTICATED without one). */
+  setToken?(token: string | null): void;
   /** Datasets (with their classes and bins), models and limits. Rejects with DashboardError. */
   loadCatalog(signal?: AbortSignal): Promise<Catalog>;
   /** Starts a run and resolves with its id once accepted. Rejects with DashboardError (e.g. BAD_USER_INPUT). */

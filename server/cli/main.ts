@@ -1,8 +1,10 @@
 // The `astri` command: each subcommand lives in its own file and only parses, calls a service, prints.
 import { Command, CommanderError } from 'commander';
+import { OpenBindError } from '../auth/authenticator.ts';
 import { ConfigError } from '../config.ts';
 import { ArchiveError } from '../data/archive/errors.ts';
 import { DemoDatasetError, MulticlassDemoError } from '../data/demo/errors.ts';
+import { DatabaseFileError } from '../data/database-file.ts';
 import { CsvSyntaxError } from '../data/ingest/csv.ts';
 import { IngestInputError } from '../data/ingest/errors.ts';
 import { ImageDecodeError } from '../data/png.ts';
@@ -14,10 +16,14 @@ import { registerModelCommand } from './model.ts';
 import { ImageSizeError, PredictError, registerPredictCommand } from './predict.ts';
 import { registerDataCommand } from './data.ts';
 import { IngestRejectedError, registerIngestCommand } from './ingest.ts';
+import { registerTokenCommand } from './token.ts';
+import { registerDbCommand } from './db.ts';
 
 /** Errors whose message tells the user what to fix; each module's base class covers its named subclasses. */
 const USER_ERRORS = [
   ConfigError,
+  OpenBindError,
+  DatabaseFileError,
   DomainError,
   InferenceError,
   ArchiveError,
@@ -57,6 +63,8 @@ export function buildProgram(): Command {
   registerPredictCommand(program);
   registerDataCommand(program);
   registerIngestCommand(program);
+  registerTokenCommand(program);
+  registerDbCommand(program);
   return program;
 }
 

@@ -2,6 +2,7 @@
 // Pixels come from the pixel store when the event was decoded before; otherwise the PNG is read,
 // decoded once, and stored. An image that cannot be read fails alone: the batch goes on without it.
 import { readFile } from 'node:fs/promises';
+import { isDiskFullError } from '../errors.ts';
 import { decodePng, toChannels } from './png.ts';
 import type { ImageShape, PixelStore } from './pixel-store.ts';
 
@@ -61,7 +62,12 @@ export async function readImageBatch(events: readonly EventImageRef[], shape: Im
       }
     });
   }
-  // Decoded once, kept for good: one append per batch rather than per image.
-  store?.writeMany(decoded);
+  // Decoded once, kept for good: one append per batch rather than per image. The store is a cache: when it cannot
+  // grow (a full disk), the images are decoded again next time, and what it holds stays intact (appends by slot).
+  try {
+    store?.writeMany(decoded);
+  } catch (error) {
+    if (!isDiskFullError(error)) throw error;
+  }
   return { pixels: pixels.subarray(0, readable.length * imageSize), readable, errors };
 }

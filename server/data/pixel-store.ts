@@ -76,8 +76,10 @@ export class PixelStore {
       ids.writeInt32LE(image.eventId, k * 4);
     });
     const first = this.count;
-    writeSync(this.dataFd, data, 0, data.length, first * this.imageBytes);
-    writeSync(this.idsFd, ids, 0, ids.length, first * 4);
+    // Pixels first, then ids: a slot counts once both are complete (loadIndex), so a failed write (a full disk)
+    // leaves the store as it was, and the next append overwrites the torn tail.
+    writeFullySync(this.dataFd, data, first * this.imageBytes);
+    writeFullySync(this.idsFd, ids, first * 4);
     fresh.forEach((image, k) => this.slots.set(image.eventId, first + k));
     this.count += fresh.length;
   }
@@ -99,4 +101,9 @@ export class PixelStore {
     if (idsBytes !== count * 4) ftruncateSync(this.idsFd, count * 4);
     if (dataBytes !== count * this.imageBytes) ftruncateSync(this.dataFd, count * this.imageBytes);
   }
+}
+
+/** writeSync until every byte is written: a short write (the disk filling up) ends in the error of the next one. */
+function writeFullySync(fd: number, bytes: Buffer, position: number): void {
+  for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written, bytes.length - written, position + written);
 }

@@ -20,6 +20,7 @@ export interface RunRecord {
   samples: number;
   seed: number;
   status: RunStatus;
+  owner: string | null;
 }
 
 export interface StoredRun {
@@ -42,6 +43,7 @@ export interface StoredRun {
   elapsedMs: number | null;
   createdAt: Date;
   finishedAt: Date | null;
+  owner: string | null;
 }
 
 export interface PredictionRow {
@@ -77,6 +79,7 @@ export async function createRun(db: Db, run: RunRecord): Promise<StoredRun> {
       samples: run.samples,
       seed: run.seed,
       status: run.status,
+      owner: run.owner,
     },
   });
   return toStoredRun(row);
@@ -153,13 +156,21 @@ export async function deleteRun(db: Db, runId: string): Promise<boolean> {
   return removed.count > 0;
 }
 
-/** Runs left running by a process that stopped without finishing them are failed, with the reason. */
-export async function failInterruptedRuns(db: Db): Promise<number> {
-  const { count } = await db.predictionRun.updateMany({
-    where: { status: { in: ['queued', 'running'] } },
-    data: { status: 'failed', error: 'interrupted: the server stopped before the run finished', finishedAt: new Date() },
-  });
-  return count;
+/** Runs left "queued" or "running" by a process that stopped without finishing them, oldest first. */
+export async function findInterruptedRuns(db: Db): Promise<StoredRun[]> {
+  const rows = await db.predictionRun.findMany({ where: { status: { in: ['queued', 'running'] } }, orderBy: { createdAt: 'asc' } });
+  return rows.map(toStoredRun);
+}
+
+/** Fails one interrupted run that cannot be resumed, with the reason. */
+export async function failInterruptedRun(db: Db, runId: string, reason: string): Promise<void> {
+  await db.predictionRun.update({ where: { id: runId }, data: { status: 'failed', error: `interrupted by a restart and not resumed: ${reason}`, finishedAt: new Date() } });
+}
+
+/** When each run of an owner since `since` started, and how many events it asked for (every class together). */
+export async function runsStartedSince(db: Db, owner: string, since: Date): Promise<Array<{ createdAt: Date; events: number }>> {
+  const rows = await db.predictionRun.findMany({ where: { owner, createdAt: { gte: since } }, select: { createdAt: true, eventsPerClass: true, classes: true }, orderBy: { createdAt: 'asc' } });
+  return rows.map((row) => ({ createdAt: row.createdAt, events: row.eventsPerClass * (JSON.parse(row.classes) as string[]).length }));
 }
 
 export async function loadCachedOutputs(db: Db, modelSha256: string): Promise<Map<number, Float32Array>> {
@@ -203,5 +214,6 @@ function toStoredRun(row: RunRow): StoredRun {
     elapsedMs: row.elapsedMs,
     createdAt: row.createdAt,
     finishedAt: row.finishedAt,
+    owner: row.owner,
   };
 }

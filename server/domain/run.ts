@@ -79,4 +79,6 @@ export interface RunSummary {
   elapsedMs: number | null;
   failedCount: number;
   error: string | null;
+  /** Who started it (the principal's subject); null for runs from before tokens existed. */
+  owner: string | null;
 }

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import type { Preprocessing } from '../domain/model.ts';
 import { InferenceInputError, InferenceWorkerError, reviveInferenceError } from './errors.ts';
+import { FairQueue, type Lane } from './fair-queue.ts';
 import type { ModelDescription } from './model-description.ts';
 import { availableCores, type BackendInfo, type BackendRequest } from './runtime/backend-info.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './worker/protocol.ts';
@@ -95,8 +96,19 @@ class WorkerHandle {
   }
 }
 
+interface QueuedBatch {
+  pixels: Uint8Array;
+  count: number;
+  resolve: (result: InferenceResult) => void;
+  reject: (error: Error) => void;
+}
+
+/** Batches without a lane (the CLI, warm-up) share this one. */
+const DEFAULT_LANE: Lane = { user: '', run: '' };
+
 export class InferenceEngine {
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new FairQueue<QueuedBatch>();
+  private busy = false;
   private closed = false;
   private readonly pixelsPerImage: number;
 
@@ -144,8 +156,11 @@ export class InferenceEngine {
     return new InferenceEngine(workers, backend, first.description);
   }
 
-  /** pixels: count*H*W*C uint8, HWC order; batches are queued and run one at a time across the workers. */
-  infer(pixels: Uint8Array, count: number): Promise<InferenceResult> {
+  /**
+   * pixels: count*H*W*C uint8, HWC order; batches are queued and run one at a time across the workers, in fair
+   * turns between users and between runs (the lane), not in arrival order.
+   */
+  infer(pixels: Uint8Array, count: number, lane: Lane = DEFAULT_LANE): Promise<InferenceResult> {
     if (this.closed) return Promise.reject(new InferenceInputError('the inference engine is closed'));
     const expected = count * this.pixelsPerImage;
     if (!Number.isInteger(count) || count < 0 || pixels.length !== expected) {
@@ -155,9 +170,34 @@ export class InferenceEngine {
         ),
       );
     }
-    const run = this.queue.then(() => this.runBatch(pixels, count));
-    this.queue = run.catch(() => undefined);
-    return run;
+    const result = new Promise<InferenceResult>((resolve, reject) => {
+      this.queue.push(lane, { pixels, count, resolve, reject });
+      void this.pump();
+    });
+    // A batch rejected by close() before its caller awaits it is not an unhandled rejection; callers still see it.
+    result.catch(() => undefined);
+    return result;
+  }
+
+  /** Batches waiting for their turn. */
+  get queuedBatches(): number {
+    return this.queue.size;
+  }
+
+  private async pump(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      for (let next = this.queue.shift((batch) => batch.count); next; next = this.queue.shift((batch) => batch.count)) {
+        try {
+          next.resolve(await this.runBatch(next.pixels, next.count));
+        } catch (error) {
+          next.reject(error as Error);
+        }
+      }
+    } finally {
+      this.busy = false;
+    }
   }
 
   private async runBatch(pixels: Uint8Array, count: number): Promise<InferenceResult> {
@@ -183,6 +223,7 @@ export class InferenceEngine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const batch of this.queue.drain()) batch.reject(new InferenceWorkerError('the inference engine was closed'));
     await Promise.all(this.workers.map((worker) => worker.close()));
   }
 }

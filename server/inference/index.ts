@@ -6,6 +6,8 @@ export { describeModelFile } from './describe-model-file.ts';
 export type { DescribeOptions, LayerDescription, ModelDescription, OutputDescription, OutputKind } from './model-description.ts';
 export { InferenceEngine } from './engine.ts';
 export type { InferenceEngineOptions, InferenceResult } from './engine.ts';
+export { FairQueue } from './fair-queue.ts';
+export type { Lane } from './fair-queue.ts';
 export { BACKEND_REQUESTS } from './runtime/backend-info.ts';
 export type { BackendInfo, BackendName, BackendRequest } from './runtime/backend-info.ts';
 export type { WriteKerasH5Options } from './keras-h5/write.ts';

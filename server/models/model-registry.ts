@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Config } from '../config.ts';
 import type { Db, Model } from '../data/db.ts';
 import { sha256File } from '../util/file-hash.ts';
-import { NotFoundError, UserInputError } from '../errors.ts';
+import { InsufficientStorageError, isDiskFullError, NotFoundError, UserInputError } from '../errors.ts';
 import { describeModelFile, InferenceEngine, type BackendInfo, type ModelDescription } from '../inference/index.ts';
 import type { ClassNamesSource, InputLayout, ModelDescriptor, Preprocessing } from '../domain/model.ts';
 import { resolveClassNames, resolvePreprocessing, type ClassNameSources } from './model-classes.ts';
@@ -139,8 +139,14 @@ export class ModelRegistry {
     const file = path.join(dir, `${sha256}${extension}`);
     await mkdir(dir, { recursive: true });
     const partial = `${file}.partial`;
-    await writeFile(partial, bytes);
-    await rename(partial, file);
+    try {
+      await writeFile(partial, bytes);
+      await rename(partial, file);
+    } catch (error) {
+      await rm(partial, { force: true });
+      if (isDiskFullError(error)) throw new InsufficientStorageError("the server's disk is full: the model was not stored, the active model keeps serving; ask its administrator to free space");
+      throw error;
+    }
     let model: RegisteredModel;
     try {
       model = await this.register(file, { ...options, name: options.name ?? path.basename(options.fileName).replace(/\.[^.]+$/, '') });
@@ -286,7 +292,8 @@ const ZIP_SIGNATURE = [0x50, 0x4b, 0x03, 0x04];
 function modelExtension(bytes: Uint8Array, fileName: string): '.h5' | '.keras' | '.onnx' {
   if (HDF5_SIGNATURE.every((b, i) => bytes[i] === b)) return '.h5';
   if (ZIP_SIGNATURE.every((b, i) => bytes[i] === b)) return '.keras';
-  if (/\.onnx$/i.test(fileName)) return '.onnx';
+  // The content decides, not the name: an ONNX ModelProto opens with its ir_version (field 1, varint: 0x08).
+  if (/\.onnx$/i.test(fileName) && bytes[0] === 0x08) return '.onnx';
   throw new UserInputError(`"${fileName}" is neither a Keras HDF5 file (.h5) nor an ONNX model (.onnx) nor a Keras archive (.keras)`, 'file');
 }
 

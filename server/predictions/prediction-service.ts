@@ -9,13 +9,15 @@ import type { DatasetFiles } from '../data/dataset-files.ts';
 import type { Db } from '../data/db.ts';
 import { readImageBatch } from '../data/event-images.ts';
 import { PixelStore } from '../data/pixel-store.ts';
-import { createRun, deleteRun, failInterruptedRuns, findRun, finishRun, insertPredictions, listRuns, loadPredictions, type RunCursor, type RunFilter, type StoredRun } from '../data/prediction-store.ts';
+import { createRun, deleteRun, failInterruptedRun, findInterruptedRuns, findRun, finishRun, insertPredictions, listRuns, loadPredictions, type RunCursor, type RunFilter, type StoredRun } from '../data/prediction-store.ts';
 import { FINAL_STATUSES, type PredictInput, type PredictionBatch, type ProgressMessage, type RunStatus, type RunSummary, type ScoredEvent } from '../domain/run.ts';
-import { DomainError, NotFoundError, UserInputError } from '../errors.ts';
+import { DomainError, NotFoundError, UnavailableError, UserInputError } from '../errors.ts';
 import type { Calibration, ClassificationMetrics, EnergyBinFigures, PerformanceMetrics } from '../metrics/index.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
 import type { Telemetry } from '../observability/telemetry.ts';
+import { Admission, type Requester } from './admission.ts';
 import { splitIntoBatches } from './batches.ts';
+import { FairTurns } from './fair-turns.ts';
 import { PredictionCache } from './prediction-cache.ts';
 import { ProgressChannel } from '../util/progress-channel.ts';
 import { executeRun } from './run-executor.ts';
@@ -45,7 +47,15 @@ interface ActiveRun {
   abort: AbortController;
   scored: ScoredEvent[];
   persisted: Promise<void> | null;
+  /** Frees the run's place (service-wide and its owner's) when it ends. */
+  release: () => void;
 }
+
+/** Who starts a run when nobody is asking over the API (the CLI, tests of the service): no limits. */
+const LOCAL_REQUESTER: Requester = { subject: 'local', limits: { concurrentRuns: 0, eventsPerHour: 0 } };
+
+/** What a subscriber to a run that is about to be resumed is told to wait. */
+const RESUME_WAIT_SECONDS = 5;
 
 export interface SampleScore {
   eventId: number;
@@ -57,6 +67,9 @@ export class PredictionService {
   private readonly active = new Map<string, ActiveRun>();
   private readonly cache: PredictionCache;
   private readonly planner: RunPlanner;
+  private readonly admission: Admission;
+  /** Two batches read at a time: one being decoded while the next one's files are read. */
+  private readonly reads = new FairTurns(2);
 
   constructor(
     private readonly db: Db,
@@ -68,32 +81,90 @@ export class PredictionService {
   ) {
     this.cache = new PredictionCache(db);
     this.planner = new RunPlanner(db, datasets, models, config, files);
+    this.admission = new Admission(db, config.prediction.maxActiveRuns);
   }
 
-  /** Validates, selects the events, and starts the run in the background. */
-  async start(input: PredictInput): Promise<RunSummary> {
+  /**
+   * Validates, selects the events, and starts the run in the background. Refuses at once, with when to retry,
+   * when the service runs its most runs (SERVER_BUSY) or the requester is over a limit of their role (RATE_LIMITED).
+   */
+  async start(input: PredictInput, requester: Requester = LOCAL_REQUESTER): Promise<RunSummary> {
     const plan = await this.planner.plan(input);
-    const stored = await createRun(this.db, {
-      id: randomUUID(),
-      modelId: plan.model.id,
-      datasetId: plan.dataset.id,
-      classes: plan.classes,
-      classMapping: plan.mapping,
-      energyBins: plan.bins,
-      eventsPerClass: plan.eventsPerClass,
-      samples: plan.samples,
-      seed: plan.seed,
-      status: 'running',
-    });
-    const run: ActiveRun = { summary: summaryOf(stored), plan, channel: new ProgressChannel(), abort: new AbortController(), scored: [], persisted: null };
+    const release = await this.admission.admit(requester, plan.eventsPerClass * plan.classes.names.length);
+    try {
+      const stored = await createRun(this.db, {
+        id: randomUUID(),
+        modelId: plan.model.id,
+        datasetId: plan.dataset.id,
+        classes: plan.classes,
+        classMapping: plan.mapping,
+        energyBins: plan.bins,
+        eventsPerClass: plan.eventsPerClass,
+        samples: plan.samples,
+        seed: plan.seed,
+        status: 'running',
+        owner: requester.subject,
+      });
+      return this.launch(stored, plan, release, 'prediction run started');
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  /**
+   * Runs left "running" by a process that stopped (a crash, a kill, a power cut) are started again with their
+   * stored selection; the batches already inferred come from the prediction cache, so the results are those the
+   * run would have had. A run that cannot be planned again (its model or dataset is gone) is failed with the reason.
+   */
+  async resumeInterruptedRuns(): Promise<{ resumed: number; failed: number }> {
+    let resumed = 0;
+    let failed = 0;
+    for (const stored of await findInterruptedRuns(this.db)) {
+      try {
+        const plan = await this.replan(stored);
+        this.launch(stored, plan, this.admission.reserveForResume(stored.owner ?? LOCAL_REQUESTER.subject), 'prediction run resumed after a restart');
+        resumed++;
+      } catch (caught) {
+        failed++;
+        await failInterruptedRun(this.db, stored.id, (caught as Error).message);
+        this.telemetry.logger.warn({ runId: stored.id, err: caught }, 'an interrupted run could not be resumed');
+      }
+    }
+    return { resumed, failed };
+  }
+
+  private launch(stored: StoredRun, plan: RunPlan, release: () => void, what: string): RunSummary {
+    const run: ActiveRun = { summary: summaryOf(stored), plan, channel: new ProgressChannel(), abort: new AbortController(), scored: [], persisted: null, release };
     this.active.set(stored.id, run);
     this.telemetry.runsInFlight.inc();
     this.telemetry.logger.info(
       { runId: stored.id, datasetId: plan.dataset.id, classes: plan.classes.names.length, energyBins: plan.bins.map((bin) => bin.index), eventsPerClass: plan.eventsPerClass, seed: plan.seed, modelId: plan.model.id },
-      'prediction run started',
+      what,
     );
     void this.execute(run);
     return run.summary;
+  }
+
+  /** The plan of a stored run, drawn again from its seed; refused unless it is the selection the run had. */
+  private async replan(stored: StoredRun): Promise<RunPlan> {
+    if (stored.datasetId === null) throw new UserInputError('its dataset was deleted');
+    const model = await this.models.get(stored.modelId);
+    const classMapping = stored.classes.names.map((datasetClass, i) => ({ modelClass: model.classNames[stored.classMapping[i]], datasetClass }));
+    const plan = await this.planner.plan({
+      datasetId: String(stored.datasetId),
+      modelId: String(stored.modelId),
+      energyBins: stored.energyBins.map((bin) => bin.index),
+      eventsPerClass: stored.eventsPerClass,
+      samples: stored.samples,
+      seed: stored.seed,
+      classMapping,
+    });
+    const sameClasses = plan.classes.names.join('\u0000') === stored.classes.names.join('\u0000') && plan.mapping.join(',') === stored.classMapping.join(',');
+    const binKey = (bins: ReadonlyArray<{ minTeV: number; maxTeV: number }>): string => bins.map((bin) => `${bin.minTeV}-${bin.maxTeV}`).join(',');
+    const sameBins = binKey(plan.bins) === binKey(stored.energyBins);
+    if (!sameClasses || !sameBins) throw new UserInputError('its dataset\'s classes or energy bins changed since it started');
+    return plan;
   }
 
   /** Stops a running run after its current batches; a finished run is returned unchanged. */
@@ -106,20 +177,26 @@ export class PredictionService {
     return this.get(runId);
   }
 
+  /** Runs in flight now (the bounded queue's fill). */
+  get activeRuns(): number {
+    return this.admission.activeRuns;
+  }
+
   async get(runId: string): Promise<RunSummary> {
     const run = this.active.get(runId);
     if (run) return run.summary;
     return summaryOf(await this.storedRun(runId));
   }
 
-  /** Every progress message of a run: history first, then live ones until it finishes. */
-  async *progress(runId: string, signal?: AbortSignal): AsyncGenerator<ProgressMessage> {
+  /**
+   * Every progress message of a run after `afterSequence` (all of them by default): history first, then live ones
+   * until it finishes. A run interrupted by a restart and not resumed yet answers UNAVAILABLE with when to retry.
+   */
+  async *progress(runId: string, options: { signal?: AbortSignal; afterSequence?: number } = {}): AsyncGenerator<ProgressMessage> {
+    const after = options.afterSequence ?? -1;
     const run = this.active.get(runId);
-    if (run) {
-      yield* run.channel.subscribe(signal);
-      return;
-    }
-    yield* await this.replayFromDatabase(runId);
+    const messages = run ? run.channel.subscribe(options.signal) : (await this.replayFromDatabase(runId)).values();
+    for await (const message of messages) if (message.sequence > after) yield message;
   }
 
   /** Every prediction of a run, class by class in the run's order (selection order while in memory). */
@@ -232,11 +309,6 @@ export class PredictionService {
     await readImageBatch(events.map((event) => ({ id: event.id, file: path.resolve(event.dataset.rootDir, event.imagePath) })), model.inputShape);
   }
 
-  /** Runs left "running" by a process that stopped without finishing them are failed, with the reason. */
-  failInterruptedRuns(): Promise<number> {
-    return failInterruptedRuns(this.db);
-  }
-
   /** Cancels every run and waits for them to settle (server shutdown). */
   async shutdown(): Promise<void> {
     const running = [...this.active.values()].filter((run) => !FINAL_STATUSES.has(run.summary.status));
@@ -269,6 +341,8 @@ export class PredictionService {
         batchSize: this.config.inference.batchSize,
         telemetry: this.telemetry,
         signal: run.abort.signal,
+        lane: { user: run.summary.owner ?? LOCAL_REQUESTER.subject, run: run.summary.id },
+        reads: this.reads,
         onBatch: (batch: PredictionBatch, failures: number) => {
           run.scored.push(...batch.events);
           done[batch.classIndex] += batch.events.length;
@@ -289,6 +363,8 @@ export class PredictionService {
     run.summary = { ...run.summary, status, error, elapsedMs: final.elapsedMs, finishedAt: new Date(), failedCount };
     run.channel.publish({ ...final, kind: 'finished', status, batch: null, error });
     run.channel.close();
+    // The run's place is free once it ended: a client told to retry may start the next one at once.
+    run.release();
     // Stored after the last message: until then (and while the run stays in memory) reads are served from memory.
     run.persisted = this.persist(run, failedCount);
     await run.persisted;
@@ -338,6 +414,7 @@ export class PredictionService {
   /** A run from before a restart: its batches rebuilt from the stored predictions, then the final message. */
   private async replayFromDatabase(runId: string): Promise<ProgressMessage[]> {
     const stored = await this.storedRun(runId);
+    if (!FINAL_STATUSES.has(stored.status)) throw new UnavailableError(`run "${runId}" was interrupted by a restart and resumes once the model is loaded: retry in ${RESUME_WAIT_SECONDS} s`);
     const summary = summaryOf(stored);
     const rows = await loadPredictions(this.db, runId);
     const classCount = stored.classes.names.length;

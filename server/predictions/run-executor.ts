@@ -3,9 +3,10 @@
 import { readImageBatch } from '../data/event-images.ts';
 import type { PixelStore } from '../data/pixel-store.ts';
 import type { PredictionBatch, ScoredEvent } from '../domain/run.ts';
-import type { InferenceEngine } from '../inference/index.ts';
+import type { InferenceEngine, Lane } from '../inference/index.ts';
 import type { Telemetry } from '../observability/telemetry.ts';
 import { splitIntoBatches } from './batches.ts';
+import type { FairTurns } from './fair-turns.ts';
 import type { PredictionCache } from './prediction-cache.ts';
 import type { RunPlan, SelectedEvent } from './run-plan.ts';
 import { RunScorer } from './scoring.ts';
@@ -17,6 +18,10 @@ export interface RunExecution {
   store: PixelStore;
   batchSize: number;
   telemetry: Telemetry;
+  /** Whose turn the run's batches take in the engine's fair queue and in the image reads. */
+  lane: Lane;
+  /** Image batches are read in fair turns with the other runs'. */
+  reads: FairTurns;
   /** Cancels the run after the batches in flight. */
   signal: AbortSignal;
   onBatch: (batch: PredictionBatch, failures: number) => void;
@@ -51,7 +56,7 @@ async function inferClass(execution: RunExecution, classIndex: number, events: r
   const batches = splitIntoBatches(events, execution.batchSize);
   const read = (index: number) => {
     const missing = batches[index].filter((event) => !cached.has(event.id));
-    return readImageBatch(missing, plan.model.inputShape, store).then((images) => ({ missing, images }));
+    return execution.reads.run(execution.lane, () => readImageBatch(missing, plan.model.inputShape, store)).then((images) => ({ missing, images }));
   };
   let nextRead = batches.length ? read(0) : null;
   for (const [index, batch] of batches.entries()) {
@@ -64,7 +69,7 @@ async function inferClass(execution: RunExecution, classIndex: number, events: r
     if (images.readable.length > 0) {
       telemetry.queueDepth.inc();
       const result = await engine
-        .infer(images.pixels, images.readable.length)
+        .infer(images.pixels, images.readable.length, execution.lane)
         .catch((caught: unknown) => {
           failed.abort();
           throw caught;

@@ -1,10 +1,13 @@
 // The Pothos builder and the request context every resolver sees.
 import SchemaBuilder from '@pothos/core';
+import type { Authenticator } from '../auth/authenticator.ts';
+import type { TokenService } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
 import type { DatasetCatalog } from '../data/dataset-catalog.ts';
 import type { DatasetFiles } from '../data/dataset-files.ts';
 import type { EventCatalog } from '../data/event-catalog.ts';
 import type { Db } from '../data/db.ts';
+import type { Principal } from '../domain/principal.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
 import type { PredictionService } from '../predictions/prediction-service.ts';
 import type { DatasetUploads } from '../uploads/dataset-uploads.ts';
@@ -19,12 +22,16 @@ export interface Services {
   uploads: DatasetUploads;
   /** A dataset's files on this host, fetched from the shared store when missing. */
   datasetFiles: DatasetFiles;
+  tokens: TokenService;
+  auth: Authenticator;
   /** Why the server cannot serve predictions yet (starting up), or null once it can. */
   readiness(): string | null;
 }
 
 export interface Context {
   services: Services;
+  /** Who is asking: resolvers check its permissions (server/auth/authenticator.ts), never the headers. */
+  principal: Principal;
 }
 
 export const builder = new SchemaBuilder<{

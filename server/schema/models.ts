@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { requirePermission } from '../auth/authenticator.ts';
 import { PROJECT_ROOT } from '../config.ts';
 import type { BackendInfo } from '../inference/index.ts';
 import { UserInputError } from '../errors.ts';
@@ -164,7 +165,8 @@ builder.mutationField('uploadModel', (t) =>
       labels: t.arg({ type: 'File', required: false, description: 'A labels.txt (one class per line, in output order; "0 name" lines as Teachable Machine writes them), instead of classNames.' }),
       preprocessing: t.arg({ type: PreprocessingInputType, required: false, description: 'How pixels become input; defaults from the model input.' }),
     },
-    resolve: async (_root, args, { services }) => {
+    resolve: async (_root, args, { services, principal }) => {
+      requirePermission(principal, 'manage');
       if ((args.file == null) === (args.source == null)) throw new UserInputError('give the model as file (a multipart upload) or as source (s3://bucket/key), one of the two', 'file');
       const preprocessing = args.preprocessing
         ? {
@@ -203,7 +205,8 @@ builder.mutationField('activateModel', (t) =>
     type: ModelType,
     description: 'Makes a registered model the one predict uses when no modelId is given.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, args, { services }) => {
+    resolve: async (_root, args, { services, principal }) => {
+      requirePermission(principal, 'manage');
       const model = await services.models.activate(Number(args.id));
       return { ...model, active: true };
     },

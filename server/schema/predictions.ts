@@ -3,7 +3,8 @@ import { MAX_RUNS_PER_PAGE, type SampleScore } from '../predictions/prediction-s
 import { classificationRunMetrics, signalScore } from '../predictions/run-metrics.ts';
 import { topClasses } from '../predictions/scoring.ts';
 import type { PredictionBatch, ProgressMessage, RunClasses, RunSummary, ScoredEvent } from '../domain/run.ts';
-import { NotFoundError, UnavailableError, UserInputError } from '../errors.ts';
+import { can, requirePermission } from '../auth/authenticator.ts';
+import { ForbiddenError, NotFoundError, UnavailableError, UserInputError } from '../errors.ts';
 import { builder, type Services } from './builder.ts';
 import { classCounts, ClassCountType, ClassScoreType, particleCounts } from './classes.ts';
 import { DatasetType, EnergyBinType, type EnergyBinShape } from './datasets.ts';
@@ -414,14 +415,18 @@ builder.mutationField('predict', (t) =>
     type: PredictionRunType,
     description: 'Starts a prediction run and returns at once; follow it with predictionProgress.',
     args: { input: t.arg({ type: PredictInputType, required: true }) },
-    resolve: (_root, { input }, { services }) => {
+    resolve: (_root, { input }, { services, principal }) => {
+      requirePermission(principal, 'predict');
       const starting = services.readiness();
       if (starting) throw new UnavailableError(`the server is starting (${starting}): retry in ${RETRY_AFTER_SECONDS} s`);
-      return services.predictions.start({
-        ...input,
-        modelId: input.modelId == null ? null : String(input.modelId),
-        datasetId: input.datasetId == null ? null : String(input.datasetId),
-      });
+      return services.predictions.start(
+        {
+          ...input,
+          modelId: input.modelId == null ? null : String(input.modelId),
+          datasetId: input.datasetId == null ? null : String(input.datasetId),
+        },
+        { subject: principal.subject, limits: principal.limits },
+      );
     },
   }),
 );
@@ -429,18 +434,33 @@ builder.mutationField('predict', (t) =>
 builder.mutationField('cancelPrediction', (t) =>
   t.field({
     type: PredictionRunType,
-    description: 'Stops a running prediction after its current batches; the predictions so far are kept.',
+    description: 'Stops a running prediction after its current batches; the predictions so far are kept. Runners may cancel their own runs, admins any run.',
     args: { runId: t.arg.id({ required: true }) },
-    resolve: (_root, args, { services }) => services.predictions.cancel(String(args.runId)),
+    resolve: async (_root, args, { services, principal }) => {
+      requirePermission(principal, 'predict');
+      if (!can(principal, 'cancelAny')) {
+        const run = await services.predictions.get(String(args.runId));
+        if (run.owner !== principal.subject) throw new ForbiddenError(`run "${run.id}" was started by somebody else: the ${principal.role} role may cancel only its own runs`);
+      }
+      return services.predictions.cancel(String(args.runId));
+    },
   }),
 );
 
 builder.mutationField('deletePredictionRun', (t) =>
   t.field({
     type: PredictionRunType,
-    description: 'Deletes a finished (completed, failed or cancelled) run and its predictions, and returns it as it was; a running run must be cancelled first (CONFLICT). Cached model outputs are kept.',
+    description:
+      'Deletes a finished (completed, failed or cancelled) run and its predictions, and returns it as it was; a running run must be cancelled first (CONFLICT). Cached model outputs are kept. Runners may delete their own runs, admins any run.',
     args: { runId: t.arg.id({ required: true }) },
-    resolve: (_root, args, { services }) => services.predictions.delete(String(args.runId)),
+    resolve: async (_root, args, { services, principal }) => {
+      requirePermission(principal, 'predict');
+      if (!can(principal, 'cancelAny')) {
+        const run = await services.predictions.get(String(args.runId));
+        if (run.owner !== principal.subject) throw new ForbiddenError(`run "${run.id}" was started by somebody else: the ${principal.role} role may delete only its own runs`);
+      }
+      return services.predictions.delete(String(args.runId));
+    },
   }),
 );
 
@@ -448,11 +468,14 @@ builder.subscriptionField('predictionProgress', (t) =>
   t.field({
     type: PredictionProgressType,
     description: 'One message per finished batch, then a FINISHED message with the metrics. Late subscribers first receive every message already sent.',
-    args: { runId: t.arg.id({ required: true }) },
+    args: {
+      runId: t.arg.id({ required: true }),
+      afterSequence: t.arg.int({ required: false, description: 'Only the messages after this sequence number: a client that reconnects passes the last sequence it received.' }),
+    },
     // The run is looked up before the stream starts, so an unknown id is an error result, not a broken stream.
     subscribe: async (_root, args, { services }) => {
       const summary = await services.predictions.get(String(args.runId));
-      const messages = services.predictions.progress(String(args.runId));
+      const messages = services.predictions.progress(String(args.runId), { afterSequence: args.afterSequence ?? undefined });
       return (async function* () {
         for await (const message of messages) yield { message, classes: summary.classes };
       })();

@@ -1,5 +1,6 @@
 // Dataset uploads: the mutation that starts one, its cancellation, and its progress (a subscription, and
 // Dataset.ingest while it runs).
+import { requirePermission } from '../auth/authenticator.ts';
 import type { IngestProgress } from '../domain/dataset.ts';
 import { NotFoundError } from '../errors.ts';
 import { builder } from './builder.ts';
@@ -51,13 +52,15 @@ builder.mutationField('uploadDataset', (t) =>
       signalClass: t.arg.string({ required: false, description: 'For a two-class dataset, the class whose score is the signal score ("gamma" for ASTRI).' }),
       colors: t.arg.stringList({ required: false, description: 'One CSS colour (#rrggbb) per class, in the class order (folder names sorted, or first appearance in the manifest).' }),
     },
-    resolve: (_root, args, { services }) =>
-      services.uploads.start(args.file, {
+    resolve: (_root, args, { services, principal }) => {
+      requirePermission(principal, 'manage');
+      return services.uploads.start(args.file, {
         name: args.name ?? null,
         resizeTo: args.resizeTo ? { width: args.resizeTo.width, height: args.resizeTo.height } : null,
         signalClass: args.signalClass ?? null,
         colors: args.colors ?? null,
-      }),
+      });
+    },
   }),
 );
 
@@ -78,13 +81,15 @@ builder.mutationField('registerDataset', (t) =>
       signalClass: t.arg.string({ required: false, description: 'For a two-class dataset, the class whose score is the signal score ("gamma" for ASTRI).' }),
       colors: t.arg.stringList({ required: false, description: 'One CSS colour (#rrggbb) per class, in the class order.' }),
     },
-    resolve: (_root, args, { services }) =>
-      services.uploads.startFromBucket(args.source, {
+    resolve: (_root, args, { services, principal }) => {
+      requirePermission(principal, 'manage');
+      return services.uploads.startFromBucket(args.source, {
         name: args.name ?? null,
         resizeTo: args.resizeTo ? { width: args.resizeTo.width, height: args.resizeTo.height } : null,
         signalClass: args.signalClass ?? null,
         colors: args.colors ?? null,
-      }),
+      });
+    },
   }),
 );
 
@@ -93,7 +98,10 @@ builder.mutationField('cancelDatasetUpload', (t) =>
     type: DatasetType,
     description: 'Stops the ingest of an upload; it ends CANCELLED with nothing kept. A dataset that is no longer ingesting is returned unchanged.',
     args: { id: t.arg.id({ required: true, description: 'The dataset returned by uploadDataset.' }) },
-    resolve: async (_root, args, { services }) => services.uploads.cancel(datasetIdOf(args.id)),
+    resolve: async (_root, args, { services, principal }) => {
+      requirePermission(principal, 'manage');
+      return services.uploads.cancel(datasetIdOf(args.id));
+    },
   }),
 );
 

@@ -18,7 +18,7 @@ import { ingestArchive, IngestCancelledError, type IngestStep } from '../data/up
 import { receiveToFile } from '../data/upload/receive.ts';
 import { CLASS_NAME_PATTERN, COLOR_PATTERN } from '../domain/classes.ts';
 import type { DatasetSource, IngestProgress, RejectedFile } from '../domain/dataset.ts';
-import { DomainError, UserInputError } from '../errors.ts';
+import { DomainError, isDiskFullError, UserInputError } from '../errors.ts';
 import { sha256File } from '../util/file-hash.ts';
 import { ProgressChannel } from '../util/progress-channel.ts';
 import { asPrefix, formatObjectUrl, ObjectCache, objectStoreFor, parseObjectUrl, type ObjectStore } from '../storage/index.ts';
@@ -313,6 +313,7 @@ export class DatasetUploads {
   private describe(error: unknown, datasetId: number): string {
     if (error instanceof DomainError) return error.message;
     this.options.logger?.error({ datasetId, err: error }, 'dataset ingest failed');
+    if (isDiskFullError(error)) return "the server's disk is full: the dataset could not be ingested and nothing of it was kept; ask its administrator to free space";
     return 'the server could not ingest the upload (an internal error, logged on the server); nothing was kept';
   }
 

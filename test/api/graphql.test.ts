@@ -457,7 +457,8 @@ describe('GraphQL API', () => {
   it('keeps finished runs across a restart', async () => {
     const runId = await predict({ energyBin: 4, eventsPerClass: 20, samples: 2, seed: 77 });
     const before = await subscribe(runId);
-    // A run the stopping process never finished (as after a crash).
+    // A run the stopping process never finished (as after a crash), whose dataset is gone: it cannot resume
+    // (test/api/restart.test.ts resumes those that can).
     const model = await server.app.services.db.model.findFirstOrThrow();
     await server.app.services.db.predictionRun.create({
       data: { id: 'crashed-run', classes: '["proton","gamma"]', classMapping: '[0,1]', modelId: model.id, energyBin: 0, energyMinTeV: 1, energyMaxTeV: 2, eventsPerClass: 5, samples: 0, seed: 1, status: 'running' },
@@ -476,7 +477,7 @@ describe('GraphQL API', () => {
     expect(run.data!.predictionRun.sampleEvents).toHaveLength(4);
     expect(run.data!.predictionRun.metrics.roc.auc).toBe(before.at(-1)!.metrics!.roc!.auc);
     const crashed = await server.graphql<{ predictionRun: { status: string; error: string } }>('{ predictionRun(id: "crashed-run") { status error } }');
-    expect(crashed.data!.predictionRun).toEqual({ status: 'FAILED', error: 'interrupted: the server stopped before the run finished' });
+    expect(crashed.data!.predictionRun).toEqual({ status: 'FAILED', error: 'interrupted by a restart and not resumed: its dataset was deleted' });
     // A subscriber after the restart gets the batches rebuilt from the database, then the final message.
     const replay = await subscribe(runId);
     expect(replay.at(-1)).toMatchObject({ kind: 'FINISHED', status: 'COMPLETED', done: { gamma: 20, proton: 20 } });

@@ -103,7 +103,9 @@ export async function ingestArchive(db: Db, datasetId: number, input: ArchiveIng
     const pending: Uint8Array[] = [];
     const flush = async (): Promise<void> => {
       if (pending.length === 0) return;
-      await spool.write(Buffer.concat(pending));
+      // A write can be short (the disk filling up): write the rest, so that a full disk is an error, not a hole.
+      const bytes = Buffer.concat(pending);
+      for (let written = 0; written < bytes.length; ) written += (await spool.write(bytes, written, bytes.length - written)).bytesWritten;
       pending.length = 0;
     };
     step('converting', 0);

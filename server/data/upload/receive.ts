@@ -6,7 +6,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { UserInputError } from '../../errors.ts';
+import { InsufficientStorageError, isDiskFullError, UserInputError } from '../../errors.ts';
 
 export interface ReceivedFile {
   /** The temporary file; the caller removes it when done. */
@@ -53,6 +53,7 @@ export async function receiveToFile(
   } catch (error) {
     await rm(file, { force: true });
     if (error instanceof UploadTooLargeError) throw error;
+    if (isDiskFullError(error)) throw new InsufficientStorageError("the server's disk is full: the upload was not stored and nothing else changed; ask its administrator to free space");
     throw new UploadInterruptedError();
   }
   return { file, sha256: hash.digest('hex'), bytes };
