@@ -2,7 +2,7 @@
 // energy (values equal to the API's PredictionRun.energyMetrics) and the reliability diagram, accuracy and macro AUC
 // against energy for the 4-class demo, the fixed-efficiency control redrawing
 // them live, a second model run on the same events and overlaid, and a past run reopened and deleted from the
-// history. Screenshots go to test-results/e2e/ (docs/screenshot-energy*.png are copies of them).
+// history. Screenshots go to test-results/e2e/ (the ones in docs/ come from scripts/screenshot-energy.ts).
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
