@@ -14,7 +14,17 @@ import { downloadBlob, predictionsCsv } from '../export/files.ts';
 import { calibrationCurve, type ConfidenceInterval, type EnergyBinFigures } from '../../server/metrics/index.ts';
 import type { ReliabilityData } from '../plots/reliability-diagram.ts';
 import { binaryVocabulary, classViews, OKABE_ITO, type BinaryVocabulary, type ClassView } from '../plots/theme.ts';
-import { DEFAULT_LEVEL, DEFAULT_RESAMPLES, energyCsv, energyFigures, energyPlots, type EnergyPlots, type EnergySeriesInput } from '../state/energy.ts';
+import {
+  classEnergyPlots,
+  DEFAULT_LEVEL,
+  DEFAULT_RESAMPLES,
+  energyCsv,
+  energyFigures,
+  energyPlots,
+  type ClassEnergyPlots,
+  type EnergyPlots,
+  type EnergySeriesInput,
+} from '../state/energy.ts';
 import { classMappingFor, mappingPairs, modelFits } from '../state/class-mapping.ts';
 import { classScoreHistogram, computeClassification, multiclassFigures, type MulticlassFigures } from '../state/classification.ts';
 import { groupErrors, type DashboardError } from '../state/errors.ts';
@@ -217,6 +227,7 @@ export class AstriApp extends LitElement {
   /** Another model's run on the main run's events (model comparison); replaced with every new main run. */
   private compareRun!: PredictionRunController;
   private energy: EnergyPlots | null = null;
+  private classEnergy: ClassEnergyPlots | null = null;
   private reliability: ReliabilityData | null = null;
   private energyInputs: EnergySeriesInput[] = [];
   private energyKey = '';
@@ -420,9 +431,18 @@ export class AstriApp extends LitElement {
     const key = [this.run.version, this.compareRun.version, gammaEfficiency, hadronEfficiency, bins.length, this.run.finished, this.compareRun.finished, this.run.seed, vocabulary?.signal.name, this.run.modelName, this.compareRun.modelName].join('|');
     if (key === this.energyKey) return;
     this.energyKey = key;
-    if (!vocabulary || bins.length < 2) {
+    this.classEnergy = null;
+    if (bins.length < 2) {
       this.energy = null;
       this.energyInputs = [];
+      return;
+    }
+    if (!vocabulary) {
+      // N-class runs: accuracy and macro AUC per bin, no cut to choose.
+      const figures = energyFigures(this.run.scores.events, names, null, bins, { gammaEfficiency, hadronEfficiency, resamples: 0, level: DEFAULT_LEVEL, seed: 0 });
+      this.energy = null;
+      this.energyInputs = [{ key: 'main', label: this.run.modelName ?? 'this run', colour: OKABE_ITO[0], figures }];
+      this.classEnergy = classEnergyPlots(this.energyInputs);
       return;
     }
     const options = { gammaEfficiency, hadronEfficiency, level: DEFAULT_LEVEL };
@@ -680,6 +700,23 @@ export class AstriApp extends LitElement {
     `;
   }
 
+  /** An N-class run over several bins: accuracy and macro AUC against energy. */
+  private renderClassEnergy(stem: string) {
+    const plots = this.classEnergy;
+    if (!plots) return nothing;
+    const inputs = this.energyInputs;
+    const options = { gammaEfficiency: this.settings.gammaEfficiency ?? DEFAULT_GAMMA_EFFICIENCY, hadronEfficiency: this.settings.hadronEfficiency ?? DEFAULT_HADRON_EFFICIENCY, level: DEFAULT_LEVEL };
+    const csv = () => energyCsv(inputs, options);
+    return html`<div class="plots energy-plots">
+      <astri-plot-card heading="Accuracy against energy" caption="Fraction of each bin's events whose best-scored class is the true one." file-stem="${stem}-accuracy-energy" .csv=${csv}>
+        <astri-energy-plot class="accuracy-energy" .data=${plots.accuracy}></astri-energy-plot>
+      </astri-plot-card>
+      <astri-plot-card heading="Macro AUC against energy" caption="Mean over classes of the one-vs-rest ROC AUC in each bin." file-stem="${stem}-macro-auc-energy" .csv=${csv}>
+        <astri-energy-plot class="macro-auc-energy" .data=${plots.macroAuc}></astri-energy-plot>
+      </astri-plot-card>
+    </div>`;
+  }
+
   private async loadHistory(): Promise<void> {
     if (!this.source.listRuns) return;
     try {
@@ -788,6 +825,7 @@ export class AstriApp extends LitElement {
           <astri-separation-plot class="class-score" .data=${figures?.histogram ?? null}></astri-separation-plot>
         </astri-plot-card>
       </div>
+      ${this.renderClassEnergy(stem)}
     `;
   }
 

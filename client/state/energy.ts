@@ -19,8 +19,8 @@ export interface EnergyOptions {
 export const DEFAULT_RESAMPLES = 200;
 export const DEFAULT_LEVEL = 0.68;
 
-/** The figures of each bin of a binary run from its scored events; the signal class's score is the gammaness. */
-export function energyFigures(events: readonly ScoredEvent[], classes: readonly string[], signalClass: string, bins: readonly EnergyRange[], options: EnergyOptions): EnergyBinFigures[] {
+/** The figures of each bin of a run from its scored events; for a binary run the signal class's score is the gammaness. */
+export function energyFigures(events: readonly ScoredEvent[], classes: readonly string[], signalClass: string | null, bins: readonly EnergyRange[], options: EnergyOptions): EnergyBinFigures[] {
   const index = new Map(classes.map((name, i) => [name, i]));
   const scored: EnergyScoredEvent[] = [];
   for (const event of events) {
@@ -30,7 +30,7 @@ export function energyFigures(events: readonly ScoredEvent[], classes: readonly 
   }
   return figuresByEnergy(scored, bins, {
     classCount: classes.length,
-    signalIndex: index.get(signalClass) ?? null,
+    signalIndex: signalClass === null ? null : (index.get(signalClass) ?? null),
     gammaEfficiency: options.gammaEfficiency,
     hadronEfficiency: options.hadronEfficiency,
     bootstrap:
@@ -95,6 +95,26 @@ export function energyPlots(inputs: readonly EnergySeriesInput[], options: Pick<
       yTitle: 'Best Q = ε_γ / √ε_h',
       series: series((f) => ({ value: f.separation?.bestQualityFactor?.qualityFactor ?? null })),
     },
+  };
+}
+
+/** The N-class run's figures against energy: accuracy and one-vs-rest macro AUC per bin. */
+export interface ClassEnergyPlots {
+  accuracy: EnergyCurveData;
+  macroAuc: EnergyCurveData;
+}
+
+export function classEnergyPlots(inputs: readonly EnergySeriesInput[]): ClassEnergyPlots {
+  const series = (pick: (f: EnergyBinFigures) => number | null): EnergySeries[] =>
+    inputs.map((input) => ({
+      key: input.key,
+      label: input.label,
+      colour: input.colour,
+      points: input.figures.filter((f) => f.bin !== null).map((f) => ({ minTeV: f.bin!.minTeV, maxTeV: f.bin!.maxTeV, value: pick(f) })),
+    }));
+  return {
+    accuracy: { title: 'Accuracy against energy', yTitle: 'Accuracy (argmax)', series: series((f) => f.accuracy), yDomain: [0, 1] },
+    macroAuc: { title: 'Macro AUC against energy', yTitle: 'One-vs-rest macro AUC', series: series((f) => f.macroAuc) },
   };
 }
 

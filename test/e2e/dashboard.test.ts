@@ -217,8 +217,9 @@ describe('the dashboard against a running server', () => {
     await page.goto(`${server.url}/`);
     await page.locator('astri-controls #dataset').selectOption(multiclass.id);
     await expect.poll(() => new URL(page.url()).searchParams.get('dataset')).toBe(multiclass.id);
-    // It has energies: the bin picker stays, with the bins of this dataset.
-    expect(await page.locator('astri-controls input[name="energy-bin"]').count()).toBe(multiclass.hasEnergies ? 7 : 0);
+    // It has energies: the bin picker stays, with the bins of this dataset and the choice of all of them in one run.
+    expect(await page.locator('astri-controls input[name="energy-bin"]:not([value="all"])').count()).toBe(multiclass.hasEnergies ? 7 : 0);
+    expect(await page.locator('astri-controls input[name="energy-bin"][value="all"]').count()).toBe(multiclass.hasEnergies ? 1 : 0);
     await setNumber('astri-controls #events', 20);
     await setNumber('astri-controls #samples', 1);
     await page.getByRole('button', { name: 'Predict!' }).click();

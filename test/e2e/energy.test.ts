@@ -1,7 +1,8 @@
 // The physicist's view end to end in Chromium: a run over all seven demo bins with the five plots against
-// energy (values equal to the API's PredictionRun.energyMetrics) and the reliability diagram, the fixed-efficiency control redrawing
+// energy (values equal to the API's PredictionRun.energyMetrics) and the reliability diagram, accuracy and macro AUC
+// against energy for the 4-class demo, the fixed-efficiency control redrawing
 // them live, a second model run on the same events and overlaid, and a past run reopened and deleted from the
-// history. Screenshots go to test-results/e2e/ (docs/screenshot-energy*.png are copies of them).
+// history. Screenshots go to test-results/e2e/ (the ones in docs/ come from scripts/screenshot-energy.ts).
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -113,6 +114,30 @@ describe('the plots against energy', () => {
     for (const plot of PLOTS.slice(0, 2)) await expect.poll(() => plotted(plot, 'compare').then((values) => values.length)).toBe(7);
     await page.locator('astri-comparison').scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(ARTIFACTS, 'energy-compare.png'), fullPage: true });
+  }, 300_000);
+
+  it('plots accuracy and macro AUC against energy for the 4-class demo, equal to the API', async () => {
+    const { datasets } = await server.graphql<{ datasets: Array<{ id: string; classes: unknown[] }> }>('{ datasets { id classes { name } } }');
+    const multiclass = datasets.find((d) => d.classes.length > 2)!;
+    await page.goto(`${server.url}/?samples=0&dataset=${multiclass.id}`);
+    await page.locator('astri-controls input[name="energy-bin"][value="all"]').check();
+    const events = page.locator('astri-controls #events');
+    await events.fill('20');
+    await events.press('Tab');
+    await page.getByRole('button', { name: 'Predict!' }).click();
+    await page.locator('astri-progress .status', { hasText: 'completed' }).waitFor({ timeout: 240_000 });
+    const classRunId = new URL(page.url()).searchParams.get('run');
+    const { predictionRun } = await server.graphql<{ predictionRun: { energyMetrics: Array<{ accuracy: number; macroAuc: number | null; auc: number | null }> } }>(
+      'query($id: ID!) { predictionRun(id: $id) { energyMetrics { accuracy macroAuc auc } } }',
+      { id: classRunId },
+    );
+    expect(predictionRun.energyMetrics).toHaveLength(7);
+    expect(predictionRun.energyMetrics.every((bin) => bin.auc === null)).toBe(true);
+    await expect.poll(() => plotted('accuracy-energy'), { timeout: 20_000 }).toEqual(predictionRun.energyMetrics.map((bin) => bin.accuracy));
+    expect(await plotted('macro-auc-energy')).toEqual(predictionRun.energyMetrics.map((bin) => bin.macroAuc));
+    // Back to the binary run for the history checks below.
+    await page.locator(`astri-history tr[data-run="${classRunId}"] button.delete`).click();
+    await expect.poll(() => page.locator(`astri-history tr[data-run="${classRunId}"]`).count(), { timeout: 20_000 }).toBe(0);
   }, 300_000);
 
   it('reopens a past run from the history at its shareable URL, and deletes one', async () => {
