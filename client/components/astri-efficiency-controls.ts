@@ -3,7 +3,7 @@
 // every move, so the plots redraw while dragging; nothing is requested from the server.
 import { css, html, LitElement } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import { tokens } from './shared-styles.ts';
+import { sliderRow, tokens } from './shared-styles.ts';
 
 export interface EfficiencyChangeDetail {
   gammaEfficiency?: number;
@@ -14,6 +14,7 @@ export interface EfficiencyChangeDetail {
 export class AstriEfficiencyControls extends LitElement {
   static override styles = [
     tokens,
+    sliderRow,
     css`
       :host {
         display: flex;
@@ -21,28 +22,8 @@ export class AstriEfficiencyControls extends LitElement {
         flex-wrap: wrap;
       }
       .row {
-        display: flex;
-        align-items: center;
-        gap: 8px;
         flex: 1;
         min-width: 260px;
-      }
-      label {
-        color: var(--astri-muted);
-        font-size: 12px;
-        white-space: nowrap;
-      }
-      input[type='range'] {
-        flex: 1;
-        min-width: 80px;
-        accent-color: var(--astri-accent);
-      }
-      input[type='number'] {
-        width: 70px;
-        font: inherit;
-        padding: 1px 4px;
-        border: 1px solid var(--astri-line);
-        border-radius: var(--astri-radius);
       }
     `,
   ];

@@ -2,7 +2,7 @@
 // so the plots redraw while dragging; nothing is requested from the server.
 import { css, html, LitElement } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import { tokens } from './shared-styles.ts';
+import { sliderRow, tokens } from './shared-styles.ts';
 
 export interface ThresholdChangeDetail {
   threshold: number;
@@ -12,31 +12,10 @@ export interface ThresholdChangeDetail {
 export class AstriThreshold extends LitElement {
   static override styles = [
     tokens,
+    sliderRow,
     css`
       :host {
         display: block;
-      }
-      .row {
-        display: flex;
-        align-items: center;
-        gap: 8px;
-      }
-      label {
-        color: var(--astri-muted);
-        font-size: 12px;
-        white-space: nowrap;
-      }
-      input[type='range'] {
-        flex: 1;
-        min-width: 80px;
-        accent-color: var(--astri-accent);
-      }
-      input[type='number'] {
-        width: 64px;
-        font: inherit;
-        padding: 1px 4px;
-        border: 1px solid var(--astri-line);
-        border-radius: var(--astri-radius);
       }
       .error {
         color: var(--astri-error);

@@ -99,3 +99,29 @@ export const metricTiles = css`
     color: var(--astri-muted);
   }
 `;
+
+/** A labelled range slider with its number box: the threshold and the fixed-efficiency controls. */
+export const sliderRow = css`
+  .row {
+    display: flex;
+    align-items: center;
+    gap: 8px;
+  }
+  label {
+    color: var(--astri-muted);
+    font-size: 12px;
+    white-space: nowrap;
+  }
+  input[type='range'] {
+    flex: 1;
+    min-width: 80px;
+    accent-color: var(--astri-accent);
+  }
+  input[type='number'] {
+    width: 70px;
+    font: inherit;
+    padding: 1px 4px;
+    border: 1px solid var(--astri-line);
+    border-radius: var(--astri-radius);
+  }
+`;

@@ -5,7 +5,7 @@ import { topClasses } from '../predictions/scoring.ts';
 import type { PredictionBatch, ProgressMessage, RunClasses, RunSummary, ScoredEvent } from '../domain/run.ts';
 import { can, requirePermission } from '../auth/authenticator.ts';
 import { ForbiddenError, NotFoundError, UnavailableError, UserInputError } from '../errors.ts';
-import { builder, type Services } from './builder.ts';
+import { builder, type Context, type Services } from './builder.ts';
 import { classCounts, ClassCountType, ClassScoreType, particleCounts } from './classes.ts';
 import { DatasetType, EnergyBinType, type EnergyBinShape } from './datasets.ts';
 import { CalibrationType, EnergyBinMetricsType } from './energy-metrics.ts';
@@ -431,17 +431,21 @@ builder.mutationField('predict', (t) =>
   }),
 );
 
+/** Runners act on their own runs only; admins on any run. */
+async function requireOwnRun(services: Services, principal: Context['principal'], runId: string, verb: string): Promise<void> {
+  requirePermission(principal, 'predict');
+  if (can(principal, 'cancelAny')) return;
+  const run = await services.predictions.get(runId);
+  if (run.owner !== principal.subject) throw new ForbiddenError(`run "${run.id}" was started by somebody else: the ${principal.role} role may ${verb} only its own runs`);
+}
+
 builder.mutationField('cancelPrediction', (t) =>
   t.field({
     type: PredictionRunType,
     description: 'Stops a running prediction after its current batches; the predictions so far are kept. Runners may cancel their own runs, admins any run.',
     args: { runId: t.arg.id({ required: true }) },
     resolve: async (_root, args, { services, principal }) => {
-      requirePermission(principal, 'predict');
-      if (!can(principal, 'cancelAny')) {
-        const run = await services.predictions.get(String(args.runId));
-        if (run.owner !== principal.subject) throw new ForbiddenError(`run "${run.id}" was started by somebody else: the ${principal.role} role may cancel only its own runs`);
-      }
+      await requireOwnRun(services, principal, String(args.runId), 'cancel');
       return services.predictions.cancel(String(args.runId));
     },
   }),
@@ -454,11 +458,7 @@ builder.mutationField('deletePredictionRun', (t) =>
       'Deletes a finished (completed, failed or cancelled) run and its predictions, and returns it as it was; a running run must be cancelled first (CONFLICT). Cached model outputs are kept. Runners may delete their own runs, admins any run.',
     args: { runId: t.arg.id({ required: true }) },
     resolve: async (_root, args, { services, principal }) => {
-      requirePermission(principal, 'predict');
-      if (!can(principal, 'cancelAny')) {
-        const run = await services.predictions.get(String(args.runId));
-        if (run.owner !== principal.subject) throw new ForbiddenError(`run "${run.id}" was started by somebody else: the ${principal.role} role may delete only its own runs`);
-      }
+      await requireOwnRun(services, principal, String(args.runId), 'delete');
       return services.predictions.delete(String(args.runId));
     },
   }),
