@@ -104,13 +104,14 @@ describe.skipIf(!HAS_POSTGRES)('metadata in PostgreSQL', () => {
     });
   });
 
-  it('refuses to start on an unreachable server with its host and port, without the password or a stack', async () => {
+  it('refuses to serve on an unreachable server with its host and port, without the password or a stack', async () => {
     const probe = createServer();
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const port = (probe.address() as { port: number }).port;
     await new Promise((resolve) => probe.close(resolve));
     const dir = mkdtempSync(path.join(tmpdir(), 'astri-pg-cli-'));
-    const result = await runCli(['data', 'list'], { env: { ASTRI_DATABASE__URL: `postgresql://astri:s3cret@127.0.0.1:${port}/astri`, ASTRI_DATA__DIR: dir } });
+    const env = { ASTRI_DATABASE__URL: `postgresql://astri:s3cret@127.0.0.1:${port}/astri`, ASTRI_DATA__DIR: dir, ASTRI_DATA__DATABASE: path.join(dir, 'unused.db'), ASTRI_SERVER__PORT: '0' };
+    const result = await runCli(['serve'], { env });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(new RegExp(`DatabaseConnectionError: cannot connect to PostgreSQL at 127\\.0\\.0\\.1:${port}/astri`));
     expect(result.stderr).not.toContain('s3cret');
