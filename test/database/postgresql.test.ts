@@ -2,6 +2,7 @@
 // models written and read back, and an unreachable server refused with its host and port. A private server
 // (test/helpers/postgres.ts); skipped, with one line saying why, where PostgreSQL is not installed.
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../server/config.ts';
 import { openDatabase, type Db } from '../../server/data/db.ts';
+import { applyMigrations } from '../../server/data/migrate.ts';
 import { applyPostgresMigrations, POSTGRESQL_MIGRATIONS_DIR } from '../../server/data/migrate-postgresql.ts';
 import { runCli } from '../helpers/cli.ts';
 import { needsPostgres, startPostgres, type PostgresTestServer } from '../helpers/postgres.ts';
@@ -62,6 +64,44 @@ describe.skipIf(!HAS_POSTGRES)('metadata in PostgreSQL', () => {
     expect(results.flatMap((result) => result.applied).sort()).toEqual(migrationNames());
     expect(results.filter((result) => result.applied.length === 0)).toHaveLength(3);
     expect(await appliedMigrations(url)).toEqual(migrationNames());
+  });
+
+  it('migrates to the same tables, columns, nullability and indexes as the SQLite migrations', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'astri-db-')), 'astri.db');
+    applyMigrations(file);
+    const sqlite = new Database(file, { readonly: true });
+    const tables = (sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_prisma_migrations' ORDER BY name").all() as Array<{ name: string }>).map((row) => row.name);
+    const sqliteShape = tables.map((table) => ({
+      table,
+      columns: (sqlite.prepare(`PRAGMA table_info("${table}")`).all() as Array<{ name: string; notnull: number; pk: number }>)
+        .map((column) => `${column.name}${column.notnull || column.pk ? '' : '?'}`)
+        .sort(),
+      indexes: (sqlite.prepare(`PRAGMA index_list("${table}")`).all() as Array<{ name: string; origin: string }>)
+        .filter((index) => index.origin === 'c')
+        .map((index) => index.name)
+        .sort(),
+    }));
+    sqlite.close();
+    expect(tables).toEqual(['ApiToken', 'CachedPrediction', 'Dataset', 'Event', 'Model', 'Prediction', 'PredictionRun']);
+
+    const url = await server.createDatabase();
+    await applyPostgresMigrations(url);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const columns = (await client.query<{ table_name: string; column_name: string; is_nullable: string }>(
+        "SELECT table_name, column_name, is_nullable FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> '_prisma_migrations'",
+      )).rows;
+      const indexes = (await client.query<{ tablename: string; indexname: string }>("SELECT tablename, indexname FROM pg_indexes WHERE schemaname = 'public' AND indexname NOT LIKE '%_pkey'")).rows;
+      const postgresShape = [...new Set(columns.map((row) => row.table_name))].sort().map((table) => ({
+        table,
+        columns: columns.filter((row) => row.table_name === table).map((row) => `${row.column_name}${row.is_nullable === 'YES' ? '?' : ''}`).sort(),
+        indexes: indexes.filter((row) => row.tablename === table).map((row) => row.indexname).sort(),
+      }));
+      expect(postgresShape).toEqual(sqliteShape);
+    } finally {
+      await client.end();
+    }
   });
 
   describe('through Prisma', () => {
