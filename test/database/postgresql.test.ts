@@ -29,6 +29,14 @@ describe('the PostgreSQL schema', () => {
   });
 });
 
+describe('astri db backup with database.url', () => {
+  it('refuses to copy a PostgreSQL database and names pg_dump', async () => {
+    const result = await runCli(['db', 'backup', path.join(tmpdir(), 'never-written.db')], { env: { ASTRI_DATABASE__URL: 'postgresql://astri@127.0.0.1:5432/astri' } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^astri: DatabaseFileError: database\.url names a PostgreSQL database: back it up with pg_dump/);
+  }, 60_000);
+});
+
 describe.skipIf(!HAS_POSTGRES)('metadata in PostgreSQL', () => {
   let server: PostgresTestServer;
 
