@@ -11,6 +11,7 @@ import { Authenticator, can } from './auth/authenticator.ts';
 import { TokenService } from './auth/tokens.ts';
 import { PROJECT_ROOT, type Config } from './config.ts';
 import { openDatabase } from './data/db.ts';
+import { configuredDatabase } from './data/database-url.ts';
 import { DatasetCatalog } from './data/dataset-catalog.ts';
 import { EventCatalog } from './data/event-catalog.ts';
 import { DomainError, isDiskFullError, RetryLaterError } from './errors.ts';
@@ -46,7 +47,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   const telemetry = options.telemetry ?? createTelemetry({ level: config.log.level });
   // A store that cannot be used stops the start here, with its reason, rather than failing every upload later.
   await checkConfiguredBuckets(config);
-  const db = await openDatabase(config.data.database);
+  const db = await openDatabase(configuredDatabase(config));
   // One client for every object-store read and write; it opens no connection until a request is made.
   const objectStore = objectStoreFor(config);
   const models = new ModelRegistry(db, config, { warmupBatchSizes: batchSizesToWarmUp(config.inference.batchSize), objectStore });

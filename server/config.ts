@@ -36,6 +36,15 @@ const ConfigSchema = z
         pixelStore: z.string().min(1),
       })
       .strict(),
+    database: z
+      .object({
+        /** null: the SQLite file data.database; postgresql://... : PostgreSQL. */
+        url: z
+          .string()
+          .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgresql://user:password@host:port/database URL, or null for the SQLite file data.database')
+          .nullable(),
+      })
+      .strict(),
     energyBins: z
       .object({
         edgesTeV: z

@@ -45,8 +45,9 @@ export function registerDataCommand(program: Command): void {
       }
       if (options.out !== undefined || options.perClass !== undefined) throw new DemoOptionsError('--out and --per-class need --multiclass');
       const { openDatabase } = await import('../data/db.ts');
+      const { configuredDatabase, describeDatabase } = await import('../data/database-url.ts');
       const { writeDemoDataset } = await import('../data/demo/index.ts');
-      const db = await openDatabase(config.data.database);
+      const db = await openDatabase(configuredDatabase(config));
       try {
         const progress = new ProgressLine('generating images');
         const result = await writeDemoDataset(config, db, {
@@ -59,7 +60,7 @@ export function registerDataCommand(program: Command): void {
         process.stdout.write(
           `demo dataset: ${result.events} events (${bins} bins x ${result.eventsPerBin} x gamma, proton; seed ${result.seed}) in ${result.rootDir}\n` +
             `manifest: ${result.manifestFile}\n` +
-            `database ${config.data.database}: ${result.inserted} new, ${result.updated} updated, ${result.unchanged} unchanged, ${result.removed} removed\n` +
+            `database ${describeDatabase(configuredDatabase(config))}: ${result.inserted} new, ${result.updated} updated, ${result.unchanged} unchanged, ${result.removed} removed\n` +
             `took ${(result.elapsedMs / 1000).toFixed(1)} s\n`,
         );
       } finally {
@@ -73,8 +74,9 @@ export function registerDataCommand(program: Command): void {
     .action(async () => {
       const config = configFrom(program);
       const { openDatabase } = await import('../data/db.ts');
+      const { configuredDatabase, describeDatabase } = await import('../data/database-url.ts');
       const { DatasetCatalog } = await import('../data/dataset-catalog.ts');
-      const db = await openDatabase(config.data.database);
+      const db = await openDatabase(configuredDatabase(config));
       try {
         const catalog = new DatasetCatalog(db);
         const datasets = await catalog.list();

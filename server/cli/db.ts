@@ -10,6 +10,10 @@ export function registerDbCommand(program: Command): void {
     .option('--force', 'replace FILE if it exists')
     .action(async (file: string, options: { force?: boolean }) => {
       const config = configFrom(program);
+      if (config.database.url) {
+        const { DatabaseFileError } = await import('../data/database-file.ts');
+        throw new DatabaseFileError('database.url names a PostgreSQL database: back it up with pg_dump (or your PostgreSQL backups); `astri db backup` copies the SQLite file data.database');
+      }
       const { backupDatabase } = await import('../data/database-file.ts');
       const { bytes, pages } = await backupDatabase(config.data.database, file, { overwrite: options.force });
       process.stdout.write(`backed up ${config.data.database} to ${file} (${pages} pages, ${bytes} bytes)\n`);

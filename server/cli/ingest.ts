@@ -61,6 +61,7 @@ export function registerIngestCommand(program: Command): void {
     .action(async (dataPath: string | undefined, flags: IngestFlags) => {
       const config = configFrom(program);
       const { openDatabase } = await import('../data/db.ts');
+      const { configuredDatabase } = await import('../data/database-url.ts');
       const { ingestDataset, parseColumnMap, parseImageSize, IngestInputError } = await import('../data/ingest.ts');
       if (!dataPath && !flags.gammaDir && !flags.protonDir && !flags.manifest) {
         throw new IngestInputError('nothing to ingest: give a folder of class folders, --gamma-dir and --proton-dir, or --manifest');
@@ -88,7 +89,7 @@ export function registerIngestCommand(program: Command): void {
       const metadata = flags.metadata
         ? { file: path.resolve(flags.metadata), table: flags.metadataTable, columns: parseColumnMap(flags.map ?? 'file=file,energy=energy') }
         : undefined;
-      const db = await openDatabase(config.data.database);
+      const db = await openDatabase(configuredDatabase(config));
       try {
         const progress = new ProgressLine('checking images');
         const report = await ingestDataset(db, {
@@ -145,6 +146,7 @@ async function ingestThroughUploads(
   start: (uploads: DatasetUploads, options: UploadOptions) => Promise<DatasetSummary>,
 ): Promise<void> {
   const { openDatabase } = await import('../data/db.ts');
+  const { configuredDatabase } = await import('../data/database-url.ts');
   const { DatasetCatalog } = await import('../data/dataset-catalog.ts');
   const { parseImageSize, IngestInputError } = await import('../data/ingest.ts');
   const { DatasetUploads } = await import('../uploads/dataset-uploads.ts');
@@ -154,7 +156,7 @@ async function ingestThroughUploads(
   } catch {
     throw new IngestInputError(`--resize must look like WIDTHxHEIGHT, e.g. 56x56, got "${flags.resize}"`);
   }
-  const db = await openDatabase(config.data.database);
+  const db = await openDatabase(configuredDatabase(config));
   try {
     // The server, if one runs, owns the pixel store's index: this process leaves the store alone.
     const uploads = new DatasetUploads(db, new DatasetCatalog(db), config, { fillPixelStore: false });

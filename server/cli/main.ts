@@ -5,6 +5,7 @@ import { ConfigError } from '../config.ts';
 import { ArchiveError } from '../data/archive/errors.ts';
 import { DemoDatasetError, MulticlassDemoError } from '../data/demo/errors.ts';
 import { DatabaseFileError } from '../data/database-file.ts';
+import { DatabaseConnectionError } from '../data/database-url.ts';
 import { CsvSyntaxError } from '../data/ingest/csv.ts';
 import { IngestInputError } from '../data/ingest/errors.ts';
 import { ImageDecodeError } from '../data/png.ts';
@@ -24,6 +25,7 @@ const USER_ERRORS = [
   ConfigError,
   OpenBindError,
   DatabaseFileError,
+  DatabaseConnectionError,
   DomainError,
   InferenceError,
   ArchiveError,

@@ -58,8 +58,9 @@ export function registerTokenCommand(program: Command): void {
 async function withTokens(program: Command, work: (tokens: import('../auth/tokens.ts').TokenService) => Promise<void>): Promise<void> {
   const config = configFrom(program);
   const { openDatabase } = await import('../data/db.ts');
+  const { configuredDatabase } = await import('../data/database-url.ts');
   const { TokenService } = await import('../auth/tokens.ts');
-  const db = await openDatabase(config.data.database);
+  const db = await openDatabase(configuredDatabase(config));
   try {
     await work(new TokenService(db));
   } finally {

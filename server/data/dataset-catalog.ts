@@ -1,5 +1,5 @@
 // Read access to datasets: their descriptors, class counts per energy bin, and the default dataset.
-import type { Db } from './db.ts';
+import { Prisma, type Db } from './db.ts';
 import type { ClassLabel } from '../domain/classes.ts';
 import type { DatasetDescriptor, DatasetSource, DatasetState, RejectedFile } from '../domain/dataset.ts';
 import { energyBins, type EnergyBin } from '../domain/energy.ts';
@@ -82,12 +82,15 @@ export class DatasetCatalog {
     const names = dataset.classes.map((label) => label.name);
     const bins: BinCounts[] = energyBins(dataset.energyEdgesTeV).map((bin) => ({ ...bin, counts: names.map(() => 0) }));
     if (bins.length === 0) return bins;
-    const cases = bins.map(() => 'WHEN energyTeV < ? THEN ?').join(' ');
-    const params: number[] = bins.flatMap((bin) => [bin.maxTeV, bin.index]);
-    params.push(dataset.id, bins[0].minTeV, bins[bins.length - 1].maxTeV);
-    const rows = await this.db.$queryRawUnsafe<Array<{ bin: number | bigint; label: string; n: number | bigint }>>(
-      `SELECT CASE ${cases} END AS bin, label, COUNT(*) AS n FROM "Event" WHERE datasetId = ? AND energyTeV >= ? AND energyTeV < ? GROUP BY bin, label`,
-      ...params,
+    // Bin indexes are written into the SQL (integers of our own): a bound value's type would be text to PostgreSQL.
+    const cases = Prisma.join(
+      bins.map((bin) => Prisma.sql`WHEN "energyTeV" < ${bin.maxTeV} THEN ${Prisma.raw(String(Math.trunc(bin.index)))}`),
+      ' ',
+    );
+    const rows = await this.db.$queryRaw<Array<{ bin: number | bigint; label: string; n: number | bigint }>>(
+      Prisma.sql`SELECT CASE ${cases} END AS "bin", "label", COUNT(*) AS "n" FROM "Event"
+        WHERE "datasetId" = ${dataset.id} AND "energyTeV" >= ${bins[0].minTeV} AND "energyTeV" < ${bins[bins.length - 1].maxTeV}
+        GROUP BY 1, 2`,
     );
     for (const row of rows) {
       const bin = bins[Number(row.bin)];
@@ -98,9 +101,8 @@ export class DatasetCatalog {
   }
 
   private async classCounts(datasetId?: number): Promise<Map<number, Map<string, number>>> {
-    const rows = await this.db.$queryRawUnsafe<Array<{ datasetId: number | bigint; label: string; n: number | bigint }>>(
-      `SELECT datasetId, label, COUNT(*) AS n FROM "Event"${datasetId === undefined ? '' : ' WHERE datasetId = ?'} GROUP BY datasetId, label`,
-      ...(datasetId === undefined ? [] : [datasetId]),
+    const rows = await this.db.$queryRaw<Array<{ datasetId: number | bigint; label: string; n: number | bigint }>>(
+      Prisma.sql`SELECT "datasetId", "label", COUNT(*) AS "n" FROM "Event"${datasetId === undefined ? Prisma.empty : Prisma.sql` WHERE "datasetId" = ${datasetId}`} GROUP BY "datasetId", "label"`,
     );
     const counts = new Map<number, Map<string, number>>();
     for (const row of rows) {

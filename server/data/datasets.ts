@@ -1,6 +1,6 @@
 // Dataset registration: the one place that writes datasets and events. The demo generator, `astri ingest`
 // and uploads all register through here.
-import type { Db } from './db.ts';
+import { Prisma, type Db } from './db.ts';
 import type { ClassLabel } from '../domain/classes.ts';
 import type { DatasetSource, ImageGeometry, RejectedFile } from '../domain/dataset.ts';
 import { DomainError, UserInputError } from '../errors.ts';
@@ -77,7 +77,7 @@ interface ExistingEvent {
 
 type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 
-const INSERT_ROWS_PER_STATEMENT = 1000; // 9 parameters each: far below SQLite's 32766 limit
+const INSERT_ROWS_PER_STATEMENT = 1000; // 9 parameters each: far below SQLite's 32766 and PostgreSQL's 65535 limits
 const TRANSACTION_TIMEOUT_MS = 10 * 60_000;
 
 /**
@@ -114,9 +114,8 @@ export async function registerEvents(db: Db, spec: DatasetSpec, records: readonl
     );
   }
   const existing = dataset
-    ? await db.$queryRawUnsafe<ExistingEvent[]>(
-        'SELECT id, label, energyTeV, attributes, imagePath, width, height, channels, contentHash FROM "Event" WHERE datasetId = ?',
-        dataset.id,
+    ? await db.$queryRaw<ExistingEvent[]>(
+        Prisma.sql`SELECT "id", "label", "energyTeV", "attributes", "imagePath", "width", "height", "channels", "contentHash" FROM "Event" WHERE "datasetId" = ${dataset.id}`,
       )
     : [];
   const byPath = new Map(existing.map((row) => [row.imagePath, row]));
@@ -165,17 +164,17 @@ export async function registerEvents(db: Db, spec: DatasetSpec, records: readonl
   };
   const runStep = async (tx: Tx, step: Step): Promise<void> => {
     if (step.kind === 'delete') {
-      await tx.$executeRawUnsafe(`DELETE FROM "Event" WHERE id IN (${step.ids.map(() => '?').join(',')})`, ...step.ids);
+      await tx.$executeRaw(Prisma.sql`DELETE FROM "Event" WHERE "id" IN (${Prisma.join(step.ids)})`);
     } else if (step.kind === 'insert') {
-      const values = step.rows.map(() => '(?,?,?,?,?,?,?,?,?)').join(',');
-      const params = step.rows.flatMap((r) => [datasetId, r.label, r.energyTeV, attributesJson(r), r.imagePath, r.width, r.height, r.channels, r.contentHash]);
-      await tx.$executeRawUnsafe(
-        `INSERT INTO "Event" (datasetId, label, energyTeV, attributes, imagePath, width, height, channels, contentHash) VALUES ${values}`,
-        ...params,
+      const values = step.rows.map(
+        (r) => Prisma.sql`(${datasetId}, ${r.label}, ${r.energyTeV}, ${attributesJson(r)}, ${r.imagePath}, ${r.width}, ${r.height}, ${r.channels}, ${r.contentHash})`,
+      );
+      await tx.$executeRaw(
+        Prisma.sql`INSERT INTO "Event" ("datasetId", "label", "energyTeV", "attributes", "imagePath", "width", "height", "channels", "contentHash") VALUES ${Prisma.join(values)}`,
       );
     } else {
       const { label, energyTeV } = step.record;
-      await tx.$executeRawUnsafe('UPDATE "Event" SET label = ?, energyTeV = ?, attributes = ? WHERE id = ?', label, energyTeV, attributesJson(step.record), step.id);
+      await tx.$executeRaw(Prisma.sql`UPDATE "Event" SET "label" = ${label}, "energyTeV" = ${energyTeV}, "attributes" = ${attributesJson(step.record)} WHERE "id" = ${step.id}`);
     }
   };
 

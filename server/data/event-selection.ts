@@ -1,5 +1,5 @@
 // Picks a run's events: N of one class of one dataset, optionally within an energy range, at random and reproducibly.
-import type { Db } from './db.ts';
+import { Prisma, type Db } from './db.ts';
 import { UserInputError } from '../errors.ts';
 import { createRng } from '../random/rng.ts';
 
@@ -40,13 +40,10 @@ export async function selectRandomEvents(db: Db, selection: RandomSelection): Pr
   const { datasetId, label, energyTeV, count, seed } = selection;
   if (!Number.isInteger(count) || count < 0) throw new UserInputError(`count must be a non-negative integer, got ${count}`, 'eventsPerClass');
   // One raw query over the (datasetId, label, energyTeV) index: the ORM's per-row mapping costs more than the query here.
-  let sql = 'SELECT id, imagePath, energyTeV FROM "Event" WHERE datasetId = ? AND label = ?';
-  const params: Array<string | number> = [datasetId, label];
-  if (energyTeV) {
-    sql += ' AND energyTeV >= ? AND energyTeV < ?';
-    params.push(energyTeV.min, energyTeV.max);
-  }
-  const rows = await db.$queryRawUnsafe<Array<{ id: number | bigint; imagePath: string; energyTeV: number | null }>>(`${sql} ORDER BY id`, ...params);
+  const inRange = energyTeV ? Prisma.sql` AND "energyTeV" >= ${energyTeV.min} AND "energyTeV" < ${energyTeV.max}` : Prisma.empty;
+  const rows = await db.$queryRaw<Array<{ id: number | bigint; imagePath: string; energyTeV: number | null }>>(
+    Prisma.sql`SELECT "id", "imagePath", "energyTeV" FROM "Event" WHERE "datasetId" = ${datasetId} AND "label" = ${label}${inRange} ORDER BY "id"`,
+  );
   if (rows.length < count) {
     const where = energyTeV ? ` with an energy in [${energyTeV.min}, ${energyTeV.max}) TeV` : '';
     throw new NotEnoughEventsError(`only ${rows.length} "${label}" events${where} are in dataset ${datasetId}, ${count} were asked for`, rows.length, count);

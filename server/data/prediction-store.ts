@@ -1,6 +1,6 @@
 // Where prediction runs, their per-event scores and the per-model output cache are stored. The only place
 // with SQL for them: multi-row INSERTs, since the ORM's createMany maps every row and is several times slower.
-import type { Db } from './db.ts';
+import { Prisma, type Db } from './db.ts';
 import { energyBin, type EnergyBin } from '../domain/energy.ts';
 import type { RunClasses, RunStatus } from '../domain/run.ts';
 
@@ -94,10 +94,10 @@ export async function findRun(db: Db, runId: string): Promise<StoredRun | null> 
 export async function insertPredictions(db: Db, runId: string, rows: readonly PredictionRow[]): Promise<void> {
   for (let start = 0; start < rows.length; start += PREDICTION_ROWS_PER_INSERT) {
     const chunk = rows.slice(start, start + PREDICTION_ROWS_PER_INSERT);
-    await db.$executeRawUnsafe(
-      `INSERT INTO "Prediction" ("runId", "eventId", "scores", "error", "isSample", "batch") VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
-      ...chunk.flatMap((row) => [runId, row.eventId, row.scores ? JSON.stringify(Array.from(row.scores)) : null, row.error, row.isSample, row.batch]),
+    const values = chunk.map(
+      (row) => Prisma.sql`(${runId}, ${row.eventId}, ${row.scores ? JSON.stringify(Array.from(row.scores)) : null}, ${row.error}, ${row.isSample}, ${row.batch})`,
     );
+    await db.$executeRaw(Prisma.sql`INSERT INTO "Prediction" ("runId", "eventId", "scores", "error", "isSample", "batch") VALUES ${Prisma.join(values)}`);
     await new Promise((resolve) => setImmediate(resolve));
   }
 }
@@ -108,9 +108,8 @@ export async function finishRun(db: Db, runId: string, outcome: { status: RunSta
 
 /** Every stored prediction of a run, by batch, with each event's true label and energy. */
 export async function loadPredictions(db: Db, runId: string): Promise<StoredPrediction[]> {
-  const rows = await db.$queryRawUnsafe<Array<{ eventId: number | bigint; label: string; energyTeV: number | null; scores: string | null; error: string | null; isSample: number | boolean; batch: number | bigint }>>(
-    'SELECT p."eventId", e."label", e."energyTeV", p."scores", p."error", p."isSample", p."batch" FROM "Prediction" p JOIN "Event" e ON e."id" = p."eventId" WHERE p."runId" = ? ORDER BY p."batch", p."eventId"',
-    runId,
+  const rows = await db.$queryRaw<Array<{ eventId: number | bigint; label: string; energyTeV: number | null; scores: string | null; error: string | null; isSample: number | boolean; batch: number | bigint }>>(
+    Prisma.sql`SELECT p."eventId", e."label", e."energyTeV", p."scores", p."error", p."isSample", p."batch" FROM "Prediction" p JOIN "Event" e ON e."id" = p."eventId" WHERE p."runId" = ${runId} ORDER BY p."batch", p."eventId"`,
   );
   return rows.map((row) => ({
     eventId: Number(row.eventId),
@@ -174,17 +173,15 @@ export async function runsStartedSince(db: Db, owner: string, since: Date): Prom
 }
 
 export async function loadCachedOutputs(db: Db, modelSha256: string): Promise<Map<number, Float32Array>> {
-  const rows = await db.$queryRawUnsafe<Array<{ eventId: number | bigint; outputs: string }>>('SELECT "eventId", "outputs" FROM "CachedPrediction" WHERE "modelSha256" = ?', modelSha256);
+  const rows = await db.$queryRaw<Array<{ eventId: number | bigint; outputs: string }>>(Prisma.sql`SELECT "eventId", "outputs" FROM "CachedPrediction" WHERE "modelSha256" = ${modelSha256}`);
   return new Map(rows.map((row) => [Number(row.eventId), Float32Array.from(JSON.parse(row.outputs) as number[])]));
 }
 
 export async function storeCachedOutputs(db: Db, modelSha256: string, entries: ReadonlyArray<{ eventId: number; outputs: ArrayLike<number> }>): Promise<void> {
   for (let start = 0; start < entries.length; start += CACHE_ROWS_PER_INSERT) {
     const chunk = entries.slice(start, start + CACHE_ROWS_PER_INSERT);
-    await db.$executeRawUnsafe(
-      `INSERT INTO "CachedPrediction" ("modelSha256", "eventId", "outputs") VALUES ${chunk.map(() => '(?, ?, ?)').join(', ')} ON CONFLICT DO NOTHING`,
-      ...chunk.flatMap((entry) => [modelSha256, entry.eventId, JSON.stringify(Array.from(entry.outputs))]),
-    );
+    const values = chunk.map((entry) => Prisma.sql`(${modelSha256}, ${entry.eventId}, ${JSON.stringify(Array.from(entry.outputs))})`);
+    await db.$executeRaw(Prisma.sql`INSERT INTO "CachedPrediction" ("modelSha256", "eventId", "outputs") VALUES ${Prisma.join(values)} ON CONFLICT DO NOTHING`);
   }
 }
 

@@ -31,6 +31,13 @@ describe('configuration', () => {
     expect(config.inference.batchSize).toBe(256);
   });
 
+  it('keeps the metadata in the SQLite file unless database.url names a PostgreSQL database', () => {
+    expect(loadConfig({ env: noEnv }).database.url).toBeNull();
+    const url = 'postgresql://astri:secret@db.example.org:5432/astri?sslmode=require';
+    expect(loadConfig({ env: { ASTRI_DATABASE__URL: url } }).database.url).toBe(url);
+    expect(() => loadConfig({ env: { ASTRI_DATABASE__URL: 'mysql://db/astri' } })).toThrow(/"database\.url": must be a postgresql:\/\/.*\(env ASTRI_DATABASE__URL\)/);
+  });
+
   it('lets ASTRI_* environment variables override the file, parsing numbers and lists', () => {
     const file = tempYaml('server:\n  port: 5123\n');
     const config = loadConfig({
