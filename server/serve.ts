@@ -9,6 +9,7 @@ import type { Config } from './config.ts';
 import { buildApp, type App } from './app.ts';
 import { ensureDemoDataset } from './data/demo/index.ts';
 import { ensureMulticlassDemo } from './data/demo/multiclass-dataset.ts';
+import { convertToPixelStore, type ConversionResult } from './data/pixel-store-conversion.ts';
 
 export interface RunningServer {
   app: App;
@@ -16,6 +17,11 @@ export interface RunningServer {
   port: number;
   /** Resolves when the data and the model are loaded and warmed up. */
   ready: Promise<void>;
+  /**
+   * Settles when the background conversion of registered events into the pixel store has ended (it starts once
+   * the server is ready; null if it did not run: the server never got ready, or it was stopped first).
+   */
+  pixelStoreConversion: Promise<ConversionResult | null>;
   stop(): Promise<void>;
 }
 
@@ -75,7 +81,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   const ready = (async () => {
     const say = options.onProgress ?? (() => {});
-    const demo = await ensureDemoDataset(config, app.services.db, { onProgress: (line) => say(`demo data: ${line}`) });
+    const demo = await ensureDemoDataset(config, app.services.db, { pixelStoreDir: config.data.pixelStore, onProgress: (line) => say(`demo data: ${line}`) });
     if (demo.generated) say(`demo data: generated, because ${demo.reason}`);
     const multiclass = await ensureMulticlassDemo(config, app.services.db, (line) => say(`demo data: ${line}`));
     if (multiclass.generated) say(`demo data: 4-class demo registered, because ${multiclass.reason}`);
@@ -91,12 +97,50 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   })();
   ready.catch((error: Error) => telemetry.logger.error({ err: error }, 'the server could not get ready'));
 
+  // Datasets the CLI registered in place (or registered before the pixel store existed) are decoded once, here,
+  // after readiness: requests and runs go on meanwhile, reading the PNGs not yet converted.
+  const stopping = new AbortController();
+  let converting: Promise<unknown> = Promise.resolve();
+  const convert = async (): Promise<ConversionResult | null> => {
+    if (stopping.signal.aborted) return null;
+    const shapes = (await app.services.models.list()).map((model) => model.inputShape);
+    let lastDecile = -1;
+    let counted = 0;
+    const result = await convertToPixelStore(app.services.db, config.data.pixelStore, shapes, {
+      signal: stopping.signal,
+      onProgress: ({ done, total, converted }) => {
+        telemetry.pngDecodes.inc({ stage: 'convert' }, converted - counted);
+        counted = converted;
+        if (total === 0) return;
+        const decile = Math.floor((10 * done) / total);
+        if (decile === lastDecile) return;
+        lastDecile = decile;
+        telemetry.logger.info({ done, total }, `pixel store: converting registered images ${decile * 10}%`);
+      },
+    });
+    if (result.total > 0) telemetry.logger.info({ ...result }, 'pixel store: conversion finished');
+    return result;
+  };
+  const pixelStoreConversion = ready.then(
+    () => {
+      const run = convert();
+      converting = run.catch(() => {});
+      return run;
+    },
+    () => null,
+  );
+  pixelStoreConversion.catch((error: Error) => telemetry.logger.error({ err: error }, 'pixel store: conversion failed; runs read the PNGs instead'));
+
   return {
     app,
     url,
     port,
     ready,
+    pixelStoreConversion: pixelStoreConversion.catch(() => null),
     stop: async () => {
+      // A stop before readiness does not wait for it; a conversion under way ends at its next chunk.
+      stopping.abort();
+      await converting;
       await wsHandle.dispose();
       wsServer.close();
       await app.close();
