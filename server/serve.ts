@@ -9,7 +9,7 @@ import type { Config } from './config.ts';
 import { buildApp, type App } from './app.ts';
 import { ensureDemoDataset } from './data/demo/index.ts';
 import { ensureMulticlassDemo } from './data/demo/multiclass-dataset.ts';
-import { convertToPixelStore, type ConversionResult } from './data/pixel-store-conversion.ts';
+import type { ConversionResult } from './data/pixel-store-conversion.ts';
 
 export interface RunningServer {
   app: App;
@@ -99,37 +99,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   // Datasets the CLI registered in place (or registered before the pixel store existed) are decoded once, here,
   // after readiness: requests and runs go on meanwhile, reading the PNGs not yet converted.
-  const stopping = new AbortController();
-  let converting: Promise<unknown> = Promise.resolve();
-  const convert = async (): Promise<ConversionResult | null> => {
-    if (stopping.signal.aborted) return null;
-    const shapes = (await app.services.models.list()).map((model) => model.inputShape);
-    let lastDecile = -1;
-    let counted = 0;
-    const result = await convertToPixelStore(app.services.db, config.data.pixelStore, shapes, {
-      signal: stopping.signal,
-      onProgress: ({ done, total, converted }) => {
-        telemetry.pngDecodes.inc({ stage: 'convert' }, converted - counted);
-        counted = converted;
-        if (total === 0) return;
-        const decile = Math.floor((10 * done) / total);
-        if (decile === lastDecile) return;
-        lastDecile = decile;
-        telemetry.logger.info({ done, total }, `pixel store: converting registered images ${decile * 10}%`);
-      },
-    });
-    if (result.total > 0) telemetry.logger.info({ ...result }, 'pixel store: conversion finished');
-    return result;
-  };
+  const conversion = app.services.pixelStoreConversion;
   const pixelStoreConversion = ready.then(
-    () => {
-      const run = convert();
-      converting = run.catch(() => {});
-      return run;
-    },
+    async () => conversion.start((await app.services.models.list()).map((model) => model.inputShape)),
     () => null,
   );
-  pixelStoreConversion.catch((error: Error) => telemetry.logger.error({ err: error }, 'pixel store: conversion failed; runs read the PNGs instead'));
 
   return {
     app,
@@ -138,9 +112,6 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     ready,
     pixelStoreConversion: pixelStoreConversion.catch(() => null),
     stop: async () => {
-      // A stop before readiness does not wait for it; a conversion under way ends at its next chunk.
-      stopping.abort();
-      await converting;
       await wsHandle.dispose();
       wsServer.close();
       await app.close();

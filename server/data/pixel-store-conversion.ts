@@ -73,3 +73,69 @@ function uniqueShapes(shapes: readonly ImageShape[]): ImageShape[] {
   const byKey = new Map(shapes.map((shape) => [shape.join('x'), shape]));
   return [...byKey.values()];
 }
+
+export type ConversionState = 'waiting' | 'running' | 'done' | 'stopped' | 'failed';
+
+export interface ConversionStatus extends ConversionProgress {
+  state: ConversionState;
+}
+
+/**
+ * The serving process's one conversion into the pixel store: started once the server is ready, stopped with it.
+ * Its status is what serverInfo reports; `finished` settles with the result (null if it never ran).
+ */
+export class PixelStoreConversion {
+  private current: ConversionStatus = { state: 'waiting', done: 0, total: 0, converted: 0 };
+  private readonly abort = new AbortController();
+  private running: Promise<ConversionResult | null> | null = null;
+  private resolveFinished: (result: ConversionResult | null) => void = () => {};
+  readonly finished = new Promise<ConversionResult | null>((resolve) => (this.resolveFinished = resolve));
+
+  constructor(
+    private readonly db: Db,
+    private readonly storeDir: string,
+    private readonly hooks: { onProgress?: (status: ConversionStatus, newlyConverted: number) => void; onError?: (error: Error) => void } = {},
+  ) {}
+
+  get status(): ConversionStatus {
+    return { ...this.current };
+  }
+
+  /** Starts the conversion for these model input shapes; a second call is ignored. */
+  start(shapes: readonly ImageShape[]): Promise<ConversionResult | null> {
+    if (this.running) return this.running;
+    if (this.abort.signal.aborted) {
+      this.resolveFinished(null);
+      return Promise.resolve(null);
+    }
+    this.current = { ...this.current, state: 'running' };
+    let counted = 0;
+    this.running = convertToPixelStore(this.db, this.storeDir, shapes, {
+      signal: this.abort.signal,
+      onProgress: (progress) => {
+        this.current = { state: 'running', ...progress };
+        this.hooks.onProgress?.(this.status, progress.converted - counted);
+        counted = progress.converted;
+      },
+    }).then(
+      (result) => {
+        this.current = { ...this.current, state: this.abort.signal.aborted && this.current.done < result.total ? 'stopped' : 'done' };
+        return result;
+      },
+      (error: Error) => {
+        this.current = { ...this.current, state: 'failed' };
+        this.hooks.onError?.(error);
+        return null;
+      },
+    );
+    void this.running.then((result) => this.resolveFinished(result));
+    return this.running;
+  }
+
+  /** Ends a conversion under way at its next chunk (what is stored stays); one not started never starts. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    if (this.running) await this.running;
+    else this.resolveFinished(null);
+  }
+}

@@ -99,6 +99,8 @@ describe('decode at ingest', () => {
     const demoFiles = await eventFiles(server, 'demo-4class');
     expect(conversion).toEqual({ converted: files.size + demoFiles.size, unreadable: 0, total: files.size + demoFiles.size });
     expect(await pngDecodes(server, 'convert')).toBe(files.size + demoFiles.size);
+    const info = await server.graphql<{ serverInfo: { pixelStoreConversion: Record<string, unknown> } }>('{ serverInfo { pixelStoreConversion { state done total converted } } }');
+    expect(info.data!.serverInfo.pixelStoreConversion).toEqual({ state: 'done', done: conversion!.total, total: conversion!.total, converted: conversion!.total });
     const stored = storedPixels(server.config.data.pixelStore, [56, 56, 1]);
     expectStoredAsDecoded(stored, files, 1);
     expectStoredAsDecoded(stored, demoFiles, 1);
