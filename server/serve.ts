@@ -101,7 +101,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // after readiness: requests and runs go on meanwhile, reading the PNGs not yet converted.
   const conversion = app.services.pixelStoreConversion;
   const pixelStoreConversion = ready.then(
-    async () => conversion.start((await app.services.models.list()).map((model) => model.inputShape)),
+    async () => (config.data.convertAtStart ? conversion.start((await app.services.models.list()).map((model) => model.inputShape)) : conversion.turnOff()),
     () => null,
   );
 

@@ -74,7 +74,7 @@ function uniqueShapes(shapes: readonly ImageShape[]): ImageShape[] {
   return [...byKey.values()];
 }
 
-export type ConversionState = 'waiting' | 'running' | 'done' | 'stopped' | 'failed';
+export type ConversionState = 'waiting' | 'running' | 'done' | 'stopped' | 'failed' | 'off';
 
 export interface ConversionStatus extends ConversionProgress {
   state: ConversionState;
@@ -130,6 +130,13 @@ export class PixelStoreConversion {
     );
     void this.running.then((result) => this.resolveFinished(result));
     return this.running;
+  }
+
+  /** Never runs (config data.convertAtStart: false). */
+  turnOff(): null {
+    if (!this.running) this.current = { ...this.current, state: 'off' };
+    this.resolveFinished(null);
+    return null;
   }
 
   /** Ends a conversion under way at its next chunk (what is stored stays); one not started never starts. */

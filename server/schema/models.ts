@@ -114,7 +114,7 @@ const PixelStoreConversionType = builder.objectRef<ConversionStatus>('PixelStore
     'The one-off decoding, after start, of registered images the pixel store lacks (datasets `astri ingest` registered in place, or ' +
     'registered before the store existed). Runs meanwhile read the PNGs not yet converted.',
   fields: (t) => ({
-    state: t.exposeString('state', { description: 'waiting (until the server is ready), running, done, stopped (the server is stopping) or failed (see the log).' }),
+    state: t.exposeString('state', { description: 'waiting (until the server is ready), running, done, stopped (the server is stopping), failed (see the log) or off (config data.convertAtStart).' }),
     done: t.exposeInt('done', { description: 'Images converted (or found unreadable) so far.' }),
     total: t.exposeInt('total', { description: 'Images the store lacked when the conversion started.' }),
     converted: t.exposeInt('converted', { description: 'Of done, images decoded and stored.' }),
