@@ -274,7 +274,7 @@ async function main(): Promise<void> {
         const conversion = await server.pixelStoreConverted();
         if (conversion.state !== 'done') throw new AstriBenchError(`the pixel store conversion ended ${conversion.state}`);
         conversionMs = conversion.waitedMs;
-        say(`  pixel store: ${conversion.converted} images converted in ${(conversion.waitedMs / 1000).toFixed(2)} s`);
+        say(`  pixel store: ${conversion.converted} images converted (waited ${(conversion.waitedMs / 1000).toFixed(2)} s after ready)`);
         const resident = await evict(binFiles(bin.index));
         const cold: Measured<PredictionTiming> = { ...(await server.measured(() => server.predict(bin.index, eventsPerClass, 1))), residentAfterEvictBytes: resident };
         checkRun(cold.result);
