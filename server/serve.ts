@@ -83,7 +83,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const say = options.onProgress ?? (() => {});
     const demo = await ensureDemoDataset(config, app.services.db, { pixelStoreDir: config.data.pixelStore, onProgress: (line) => say(`demo data: ${line}`) });
     if (demo.generated) say(`demo data: generated, because ${demo.reason}`);
-    const multiclass = await ensureMulticlassDemo(config, app.services.db, (line) => say(`demo data: ${line}`));
+    const multiclass = await ensureMulticlassDemo(config, app.services.db, (line) => say(`demo data: ${line}`), { pixelStoreDir: config.data.pixelStore });
     if (multiclass.generated) say(`demo data: 4-class demo registered, because ${multiclass.reason}`);
     say(`loading model ${config.inference.model}`);
     const model = await app.services.models.loadDefault();

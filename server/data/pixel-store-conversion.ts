@@ -26,6 +26,8 @@ export interface ConversionResult {
 }
 
 export interface ConversionOptions {
+  /** Only these datasets' events; default: every dataset. */
+  datasetIds?: readonly number[];
   signal?: AbortSignal;
   onProgress?: (progress: ConversionProgress) => void;
 }
@@ -36,7 +38,7 @@ export async function convertToPixelStore(db: Db, storeDir: string, shapes: read
   for (const shape of uniqueShapes(shapes)) {
     const store = PixelStore.for(storeDir, shape);
     const rows = await db.event.findMany({
-      where: { height: shape[0], width: shape[1] },
+      where: { height: shape[0], width: shape[1], ...(options.datasetIds ? { datasetId: { in: [...options.datasetIds] } } : {}) },
       select: { id: true, imagePath: true, dataset: { select: { rootDir: true } } },
       orderBy: { id: 'asc' },
     });
