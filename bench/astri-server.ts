@@ -23,6 +23,8 @@ export interface AstriServerOptions {
   modelFile: string;
   /** inference.backend; undefined keeps the configured one. */
   backend?: string;
+  /** data.convertAtStart: false keeps the images on the PNG path (the cold-from-PNG row). Default: the config's (true). */
+  convertAtStart?: boolean;
   /** Extra Node flags for the server process (e.g. --cpu-prof). */
   nodeFlags?: string[];
   startTimeoutMs?: number;
@@ -108,6 +110,7 @@ export class AstriServer {
       ASTRI_DEMO__AUTO_GENERATE: 'false',
       ASTRI_LOG__LEVEL: 'warn',
       ...(options.backend ? { ASTRI_INFERENCE__BACKEND: options.backend } : {}),
+      ...(options.convertAtStart === undefined ? {} : { ASTRI_DATA__CONVERT_AT_START: String(options.convertAtStart) }),
     };
     const started = performance.now();
     const server = startProcess('astri serve', process.execPath, [...(options.nodeFlags ?? []), path.join(PROJECT_ROOT, 'bin', 'astri.js'), 'serve', '--port', '0'], {
@@ -145,6 +148,21 @@ export class AstriServer {
 
   async serverInfo(): Promise<ServerInfo> {
     return (await this.graphql<{ serverInfo: ServerInfo }>(SERVER_INFO)).serverInfo;
+  }
+
+  /**
+   * Waits for the server's one-off conversion of the registered images into its pixel store (the dataset was
+   * registered by `astri ingest`, another process): afterwards a run is "the first predict after ingest".
+   * Returns the conversion's wall time as seen from here, and its final state.
+   */
+  async pixelStoreConverted(pollMs = 50): Promise<{ state: string; converted: number; waitedMs: number }> {
+    const started = performance.now();
+    for (;;) {
+      const { serverInfo } = await this.graphql<{ serverInfo: { pixelStoreConversion: { state: string; converted: number } } }>('{ serverInfo { pixelStoreConversion { state converted } } }');
+      const { state, converted } = serverInfo.pixelStoreConversion;
+      if (state !== 'waiting' && state !== 'running') return { state, converted, waitedMs: performance.now() - started };
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
   }
 
   /** One prediction run, timed from the client's side. */

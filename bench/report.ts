@@ -148,7 +148,8 @@ export function renderMarkdown(results: BenchResults): string {
   out.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const size of results.sizes) {
     const rows: Array<[string, Measured<BaselineTiming> | undefined, Measured<PredictionTiming> | undefined]> = [
-      ['cold', size.baseline?.cold, size.astri?.cold],
+      ['cold (first predict after ingest)', size.baseline?.cold, size.astri?.cold],
+      ['cold from PNG', size.baseline?.cold, size.astri?.coldFromPng],
       [`warm`, warmMedian(size.baseline?.warm ?? []), warmMedian(size.astri?.warm ?? [])],
     ];
     for (const [state, base, astri] of rows) {

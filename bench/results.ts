@@ -14,7 +14,11 @@ export interface Measured<T> {
 
 export interface SizeResult {
   eventsPerClass: number;
-  astri: { cold: Measured<PredictionTiming>; warm: Measured<PredictionTiming>[]; startupMs: number } | null;
+  /**
+   * cold: the first predict after ingest (the server has converted the dataset into its pixel store, the PNGs are
+   * evicted); coldFromPng: the first predict on a server that never decoded them (data.convertAtStart off).
+   */
+  astri: { cold: Measured<PredictionTiming>; coldFromPng?: Measured<PredictionTiming>; conversionMs?: number; warm: Measured<PredictionTiming>[]; startupMs: number } | null;
   baseline: { cold: Measured<BaselineTiming>; warm: Measured<BaselineTiming>[]; startupMs: number } | null;
 }
 

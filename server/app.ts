@@ -25,6 +25,7 @@ import { schema } from './schema/index.ts';
 import { GRAPHIQL_EXAMPLES } from './schema/graphiql-examples.ts';
 import { checkConfiguredBuckets, objectStoreFor, sharedStoreLocation } from './storage/index.ts';
 import { DatasetFiles } from './data/dataset-files.ts';
+import { PixelStoreConversion } from './data/pixel-store-conversion.ts';
 
 export const CLIENT_DIST = path.join(PROJECT_ROOT, 'client', 'dist');
 
@@ -60,7 +61,31 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   let notReady: string | null = 'loading the model';
   const tokens = new TokenService(db);
   const auth = new Authenticator(config, tokens);
-  const services: Services = { config, db, datasets, catalog: new EventCatalog(db), models, predictions, uploads, datasetFiles, tokens, auth, readiness: () => notReady };
+  let lastDecile = -1;
+  const pixelStoreConversion = new PixelStoreConversion(db, config.data.pixelStore, {
+    onProgress: ({ done, total }, newlyConverted) => {
+      telemetry.pngDecodes.inc({ stage: 'convert' }, newlyConverted);
+      const decile = total === 0 ? 10 : Math.floor((10 * done) / total);
+      if (total === 0 || decile === lastDecile) return;
+      lastDecile = decile;
+      telemetry.logger.info({ done, total }, `pixel store: converting registered images, ${decile * 10}%`);
+    },
+    onError: (error) => telemetry.logger.error({ err: error }, 'pixel store: conversion failed; runs read the PNGs instead'),
+  });
+  const services: Services = {
+    config,
+    db,
+    datasets,
+    catalog: new EventCatalog(db),
+    models,
+    predictions,
+    uploads,
+    datasetFiles,
+    tokens,
+    auth,
+    pixelStoreConversion,
+    readiness: () => notReady,
+  };
 
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
@@ -101,6 +126,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
       notReady = null;
     },
     close: async () => {
+      await pixelStoreConversion.stop();
       await uploads.shutdown();
       await predictions.shutdown();
       await models.close();

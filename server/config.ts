@@ -34,6 +34,7 @@ const ConfigSchema = z
         database: z.string().min(1),
         inferenceDir: z.string().min(1),
         pixelStore: z.string().min(1),
+        convertAtStart: z.boolean(),
       })
       .strict(),
     database: z

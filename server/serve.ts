@@ -9,6 +9,7 @@ import type { Config } from './config.ts';
 import { buildApp, type App } from './app.ts';
 import { ensureDemoDataset } from './data/demo/index.ts';
 import { ensureMulticlassDemo } from './data/demo/multiclass-dataset.ts';
+import type { ConversionResult } from './data/pixel-store-conversion.ts';
 
 export interface RunningServer {
   app: App;
@@ -16,6 +17,11 @@ export interface RunningServer {
   port: number;
   /** Resolves when the data and the model are loaded and warmed up. */
   ready: Promise<void>;
+  /**
+   * Settles when the background conversion of registered events into the pixel store has ended (it starts once
+   * the server is ready; null if it did not run: the server never got ready, or it was stopped first).
+   */
+  pixelStoreConversion: Promise<ConversionResult | null>;
   stop(): Promise<void>;
 }
 
@@ -75,9 +81,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   const ready = (async () => {
     const say = options.onProgress ?? (() => {});
-    const demo = await ensureDemoDataset(config, app.services.db, { onProgress: (line) => say(`demo data: ${line}`) });
+    const demo = await ensureDemoDataset(config, app.services.db, { pixelStoreDir: config.data.pixelStore, onProgress: (line) => say(`demo data: ${line}`) });
     if (demo.generated) say(`demo data: generated, because ${demo.reason}`);
-    const multiclass = await ensureMulticlassDemo(config, app.services.db, (line) => say(`demo data: ${line}`));
+    const multiclass = await ensureMulticlassDemo(config, app.services.db, (line) => say(`demo data: ${line}`), { pixelStoreDir: config.data.pixelStore });
     if (multiclass.generated) say(`demo data: 4-class demo registered, because ${multiclass.reason}`);
     say(`loading model ${config.inference.model}`);
     const model = await app.services.models.loadDefault();
@@ -91,11 +97,20 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   })();
   ready.catch((error: Error) => telemetry.logger.error({ err: error }, 'the server could not get ready'));
 
+  // Datasets the CLI registered in place (or registered before the pixel store existed) are decoded once, here,
+  // after readiness: requests and runs go on meanwhile, reading the PNGs not yet converted.
+  const conversion = app.services.pixelStoreConversion;
+  const pixelStoreConversion = ready.then(
+    async () => (config.data.convertAtStart ? conversion.start((await app.services.models.list()).map((model) => model.inputShape)) : conversion.turnOff()),
+    () => null,
+  );
+
   return {
     app,
     url,
     port,
     ready,
+    pixelStoreConversion: pixelStoreConversion.catch(() => null),
     stop: async () => {
       await wsHandle.dispose();
       wsServer.close();

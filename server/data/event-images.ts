@@ -21,6 +21,8 @@ export interface ImageBatch {
   readable: number[];
   /** Why each unreadable image failed, by index into the requested events. */
   errors: Map<number, string>;
+  /** Images decoded from their PNG in this batch (the rest came from the pixel store, or failed). */
+  decodedFromPng: number;
 }
 
 export async function readImageBatch(events: readonly EventImageRef[], shape: ImageShape, store?: PixelStore): Promise<ImageBatch> {
@@ -30,6 +32,7 @@ export async function readImageBatch(events: readonly EventImageRef[], shape: Im
   const readable: number[] = [];
   const errors = new Map<number, string>();
   const decoded: Array<{ eventId: number; pixels: Uint8Array }> = [];
+  let decodedFromPng = 0;
   for (let first = 0; first < events.length; first += FILES_IN_FLIGHT) {
     const chunk = events.slice(first, first + FILES_IN_FLIGHT);
     // A few files at a time: libuv's thread pool is shared with ONNX Runtime's asynchronous runs, which
@@ -55,6 +58,7 @@ export async function readImageBatch(events: readonly EventImageRef[], shape: Im
         }
         const converted = toChannels(image, channels === 3 ? 3 : 1);
         pixels.set(converted, offset);
+        decodedFromPng++;
         if (store) decoded.push({ eventId: event.id, pixels: converted });
         readable.push(index);
       } catch (error) {
@@ -69,5 +73,5 @@ export async function readImageBatch(events: readonly EventImageRef[], shape: Im
   } catch (error) {
     if (!isDiskFullError(error)) throw error;
   }
-  return { pixels: pixels.subarray(0, readable.length * imageSize), readable, errors };
+  return { pixels: pixels.subarray(0, readable.length * imageSize), readable, errors, decodedFromPng };
 }

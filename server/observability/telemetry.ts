@@ -13,6 +13,7 @@ export interface Telemetry {
   batchSize: Histogram;
   imagesPerSecond: Gauge;
   queueDepth: Gauge;
+  pngDecodes: Counter<'stage'>;
 }
 
 export function createTelemetry(options: { level: string; destination?: NodeJS.WritableStream }): Telemetry {
@@ -35,5 +36,11 @@ export function createTelemetry(options: { level: string; destination?: NodeJS.W
     batchSize: new Histogram({ name: 'astri_inference_batch_size', help: 'Images per inference batch', buckets: [1, 8, 32, 64, 128, 256, 512, 1024, 2048], registers: [registry] }),
     imagesPerSecond: new Gauge({ name: 'astri_images_per_second', help: 'Throughput of the last finished prediction run', registers: [registry] }),
     queueDepth: new Gauge({ name: 'astri_inference_queue_depth', help: 'Inference batches waiting or running', registers: [registry] }),
+    pngDecodes: new Counter({
+      name: 'astri_png_decodes_total',
+      help: 'Event images decoded from their PNG by this process: stage "predict" (a run read an image missing from the pixel store) or "convert" (the background conversion into the pixel store)',
+      labelNames: ['stage'],
+      registers: [registry],
+    }),
   };
 }

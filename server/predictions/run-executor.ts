@@ -62,6 +62,7 @@ async function inferClass(execution: RunExecution, classIndex: number, events: r
   for (const [index, batch] of batches.entries()) {
     if (signal.aborted || failed.signal.aborted) return;
     const { missing, images } = await nextRead!;
+    if (images.decodedFromPng > 0) telemetry.pngDecodes.inc({ stage: 'predict' }, images.decodedFromPng);
     // Read the next batch while this one is inferred.
     nextRead = index + 1 < batches.length ? read(index + 1) : null;
     let inferenceMs = 0;

@@ -7,6 +7,7 @@ import type { DatasetCatalog } from '../data/dataset-catalog.ts';
 import type { DatasetFiles } from '../data/dataset-files.ts';
 import type { EventCatalog } from '../data/event-catalog.ts';
 import type { Db } from '../data/db.ts';
+import type { PixelStoreConversion } from '../data/pixel-store-conversion.ts';
 import type { Principal } from '../domain/principal.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
 import type { PredictionService } from '../predictions/prediction-service.ts';
@@ -24,6 +25,8 @@ export interface Services {
   datasetFiles: DatasetFiles;
   tokens: TokenService;
   auth: Authenticator;
+  /** The one-off conversion of registered events into the pixel store, after start. */
+  pixelStoreConversion: PixelStoreConversion;
   /** Why the server cannot serve predictions yet (starting up), or null once it can. */
   readiness(): string | null;
 }

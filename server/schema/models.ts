@@ -7,6 +7,7 @@ import { UserInputError } from '../errors.ts';
 import type { RegisteredModel } from '../models/model-registry.ts';
 import type { Preprocessing } from '../domain/model.ts';
 import { builder } from './builder.ts';
+import type { ConversionStatus } from '../data/pixel-store-conversion.ts';
 
 const VERSION = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -108,8 +109,20 @@ const LimitsType = builder.objectRef<LimitsShape>('Limits').implement({
   }),
 });
 
+const PixelStoreConversionType = builder.objectRef<ConversionStatus>('PixelStoreConversion').implement({
+  description:
+    'The one-off decoding, after start, of registered images the pixel store lacks (datasets `astri ingest` registered in place, or ' +
+    'registered before the store existed). Runs meanwhile read the PNGs not yet converted.',
+  fields: (t) => ({
+    state: t.exposeString('state', { description: 'waiting (until the server is ready), running, done, stopped (the server is stopping), failed (see the log) or off (config data.convertAtStart).' }),
+    done: t.exposeInt('done', { description: 'Images converted (or found unreadable) so far.' }),
+    total: t.exposeInt('total', { description: 'Images the store lacked when the conversion started.' }),
+    converted: t.exposeInt('converted', { description: 'Of done, images decoded and stored.' }),
+  }),
+});
+
 const ServerInfoType = builder
-  .objectRef<{ version: string; backend: BackendInfo | null; batchSize: number; limits: LimitsShape; defaultThreshold: number }>('ServerInfo')
+  .objectRef<{ version: string; backend: BackendInfo | null; batchSize: number; limits: LimitsShape; defaultThreshold: number; pixelStoreConversion: ConversionStatus }>('ServerInfo')
   .implement({
     description: 'Facts about this server.',
     fields: (t) => ({
@@ -118,6 +131,7 @@ const ServerInfoType = builder
       batchSize: t.exposeInt('batchSize', { description: 'Images per inference batch.' }),
       limits: t.field({ type: LimitsType, description: 'What predict accepts.', resolve: (info) => info.limits }),
       defaultThreshold: t.exposeFloat('defaultThreshold', { description: 'Gammaness threshold of the confusion matrix unless asked otherwise.' }),
+      pixelStoreConversion: t.field({ type: PixelStoreConversionType, description: 'Progress of decoding registered images into the pixel store.', resolve: (info) => info.pixelStoreConversion }),
     }),
   });
 
@@ -130,6 +144,7 @@ builder.queryField('serverInfo', (t) =>
       backend: await services.models.backend(),
       batchSize: services.config.inference.batchSize,
       defaultThreshold: services.config.prediction.defaultThreshold,
+      pixelStoreConversion: services.pixelStoreConversion.status,
       limits: {
         minEventsPerClass: 1,
         maxEventsPerClass: services.config.prediction.maxEventsPerClass,

@@ -210,6 +210,56 @@ describe('ensureDemoDataset', () => {
   });
 });
 
+describe('demo pixels in the pixel store', () => {
+  /** Event id -> stored bytes, read from the store's files on disk. */
+  function stored(storeDir: string): Map<number, Buffer> {
+    const base = path.join(storeDir, 'pixels-56x56x1');
+    const out = new Map<number, Buffer>();
+    if (!existsSync(`${base}.ids`)) return out;
+    const ids = readFileSync(`${base}.ids`);
+    const data = readFileSync(`${base}.u8`);
+    for (let slot = 0; slot < ids.length / 4; slot++) out.set(ids.readInt32LE(slot * 4), data.subarray(slot * 3136, (slot + 1) * 3136));
+    return out;
+  }
+
+  // 130 per bin: tasks generated in the calling thread run in slices of 100 events, so this joins slices.
+  for (const [threads, eventsPerBin] of [
+    [1, 130],
+    [2, 3],
+  ]) {
+    it(`stores every generated event as its PNG decodes, from ${threads === 1 ? 'the calling thread' : 'worker threads'}, when given the store`, async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'astri-demo-store-'));
+      const config = configIn(dir, { eventsPerBin });
+      const db = await openDatabase(config.data.database);
+      try {
+        await writeDemoDataset(config, db, { threads, pixelStoreDir: config.data.pixelStore });
+        const pixels = stored(config.data.pixelStore);
+        const events = await db.event.findMany({ select: { id: true, imagePath: true } });
+        expect(events).toHaveLength(14 * eventsPerBin);
+        expect(pixels.size).toBe(events.length);
+        for (const event of events) {
+          const png = decode(readFileSync(path.join(config.data.inferenceDir, event.imagePath)));
+          expect(pixels.get(event.id)?.equals(Buffer.from(png.data as Uint8Array)), event.imagePath).toBe(true);
+        }
+      } finally {
+        await db.$disconnect();
+      }
+    }, 120_000);
+  }
+
+  it('leaves the pixel store alone when not given it (the CLI, another process than the server)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'astri-demo-nostore-'));
+    const config = configIn(dir, { eventsPerBin: 2 });
+    const db = await openDatabase(config.data.database);
+    try {
+      await writeDemoDataset(config, db, { threads: 1 });
+      expect(existsSync(config.data.pixelStore)).toBe(false);
+    } finally {
+      await db.$disconnect();
+    }
+  });
+});
+
 describe('in-memory generator', () => {
   it('generates the same batch for the same seed and a different one for another seed', () => {
     const a = generateBatch({ seed: 1, count: 6, minTeV: 1, maxTeV: 2 });

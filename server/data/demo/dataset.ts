@@ -13,6 +13,8 @@ import { DemoDatasetError } from './errors.ts';
 import { registerEvents, type EventRecord, type RegisterResult } from '../datasets.ts';
 import { MANIFEST_COLUMNS, runDemoTask, type DemoTask, type DemoTaskResult } from './task.ts';
 import { progressAcrossTasks, runOnWorkers } from './pool.ts';
+import { CAMERA_HEIGHT, CAMERA_WIDTH, IMAGE_PIXELS } from './camera.ts';
+import { PixelStore } from '../pixel-store.ts';
 
 export { demoImagePath, MANIFEST_COLUMNS } from './task.ts';
 
@@ -47,6 +49,11 @@ export interface DemoDatasetOptions {
   /** Worker threads; 0 or 1 generates in the calling thread. Default: the cores available, at most 4 (1 below 2000 events). */
   threads?: number;
   onProgress?: (progress: DemoProgress) => void;
+  /**
+   * The pixel store to fill with the generated pixels, so that no run ever decodes a demo PNG. Only the process
+   * that serves predictions may pass it (the store's index lives in that process); other callers leave it out.
+   */
+  pixelStoreDir?: string;
 }
 
 export interface DemoDatasetResult extends RegisterResult {
@@ -105,6 +112,7 @@ export async function writeDemoDataset(config: Config, db: Db, options: DemoData
     onProgress: (written, of) => onProgress({ phase: 'database', done: written, total: of }),
   });
   onProgress({ phase: 'database', done: records.length, total: records.length });
+  if (options.pixelStoreDir) await storePixels(db, registered.datasetId, results, options.pixelStoreDir);
   return { ...registered, rootDir, manifestFile, events: records.length, seed, eventsPerBin, threads, elapsedMs: performance.now() - startedAt };
 }
 
@@ -122,7 +130,9 @@ async function runTasks(tasks: readonly DemoTask[], threads: number, onDone: (ev
         report(id, first + count);
         await new Promise((resolve) => setImmediate(resolve));
       }
-      results[id] = { records: parts.flatMap((p) => p.records), lines: parts.flatMap((p) => p.lines) };
+      const pixels = new Uint8Array(task.count * IMAGE_PIXELS);
+      parts.forEach((part, k) => pixels.set(part.pixels, k * EVENTS_PER_SLICE * IMAGE_PIXELS));
+      results[id] = { records: parts.flatMap((p) => p.records), lines: parts.flatMap((p) => p.lines), pixels };
     }
     return results;
   }
@@ -133,6 +143,21 @@ async function runTasks(tasks: readonly DemoTask[], threads: number, onDone: (ev
     fail: (message, id) =>
       new DemoDatasetError(id === undefined ? message : `generating ${tasks[id].particle} events of bin ${tasks[id].binIndex} failed: ${message}`),
   });
+}
+
+/** Writes the generated pixels under the registered events' ids, a task at a time (the generator's own bytes: no PNG decoded). */
+async function storePixels(db: Db, datasetId: number, results: readonly DemoTaskResult[], storeDir: string): Promise<void> {
+  const rows = await db.event.findMany({ where: { datasetId }, select: { id: true, imagePath: true } });
+  const idOf = new Map(rows.map((row) => [row.imagePath, row.id]));
+  const store = PixelStore.for(storeDir, [CAMERA_HEIGHT, CAMERA_WIDTH, 1]);
+  for (const result of results) {
+    const images: Array<{ eventId: number; pixels: Uint8Array }> = [];
+    result.records.forEach((record, k) => {
+      const eventId = idOf.get(record.imagePath);
+      if (eventId !== undefined) images.push({ eventId, pixels: result.pixels.subarray(k * IMAGE_PIXELS, (k + 1) * IMAGE_PIXELS) });
+    });
+    store.writeMany(images);
+  }
 }
 
 /** Deletes demo images left by an earlier, larger generation (only files named like demo images). */
@@ -147,6 +172,8 @@ function removeStaleImages(rootDir: string, keep: ReadonlySet<string>): void {
 export interface EnsureDemoOptions {
   /** Progress as short human-readable lines (a few per generation). */
   onProgress?: (message: string) => void;
+  /** See DemoDatasetOptions.pixelStoreDir: the serving process passes its pixel store. */
+  pixelStoreDir?: string;
 }
 
 export interface EnsureDemoResult {
@@ -170,6 +197,7 @@ export async function ensureDemoDataset(config: Config, db: Db, options: EnsureD
   const say = options.onProgress ?? (() => {});
   let lastDecile = -1;
   const result = await writeDemoDataset(config, db, {
+    pixelStoreDir: options.pixelStoreDir,
     onProgress: ({ phase, done, total }) => {
       if (phase !== 'images') return;
       const decile = Math.floor((10 * done) / total);

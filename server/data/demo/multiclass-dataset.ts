@@ -5,6 +5,8 @@ import path from 'node:path';
 import type { Config } from '../../config.ts';
 import type { Db } from '../db.ts';
 import { ingestDataset } from '../ingest.ts';
+import { convertToPixelStore } from '../pixel-store-conversion.ts';
+import { CAMERA_HEIGHT, CAMERA_WIDTH } from './camera.ts';
 import { MULTICLASS_MANIFEST_FILE, writeMulticlassDemo } from './multiclass.ts';
 
 export const MULTICLASS_DEMO_DATASET_NAME = 'demo-4class';
@@ -14,8 +16,11 @@ export interface EnsureMulticlassResult {
   reason: string;
 }
 
-/** Writes and registers the 4-class demo unless it is registered with its files, or turned off. */
-export async function ensureMulticlassDemo(config: Config, db: Db, onProgress: (line: string) => void = () => {}): Promise<EnsureMulticlassResult> {
+/**
+ * Writes and registers the 4-class demo unless it is registered with its files, or turned off. With `pixelStoreDir`
+ * (the serving process only: the store's index lives there) its images are decoded into the pixel store too.
+ */
+export async function ensureMulticlassDemo(config: Config, db: Db, onProgress: (line: string) => void = () => {}, options: { pixelStoreDir?: string } = {}): Promise<EnsureMulticlassResult> {
   const eventsPerClass = config.demo.multiclassEventsPerClass;
   if (!config.demo.autoGenerate || eventsPerClass === 0) return { generated: false, reason: 'turned off (demo.autoGenerate, demo.multiclassEventsPerClass)' };
   const existing = await db.dataset.findUnique({ where: { name: MULTICLASS_DEMO_DATASET_NAME } });
@@ -32,5 +37,8 @@ export async function ensureMulticlassDemo(config: Config, db: Db, onProgress: (
     prune: true,
   });
   if (report.rejected.length > 0) throw new Error(`the 4-class demo has ${report.rejected.length} unusable images, e.g. ${report.rejected[0].reason}`);
+  if (options.pixelStoreDir && report.datasetId !== null) {
+    await convertToPixelStore(db, options.pixelStoreDir, [[CAMERA_HEIGHT, CAMERA_WIDTH, 1]], { datasetIds: [report.datasetId] });
+  }
   return { generated: true, reason: existing ? 'its files were missing' : 'it was not registered' };
 }

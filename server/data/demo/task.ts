@@ -32,6 +32,8 @@ export interface DemoTaskResult {
   records: EventRecord[];
   /** One manifest line per event, in MANIFEST_COLUMNS order. */
   lines: string[];
+  /** The events' pixels (CAMERA_HEIGHT x CAMERA_WIDTH, one channel), packed in record order, for the pixel store. */
+  pixels: Uint8Array;
 }
 
 /** The demo image of event `index` (0-based, over all bins) of `particle`, relative to the inference dir. */
@@ -42,12 +44,13 @@ export function demoImagePath(particle: Particle, index: number): string {
 /** Generates, encodes and writes the task's events; `onProgress` gets the number done so far. */
 export function runDemoTask(task: DemoTask, onProgress: (done: number) => void = () => {}, progressEvery = 100): DemoTaskResult {
   const pixels = new Uint8Array(IMAGE_PIXELS);
-  const result: DemoTaskResult = { records: [], lines: [] };
+  const result: DemoTaskResult = { records: [], lines: [], pixels: new Uint8Array(task.count * IMAGE_PIXELS) };
   for (let k = 0; k < task.count; k++) {
     const event = generateDatasetEvent(task.seed, task.particle, task.binIndex, task, task.firstEvent + k, pixels);
     const png = encode({ width: CAMERA_WIDTH, height: CAMERA_HEIGHT, data: pixels, channels: 1, depth: 8 }, { zlib: { level: PNG_DEFLATE_LEVEL } });
     const imagePath = demoImagePath(task.particle, task.firstFileIndex + k);
     writeFileSync(path.join(task.rootDir, imagePath), png);
+    result.pixels.set(pixels, k * IMAGE_PIXELS);
     result.records.push({
       label: task.particle,
       energyTeV: event.energyTeV,
