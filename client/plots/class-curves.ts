@@ -2,6 +2,7 @@
 // precision/recall curves, each class in its colour with its area (AUC or AP) in the legend.
 import {
   drawAxisTitles,
+  drawDiagonal,
   drawLegend,
   drawPlaceholder,
   drawUnitAxes,
@@ -48,18 +49,7 @@ export function drawClassCurves(element: Element, data: ClassCurvesData, size: P
   const { x, y } = scales;
   const drawn = data.curves.filter((c) => c.x.length > 1 && c.x.length === c.y.length);
 
-  layer(plot, 'chance')
-    .selectAll<SVGLineElement, null>('line.chance-line')
-    .data(roc && drawn.length ? [null] : [])
-    .join('line')
-    .attr('class', 'chance-line')
-    .attr('x1', x(0))
-    .attr('y1', y(0))
-    .attr('x2', x(1))
-    .attr('y2', y(1))
-    .attr('stroke', CHANCE)
-    .attr('stroke-width', 1.2)
-    .attr('stroke-dasharray', '5 4');
+  drawDiagonal(plot, 'chance', 'chance-line', scales, Boolean(roc && drawn.length));
 
   const toPath = (curve: ClassCurve) => {
     let d = '';

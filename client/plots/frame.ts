@@ -144,6 +144,22 @@ export function drawUnitAxes(frame: Frame, { x, y }: UnitScales): void {
   drawAxis(frame.plot, 'y-axis', axisLeft(y).tickValues(UNIT_TICKS), 'translate(0,0)');
 }
 
+/** The dashed y = x line of a unitSquare plot (chance for ROC, perfect calibration for reliability), or none. */
+export function drawDiagonal<P extends Element>(parent: AnySelection<P>, layerName: string, className: string, { x, y }: UnitScales, visible = true): void {
+  layer(parent, layerName)
+    .selectAll<SVGLineElement, null>(`line.${className}`)
+    .data(visible ? [null] : [])
+    .join('line')
+    .attr('class', className)
+    .attr('x1', x(0))
+    .attr('y1', y(0))
+    .attr('x2', x(1))
+    .attr('y2', y(1))
+    .attr('stroke', CHANCE)
+    .attr('stroke-width', 1.2)
+    .attr('stroke-dasharray', '5 4');
+}
+
 /** One curve through (x, y) points, joined so that a live update moves the path instead of replacing it. */
 export function drawCurve<P extends Element>(
   parent: AnySelection<P>,

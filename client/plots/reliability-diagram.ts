@@ -2,7 +2,7 @@
 // of the signal class against their mean score, on the unit square with the diagonal of a calibrated score;
 // the Brier score in the legend.
 import type { ReliabilityBin } from '../../server/metrics/index.ts';
-import { drawAxisTitles, drawCurve, drawLegend, drawPlaceholder, drawUnitAxes, ensureFrame, formatFixed, layer, unitSquare, type Frame } from './frame.ts';
+import { drawAxisTitles, drawCurve, drawDiagonal, drawLegend, drawPlaceholder, drawUnitAxes, ensureFrame, formatFixed, layer, unitSquare, type Frame } from './frame.ts';
 import { ASTRI_VOCABULARY, CHANCE, type BinaryVocabulary, type PlotSize } from './theme.ts';
 
 export interface ReliabilityData {
@@ -21,18 +21,7 @@ export function drawReliabilityDiagram(element: Element, data: ReliabilityData, 
   const { plot } = frame;
   const scales = unitSquare(frame);
   const { x, y } = scales;
-  layer(plot, 'diagonal')
-    .selectAll<SVGLineElement, null>('line.calibrated')
-    .data([null])
-    .join('line')
-    .attr('class', 'calibrated')
-    .attr('x1', x(0))
-    .attr('y1', y(0))
-    .attr('x2', x(1))
-    .attr('y2', y(1))
-    .attr('stroke', CHANCE)
-    .attr('stroke-width', 1.2)
-    .attr('stroke-dasharray', '5 4');
+  drawDiagonal(plot, 'diagonal', 'calibrated', scales);
   const hasData = data.bins.length > 0;
   drawCurve(plot, 'reliability-line', hasData ? data.bins.map((bin) => [bin.meanScore, bin.fractionPositive] as [number, number]) : null, x, y, colour);
   const largest = Math.max(1, ...data.bins.map((bin) => bin.count));

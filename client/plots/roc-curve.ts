@@ -2,6 +2,7 @@
 // operating point of the current threshold.
 import {
   drawCurve,
+  drawDiagonal,
   drawAxisTitles,
   drawLegend,
   drawPlaceholder,
@@ -48,18 +49,7 @@ export function drawRocCurve(element: Element, data: RocCurveData, size: PlotSiz
   const scales = unitSquare(frame);
   const { x, y } = scales;
 
-  layer(plot, 'chance')
-    .selectAll<SVGLineElement, null>('line.chance-line')
-    .data([null])
-    .join('line')
-    .attr('class', 'chance-line')
-    .attr('x1', x(0))
-    .attr('y1', y(0))
-    .attr('x2', x(1))
-    .attr('y2', y(1))
-    .attr('stroke', CHANCE)
-    .attr('stroke-width', 1.2)
-    .attr('stroke-dasharray', '5 4');
+  drawDiagonal(plot, 'chance', 'chance-line', scales);
 
   drawCurve(plot, 'roc-line', hasData ? data.fpr.map((fpr, i) => [fpr, data.tpr[i]] as [number, number]) : null, x, y, colour);
 
