@@ -4,8 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeKerasH5 } from '../../server/inference/index.ts';
-import { tf } from '../../server/inference/runtime/tfjs.ts';
+import { writeUntrainedModel } from '../helpers/untrained-model.ts';
 import { hashSeed } from '../../server/random/rng.ts';
 import { energyMetricsReference, needsPython } from '../helpers/python.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -249,11 +248,7 @@ describe('a run over several energy bins', () => {
     /** A small untrained gamma/proton CNN, uploaded beside the demo model: its id. */
     async function uploadRandomModel(): Promise<string> {
       const file = path.join(server.dir, 'untrained.h5');
-      const model = tf.sequential({ name: 'untrained' });
-      model.add(tf.layers.conv2d({ inputShape: [56, 56, 1], filters: 2, kernelSize: 5, strides: 4, activation: 'relu', name: 'conv2d', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }));
-      model.add(tf.layers.globalAveragePooling2d({ name: 'pool' }));
-      model.add(tf.layers.dense({ units: 2, activation: 'softmax', name: 'dense', kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }));
-      await writeKerasH5(model, file);
+      await writeUntrainedModel(file);
       const body = new FormData();
       body.set('operations', JSON.stringify({ query: 'mutation($file: File!, $c: [String!]) { uploadModel(file: $file, classNames: $c, activate: false) { id } }', variables: { file: null, c: ['proton', 'gamma'] } }));
       body.set('map', JSON.stringify({ 0: ['variables.file'] }));

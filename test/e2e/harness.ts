@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
+import { writeUntrainedModel } from '../helpers/untrained-model.ts';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLIENT_DIST = path.join(PROJECT_ROOT, 'client', 'dist');
@@ -182,14 +183,7 @@ function delay(ms: number): Promise<void> {
  * model without activating it: a second model to compare with (model comparison in the e2e test and screenshots).
  */
 export async function uploadUntrainedModel(server: AstriServer, file: string): Promise<void> {
-  // Loaded on demand: TensorFlow.js is heavy for the callers that never need it.
-  const { tf } = await import('../../server/inference/runtime/tfjs.ts');
-  const { writeKerasH5 } = await import('../../server/inference/index.ts');
-  const model = tf.sequential({ name: 'untrained' });
-  model.add(tf.layers.conv2d({ inputShape: [56, 56, 1], filters: 2, kernelSize: 5, strides: 4, activation: 'relu', name: 'conv2d', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }));
-  model.add(tf.layers.globalAveragePooling2d({ name: 'pool' }));
-  model.add(tf.layers.dense({ units: 2, activation: 'softmax', name: 'dense', kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }));
-  await writeKerasH5(model, file);
+  await writeUntrainedModel(file);
   const body = new FormData();
   body.set('operations', JSON.stringify({ query: 'mutation($f: File!, $c: [String!]) { uploadModel(file: $f, classNames: $c, activate: false) { id } }', variables: { f: null, c: ['proton', 'gamma'] } }));
   body.set('map', JSON.stringify({ 0: ['variables.f'] }));
