@@ -8,6 +8,7 @@ import { getOperationAST, GraphQLError } from 'graphql';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { Authenticator, can } from './auth/authenticator.ts';
+import { Cluster } from './cluster/index.ts';
 import { TokenService } from './auth/tokens.ts';
 import { PROJECT_ROOT, type Config } from './config.ts';
 import { openDatabase } from './data/db.ts';
@@ -16,7 +17,8 @@ import { DatasetCatalog } from './data/dataset-catalog.ts';
 import { EventCatalog } from './data/event-catalog.ts';
 import { DomainError, isDiskFullError, RetryLaterError } from './errors.ts';
 import { ModelRegistry } from './models/model-registry.ts';
-import { createTelemetry, type Telemetry } from './observability/telemetry.ts';
+import { createTelemetry, registerQueueMetrics, type Telemetry } from './observability/telemetry.ts';
+import { BatchProcessing, startBatchWorker } from './predictions/batch-processing.ts';
 import { batchSizesToWarmUp } from './predictions/batches.ts';
 import { PredictionService } from './predictions/prediction-service.ts';
 import { DatasetUploads } from './uploads/dataset-uploads.ts';
@@ -48,13 +50,19 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   const telemetry = options.telemetry ?? createTelemetry({ level: config.log.level });
   // A store that cannot be used stops the start here, with its reason, rather than failing every upload later.
   await checkConfiguredBuckets(config);
+  // With a queue, a Redis that does not answer stops the start here too.
+  const cluster = config.queue.url ? await Cluster.open(config.queue.url) : null;
   const db = await openDatabase(configuredDatabase(config));
   // One client for every object-store read and write; it opens no connection until a request is made.
   const objectStore = objectStoreFor(config);
-  const models = new ModelRegistry(db, config, { warmupBatchSizes: batchSizesToWarmUp(config.inference.batchSize), objectStore });
+  const infersHere = config.server.role === 'all';
+  const models = new ModelRegistry(db, config, { warmupBatchSizes: batchSizesToWarmUp(config.inference.batchSize), objectStore, infersHere });
   const datasets = new DatasetCatalog(db);
   const datasetFiles = new DatasetFiles(db, sharedStoreLocation(config), () => objectStore, config.storage.concurrency);
-  const predictions = new PredictionService(db, datasets, models, config, telemetry, datasetFiles);
+  const predictions = new PredictionService(db, datasets, models, config, telemetry, datasetFiles, cluster);
+  // `astri serve` with a queue takes batches too, as one more worker; an API replica (role api) does not.
+  const batchWorker = cluster && infersHere ? startBatchWorker(config, new BatchProcessing(db, models, datasetFiles, config, telemetry), 'all') : null;
+  if (cluster) registerQueueMetrics(telemetry, { counts: () => cluster.queue.counts(), stalledJobs: () => cluster.queue.stalledJobs, workers: () => cluster.workers() });
   const uploads = new DatasetUploads(db, datasets, config, { logger: telemetry.logger, objectStore, datasetFiles });
   const interruptedIngests = await uploads.recoverInterrupted();
   if (interruptedIngests > 0) telemetry.logger.warn({ datasets: interruptedIngests }, 'marked dataset uploads interrupted by the last stop as failed');
@@ -84,6 +92,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     tokens,
     auth,
     pixelStoreConversion,
+    cluster,
     readiness: () => notReady,
   };
 
@@ -128,7 +137,9 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     close: async () => {
       await pixelStoreConversion.stop();
       await uploads.shutdown();
+      await batchWorker?.close();
       await predictions.shutdown();
+      await cluster?.close();
       await models.close();
       objectStore.close();
       await db.$disconnect();

@@ -26,6 +26,8 @@ const ConfigSchema = z
         maxRequestBytes: positiveInt,
         /** Origins whose pages may call the API from a browser (CORS); empty: same origin only. */
         corsOrigins: z.array(z.string().regex(/^https?:\/\/[^/]+$/, 'an origin is scheme://host[:port], without a path')),
+        /** all: API, dashboard and inference in one process; api: no model loaded, batches go to the queue's workers. */
+        role: z.enum(['all', 'api']),
       })
       .strict(),
     data: z
@@ -44,6 +46,21 @@ const ConfigSchema = z
           .string()
           .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgresql://user:password@host:port/database URL, or null for the SQLite file data.database')
           .nullable(),
+      })
+      .strict(),
+    queue: z
+      .object({
+        /** null: runs are inferred in this process; redis://host:6379/0: per-batch jobs go through a BullMQ queue. */
+        url: z
+          .string()
+          .regex(/^rediss?:\/\/.+/, 'must be a redis://[user:password@]host:port[/db] URL, or null to infer in this process')
+          .nullable(),
+        /** How soon the batches of a worker that died are given to another; the same on every worker. */
+        stalledIntervalMs: z.number().int().min(500).max(600_000),
+        /** Batches a worker holds at once (one read while another is inferred). */
+        workerConcurrency: z.number().int().min(1).max(64),
+        /** Models a worker keeps loaded; the least recently used one is closed beyond this. */
+        modelCacheSize: z.number().int().min(1).max(64),
       })
       .strict(),
     energyBins: z
@@ -127,7 +144,12 @@ const ConfigSchema = z
       })
       .strict(),
   })
-  .strict();
+  .strict()
+  .superRefine((config, context) => {
+    if (config.server.role === 'api' && !config.queue.url) {
+      context.addIssue({ code: 'custom', path: ['server', 'role'], message: 'an API replica (role api) infers nothing itself: set queue.url (env ASTRI_QUEUE__URL) to the Redis its workers take batches from, or use role all' });
+    }
+  });
 
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -9,6 +9,8 @@ import type { Config } from './config.ts';
 import { buildApp, type App } from './app.ts';
 import { ensureDemoDataset } from './data/demo/index.ts';
 import { ensureMulticlassDemo } from './data/demo/multiclass-dataset.ts';
+import { configuredDatabase } from './data/database-url.ts';
+import { whileHoldingStartupLock } from './data/startup-lock.ts';
 import type { ConversionResult } from './data/pixel-store-conversion.ts';
 
 export interface RunningServer {
@@ -81,18 +83,23 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   const ready = (async () => {
     const say = options.onProgress ?? (() => {});
-    const demo = await ensureDemoDataset(config, app.services.db, { pixelStoreDir: config.data.pixelStore, onProgress: (line) => say(`demo data: ${line}`) });
-    if (demo.generated) say(`demo data: generated, because ${demo.reason}`);
-    const multiclass = await ensureMulticlassDemo(config, app.services.db, (line) => say(`demo data: ${line}`), { pixelStoreDir: config.data.pixelStore });
-    if (multiclass.generated) say(`demo data: 4-class demo registered, because ${multiclass.reason}`);
-    say(`loading model ${config.inference.model}`);
-    const model = await app.services.models.loadDefault();
-    if (config.demo.multiclassEventsPerClass > 0) await app.services.models.register(config.demo.multiclassModel);
+    // Replicas sharing a PostgreSQL database register the demo data and the models one after the other.
+    const model = await whileHoldingStartupLock(configuredDatabase(config), async () => {
+      const demo = await ensureDemoDataset(config, app.services.db, { pixelStoreDir: config.data.pixelStore, onProgress: (line) => say(`demo data: ${line}`) });
+      if (demo.generated) say(`demo data: generated, because ${demo.reason}`);
+      const multiclass = await ensureMulticlassDemo(config, app.services.db, (line) => say(`demo data: ${line}`), { pixelStoreDir: config.data.pixelStore });
+      if (multiclass.generated) say(`demo data: 4-class demo registered, because ${multiclass.reason}`);
+      say(config.server.role === 'api' ? `registering model ${config.inference.model} (the workers load it)` : `loading model ${config.inference.model}`);
+      const loaded = await app.services.models.loadDefault();
+      if (config.demo.multiclassEventsPerClass > 0) await app.services.models.register(config.demo.multiclassModel);
+      return loaded;
+    });
     await app.services.predictions.warmUpImageReading();
     const { resumed, failed } = await app.services.predictions.resumeInterruptedRuns();
     if (resumed + failed > 0) telemetry.logger.warn({ resumed, failed }, 'runs interrupted by the last stop were resumed (failed: those that could not be)');
+    app.services.predictions.watchForOrphanedRuns();
     const backend = await app.services.models.backend();
-    telemetry.logger.info({ model: model.name, sha256: model.sha256, backend }, 'model loaded and warmed up');
+    telemetry.logger.info({ model: model.name, sha256: model.sha256, backend }, config.server.role === 'api' ? 'model registered; batches go to the queue' : 'model loaded and warmed up');
     app.markReady();
   })();
   ready.catch((error: Error) => telemetry.logger.error({ err: error }, 'the server could not get ready'));

@@ -19,6 +19,7 @@ import { registerDataCommand } from './data.ts';
 import { IngestRejectedError, registerIngestCommand } from './ingest.ts';
 import { registerTokenCommand } from './token.ts';
 import { registerDbCommand } from './db.ts';
+import { registerWorkerCommand } from './worker.ts';
 
 /** Errors whose message tells the user what to fix; each module's base class covers its named subclasses. */
 const USER_ERRORS = [
@@ -61,6 +62,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerServeCommand(program);
+  registerWorkerCommand(program);
   registerModelCommand(program);
   registerPredictCommand(program);
   registerDataCommand(program);

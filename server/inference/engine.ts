@@ -219,6 +219,12 @@ export class InferenceEngine {
     return { outputs, outputsPerImage: units, inferenceMs: performance.now() - started };
   }
 
+  /** Closes once the batches queued or running now are done (an engine evicted from a worker's cache). */
+  async closeWhenIdle(): Promise<void> {
+    while (this.busy || this.queue.size > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    await this.close();
+  }
+
   /** Stops the workers; pending batches reject with InferenceWorkerError. */
   async close(): Promise<void> {
     if (this.closed) return;

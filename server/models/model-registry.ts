@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Config } from '../config.ts';
 import type { Db, Model } from '../data/db.ts';
 import { sha256File } from '../util/file-hash.ts';
-import { InsufficientStorageError, isDiskFullError, NotFoundError, UserInputError } from '../errors.ts';
+import { InsufficientStorageError, isDiskFullError, NotFoundError, UnavailableError, UserInputError } from '../errors.ts';
 import { describeModelFile, InferenceEngine, type BackendInfo, type ModelDescription } from '../inference/index.ts';
 import type { ClassNamesSource, InputLayout, ModelDescriptor, Preprocessing } from '../domain/model.ts';
 import { resolveClassNames, resolvePreprocessing, type ClassNameSources } from './model-classes.ts';
@@ -28,6 +28,10 @@ export interface ModelRegistryOptions {
   warmupBatchSizes: readonly number[];
   /** The object store models are read from and shared through; by default one made from config.storage. */
   objectStore?: ObjectStore;
+  /** false on an API replica (server.role api): models are registered and described, never started here. */
+  infersHere?: boolean;
+  /** Engines kept started at once; the least recently used one is closed beyond this (a queue worker). Default: no limit. */
+  maxEngines?: number;
 }
 
 const MODEL_EXTENSION = /\.(h5|hdf5|keras|onnx)$/i;
@@ -122,7 +126,7 @@ export class ModelRegistry {
     const configured = this.config.inference.model;
     const options = { configClassNames: this.config.inference.classNames };
     const model = isObjectUrl(configured) ? await this.registerFromBucket(configured, options) : await this.register(configured, options);
-    await this.engineFor(model.id);
+    if (this.infersHere) await this.engineFor(model.id);
     this.defaultId = model.id;
     return model;
   }
@@ -205,7 +209,7 @@ export class ModelRegistry {
   async activate(id: number): Promise<RegisteredModel> {
     const model = await this.get(id);
     try {
-      await this.engineFor(id);
+      if (this.infersHere) await this.engineFor(id);
     } catch (error) {
       const reason = withoutServerPaths((error as Error).message, this.config.data.dir);
       throw new UserInputError(`model ${id} ("${model.name}") cannot be started: ${reason}; the active model is unchanged`, 'modelId');
@@ -230,8 +234,13 @@ export class ModelRegistry {
 
   /** The running engine of a model, started on first use. */
   async engineFor(id: number): Promise<InferenceEngine> {
+    if (!this.infersHere) throw new UnavailableError('this API replica runs no inference (server.role api): batches go to the queue\'s workers');
     let engine = this.engines.get(id);
-    if (engine === undefined) {
+    if (engine !== undefined) {
+      // Most recently used last: the first one is the one to close when too many are started.
+      this.engines.delete(id);
+      this.engines.set(id, engine);
+    } else {
       engine = this.get(id).then(async (model) =>
         InferenceEngine.start({
           modelFile: await this.localFile(model),
@@ -245,13 +254,30 @@ export class ModelRegistry {
       this.engines.set(id, engine);
       // A model that fails to load is forgotten, so that a later request retries it.
       engine.catch(() => this.engines.delete(id));
+      this.closeLeastRecentlyUsed();
     }
     return engine;
   }
 
+  private get infersHere(): boolean {
+    return this.options.infersHere ?? true;
+  }
+
+  /** Beyond maxEngines, the least recently used engine (never the default model's) is closed once its batches end. */
+  private closeLeastRecentlyUsed(): void {
+    const limit = this.options.maxEngines;
+    if (limit === undefined) return;
+    for (const [id, engine] of this.engines) {
+      if (this.engines.size <= limit) return;
+      if (id === this.defaultId) continue;
+      this.engines.delete(id);
+      void engine.then((started) => started.closeWhenIdle()).catch(() => undefined);
+    }
+  }
+
   /** The backend of the default model's engine, for serverInfo. */
   async backend(): Promise<BackendInfo | null> {
-    if (this.defaultId === null) return null;
+    if (this.defaultId === null || !this.infersHere) return null;
     return (await this.engineFor(this.defaultId)).backend;
   }
 

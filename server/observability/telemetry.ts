@@ -44,3 +44,55 @@ export function createTelemetry(options: { level: string; destination?: NodeJS.W
     }),
   };
 }
+
+/** What /metrics tells of the queue: its jobs by state, the jobs re-run after a worker died, each live worker's rate. */
+export interface QueueMetricsSource {
+  counts(): Promise<{ waiting: number; active: number; delayed: number }>;
+  stalledJobs(): number;
+  workers(): Promise<ReadonlyArray<{ id: string; imagesPerSecond: number; batches: number }>>;
+}
+
+/** Gauges read from Redis at scrape time, so that every API replica reports the same queue. */
+export function registerQueueMetrics(telemetry: Telemetry, source: QueueMetricsSource): void {
+  const registers = [telemetry.registry];
+  new Gauge({
+    name: 'astri_queue_jobs',
+    help: 'Batch jobs in the queue, by state (waiting: the depth to scale workers on)',
+    labelNames: ['state'],
+    registers,
+    async collect() {
+      const counts = await source.counts().catch(() => null);
+      if (!counts) return;
+      for (const [state, count] of Object.entries(counts)) this.set({ state }, count);
+    },
+  });
+  new Gauge({
+    name: 'astri_queue_stalled_jobs',
+    help: 'Batch jobs this replica saw given to another worker because the worker holding them stopped (since start)',
+    registers,
+    collect() {
+      this.set(source.stalledJobs());
+    },
+  });
+  const perWorker = async () => source.workers().catch(() => []);
+  new Gauge({
+    name: 'astri_worker_images_per_second',
+    help: 'Images inferred per second by each live worker, over its last minute',
+    labelNames: ['worker'],
+    registers,
+    async collect() {
+      this.reset();
+      for (const worker of await perWorker()) this.set({ worker: worker.id }, worker.imagesPerSecond);
+    },
+  });
+  new Gauge({
+    name: 'astri_worker_batches',
+    help: 'Batches inferred by each live worker since it started',
+    labelNames: ['worker'],
+    registers,
+    async collect() {
+      this.reset();
+      for (const worker of await perWorker()) this.set({ worker: worker.id }, worker.batches);
+    },
+  });
+}

@@ -3,6 +3,7 @@
 // a request: it finishes whether or not anybody is still subscribed.
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import type { Cluster, FeedWriter } from '../cluster/index.ts';
 import type { Config } from '../config.ts';
 import type { DatasetCatalog } from '../data/dataset-catalog.ts';
 import type { DatasetFiles } from '../data/dataset-files.ts';
@@ -20,6 +21,7 @@ import { splitIntoBatches } from './batches.ts';
 import { FairTurns } from './fair-turns.ts';
 import { PredictionCache } from './prediction-cache.ts';
 import { ProgressChannel } from '../util/progress-channel.ts';
+import { executeQueuedRun } from './queued-run-executor.ts';
 import { executeRun } from './run-executor.ts';
 import {
   binaryRunMetrics,
@@ -47,6 +49,8 @@ interface ActiveRun {
   abort: AbortController;
   scored: ScoredEvent[];
   persisted: Promise<void> | null;
+  /** The run's progress for the other API replicas (with a queue), or null. */
+  feed: FeedWriter | null;
   /** Frees the run's place (service-wide and its owner's) when it ends. */
   release: () => void;
 }
@@ -56,6 +60,10 @@ const LOCAL_REQUESTER: Requester = { subject: 'local', limits: { concurrentRuns:
 
 /** What a subscriber to a run that is about to be resumed is told to wait. */
 const RESUME_WAIT_SECONDS = 5;
+/** With a queue: how often a replica looks for runs whose replica died, to resume them. */
+const ORPHAN_SWEEP_MS = 10_000;
+/** With a queue: how long a cancel asked here waits for the replica conducting the run to stop it. */
+const REMOTE_CANCEL_WAIT_MS = 30_000;
 
 export interface SampleScore {
   eventId: number;
@@ -70,6 +78,7 @@ export class PredictionService {
   private readonly admission: Admission;
   /** Two batches read at a time: one being decoded while the next one's files are read. */
   private readonly reads = new FairTurns(2);
+  private orphanSweep: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly db: Db,
@@ -78,10 +87,13 @@ export class PredictionService {
     private readonly config: Config,
     private readonly telemetry: Telemetry,
     files: DatasetFiles,
+    /** With queue.url: batches go to the queue's workers and progress to every replica; null: all in this process. */
+    private readonly cluster: Cluster | null = null,
   ) {
     this.cache = new PredictionCache(db);
     this.planner = new RunPlanner(db, datasets, models, config, files);
     this.admission = new Admission(db, config.prediction.maxActiveRuns);
+    cluster?.coordination.whenCancelAsked((runId) => this.active.get(runId)?.abort.abort());
   }
 
   /**
@@ -92,8 +104,11 @@ export class PredictionService {
     const plan = await this.planner.plan(input);
     const release = await this.admission.admit(requester, plan.eventsPerClass * plan.classes.names.length);
     try {
+      const id = randomUUID();
+      // With a queue the run's lease is taken first, so that no other replica takes the new run for an orphan.
+      await this.cluster?.coordination.acquire(id);
       const stored = await createRun(this.db, {
-        id: randomUUID(),
+        id,
         modelId: plan.model.id,
         datasetId: plan.dataset.id,
         classes: plan.classes,
@@ -121,6 +136,9 @@ export class PredictionService {
     let resumed = 0;
     let failed = 0;
     for (const stored of await findInterruptedRuns(this.db)) {
+      if (this.active.has(stored.id)) continue;
+      // With a queue, a run is resumed by the one replica that takes its lapsed lease; the others leave it.
+      if (this.cluster && !(await this.cluster.coordination.acquire(stored.id))) continue;
       try {
         const plan = await this.replan(stored);
         this.launch(stored, plan, this.admission.reserveForResume(stored.owner ?? LOCAL_REQUESTER.subject), 'prediction run resumed after a restart');
@@ -134,8 +152,17 @@ export class PredictionService {
     return { resumed, failed };
   }
 
+  /** With a queue: from now on, runs whose replica died are resumed here (by whichever replica looks first). */
+  watchForOrphanedRuns(): void {
+    if (!this.cluster || this.orphanSweep) return;
+    this.orphanSweep = setInterval(() => {
+      this.resumeInterruptedRuns().catch((caught: unknown) => this.telemetry.logger.warn({ err: caught }, 'could not look for runs to resume'));
+    }, ORPHAN_SWEEP_MS).unref();
+  }
+
   private launch(stored: StoredRun, plan: RunPlan, release: () => void, what: string): RunSummary {
-    const run: ActiveRun = { summary: summaryOf(stored), plan, channel: new ProgressChannel(), abort: new AbortController(), scored: [], persisted: null, release };
+    const feed = this.cluster?.feeds.writer(stored.id) ?? null;
+    const run: ActiveRun = { summary: summaryOf(stored), plan, channel: new ProgressChannel(), abort: new AbortController(), scored: [], persisted: null, feed, release };
     this.active.set(stored.id, run);
     this.telemetry.runsInFlight.inc();
     this.telemetry.logger.info(
@@ -173,6 +200,11 @@ export class PredictionService {
     if (run && !FINAL_STATUSES.has(run.summary.status)) {
       run.abort.abort();
       await waitForEnd(run.channel);
+    } else if (!run && this.cluster && !FINAL_STATUSES.has((await this.storedRun(runId)).status)) {
+      // Another replica conducts it: ask it, and wait for the run's final message.
+      await this.cluster.coordination.askToCancel(runId);
+      const signal = AbortSignal.timeout(REMOTE_CANCEL_WAIT_MS);
+      for await (const message of this.cluster.feeds.subscribe(runId, signal)) if (message.kind === 'finished') break;
     }
     return this.get(runId);
   }
@@ -195,7 +227,11 @@ export class PredictionService {
   async *progress(runId: string, options: { signal?: AbortSignal; afterSequence?: number } = {}): AsyncGenerator<ProgressMessage> {
     const after = options.afterSequence ?? -1;
     const run = this.active.get(runId);
-    const messages = run ? run.channel.subscribe(options.signal) : (await this.replayFromDatabase(runId)).values();
+    const messages = run
+      ? run.channel.subscribe(options.signal)
+      : this.cluster && (await this.cluster.feeds.has(runId))
+        ? this.cluster.feeds.subscribe(runId, options.signal)
+        : (await this.replayFromDatabase(runId)).values();
     for await (const message of messages) if (message.sequence > after) yield message;
   }
 
@@ -311,6 +347,7 @@ export class PredictionService {
 
   /** Cancels every run and waits for them to settle (server shutdown). */
   async shutdown(): Promise<void> {
+    if (this.orphanSweep) clearInterval(this.orphanSweep);
     const running = [...this.active.values()].filter((run) => !FINAL_STATUSES.has(run.summary.status));
     for (const run of running) run.abort.abort();
     await Promise.all(running.map((run) => waitForEnd(run.channel)));
@@ -330,26 +367,46 @@ export class PredictionService {
       return { runId: run.summary.id, sequence: sequence++, done: [...done], total, failed: [...failed], elapsedMs, imagesPerSecond: elapsedMs > 0 ? (images * 1000) / elapsedMs : 0 };
     };
 
+    const onBatch = (batch: PredictionBatch, failures: number) => {
+      run.scored.push(...batch.events);
+      done[batch.classIndex] += batch.events.length;
+      failed[batch.classIndex] += failures;
+      this.publish(run, { ...snapshot(), kind: 'batch', status: 'running', batch, error: null });
+    };
+    const user = run.summary.owner ?? LOCAL_REQUESTER.subject;
     let status: RunStatus = 'completed';
     let error: string | null = null;
+    let backend: string | null = null;
     try {
-      await executeRun({
-        plan,
-        engine: await this.models.engineFor(plan.model.id),
-        cache: this.cache,
-        store: PixelStore.for(this.config.data.pixelStore, plan.model.inputShape),
-        batchSize: this.config.inference.batchSize,
-        telemetry: this.telemetry,
-        signal: run.abort.signal,
-        lane: { user: run.summary.owner ?? LOCAL_REQUESTER.subject, run: run.summary.id },
-        reads: this.reads,
-        onBatch: (batch: PredictionBatch, failures: number) => {
-          run.scored.push(...batch.events);
-          done[batch.classIndex] += batch.events.length;
-          failed[batch.classIndex] += failures;
-          run.channel.publish({ ...snapshot(), kind: 'batch', status: 'running', batch, error: null });
-        },
-      });
+      if (this.cluster) {
+        const { queue } = this.cluster;
+        ({ backend } = await executeQueuedRun({
+          runId: run.summary.id,
+          user,
+          plan,
+          cache: this.cache,
+          batchSize: this.config.inference.batchSize,
+          signal: run.abort.signal,
+          dispatch: (job) => queue.dispatch(job),
+          dropWaiting: (jobs) => queue.dropWaiting(jobs),
+          onBatch,
+        }));
+      } else {
+        const engine = await this.models.engineFor(plan.model.id);
+        backend = engine.backend.name;
+        await executeRun({
+          plan,
+          engine,
+          cache: this.cache,
+          store: PixelStore.for(this.config.data.pixelStore, plan.model.inputShape),
+          batchSize: this.config.inference.batchSize,
+          telemetry: this.telemetry,
+          signal: run.abort.signal,
+          lane: { user, run: run.summary.id },
+          reads: this.reads,
+          onBatch,
+        });
+      }
       if (run.abort.signal.aborted) status = 'cancelled';
     } catch (caught) {
       status = 'failed';
@@ -361,13 +418,16 @@ export class PredictionService {
     const final = snapshot();
     const failedCount = failed.reduce((a, b) => a + b, 0);
     run.summary = { ...run.summary, status, error, elapsedMs: final.elapsedMs, finishedAt: new Date(), failedCount };
-    run.channel.publish({ ...final, kind: 'finished', status, batch: null, error });
+    // In one process the run is stored after its last message (reads are served from memory meanwhile). With a
+    // queue it is stored first: a client of another replica reads it from the database as soon as it is told.
+    const storeFirst = this.cluster !== null;
+    if (storeFirst) await (run.persisted = this.persist(run, failedCount, backend));
+    this.publish(run, { ...final, kind: 'finished', status, batch: null, error });
     run.channel.close();
     // The run's place is free once it ended: a client told to retry may start the next one at once.
     run.release();
-    // Stored after the last message: until then (and while the run stays in memory) reads are served from memory.
-    run.persisted = this.persist(run, failedCount);
-    await run.persisted;
+    if (!storeFirst) await (run.persisted = this.persist(run, failedCount, backend));
+    await this.endShared(run);
     this.telemetry.runsInFlight.dec();
     this.telemetry.runs.inc({ status });
     this.telemetry.imagesPerSecond.set(final.imagesPerSecond);
@@ -378,8 +438,20 @@ export class PredictionService {
     setTimeout(() => this.active.delete(run.summary.id), FINISHED_RUN_RETENTION_MS).unref();
   }
 
+  private publish(run: ActiveRun, message: ProgressMessage): void {
+    run.channel.publish(message);
+    run.feed?.publish(message);
+  }
+
+  /** With a queue: the run's feed is complete and its lease given back. */
+  private async endShared(run: ActiveRun): Promise<void> {
+    if (!this.cluster) return;
+    await run.feed?.close().catch((caught: unknown) => this.telemetry.logger.error({ runId: run.summary.id, err: caught }, 'could not write the progress of a run to Redis'));
+    await this.cluster.coordination.release(run.summary.id).catch(() => undefined);
+  }
+
   /** The predictions, then the status: a run cut off half way stays "running" and is failed as interrupted at the next start. */
-  private async persist(run: ActiveRun, failedCount: number): Promise<void> {
+  private async persist(run: ActiveRun, failedCount: number, backend: string | null): Promise<void> {
     const { plan, summary } = run;
     const batchOf = new Map<number, number>();
     for (const events of plan.selection) splitIntoBatches(events, this.config.inference.batchSize).forEach((batch, index) => batch.forEach((event) => batchOf.set(event.id, index)));
@@ -389,7 +461,6 @@ export class PredictionService {
         summary.id,
         run.scored.map((event) => ({ eventId: event.eventId, scores: event.scores, error: event.error, isSample: plan.sampleIds.has(event.eventId), batch: batchOf.get(event.eventId) ?? 0 })),
       );
-      const backend = (await this.models.backend())?.name ?? null;
       await finishRun(this.db, summary.id, { status: summary.status, error: summary.error, elapsedMs: summary.elapsedMs ?? 0, failedCount, backend });
     } catch (caught) {
       this.telemetry.logger.error({ runId: summary.id, err: caught }, 'could not store the predictions of a run');

@@ -1,6 +1,7 @@
 // The Pothos builder and the request context every resolver sees.
 import SchemaBuilder from '@pothos/core';
 import type { Authenticator } from '../auth/authenticator.ts';
+import type { Cluster } from '../cluster/index.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
 import type { DatasetCatalog } from '../data/dataset-catalog.ts';
@@ -27,6 +28,8 @@ export interface Services {
   auth: Authenticator;
   /** The one-off conversion of registered events into the pixel store, after start. */
   pixelStoreConversion: PixelStoreConversion;
+  /** The queue, feeds and workers when queue.url is set (several processes share the work); null in one process. */
+  cluster: Cluster | null;
   /** Why the server cannot serve predictions yet (starting up), or null once it can. */
   readiness(): string | null;
 }

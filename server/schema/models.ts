@@ -8,6 +8,7 @@ import type { RegisteredModel } from '../models/model-registry.ts';
 import type { Preprocessing } from '../domain/model.ts';
 import { builder } from './builder.ts';
 import type { ConversionStatus } from '../data/pixel-store-conversion.ts';
+import type { QueueCounts, WorkerAnnouncement } from '../cluster/index.ts';
 
 const VERSION = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -121,6 +122,34 @@ const PixelStoreConversionType = builder.objectRef<ConversionStatus>('PixelStore
   }),
 });
 
+const WorkerType = builder.objectRef<WorkerAnnouncement>('Worker').implement({
+  description: 'An inference process taking batches from the queue: an `astri worker`, or an `astri serve` (role all) that infers too.',
+  fields: (t) => ({
+    id: t.exposeString('id', { description: 'Host, process id and a random suffix; the label of its /metrics series.' }),
+    host: t.exposeString('host'),
+    pid: t.exposeInt('pid'),
+    role: t.exposeString('role', { description: 'worker (`astri worker`) or all (`astri serve` with a queue).' }),
+    backend: t.exposeString('backend', { nullable: true, description: 'Execution backend of its last batch (onnxruntime, tensorflow, wasm, cpu); null before any.' }),
+    device: t.exposeString('device', { nullable: true, description: 'Where it infers, e.g. "CPU (2 cores)" or a GPU.' }),
+    threads: t.exposeInt('threads', { nullable: true }),
+    startedAt: t.exposeString('startedAt', { description: 'ISO 8601, UTC.' }),
+    batches: t.exposeInt('batches', { description: 'Batches inferred since it started.' }),
+    images: t.exposeInt('images', { description: 'Images inferred since it started.' }),
+    imagesPerSecond: t.exposeFloat('imagesPerSecond', { description: 'Over its last minute (or since start, when younger).' }),
+    activeBatches: t.exposeInt('activeBatches', { description: 'Batches it holds now.' }),
+  }),
+});
+
+const QueueInfoType = builder.objectRef<QueueCounts & { stalledJobs: number }>('QueueInfo').implement({
+  description: 'The Redis queue of inference batches (queue.url) that API replicas feed and workers take from.',
+  fields: (t) => ({
+    waiting: t.exposeInt('waiting', { description: 'Batches no worker has taken yet: the depth to scale workers on.' }),
+    active: t.exposeInt('active', { description: 'Batches workers hold now.' }),
+    delayed: t.exposeInt('delayed'),
+    stalledJobs: t.exposeInt('stalledJobs', { description: 'Batches this replica saw given to another worker because the one holding them stopped, since it started.' }),
+  }),
+});
+
 const ServerInfoType = builder
   .objectRef<{ version: string; backend: BackendInfo | null; batchSize: number; limits: LimitsShape; defaultThreshold: number; pixelStoreConversion: ConversionStatus }>('ServerInfo')
   .implement({
@@ -132,6 +161,24 @@ const ServerInfoType = builder
       limits: t.field({ type: LimitsType, description: 'What predict accepts.', resolve: (info) => info.limits }),
       defaultThreshold: t.exposeFloat('defaultThreshold', { description: 'Gammaness threshold of the confusion matrix unless asked otherwise.' }),
       pixelStoreConversion: t.field({ type: PixelStoreConversionType, description: 'Progress of decoding registered images into the pixel store.', resolve: (info) => info.pixelStoreConversion }),
+      role: t.string({
+        description: 'all: this process serves the API and infers; api: an API replica that hands every batch to the queue\'s workers.',
+        resolve: (_info, _args, { services }) => services.config.server.role,
+      }),
+      queue: t.field({
+        type: QueueInfoType,
+        nullable: true,
+        description: 'The batch queue shared by the replicas and workers; null when this server infers in its own process (no queue.url).',
+        resolve: async (_info, _args, { services }) => {
+          const cluster = services.cluster;
+          return cluster ? { ...(await cluster.queue.counts()), stalledJobs: cluster.queue.stalledJobs } : null;
+        },
+      }),
+      workers: t.field({
+        type: [WorkerType],
+        description: 'The live inference workers of the queue, with their backend, device and throughput; empty without a queue.',
+        resolve: async (_info, _args, { services }) => (services.cluster ? services.cluster.workers() : []),
+      }),
     }),
   });
 

@@ -115,17 +115,19 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   'server/storage': ['server/config.ts', 'server/errors.ts'],
   // The model runtime knows nothing of datasets, runs, the model registry or GraphQL.
   'server/inference': ['server/domain', 'server/util'],
+  'server/cluster': ['server/domain', 'server/errors.ts'],
   'server/data': ['server/config.ts', 'server/domain', 'server/errors.ts', 'server/random', 'server/storage', 'server/util'],
   'server/training': ['server/data', 'server/domain', 'server/inference', 'server/metrics', 'server/random'],
   'server/models': ['server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/inference', 'server/storage', 'server/util'],
-  'server/predictions': ['server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/inference', 'server/metrics', 'server/models', 'server/observability', 'server/random', 'server/util'],
+  'server/predictions': ['server/cluster', 'server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/inference', 'server/metrics', 'server/models', 'server/observability', 'server/random', 'server/util'],
   // Tokens, roles and the request's principal: resolvers ask it, nobody else reads credentials.
   'server/auth': ['server/config.ts', 'server/data', 'server/domain', 'server/errors.ts'],
   'server/uploads': ['server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/observability', 'server/storage', 'server/util'],
-  'server/schema': ['server/auth', 'server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/inference', 'server/metrics', 'server/models', 'server/predictions', 'server/uploads'],
-  'server/app.ts': ['server/auth', 'server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/models', 'server/observability', 'server/predictions', 'server/schema', 'server/storage', 'server/uploads'],
+  'server/schema': ['server/auth', 'server/cluster', 'server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/inference', 'server/metrics', 'server/models', 'server/predictions', 'server/uploads'],
+  'server/app.ts': ['server/auth', 'server/cluster', 'server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/models', 'server/observability', 'server/predictions', 'server/schema', 'server/storage', 'server/uploads'],
   'server/serve.ts': ['server/app.ts', 'server/config.ts', 'server/data', 'server/domain', 'server/observability'],
-  'server/cli': ['server/auth', 'server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/inference', 'server/models', 'server/predictions', 'server/serve.ts', 'server/storage', 'server/training', 'server/uploads'],
+  'server/worker.ts': ['server/cluster', 'server/config.ts', 'server/data', 'server/models', 'server/observability', 'server/predictions', 'server/storage'],
+  'server/cli': ['server/auth', 'server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/inference', 'server/models', 'server/predictions', 'server/serve.ts', 'server/worker.ts', 'server/storage', 'server/training', 'server/uploads'],
   // The page reaches the server only through GraphQL, except for these pure modules.
   client: ['server/metrics', 'server/random'],
 };

@@ -1,0 +1,78 @@
+// A private Redis server for the tests: Debian's redis-server on a loopback port, its files in a temporary
+// folder, no persistence; no system service, no Docker. A machine without redis-server skips, saying once what
+// to install.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const REDIS_SERVER = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim() || null;
+
+/** Why the Redis tests cannot run here, or null when they can. */
+export const REDIS_MISSING: string | null = REDIS_SERVER ? null : 'no redis-server on the PATH (apt-get install redis-server)';
+
+let told = false;
+/** True when the Redis tests can run; otherwise prints one line (once) and returns false. */
+export function needsRedis(what: string): boolean {
+  if (!REDIS_MISSING) return true;
+  if (!told) {
+    told = true;
+    console.warn(`skipping ${what}: ${REDIS_MISSING}`);
+  }
+  return false;
+}
+
+export interface RedisTestServer {
+  port: number;
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** redis-server on 127.0.0.1, as BullMQ requires it (noeviction), without snapshots or an append-only file. */
+export async function startRedis(): Promise<RedisTestServer> {
+  if (REDIS_MISSING) throw new Error(REDIS_MISSING);
+  const dir = mkdtempSync(path.join(tmpdir(), 'astri-redis-'));
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    REDIS_SERVER!,
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', '--daemonize', 'no'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let log = '';
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      log += chunk.toString();
+      if (log.includes('Ready to accept connections')) resolve();
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${log}`)));
+  });
+  // A test process that dies without stop() must not leave a server behind.
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}/0`,
+    async stop() {
+      process.off('exit', killOnExit);
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
