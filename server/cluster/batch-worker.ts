@@ -19,8 +19,8 @@ export interface BatchWorkerOptions {
   concurrency: number;
   stalledIntervalMs: number;
   role: WorkerAnnouncement['role'];
-  /** The engine's backend as far as known (null before the first model is loaded). */
-  backend: () => { name: string; device: string; threads: number } | null;
+  /** The engine's backend as far as known (null before a model is loaded). */
+  backend: () => Promise<{ name: string; device: string; threads: number } | null>;
   onError?: (error: Error) => void;
 }
 
@@ -60,19 +60,19 @@ export class BatchWorker {
     );
     this.worker.on('error', (error) => options.onError?.(error));
     this.redis = openRedis(options.url, 'worker');
-    this.announcer = new WorkerAnnouncer(this.redis, () => this.describe());
+    this.announcer = new WorkerAnnouncer(this.redis, this.id, () => this.describe());
   }
 
   async waitUntilReady(): Promise<void> {
     await this.worker.waitUntilReady();
   }
 
-  describe(): WorkerAnnouncement {
+  async describe(): Promise<WorkerAnnouncement> {
     const now = Date.now();
     while (this.recent.length > 0 && this.recent[0].at < now - RATE_WINDOW_MS) this.recent.shift();
     const windowMs = Math.min(RATE_WINDOW_MS, Math.max(1, now - this.startedAt.getTime()));
     const recentImages = this.recent.reduce((sum, entry) => sum + entry.images, 0);
-    const backend = this.options.backend();
+    const backend = await this.options.backend().catch(() => null);
     return {
       id: this.id,
       host: hostname(),
@@ -93,6 +93,7 @@ export class BatchWorker {
     this.batches++;
     this.images += images;
     this.recent.push({ at: Date.now(), images });
+    this.announcer.soon();
   }
 
   /** Finishes the batches it holds, then leaves the list of workers. */

@@ -6,6 +6,8 @@ const PREFIX = 'astri:worker:';
 const ANNOUNCE_EVERY_MS = 5_000;
 /** A worker not heard from in this long is gone from the list. */
 const ANNOUNCEMENT_TTL_SECONDS = 15;
+/** After a batch, the counts are announced within this long (not after every batch). */
+const AFTER_BATCH_MS = 500;
 
 export interface WorkerAnnouncement {
   id: string;
@@ -27,24 +29,38 @@ export interface WorkerAnnouncement {
 
 export class WorkerAnnouncer {
   private readonly timer: NodeJS.Timeout;
+  private pending: NodeJS.Timeout | null = null;
+  private withdrawn = false;
 
   constructor(
     private readonly redis: Redis,
-    private readonly describe: () => WorkerAnnouncement,
+    private readonly id: string,
+    private readonly describe: () => Promise<WorkerAnnouncement>,
   ) {
     void this.announce();
     this.timer = setInterval(() => void this.announce(), ANNOUNCE_EVERY_MS).unref();
   }
 
+  /** Announces the new counts shortly (several batches in a row make one announcement). */
+  soon(): void {
+    this.pending ??= setTimeout(() => {
+      this.pending = null;
+      void this.announce();
+    }, AFTER_BATCH_MS);
+  }
+
   private async announce(): Promise<void> {
-    const announcement = this.describe();
-    await this.redis.set(PREFIX + announcement.id, JSON.stringify(announcement), 'EX', ANNOUNCEMENT_TTL_SECONDS).catch(() => undefined);
+    const announcement = await this.describe();
+    if (this.withdrawn) return;
+    await this.redis.set(PREFIX + this.id, JSON.stringify(announcement), 'EX', ANNOUNCEMENT_TTL_SECONDS).catch(() => undefined);
   }
 
   /** Stops announcing and leaves the list at once. */
   async withdraw(): Promise<void> {
+    this.withdrawn = true;
     clearInterval(this.timer);
-    await this.redis.del(PREFIX + this.describe().id).catch(() => undefined);
+    if (this.pending) clearTimeout(this.pending);
+    await this.redis.del(PREFIX + this.id).catch(() => undefined);
   }
 }
 

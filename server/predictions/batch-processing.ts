@@ -20,7 +20,7 @@ export class BatchProcessing {
 
   constructor(
     private readonly db: Db,
-    private readonly models: ModelRegistry,
+    readonly models: ModelRegistry,
     private readonly files: DatasetFiles,
     private readonly config: Config,
     readonly telemetry: Telemetry,
@@ -71,7 +71,7 @@ export function startBatchWorker(config: Config, processing: BatchProcessing, ro
     concurrency: workerConcurrency,
     stalledIntervalMs,
     role,
-    backend: () => processing.lastBackend,
+    backend: async () => processing.lastBackend ?? (await processing.models.backend()),
     onError: (error) => processing.telemetry.logger.warn({ err: error }, 'queue worker: lost its connection to Redis, reconnecting'),
   });
 }

@@ -35,29 +35,38 @@ export interface ServerProcessOptions {
    * fail with EFBIG as on a full disk, without a special file system or root.
    */
   fileSizeLimitBytes?: number;
+  /** The astri subcommand and its flags (default: serve). */
+  args?: string[];
+  /** Variables added to the test's environment (AWS_* for an S3 server, ...). */
+  env?: Record<string, string>;
 }
 
-/** Starts `astri --config FILE serve` and resolves once it printed "ready". */
+/**
+ * Starts `astri --config FILE serve` (or options.args) and resolves once it printed "ready". Its URL is the one
+ * it printed: "listening on URL" (serve) or "probes and metrics on URL" (worker --port).
+ */
 export function startServerProcess(configFile: string, options: ServerProcessOptions = {}): Promise<ServerProcess> {
   const timeoutMs = options.timeoutMs ?? 240_000;
-  const command = [process.execPath, path.join(PROJECT_ROOT, 'bin', 'astri.js'), '--config', configFile, 'serve'];
+  const args = options.args ?? ['serve'];
+  const command = [process.execPath, path.join(PROJECT_ROOT, 'bin', 'astri.js'), '--config', configFile, ...args];
+  const env = { ...process.env, ...options.env };
   const child = options.fileSizeLimitBytes
-    ? spawn('bash', ['-c', `ulimit -f ${Math.ceil(options.fileSizeLimitBytes / 1024)} && exec "$@"`, 'astri', ...command], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } })
-    : spawn(command[0], command.slice(1), { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
+    ? spawn('bash', ['-c', `ulimit -f ${Math.ceil(options.fileSizeLimitBytes / 1024)} && exec "$@"`, 'astri', ...command], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env })
+    : spawn(command[0], command.slice(1), { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   child.stdout!.on('data', (chunk) => (out += chunk));
   child.stderr!.on('data', (chunk) => (out += chunk));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`astri serve was not ready within ${timeoutMs} ms:\n${out}`));
+      reject(new Error(`astri ${args[0]} was not ready within ${timeoutMs} ms:\n${out}`));
     }, timeoutMs);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`astri serve exited (code ${code}) before it was ready:\n${out}`));
+      reject(new Error(`astri ${args[0]} exited (code ${code}) before it was ready:\n${out}`));
     });
     const check = () => {
-      const url = /listening on (http:\/\/\S+) /.exec(out)?.[1];
+      const url = /(?:listening on|probes and metrics on) (http:\/\/[^\s)]+)/.exec(out)?.[1];
       if (!url || !/^ready/m.test(out)) return;
       clearTimeout(timer);
       child.stdout!.off('data', check);
