@@ -135,6 +135,7 @@ describe('the build context (.dockerignore)', () => {
         'test-results/trace.zip',
         'npm-debug.log',
         'test/deploy/compose.test.ts',
+        'deploy/kubernetes/api.yaml',
       ];
       for (const file of [...kept, ...dropped]) {
         mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
