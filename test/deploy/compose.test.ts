@@ -19,6 +19,7 @@ interface Service {
   ports?: Array<string | { published: number | string; target: number }>;
   volumes?: string[];
   healthcheck?: { test: string[] };
+  stop_grace_period?: string;
   deploy?: { resources?: { reservations?: { devices?: Array<{ driver: string; count?: number; capabilities: string[] }> } } };
 }
 interface ComposeFile {
@@ -216,6 +217,8 @@ describe('docker-compose.yml', () => {
         const service = cluster.services[name];
         const port = service.command![service.command!.indexOf('--port') + 1];
         expect(service.healthcheck?.test, name).toEqual(['CMD', 'node', 'docker/healthcheck.js', port]);
+        // As terminationGracePeriodSeconds in deploy/kubernetes/worker.yaml: time to finish the batches it holds.
+        expect(service.stop_grace_period, name).toBe('120s');
       }
       // The API replicas keep the image's health check on 4000; nothing but the dashboard is published.
       for (const name of ['api-1', 'api-2']) expect(cluster.services[name].healthcheck, name).toBeUndefined();

@@ -1,6 +1,7 @@
 // deploy/kubernetes/ read the way kustomize reads it (resources, components, generated ConfigMaps, images),
 // without a cluster: every manifest parsed, then checked against what the containers serve and what the
-// service needs. No kubectl here; `kubectl kustomize deploy/kubernetes` builds the same set.
+// service needs. Neither kubectl nor a cluster is needed (CI has neither); `kubectl kustomize deploy/kubernetes`,
+// with the components uncommented, builds the same set.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
