@@ -1,7 +1,9 @@
 # The ASTRI dashboard: built by Vite, served by nginx, which proxies /graphql (HTTP, SSE, WebSocket),
-# /images/, /healthz and /readyz to the server at ASTRI_SERVER_URL (read when the container starts).
+# /images/, /healthz and /readyz to the server at ASTRI_SERVER_URL (read when the container starts), or
+# balances them over the API replicas when it lists several URLs.
 #   docker build -f docker/client.Dockerfile -t astri-client .     (or: make build frontend)
 #   docker run -p 8080:8080 -e ASTRI_SERVER_URL=http://astri-host:4000 astri-client
+#   docker run -p 8080:8080 -e ASTRI_SERVER_URL="http://api-1:4000 http://api-2:4000" astri-client
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
@@ -11,6 +13,7 @@ RUN sh docker/build-client.sh install
 COPY . .
 RUN sh docker/build-client.sh build
 
+# 1.27.3 or later: the site's upstream servers use `resolve`.
 FROM nginx:1.28-alpine AS runtime
 # Unprivileged nginx: port 8080, pid and temp files in /tmp, conf.d writable for the template step.
 COPY docker/nginx/nginx.conf /etc/nginx/nginx.conf

@@ -102,6 +102,15 @@ describe('the server images', () => {
   });
 });
 
+describe('the client image', () => {
+  it("serves from nginx 1.27.3 or later, whose upstream servers look their names up again (the template's `resolve`)", () => {
+    const runtime = finalStage(parseDockerfile(path.join(PROJECT_ROOT, 'docker/client.Dockerfile')));
+    const [major, minor, patch = 0] = (/^nginx:(\d+)\.(\d+)(?:\.(\d+))?/.exec(runtime.image) ?? []).slice(1).map((n) => Number(n ?? 0));
+    expect(runtime.image).toMatch(/^nginx:/);
+    expect(major * 1e6 + minor * 1e3 + patch).toBeGreaterThanOrEqual(1_027_003);
+  });
+});
+
 describe('the build context (.dockerignore)', () => {
   it('leaves out dependencies, build outputs, state and secrets, and keeps models and sample data', () => {
     // A tree with every kind of file a working copy gathers (a clean clone has few of them).
@@ -126,6 +135,7 @@ describe('the build context (.dockerignore)', () => {
         'test-results/trace.zip',
         'npm-debug.log',
         'test/deploy/compose.test.ts',
+        'deploy/kubernetes/api.yaml',
       ];
       for (const file of [...kept, ...dropped]) {
         mkdirSync(path.dirname(path.join(root, file)), { recursive: true });

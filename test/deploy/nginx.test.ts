@@ -1,7 +1,8 @@
 // The client image's nginx, run for real outside Docker: the site template rendered the way the nginx
 // image's entrypoint renders it (15-astri-upstream.envsh sourced, then envsubst over ASTRI_* only), in
-// front of a stand-in server. Only the paths tied to the image are moved into a temp folder: the listen
-// socket, the web root, the pid and temp files.
+// front of stand-in API replicas. Only the paths tied to the image are moved into a temp folder: the listen
+// socket, the web root, the pid and temp files. The replicas are given as IP addresses, which get no `resolve`:
+// that parameter needs nginx 1.27.3 (the image has 1.28), Debian's nginx here is older.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
@@ -48,11 +49,11 @@ interface Reply {
 describe('the client image nginx', () => {
   let dir: string;
   let socketPath: string;
-  let upstream: Server;
-  let upstreamPort: number;
+  // Two API replicas, as in the compose cluster profile, and a third that is down.
+  const replicas: Server[] = [];
   let nginx: ChildProcess | undefined;
   let releaseStream: () => void = () => {};
-  const seen: Array<{ url: string; headers: IncomingMessage['headers'] }> = [];
+  const seen: Array<{ replica: number; url: string; headers: IncomingMessage['headers'] }> = [];
 
   function send(method: string, url: string, body?: string, headers: Record<string, string> = {}): Promise<Reply> {
     return new Promise((resolve, reject) => {
@@ -71,31 +72,43 @@ describe('the client image nginx', () => {
     const which = spawnSync(NGINX, ['-v'], { encoding: 'utf8' });
     if (which.error) throw new Error('nginx is not installed: apt-get install nginx (see .ci/run)');
 
-    // The stand-in server: GraphQL over HTTP and SSE, graphql-ws, images and the probes.
-    upstream = createServer((req, res) => {
-      seen.push({ url: req.url ?? '', headers: req.headers });
-      if (req.url === '/healthz') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
-      if (req.url === '/readyz') return res.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"loading model"}');
-      if (req.url === '/images/7.png') return res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.from([137, 80, 78, 71, 1, 2, 3]));
-      if (req.url?.startsWith('/graphql') && req.headers.accept === 'text/event-stream') {
-        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-        res.write('event: next\ndata: {"batch":1}\n\n');
-        // The stream stays open until the test has seen the first event through nginx.
-        releaseStream = () => res.end('event: complete\ndata:\n\n');
-        return;
-      }
-      if (req.url === '/graphql' && req.method === 'POST') {
-        let body = '';
-        req.on('data', (chunk) => (body += chunk));
-        req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: { echo: body } })));
-        return;
-      }
-      res.writeHead(404).end();
-    });
-    const wss = new WebSocketServer({ server: upstream, path: '/graphql', handleProtocols: (protocols) => (protocols.has('graphql-transport-ws') ? 'graphql-transport-ws' : false) });
-    wss.on('connection', (socket) => socket.on('message', (data) => socket.send(`echo ${String(data)}`)));
-    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-    upstreamPort = (upstream.address() as AddressInfo).port;
+    // The stand-in replicas: GraphQL over HTTP and SSE, graphql-ws, images and the probes.
+    const standIn = (replica: number) => {
+      const upstream = createServer((req, res) => {
+        seen.push({ replica, url: req.url ?? '', headers: req.headers });
+        if (req.url === '/healthz') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+        if (req.url === '/readyz') return res.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"loading model"}');
+        if (req.url === '/images/7.png') return res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.from([137, 80, 78, 71, 1, 2, 3]));
+        if (req.url?.startsWith('/graphql') && req.headers.accept === 'text/event-stream') {
+          res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+          res.write('event: next\ndata: {"batch":1}\n\n');
+          // The stream stays open until the test has seen the first event through nginx.
+          releaseStream = () => res.end('event: complete\ndata:\n\n');
+          return;
+        }
+        if (req.url === '/graphql' && req.method === 'POST') {
+          let body = '';
+          req.on('data', (chunk) => (body += chunk));
+          req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: { echo: body } })));
+          return;
+        }
+        res.writeHead(404).end();
+      });
+      const wss = new WebSocketServer({ server: upstream, path: '/graphql', handleProtocols: (protocols) => (protocols.has('graphql-transport-ws') ? 'graphql-transport-ws' : false) });
+      wss.on('connection', (socket, req) => {
+        seen.push({ replica, url: `websocket ${req.url ?? ''}`, headers: req.headers });
+        socket.on('message', (data) => socket.send(`echo ${String(data)}`));
+      });
+      return upstream;
+    };
+    const ports: number[] = [];
+    for (const replica of [0, 1, 2]) {
+      const upstream = standIn(replica);
+      await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+      ports.push((upstream.address() as AddressInfo).port);
+      if (replica < 2) replicas.push(upstream);
+      else await new Promise((resolve) => upstream.close(resolve));
+    }
 
     dir = mkdtempSync(path.join(tmpdir(), 'astri-nginx-'));
     // Worker processes run as nobody when the test runs as root: let them read the web root.
@@ -106,7 +119,7 @@ describe('the client image nginx', () => {
     writeFileSync(path.join(dir, 'html', 'index.html'), '<!doctype html><title>ASTRI</title><script type="module" src="/assets/index-abc123.js"></script>');
     writeFileSync(path.join(dir, 'html', 'assets', 'index-abc123.js'), 'console.log("astri")');
 
-    const site = renderSite({ ASTRI_SERVER_URL: `http://127.0.0.1:${upstreamPort}/` });
+    const site = renderSite({ ASTRI_SERVER_URL: ports.map((port) => `http://127.0.0.1:${port}/`).join(', ') });
     expect(site.code, site.stderr).toBe(0);
     let config = replaceOnce(site.config, 'listen 8080;', `listen unix:${socketPath};`);
     config = replaceOnce(config, 'root /usr/share/nginx/html;', `root ${path.join(dir, 'html')};`);
@@ -146,7 +159,7 @@ describe('the client image nginx', () => {
       nginx.kill('SIGTERM');
       await exited;
     }
-    await new Promise((resolve) => upstream?.close(resolve));
+    for (const upstream of replicas) await new Promise((resolve) => upstream.close(resolve));
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -230,16 +243,65 @@ describe('the client image nginx', () => {
     expect(reply).toBe('echo {"type":"connection_init"}');
     socket.close();
   });
+
+  it('spreads requests over both API replicas and skips the one that is down', async () => {
+    const before = seen.length;
+    for (let i = 0; i < 8; i++) expect((await send('GET', '/healthz')).status).toBe(200);
+    const replicasSeen = new Set(seen.slice(before).map((request) => request.replica));
+    expect([...replicasSeen].sort()).toEqual([0, 1]);
+  });
+
+  it('opens WebSockets on both replicas', async () => {
+    const before = seen.length;
+    const sockets = await Promise.all(
+      [0, 1, 2, 3].map(
+        () =>
+          new Promise<WebSocket>((resolve, reject) => {
+            const socket = new WebSocket(`ws+unix:${socketPath}:/graphql`, 'graphql-transport-ws', { headers: { host: 'localhost' } });
+            socket.on('open', () => resolve(socket));
+            socket.on('error', reject);
+          }),
+      ),
+    );
+    // Least connections: open streams are what a replica is loaded with.
+    expect(new Set(seen.slice(before).map((request) => request.replica)).size).toBe(2);
+    for (const socket of sockets) socket.close();
+  });
 });
 
 describe('15-astri-upstream.envsh', () => {
   it('takes the server URL without trailing slashes and renders the Docker DNS fallback or the given resolver', () => {
     const site = renderSite({ ASTRI_SERVER_URL: 'http://server:4000//', ASTRI_RESOLVER: '10.0.0.2 [fd00::53]' });
     expect(site.code, site.stderr).toBe(0);
-    expect(site.config).toContain('set $astri_server http://server:4000;');
+    expect(site.config).toContain('upstream astri_server {\n  zone astri_server 64k;\n  least_conn;\n  server server:4000 resolve;\n}');
+    expect(site.config).toContain('proxy_pass http://astri_server;');
     expect(site.config).toContain('resolver 10.0.0.2 [fd00::53] valid=10s ipv6=off;');
     // nginx's own variables are left alone.
     expect(site.config).toContain('proxy_set_header Upgrade $http_upgrade;');
+  });
+
+  it('makes every API replica an upstream server, names looked up again while nginx runs, addresses as they are', () => {
+    const cluster = renderSite({ ASTRI_SERVER_URL: 'http://api-1:4000, http://api-2:4000/' });
+    expect(cluster.code, cluster.stderr).toBe(0);
+    expect(cluster.config).toContain('  server api-1:4000 resolve;\n  server api-2:4000 resolve;\n}');
+    const addresses = renderSite({ ASTRI_SERVER_URL: 'http://10.0.0.7 http://[fd00::7]:4000' });
+    expect(addresses.code, addresses.stderr).toBe(0);
+    expect(addresses.config).toContain('  server 10.0.0.7:80;\n  server [fd00::7]:4000;\n}');
+  });
+
+  it('proxies to an https server with its port and name', () => {
+    const site = renderSite({ ASTRI_SERVER_URL: 'https://astri-api.example.org' });
+    expect(site.code, site.stderr).toBe(0);
+    expect(site.config).toContain('server astri-api.example.org:443 resolve;');
+    expect(site.config).toContain('proxy_pass https://astri_server;');
+    expect(site.config).toContain('proxy_ssl_name astri-api.example.org;');
+  });
+
+  it('refuses API replicas with different schemes', () => {
+    const site = renderSite({ ASTRI_SERVER_URL: 'http://api-1:4000 https://api-2:4443' });
+    expect(site.code).not.toBe(0);
+    expect(site.stderr).toContain('the URLs in ASTRI_SERVER_URL must all be http:// or all https://');
+    expect(site.config).toBe('');
   });
 
   it('stops the container with a message when the URL has no scheme or has a path', () => {

@@ -159,11 +159,18 @@ describe('docker/healthcheck.js and docker/wait-ready.sh', () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  const healthcheck = (env: NodeJS.ProcessEnv) => run(process.execPath, [path.join(PROJECT_ROOT, 'docker', 'healthcheck.js')], env);
+  const healthcheck = (env: NodeJS.ProcessEnv, args: string[] = []) => run(process.execPath, [path.join(PROJECT_ROOT, 'docker', 'healthcheck.js'), ...args], env);
 
   it('reports healthy when /readyz answers 200 on the configured port', async () => {
     answers = [200];
     const result = await healthcheck({ ASTRI_SERVER__PORT: String(port) });
+    expect(result.code, result.stderr).toBe(0);
+    expect(requests).toEqual(['/readyz']);
+  });
+
+  it("asks the port given as argument, a worker's, before the server's", async () => {
+    answers = [200];
+    const result = await healthcheck({ ASTRI_SERVER__PORT: '1' }, [String(port)]);
     expect(result.code, result.stderr).toBe(0);
     expect(requests).toEqual(['/readyz']);
   });
