@@ -229,10 +229,21 @@ export class PredictionService {
     const run = this.active.get(runId);
     const messages = run
       ? run.channel.subscribe(options.signal)
-      : this.cluster && (await this.cluster.feeds.has(runId))
-        ? this.cluster.feeds.subscribe(runId, options.signal)
+      : (await this.followedElsewhere(runId))
+        ? this.cluster!.feeds.subscribe(runId, options.signal)
         : (await this.replayFromDatabase(runId)).values();
     for await (const message of messages) if (message.sequence > after) yield message;
+  }
+
+  /**
+   * With a queue: whether the run's progress is to be read from its feed. It is while another replica conducts
+   * it (its feed may not have a message yet) and for a while after; a run still "running" that nobody conducts
+   * is resumed by a replica's sweep, which then writes its feed.
+   */
+  private async followedElsewhere(runId: string): Promise<boolean> {
+    if (!this.cluster) return false;
+    if (await this.cluster.feeds.has(runId)) return true;
+    return !FINAL_STATUSES.has((await this.storedRun(runId)).status);
   }
 
   /** Every prediction of a run, class by class in the run's order (selection order while in memory). */

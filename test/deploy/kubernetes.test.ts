@@ -8,11 +8,10 @@ import path from 'node:path';
 import { QueueKeys } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { BATCH_QUEUE as QUEUE_NAME } from '../../server/cluster/index.ts';
 import { loadConfig, PROJECT_ROOT } from '../../server/config.ts';
 
 const ROOT = path.join(PROJECT_ROOT, 'deploy', 'kubernetes');
-// The queue the API puts batches on and the workers take them from (server/jobs/).
-const QUEUE_NAME = 'astri-batches';
 // What the app reads from Secrets, and from the ConfigMap astri-s3.
 const SECRET_ENV = ['ASTRI_DATABASE__URL', 'ASTRI_QUEUE__URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
 const CONFIG_ENV = ['AWS_ENDPOINT_URL_S3', 'AWS_REGION'];
