@@ -75,19 +75,11 @@ describe.skipIf(!canRun)('scaled out: 2 API replicas and 2 workers on Redis, Pos
   const processes: ServerProcess[] = [];
   const clients: Client[] = [];
   let root: string;
-
-  beforeAll(async () => {
-    root = mkdtempSync(path.join(tmpdir(), 'astri-cluster-'));
-    [redis, postgres, s3] = await Promise.all([startRedis(), startPostgres(), startS3Server()]);
-    await s3.createBucket('astri');
-  }, 120_000);
-
-  afterAll(async () => {
-    await Promise.allSettled(clients.map((client) => client.dispose()));
-    await Promise.allSettled(processes.map((process) => process.kill('SIGKILL')));
-    await Promise.allSettled([redis?.stop(), postgres?.stop(), s3?.stop()]);
-    rmSync(root, { recursive: true, force: true });
-  });
+  let apiA: ServerProcess;
+  let apiB: ServerProcess;
+  let worker1: ServerProcess;
+  let worker2: ServerProcess;
+  const clientOf = (server: ServerProcess) => clients[server === apiA ? 0 : 1];
 
   /** One process's config: its own folder and pixel store, the shared demo images, database, queue and store. */
   const configFor = (name: string, shared: Record<string, Record<string, unknown>>) => {
@@ -101,24 +93,37 @@ describe.skipIf(!canRun)('scaled out: 2 API replicas and 2 workers on Redis, Pos
     });
   };
 
-  it('completes 4 concurrent runs with one worker killed, each event scored once, as one process scores them', async () => {
-    const database = await postgres.createDatabase();
+  beforeAll(async () => {
+    root = mkdtempSync(path.join(tmpdir(), 'astri-cluster-'));
+    [redis, postgres, s3] = await Promise.all([startRedis(), startPostgres(), startS3Server()]);
+    await s3.createBucket('astri');
     const cluster = {
-      database: { url: database },
+      database: { url: await postgres.createDatabase() },
       queue: { url: redis.url, stalledIntervalMs: STALLED_INTERVAL_MS },
       storage: { url: 's3://astri/store' },
     };
     const env = s3.env;
     // The first replica generates and registers the demo; the others find it (they could also start together:
     // the demo is registered under a PostgreSQL lock).
-    const apiA = await startServerProcess(configFor('api-a', { ...cluster, server: { role: 'api' } }), { env });
+    apiA = await startServerProcess(configFor('api-a', { ...cluster, server: { role: 'api' } }), { env });
     processes.push(apiA);
-    const [apiB, worker1, worker2] = await Promise.all([
+    [apiB, worker1, worker2] = await Promise.all([
       startServerProcess(configFor('api-b', cluster), { env, args: ['serve', '--role', 'api'] }),
       startServerProcess(configFor('worker-1', cluster), { env, args: ['worker', '--port', '0'] }),
       startServerProcess(configFor('worker-2', cluster), { env, args: ['worker', '--port', '0'] }),
     ]);
     processes.push(apiB, worker1, worker2);
+    clients.push(wsClient(apiA), wsClient(apiB));
+  }, 300_000);
+
+  afterAll(async () => {
+    await Promise.allSettled(clients.map((client) => client.dispose()));
+    await Promise.allSettled(processes.map((process) => process.kill('SIGKILL')));
+    await Promise.allSettled([redis?.stop(), postgres?.stop(), s3?.stop()]);
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('completes 4 concurrent runs with one worker killed, each event scored once, as one process scores them', async () => {
     expect(await (await fetch(`${worker1.url}/readyz`)).json()).toMatchObject({ status: 'ready' });
 
     const info = await apiB.graphql<{ serverInfo: { role: string; backend: unknown; workers: Array<{ id: string; role: string }> } }>('{ serverInfo { role backend { name } workers { id role } } }');
@@ -130,8 +135,6 @@ describe.skipIf(!canRun)('scaled out: 2 API replicas and 2 workers on Redis, Pos
     // Runs 0 and 1 start on replica A and are followed on B; runs 2 and 3 the other way round.
     const starters = [apiA, apiA, apiB, apiB];
     const followers = [apiB, apiB, apiA, apiA];
-    clients.push(wsClient(apiA), wsClient(apiB));
-    const clientOf = (server: ServerProcess) => clients[server === apiA ? 0 : 1];
     const runIds = await Promise.all(RUNS.map((run, i) => predict(starters[i], run)));
     let killed: Promise<void> | null = null;
     const streams = await Promise.all(
@@ -178,9 +181,10 @@ describe.skipIf(!canRun)('scaled out: 2 API replicas and 2 workers on Redis, Pos
     // The same requests on one `astri serve` with SQLite and no queue: the same events, the same scores.
     const single = await startServerProcess(configFor('single', {}));
     processes.push(single);
+    void worker2;
     clients.push(wsClient(single));
     const singleIds = await Promise.all(RUNS.map((run) => predict(single, run)));
-    await Promise.all(singleIds.map((runId) => follow(clients[2], runId, () => undefined)));
+    await Promise.all(singleIds.map((runId) => follow(clients.at(-1)!, runId, () => undefined)));
     const reference = await Promise.all(singleIds.map((id) => single.graphql<{ predictionRun: { predictions: Array<{ eventId: string; scores: number[]; trueEnergyTeV: number }> } }>(STORED, { id })));
     for (const [i, answer] of reference.entries()) {
       const expected = new Map(answer.data!.predictionRun.predictions.map((prediction) => [prediction.eventId, prediction]));
@@ -193,4 +197,25 @@ describe.skipIf(!canRun)('scaled out: 2 API replicas and 2 workers on Redis, Pos
       }
     }
   }, 600_000);
+
+  it('cancels a run through the replica that does not conduct it', async () => {
+    const runId = await predict(apiA, { bin: 4, seed: 21 });
+    const cancelled = await apiB.graphql<{ cancelPrediction: { status: string } }>('mutation($id: ID!) { cancelPrediction(runId: $id) { status } }', { id: runId });
+    expect(cancelled.errors).toBeUndefined();
+    expect(cancelled.data!.cancelPrediction.status).toBe('CANCELLED');
+    const onA = await apiA.graphql<{ predictionRun: { status: string; predictions: unknown[] } }>(STORED, { id: runId });
+    expect(onA.data!.predictionRun.status).toBe('CANCELLED');
+    expect(onA.data!.predictionRun.predictions.length).toBeLessThan(2 * EVENTS_PER_CLASS);
+  }, 120_000);
+
+  it('resumes on another replica a run whose replica was killed', async () => {
+    const runId = await predict(apiA, { bin: 5, seed: 31 });
+    await apiA.kill('SIGKILL');
+    // Replica B takes the run's lapsed lease, resumes it from its stored selection, and its subscribers see it end.
+    const messages = await follow(clientOf(apiB), runId, () => undefined);
+    expect(messages.at(-1)).toMatchObject({ kind: 'FINISHED', status: 'COMPLETED' });
+    const stored = await apiB.graphql<{ predictionRun: { status: string; predictions: Array<{ eventId: string }> } }>(STORED, { id: runId });
+    expect(stored.data!.predictionRun.status).toBe('COMPLETED');
+    expect(new Set(stored.data!.predictionRun.predictions.map((prediction) => prediction.eventId)).size).toBe(2 * EVENTS_PER_CLASS);
+  }, 180_000);
 });
