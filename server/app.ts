@@ -279,6 +279,15 @@ function securityHeaders(): Plugin {
   };
 }
 
+/** Readiness also means the database (and the queue's Redis) answer now: a replica cut off from them takes no traffic. */
+async function dependencyProblem(services: Services): Promise<string | null> {
+  const within = <T>(promise: Promise<T>, what: string) =>
+    Promise.race([promise.then(() => null), new Promise<string>((resolve) => setTimeout(() => resolve(`${what} did not answer within 2 s`), 2000).unref())]).catch(
+      () => `${what} does not answer`,
+    );
+  return (await within(services.db.$queryRaw`SELECT 1`, 'the database')) ?? (services.cluster ? await within(services.cluster.ping(), "the queue's Redis") : null);
+}
+
 /** Non-GraphQL routes: health, readiness, Prometheus metrics, event images, the dashboard. */
 function routes(deps: { services: Services; telemetry: Telemetry; readiness: () => string | null }): Plugin {
   return {
@@ -314,7 +323,7 @@ function routes(deps: { services: Services; telemetry: Telemetry; readiness: () 
       if (request.method !== 'GET' && request.method !== 'HEAD') return;
       if (pathname === '/healthz') return endResponse(Response.json({ status: 'ok' }));
       if (pathname === '/readyz') {
-        const reason = deps.readiness();
+        const reason = deps.readiness() ?? (await dependencyProblem(deps.services));
         return endResponse(Response.json(reason ? { status: 'not ready', reason } : { status: 'ready' }, { status: reason ? 503 : 200 }));
       }
       if (pathname === '/metrics' || pathname.startsWith('/images/')) {

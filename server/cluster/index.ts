@@ -28,6 +28,10 @@ export class Cluster {
     return new Cluster(await BatchQueue.open(url), new RunFeeds(url), new RunCoordination(url), openRedis(url, 'cluster'));
   }
 
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
   workers(): Promise<WorkerAnnouncement[]> {
     return listWorkers(this.redis);
   }

@@ -218,4 +218,14 @@ describe.skipIf(!canRun)('scaled out: 2 API replicas and 2 workers on Redis, Pos
     expect(stored.data!.predictionRun.status).toBe('COMPLETED');
     expect(new Set(stored.data!.predictionRun.predictions.map((prediction) => prediction.eventId)).size).toBe(2 * EVENTS_PER_CLASS);
   }, 180_000);
+
+  it('is not ready while its Redis is down, and ready again when it is back', async () => {
+    expect((await fetch(`${apiB.url}/readyz`)).status).toBe(200);
+    await redis.stop();
+    const down = await fetch(`${apiB.url}/readyz`);
+    expect(down.status).toBe(503);
+    expect(await down.json()).toMatchObject({ reason: "the queue's Redis did not answer within 2 s" });
+    redis = await startRedis(redis.port);
+    await expect.poll(async () => (await fetch(`${apiB.url}/readyz`)).status, { timeout: 30_000, interval: 500 }).toBe(200);
+  }, 120_000);
 });

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 
 const REDIS_SERVER = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim() || null;
 
@@ -26,6 +27,8 @@ export function needsRedis(what: string): boolean {
 export interface RedisTestServer {
   port: number;
   url: string;
+  /** Empties every database (FLUSHALL). */
+  flush(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -37,11 +40,14 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** redis-server on 127.0.0.1, as BullMQ requires it (noeviction), without snapshots or an append-only file. */
-export async function startRedis(): Promise<RedisTestServer> {
+/**
+ * redis-server on 127.0.0.1, as BullMQ requires it (noeviction), without snapshots or an append-only file; on
+ * `port` to start one again where clients expect it.
+ */
+export async function startRedis(port?: number): Promise<RedisTestServer> {
   if (REDIS_MISSING) throw new Error(REDIS_MISSING);
   const dir = mkdtempSync(path.join(tmpdir(), 'astri-redis-'));
-  const port = await freePort();
+  port ??= await freePort();
   const child: ChildProcess = spawn(
     REDIS_SERVER!,
     ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', '--daemonize', 'no'],
@@ -65,6 +71,12 @@ export async function startRedis(): Promise<RedisTestServer> {
   return {
     port,
     url: `redis://127.0.0.1:${port}/0`,
+    async flush() {
+      const client = new Redis(port, '127.0.0.1', { lazyConnect: true });
+      await client.connect();
+      await client.flushall();
+      client.disconnect();
+    },
     async stop() {
       process.off('exit', killOnExit);
       if (child.exitCode === null && child.signalCode === null) {
