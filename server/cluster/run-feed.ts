@@ -55,6 +55,11 @@ export class RunFeeds {
     };
   }
 
+  /** Forgets the run's messages: a replica that resumes the run writes them again from the start. */
+  async restart(runId: string): Promise<void> {
+    await this.commands.del(streamKey(runId));
+  }
+
   /** Whether a replica is running, or recently ran, this run. */
   async has(runId: string): Promise<boolean> {
     return (await this.commands.exists(streamKey(runId))) === 1;
@@ -74,19 +79,27 @@ export class RunFeeds {
       let after = '-';
       while (!signal?.aborted) {
         // Armed before reading, so that a message written meanwhile still wakes us.
+        let timer: NodeJS.Timeout | undefined;
+        let onAbort: (() => void) | undefined;
         const woken = new Promise<void>((resolve) => {
           wake = resolve;
-          setTimeout(resolve, POLL_MS).unref();
-          signal?.addEventListener('abort', () => resolve(), { once: true });
+          onAbort = resolve;
+          timer = setTimeout(resolve, POLL_MS);
+          signal?.addEventListener('abort', onAbort, { once: true });
         });
-        const entries = await this.commands.xrange(streamKey(runId), after === '-' ? '-' : `(${after}`, '+', 'COUNT', 500);
-        for (const [id, fields] of entries) {
-          after = id;
-          const message = fromWire(JSON.parse(fields[1]) as WireMessage);
-          yield message;
-          if (message.kind === 'finished') return;
+        try {
+          const entries = await this.commands.xrange(streamKey(runId), after === '-' ? '-' : `(${after}`, '+', 'COUNT', 500);
+          for (const [id, fields] of entries) {
+            after = id;
+            const message = fromWire(JSON.parse(fields[1]) as WireMessage);
+            yield message;
+            if (message.kind === 'finished') return;
+          }
+          if (entries.length === 0) await woken;
+        } finally {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort!);
         }
-        if (entries.length === 0) await woken;
       }
     } finally {
       listeners.delete(listener);

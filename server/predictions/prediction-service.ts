@@ -62,6 +62,8 @@ const LOCAL_REQUESTER: Requester = { subject: 'local', limits: { concurrentRuns:
 const RESUME_WAIT_SECONDS = 5;
 /** With a queue: how often a replica looks for runs whose replica died, to resume them. */
 const ORPHAN_SWEEP_MS = 10_000;
+/** Why a run stops here when its replica stops with a queue: another replica goes on with it. */
+const HAND_OVER = Symbol('hand over');
 /** With a queue: how long a cancel asked here waits for the replica conducting the run to stop it. */
 const REMOTE_CANCEL_WAIT_MS = 30_000;
 
@@ -141,6 +143,8 @@ export class PredictionService {
       if (this.cluster && !(await this.cluster.coordination.acquire(stored.id))) continue;
       try {
         const plan = await this.replan(stored);
+        // Its subscribers see the run again from its first message, not the dead conductor's half of it.
+        await this.cluster?.feeds.restart(stored.id);
         this.launch(stored, plan, this.admission.reserveForResume(stored.owner ?? LOCAL_REQUESTER.subject), 'prediction run resumed after a restart');
         resumed++;
       } catch (caught) {
@@ -356,11 +360,11 @@ export class PredictionService {
     await readImageBatch(events.map((event) => ({ id: event.id, file: path.resolve(event.dataset.rootDir, event.imagePath) })), model.inputShape);
   }
 
-  /** Cancels every run and waits for them to settle (server shutdown). */
+  /** Cancels every run and waits for them to settle (server shutdown); with a queue, hands them over instead. */
   async shutdown(): Promise<void> {
     if (this.orphanSweep) clearInterval(this.orphanSweep);
     const running = [...this.active.values()].filter((run) => !FINAL_STATUSES.has(run.summary.status));
-    for (const run of running) run.abort.abort();
+    for (const run of running) run.abort.abort(this.cluster ? HAND_OVER : undefined);
     await Promise.all(running.map((run) => waitForEnd(run.channel)));
     await Promise.all([...this.active.values()].map((run) => run.persisted));
   }
@@ -425,6 +429,7 @@ export class PredictionService {
       this.telemetry.logger.error({ runId: run.summary.id, err: caught }, 'prediction run failed');
     }
 
+    if (status === 'cancelled' && run.abort.signal.reason === HAND_OVER) return this.handOver(run);
     run.scored.sort(bySelection(plan));
     const final = snapshot();
     const failedCount = failed.reduce((a, b) => a + b, 0);
@@ -452,6 +457,20 @@ export class PredictionService {
   private publish(run: ActiveRun, message: ProgressMessage): void {
     run.channel.publish(message);
     run.feed?.publish(message);
+  }
+
+  /**
+   * This replica stops, the run goes on elsewhere: it stays "running" in the database, its lease is given back
+   * at once, and the first replica to sweep resumes it from the batches already cached. Subscribers here see
+   * their subscription end without a final message and follow the run on another replica.
+   */
+  private async handOver(run: ActiveRun): Promise<void> {
+    run.channel.close();
+    run.release();
+    this.active.delete(run.summary.id);
+    this.telemetry.runsInFlight.dec();
+    await this.endShared(run);
+    this.telemetry.logger.warn({ runId: run.summary.id }, 'prediction run handed over to another API replica (this one is stopping)');
   }
 
   /** With a queue: the run's feed is complete and its lease given back. */

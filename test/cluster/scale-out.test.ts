@@ -208,8 +208,24 @@ describe.skipIf(!canRun)('scaled out: 2 API replicas and 2 workers on Redis, Pos
     expect(onA.data!.predictionRun.predictions.length).toBeLessThan(2 * EVENTS_PER_CLASS);
   }, 120_000);
 
+  it('hands its runs over to another replica when it is stopped', async () => {
+    // Over all energies: 100 batches, still running when the replica stops.
+    const started = await apiA.graphql<{ predict: { id: string } }>('mutation { predict(input: { eventsPerClass: 800, seed: 41 }) { id } }');
+    const runId = started.data!.predict.id;
+    await apiA.kill('SIGTERM');
+    expect(apiA.output()).toContain('handed over to another API replica');
+    const messages = await follow(clientOf(apiB), runId, () => undefined);
+    expect(messages.at(-1)).toMatchObject({ kind: 'FINISHED', status: 'COMPLETED' });
+    const stored = await apiB.graphql<{ predictionRun: { predictions: Array<{ eventId: string }> } }>(STORED, { id: runId });
+    expect(new Set(stored.data!.predictionRun.predictions.map((prediction) => prediction.eventId)).size).toBe(1600);
+    // Started again where replica A's clients reconnect.
+    apiA = await startServerProcess(path.join(root, 'api-a', 'config.yaml'), { env: s3.env });
+    processes.push(apiA);
+    clients[0] = wsClient(apiA);
+  }, 180_000);
+
   it('resumes on another replica a run whose replica was killed', async () => {
-    const runId = await predict(apiA, { bin: 5, seed: 31 });
+    const runId = await predict(apiA, { bin: 6, seed: 31 });
     await apiA.kill('SIGKILL');
     // Replica B takes the run's lapsed lease, resumes it from its stored selection, and its subscribers see it end.
     const messages = await follow(clientOf(apiB), runId, () => undefined);

@@ -3,9 +3,9 @@
 // once what to install.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { canRunWithout, freeLoopbackPort } from './local-servers.ts';
 import pg from 'pg';
 
 const PG_ROOT = '/usr/lib/postgresql';
@@ -32,15 +32,9 @@ export const POSTGRES_MISSING: string | null = !BIN_DIR
     ? 'running as root and there is no postgres user to run the server as (apt-get install postgresql creates it)'
     : null;
 
-let told = false;
 /** True when the PostgreSQL tests can run; otherwise prints one line (once) and returns false. */
 export function needsPostgres(what: string): boolean {
-  if (!POSTGRES_MISSING) return true;
-  if (!told) {
-    told = true;
-    console.warn(`skipping ${what}: ${POSTGRES_MISSING}`);
-  }
-  return false;
+  return canRunWithout(POSTGRES_MISSING, what);
 }
 
 export interface PostgresTestServer {
@@ -56,13 +50,6 @@ function command(binary: string, args: string[]): [string, string[]] {
   return AS_ROOT ? ['runuser', ['-u', 'postgres', '--', file, ...args]] : [file, args];
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 let databases = 0;
 
@@ -76,7 +63,7 @@ export async function startPostgres(): Promise<PostgresTestServer> {
   const init = spawnSync(initdb, initArgs, { encoding: 'utf8' });
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr || init.stdout}`);
 
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const [postgres, args] = command('postgres', [
     '-D', dataDir, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
     '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=100',

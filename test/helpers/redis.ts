@@ -3,9 +3,9 @@
 // to install.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { canRunWithout, freeLoopbackPort } from './local-servers.ts';
 import { Redis } from 'ioredis';
 
 const REDIS_SERVER = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim() || null;
@@ -13,15 +13,9 @@ const REDIS_SERVER = spawnSync('sh', ['-c', 'command -v redis-server'], { encodi
 /** Why the Redis tests cannot run here, or null when they can. */
 export const REDIS_MISSING: string | null = REDIS_SERVER ? null : 'no redis-server on the PATH (apt-get install redis-server)';
 
-let told = false;
 /** True when the Redis tests can run; otherwise prints one line (once) and returns false. */
 export function needsRedis(what: string): boolean {
-  if (!REDIS_MISSING) return true;
-  if (!told) {
-    told = true;
-    console.warn(`skipping ${what}: ${REDIS_MISSING}`);
-  }
-  return false;
+  return canRunWithout(REDIS_MISSING, what);
 }
 
 export interface RedisTestServer {
@@ -32,13 +26,6 @@ export interface RedisTestServer {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * redis-server on 127.0.0.1, as BullMQ requires it (noeviction), without snapshots or an append-only file; on
@@ -47,7 +34,7 @@ async function freePort(): Promise<number> {
 export async function startRedis(port?: number): Promise<RedisTestServer> {
   if (REDIS_MISSING) throw new Error(REDIS_MISSING);
   const dir = mkdtempSync(path.join(tmpdir(), 'astri-redis-'));
-  port ??= await freePort();
+  port ??= await freeLoopbackPort();
   const child: ChildProcess = spawn(
     REDIS_SERVER!,
     ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', '--daemonize', 'no'],
