@@ -161,9 +161,11 @@ export async function findInterruptedRuns(db: Db): Promise<StoredRun[]> {
   return rows.map(toStoredRun);
 }
 
-/** Fails one interrupted run that cannot be resumed, with the reason. */
-export async function failInterruptedRun(db: Db, runId: string, reason: string): Promise<void> {
-  await db.predictionRun.update({ where: { id: runId }, data: { status: 'failed', error: `interrupted by a restart and not resumed: ${reason}`, finishedAt: new Date() } });
+/** Fails one interrupted run that cannot be resumed, with the reason; returns the error it stored. */
+export async function failInterruptedRun(db: Db, runId: string, reason: string): Promise<string> {
+  const error = `interrupted by a restart and not resumed: ${reason}`;
+  await db.predictionRun.update({ where: { id: runId }, data: { status: 'failed', error, finishedAt: new Date() } });
+  return error;
 }
 
 /** When each run of an owner since `since` started, and how many events it asked for (every class together). */

@@ -149,11 +149,23 @@ export class PredictionService {
         resumed++;
       } catch (caught) {
         failed++;
-        await failInterruptedRun(this.db, stored.id, (caught as Error).message);
+        const error = await failInterruptedRun(this.db, stored.id, (caught as Error).message);
         this.telemetry.logger.warn({ runId: stored.id, err: caught }, 'an interrupted run could not be resumed');
+        if (this.cluster) await this.endFollowers(stored, error);
       }
     }
     return { resumed, failed };
+  }
+
+  /** With a queue: the followers of a run that could not be resumed get its final message, and its lease is freed. */
+  private async endFollowers(stored: StoredRun, error: string): Promise<void> {
+    const { feeds, coordination } = this.cluster!;
+    const counts = stored.classes.names.map(() => 0);
+    const feed = feeds.writer(stored.id);
+    await feeds.restart(stored.id);
+    feed.publish({ runId: stored.id, kind: 'finished', sequence: 0, status: 'failed', batch: null, done: counts, total: counts, failed: counts, elapsedMs: 0, imagesPerSecond: 0, error });
+    await feed.close().catch(() => undefined);
+    await coordination.release(stored.id).catch(() => undefined);
   }
 
   /** With a queue: from now on, runs whose replica died are resumed here (by whichever replica looks first). */
@@ -185,7 +197,8 @@ export class PredictionService {
     const plan = await this.planner.plan({
       datasetId: String(stored.datasetId),
       modelId: String(stored.modelId),
-      energyBins: stored.energyBins.map((bin) => bin.index),
+      // A run over all energies has no bins: drawn again over all energies.
+      energyBins: stored.energyBins.length > 0 ? stored.energyBins.map((bin) => bin.index) : null,
       eventsPerClass: stored.eventsPerClass,
       samples: stored.samples,
       seed: stored.seed,
