@@ -8,7 +8,7 @@
 //    For each: 1 run of N events per class (bin 3), then 4 runs together (bins 0-3, seeds 1-4).
 // It prints a table; docs/benchmarks.md records it with the paper estimate for 100 users.
 import { cpus, tmpdir } from 'node:os';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createClient, type Client } from 'graphql-ws';
@@ -39,6 +39,12 @@ const BATCH_SIZE = Number(options['batch-size']);
 const ASTRI_BIN = path.join(PROJECT_ROOT, 'bin', 'astri.js');
 const say = (line: string) => process.stderr.write(`bench: ${line}\n`);
 const percentile = (values: readonly number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))];
+
+/** CPU seconds a process has used so far (user + system, /proc/PID/stat; Linux counts in 1/100 s). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 
 /** Dispatch-to-answer of batch jobs whose worker answers at once: the queue's own cost per batch. */
 async function queueLatency(redis: RedisTestServer, samples: number): Promise<number[]> {
@@ -148,16 +154,20 @@ async function main(): Promise<void> {
     const template = path.join(work, 'template.db');
     const dataset = await prepareDataset(inferenceDir, template, { say });
     void dataset;
-    const rows: Array<{ label: string; oneRunMs: number; fourRunsMs: number }> = [];
+    const rows: Array<{ label: string; oneRunMs: number; fourRunsMs: number; apiCpuMsPerKiloImage: number; workerCpuMsPerKiloImage: number }> = [];
     for (const [label, workers, queued] of [['one process, no queue', 0, false], ['API + 1 worker', 1, true], ['API + 2 workers', 2, true]] as const) {
       await redis.flush();
       say(`${label}: starting`);
       const deployment = await deploy(label, workers, work, template, inferenceDir, queued ? redis : null);
       try {
+        const cpuBefore = deployment.processes.map((child) => cpuSeconds(child.pid));
         const oneRunMs = await timeRuns(deployment, [{ bin: 3, seed: 1 }]);
         // Other bins: no event of these runs is in the prediction cache or a pixel store yet.
         const fourRunsMs = await timeRuns(deployment, [0, 1, 2, 4].map((bin, i) => ({ bin, seed: i + 1 })));
-        rows.push({ label, oneRunMs, fourRunsMs });
+        const cpu = deployment.processes.map((child, i) => cpuSeconds(child.pid) - cpuBefore[i]);
+        const kiloImages = (5 * 2 * EVENTS_PER_CLASS) / 1000;
+        const workerCpu = cpu.slice(1).reduce((a, b) => a + b, 0);
+        rows.push({ label, oneRunMs, fourRunsMs, apiCpuMsPerKiloImage: (cpu[0] * 1000) / kiloImages, workerCpuMsPerKiloImage: (workerCpu * 1000) / kiloImages });
         say(`${label}: 1 run ${oneRunMs.toFixed(0)} ms, 4 runs ${fourRunsMs.toFixed(0)} ms`);
       } finally {
         await deployment.ws.dispose();
@@ -168,10 +178,16 @@ async function main(): Promise<void> {
     const images = 2 * EVENTS_PER_CLASS;
     process.stdout.write(`\nnpm run bench:cluster -- --events-per-class ${EVENTS_PER_CLASS} --batch-size ${BATCH_SIZE}   (${cpus().length} cores)\n\n`);
     process.stdout.write(`queue round trip per batch (${BATCH_SIZE} event references out, ${BATCH_SIZE} outputs back): median ${median(latency).toFixed(2)} ms, p95 ${percentile(latency, 95).toFixed(2)} ms (${latency.length} batches)\n\n`);
-    process.stdout.write('| deployment | 1 run of 2x' + EVENTS_PER_CLASS + ' (ms) | images/s | 4 runs together (ms) | images/s |\n|---|---:|---:|---:|---:|\n');
+    process.stdout.write(
+      `| deployment | 1 run of 2x${EVENTS_PER_CLASS} (ms) | images/s | 4 runs together (ms) | images/s | CPU ms per 1000 images: API (serve) | workers |\n|---|---:|---:|---:|---:|---:|---:|\n`,
+    );
     for (const row of rows) {
-      process.stdout.write(`| ${row.label} | ${row.oneRunMs.toFixed(0)} | ${((images * 1000) / row.oneRunMs).toFixed(0)} | ${row.fourRunsMs.toFixed(0)} | ${((4 * images * 1000) / row.fourRunsMs).toFixed(0)} |\n`);
+      const workerCpu = row.label.startsWith('one process') ? '(in the API)' : row.workerCpuMsPerKiloImage.toFixed(0);
+      process.stdout.write(
+        `| ${row.label} | ${row.oneRunMs.toFixed(0)} | ${((images * 1000) / row.oneRunMs).toFixed(0)} | ${row.fourRunsMs.toFixed(0)} | ${((4 * images * 1000) / row.fourRunsMs).toFixed(0)} | ${row.apiCpuMsPerKiloImage.toFixed(0)} | ${workerCpu} |\n`,
+      );
     }
+    process.stdout.write(`\nload average before and after: see uptime; this machine's ${cpus().length} cores run the API, Redis and the workers together.\n`);
   } finally {
     await redis.stop();
     rmSync(work, { recursive: true, force: true });

@@ -12,6 +12,11 @@ query Catalog {
   serverInfo { version batchSize backend { name device threads } limits { maxEventsPerClass maxSamples } }
 }
 
+# Scaled out (queue.url set): the queue's depth and the live workers, from any API replica.
+query Workers {
+  serverInfo { role queue { waiting active stalledJobs } workers { id role backend device batches imagesPerSecond } }
+}
+
 # 2. Page through the gamma events of a bin of the demo.
 query Events {
   events(energyBin: 3, label: "gamma", first: 5) {
