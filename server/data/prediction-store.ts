@@ -174,6 +174,11 @@ export async function runsStartedSince(db: Db, owner: string, since: Date): Prom
   return rows.map((row) => ({ createdAt: row.createdAt, events: row.eventsPerClass * (JSON.parse(row.classes) as string[]).length }));
 }
 
+/** Runs of an owner that have not ended, whichever replica conducts them. */
+export async function countUnfinishedRuns(db: Db, owner: string): Promise<number> {
+  return db.predictionRun.count({ where: { owner, status: { in: ['queued', 'running'] } } });
+}
+
 export async function loadCachedOutputs(db: Db, modelSha256: string): Promise<Map<number, Float32Array>> {
   const rows = await db.$queryRaw<Array<{ eventId: number | bigint; outputs: string }>>(Prisma.sql`SELECT "eventId", "outputs" FROM "CachedPrediction" WHERE "modelSha256" = ${modelSha256}`);
   return new Map(rows.map((row) => [Number(row.eventId), Float32Array.from(JSON.parse(row.outputs) as number[])]));

@@ -2,7 +2,7 @@
 // instead of growing memory), and each principal's limits (concurrent runs, events per hour: RATE_LIMITED),
 // each refusal saying when to retry.
 import type { Db } from '../data/db.ts';
-import { runsStartedSince } from '../data/prediction-store.ts';
+import { countUnfinishedRuns, runsStartedSince } from '../data/prediction-store.ts';
 import type { RunLimits } from '../domain/principal.ts';
 import { RetryLaterError, UserInputError } from '../errors.ts';
 
@@ -24,6 +24,12 @@ export class Admission {
   constructor(
     private readonly db: Db,
     private readonly maxActiveRuns: number,
+    /**
+     * Several API replicas share the database (a queue): a principal's concurrent runs are also counted there,
+     * so that a load balancer spreading their requests does not multiply their limit (the bound on runs in
+     * flight stays per replica: it protects this replica's memory).
+     */
+    private readonly replicated = false,
   ) {}
 
   /** Reserves a place for a run of `events` events (every class together), or throws with when to retry. */
@@ -43,6 +49,7 @@ export class Admission {
     }
     const release = this.reserve(requester.subject);
     try {
+      if (concurrentRuns > 0 && this.replicated) await this.checkUnfinishedRuns(requester.subject, concurrentRuns);
       if (eventsPerHour > 0) await this.checkHourlyEvents(requester.subject, eventsPerHour, events);
     } catch (error) {
       release();
@@ -73,6 +80,16 @@ export class Admission {
       if (left > 0) this.inFlight.set(subject, left);
       else this.inFlight.delete(subject);
     };
+  }
+
+  private async checkUnfinishedRuns(subject: string, limit: number): Promise<void> {
+    const running = await countUnfinishedRuns(this.db, subject);
+    if (running < limit) return;
+    throw new RetryLaterError(
+      `you have ${running} runs in progress on this service's replicas, the limit of your role is ${limit} concurrent runs: retry when one finishes (in about ${RUN_WAIT_SECONDS} s) or cancel one`,
+      'RATE_LIMITED',
+      RUN_WAIT_SECONDS,
+    );
   }
 
   private async checkHourlyEvents(subject: string, limit: number, events: number): Promise<void> {

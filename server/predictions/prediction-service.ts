@@ -94,7 +94,7 @@ export class PredictionService {
   ) {
     this.cache = new PredictionCache(db);
     this.planner = new RunPlanner(db, datasets, models, config, files);
-    this.admission = new Admission(db, config.prediction.maxActiveRuns);
+    this.admission = new Admission(db, config.prediction.maxActiveRuns, cluster !== null);
     cluster?.coordination.whenCancelAsked((runId) => this.active.get(runId)?.abort.abort());
   }
 

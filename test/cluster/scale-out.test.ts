@@ -9,6 +9,7 @@ import path from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { runCli } from '../helpers/cli.ts';
 import { needsPostgres, startPostgres, type PostgresTestServer } from '../helpers/postgres.ts';
 import { needsRedis, startRedis, type RedisTestServer } from '../helpers/redis.ts';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.ts';
@@ -58,8 +59,14 @@ function follow(client: Client, runId: string, onMessage: (message: ProgressMess
   });
 }
 
-function wsClient(server: ServerProcess): Client {
-  return createClient({ url: `${server.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: true, retryAttempts: 0 });
+function wsClient(server: ServerProcess, token?: string): Client {
+  return createClient({
+    url: `${server.url.replace('http', 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    lazy: true,
+    retryAttempts: 0,
+    ...(token ? { connectionParams: { authorization: `Bearer ${token}` } } : {}),
+  });
 }
 
 async function predict(server: ServerProcess, run: { bin: number; seed: number }): Promise<string> {
@@ -80,6 +87,12 @@ describe.skipIf(!canRun)('scaled out: 2 API replicas and 2 workers on Redis, Pos
   let worker1: ServerProcess;
   let worker2: ServerProcess;
   const clientOf = (server: ServerProcess) => clients[server === apiA ? 0 : 1];
+  /** Replica A again, on its own config, where its clients reconnect. */
+  const restartReplicaA = async () => {
+    apiA = await startServerProcess(path.join(root, 'api-a', 'config.yaml'), { env: s3.env });
+    processes.push(apiA);
+    clients[0] = wsClient(apiA);
+  };
 
   /** One process's config: its own folder and pixel store, the shared demo images, database, queue and store. */
   const configFor = (name: string, shared: Record<string, Record<string, unknown>>) => {
@@ -219,10 +232,7 @@ describe.skipIf(!canRun)('scaled out: 2 API replicas and 2 workers on Redis, Pos
     expect(messages.at(-1)).toMatchObject({ kind: 'FINISHED', status: 'COMPLETED' });
     const stored = await apiB.graphql<{ predictionRun: { predictions: Array<{ eventId: string }> } }>(STORED, { id: runId });
     expect(new Set(stored.data!.predictionRun.predictions.map((prediction) => prediction.eventId)).size).toBe(1600);
-    // Started again where replica A's clients reconnect.
-    apiA = await startServerProcess(path.join(root, 'api-a', 'config.yaml'), { env: s3.env });
-    processes.push(apiA);
-    clients[0] = wsClient(apiA);
+    await restartReplicaA();
   }, 180_000);
 
   it('resumes on another replica a run whose replica was killed', async () => {
@@ -234,6 +244,31 @@ describe.skipIf(!canRun)('scaled out: 2 API replicas and 2 workers on Redis, Pos
     const stored = await apiB.graphql<{ predictionRun: { status: string; predictions: Array<{ eventId: string }> } }>(STORED, { id: runId });
     expect(stored.data!.predictionRun.status).toBe('COMPLETED');
     expect(new Set(stored.data!.predictionRun.predictions.map((prediction) => prediction.eventId)).size).toBe(2 * EVENTS_PER_CLASS);
+    await restartReplicaA();
+  }, 180_000);
+
+  it("counts a user's concurrent runs over both replicas", async () => {
+    // A runner may have 4 runs in progress (auth.limits.runner): 2 started on each replica, the fifth is refused.
+    const created = await runCli(['--config', path.join(root, 'api-b', 'config.yaml'), 'token', 'create', '--role', 'runner', '--name', 'alice', '--json'], { env: s3.env });
+    const { secret } = JSON.parse(created.stdout) as { secret: string };
+    const asAlice = async (server: ServerProcess, seed: number) => {
+      const response = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+        // Over all energies, 1,600 images: still running when the fifth request comes.
+        body: JSON.stringify({ query: `mutation { predict(input: { eventsPerClass: 800, seed: ${seed} }) { id } }` }),
+      });
+      return (await response.json()) as { data?: { predict: { id: string } }; errors?: Array<{ message: string; extensions: { code: string } }> };
+    };
+    const started = [await asAlice(apiA, 51), await asAlice(apiB, 52), await asAlice(apiA, 53), await asAlice(apiB, 54)];
+    expect(started.map((answer) => answer.errors)).toEqual([undefined, undefined, undefined, undefined]);
+    const fifth = await asAlice(apiB, 55);
+    expect(fifth.errors?.[0].extensions.code).toBe('RATE_LIMITED');
+    expect(fifth.errors?.[0].message).toMatch(/you have 4 runs in progress on this service's replicas/);
+    // A token exists now: the replicas require one (the last test only asks /readyz).
+    const followers = [wsClient(apiB, secret), wsClient(apiA, secret)];
+    clients.push(...followers);
+    await Promise.all(started.map((answer, i) => follow(followers[i % 2], answer.data!.predict.id, () => undefined)));
   }, 180_000);
 
   it('is not ready while its Redis is down, and ready again when it is back', async () => {
