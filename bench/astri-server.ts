@@ -57,6 +57,27 @@ export interface PredictionTiming {
   serverElapsedMs: number;
   serverImagesPerSecond: number;
   gammaness: { gamma: number[]; proton: number[] };
+  /** Every batch in the order received: its server-side stages and when the client had it (ms since the mutation was sent). */
+  timeline: BatchTimeline[];
+}
+
+export interface BatchStages {
+  readQueuedAtMs: number;
+  readStartedAtMs: number;
+  readEndedAtMs: number;
+  inferStartedAtMs: number;
+  inferEndedAtMs: number;
+  publishedAtMs: number;
+}
+
+export interface BatchTimeline {
+  particle: 'GAMMA' | 'PROTON';
+  index: number;
+  images: number;
+  inferenceMs: number;
+  /** Server clock, ms since the run's execution started; null from a server without PredictionBatch.stages. */
+  stages: BatchStages | null;
+  receivedMs: number;
 }
 
 const PREDICT = 'mutation Predict($input: PredictInput!) { predict(input: $input) { id } }';
@@ -64,7 +85,7 @@ const PROGRESS = `subscription Progress($runId: ID!) {
   predictionProgress(runId: $runId) {
     kind sequence status error elapsedMs imagesPerSecond
     done { gamma proton }
-    batch { particle index inferenceMs events { gammaness } }
+    batch { particle index inferenceMs stages { readQueuedAtMs readStartedAtMs readEndedAtMs inferStartedAtMs inferEndedAtMs publishedAtMs } events { gammaness } }
   }
 }`;
 const SERVER_INFO = '{ serverInfo { version batchSize backend { name device threads } } }';
@@ -77,7 +98,7 @@ interface ProgressMessage {
   elapsedMs: number;
   imagesPerSecond: number;
   done: { gamma: number; proton: number };
-  batch: { particle: 'GAMMA' | 'PROTON'; index: number; inferenceMs: number; events: Array<{ gammaness: number | null }> } | null;
+  batch: { particle: 'GAMMA' | 'PROTON'; index: number; inferenceMs: number; stages: BatchStages | null; events: Array<{ gammaness: number | null }> } | null;
 }
 
 export class AstriServer {
@@ -174,6 +195,7 @@ export class AstriServer {
     let firstBatchMs: number | null = null;
     let batches = 0;
     let inferenceMs = 0;
+    const timeline: BatchTimeline[] = [];
     const finished = await new Promise<ProgressMessage>((resolve, reject) => {
       let final: ProgressMessage | null = null;
       this.ws.subscribe<{ predictionProgress: ProgressMessage }>(
@@ -186,7 +208,10 @@ export class AstriServer {
             }
             const message = result.data!.predictionProgress;
             if (message.kind === 'BATCH' && message.batch) {
-              firstBatchMs ??= performance.now() - sentAt;
+              const receivedMs = performance.now() - sentAt;
+              firstBatchMs ??= receivedMs;
+              const { particle, index, stages, events } = message.batch;
+              timeline.push({ particle, index, images: events.length, inferenceMs: message.batch.inferenceMs, stages, receivedMs });
               batches++;
               inferenceMs += message.batch.inferenceMs;
               const target = message.batch.particle === 'GAMMA' ? gammaness.gamma : gammaness.proton;
@@ -219,6 +244,7 @@ export class AstriServer {
       serverElapsedMs: finished.elapsedMs,
       serverImagesPerSecond: finished.imagesPerSecond,
       gammaness,
+      timeline,
     };
   }
 

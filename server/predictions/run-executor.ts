@@ -2,7 +2,8 @@
 // are reused, the next batch's images are read while the current one is inferred.
 import { readImageBatch } from '../data/event-images.ts';
 import type { PixelStore } from '../data/pixel-store.ts';
-import type { PredictionBatch, ScoredEvent } from '../domain/run.ts';
+import { performance } from 'node:perf_hooks';
+import type { BatchStages, PredictionBatch, ScoredEvent } from '../domain/run.ts';
 import type { InferenceEngine, Lane } from '../inference/index.ts';
 import type { Telemetry } from '../observability/telemetry.ts';
 import { splitIntoBatches } from './batches.ts';
@@ -30,13 +31,15 @@ export interface RunExecution {
 /** Resolves when every class is done or the run was cancelled; rejects on the first inference failure. */
 export async function executeRun(execution: RunExecution): Promise<void> {
   const { plan, engine, cache } = execution;
+  const startedAt = performance.now();
+  const sinceStart = () => performance.now() - startedAt;
   const cached = await cache.lookup(plan.model.sha256, plan.selection.flatMap((events) => events.map((event) => event.id)));
   const scorer = new RunScorer(plan.model.outputKind, engine.description.outputUnits, plan.model.classNames.length, plan.mapping);
   // When one class fails, the others stop too: the run is failed either way.
   const failed = new AbortController();
   const cacheWrites: Promise<void>[] = [];
   const outcomes = await Promise.allSettled(
-    plan.selection.map((events, classIndex) => inferClass(execution, classIndex, events, { cached, scorer, failed, cacheWrites })),
+    plan.selection.map((events, classIndex) => inferClass(execution, classIndex, events, { sinceStart, cached, scorer, failed, cacheWrites })),
   );
   await Promise.all(cacheWrites);
   const failure = outcomes.find((outcome) => outcome.status === 'rejected');
@@ -44,6 +47,8 @@ export async function executeRun(execution: RunExecution): Promise<void> {
 }
 
 interface SharedState {
+  /** Milliseconds since the run's execution started (the batches' stage times). */
+  sinceStart: () => number;
   cached: Map<number, Float32Array>;
   scorer: RunScorer;
   failed: AbortController;
@@ -52,20 +57,26 @@ interface SharedState {
 
 async function inferClass(execution: RunExecution, classIndex: number, events: readonly SelectedEvent[], shared: SharedState): Promise<void> {
   const { plan, engine, cache, store, telemetry, signal, onBatch } = execution;
-  const { cached, scorer, failed } = shared;
+  const { cached, scorer, failed, sinceStart } = shared;
   const batches = splitIntoBatches(events, execution.batchSize);
   const read = (index: number) => {
     const missing = batches[index].filter((event) => !cached.has(event.id));
-    return execution.reads.run(execution.lane, () => readImageBatch(missing, plan.model.inputShape, store)).then((images) => ({ missing, images }));
+    const queuedAt = sinceStart();
+    return execution.reads.run(execution.lane, async () => {
+      const startedAt = sinceStart();
+      const images = await readImageBatch(missing, plan.model.inputShape, store);
+      return { missing, images, queuedAt, startedAt, endedAt: sinceStart() };
+    });
   };
   let nextRead = batches.length ? read(0) : null;
   for (const [index, batch] of batches.entries()) {
     if (signal.aborted || failed.signal.aborted) return;
-    const { missing, images } = await nextRead!;
+    const { missing, images, queuedAt, startedAt, endedAt } = await nextRead!;
     if (images.decodedFromPng > 0) telemetry.pngDecodes.inc({ stage: 'predict' }, images.decodedFromPng);
     // Read the next batch while this one is inferred.
     nextRead = index + 1 < batches.length ? read(index + 1) : null;
     let inferenceMs = 0;
+    let inferEndedAt = endedAt;
     const outputs = new Map<number, Float32Array>();
     if (images.readable.length > 0) {
       telemetry.queueDepth.inc();
@@ -77,6 +88,7 @@ async function inferClass(execution: RunExecution, classIndex: number, events: r
         })
         .finally(() => telemetry.queueDepth.dec());
       inferenceMs = result.inferenceMs;
+      inferEndedAt = sinceStart();
       telemetry.inferenceSeconds.observe(inferenceMs / 1000);
       telemetry.batchSize.observe(images.readable.length);
       const per = result.outputsPerImage;
@@ -92,6 +104,14 @@ async function inferClass(execution: RunExecution, classIndex: number, events: r
       const raw = cached.get(event.id) ?? outputs.get(event.id);
       return { eventId: event.id, classIndex, energyTeV: event.energyTeV, scores: raw ? scorer.score(raw) : null, error: errors.get(event.id) ?? null };
     });
-    onBatch({ classIndex, index, events: scored, inferenceMs }, errors.size);
+    const stages: BatchStages = {
+      readQueuedAtMs: queuedAt,
+      readStartedAtMs: startedAt,
+      readEndedAtMs: endedAt,
+      inferStartedAtMs: inferEndedAt - inferenceMs,
+      inferEndedAtMs: inferEndedAt,
+      publishedAtMs: sinceStart(),
+    };
+    onBatch({ classIndex, index, events: scored, inferenceMs, stages }, errors.size);
   }
 }
