@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { requirePermission } from '../auth/authenticator.ts';
 import { PROJECT_ROOT } from '../config.ts';
-import type { BackendInfo } from '../inference/index.ts';
+import type { BackendInfo, Threading } from '../inference/index.ts';
 import { UserInputError } from '../errors.ts';
 import type { RegisteredModel } from '../models/model-registry.ts';
 import type { Preprocessing } from '../domain/model.ts';
@@ -80,6 +80,20 @@ builder.queryField('models', (t) =>
   }),
 );
 
+type ThreadVariantShape = Threading['variants'][number] & { chosen: boolean };
+
+const ThreadSettingType = builder.objectRef<ThreadVariantShape>('ThreadSetting').implement({
+  description: "One ONNX Runtime thread setting the engine can run a batch with, and how fast it went at load and while serving.",
+  fields: (t) => ({
+    intraOpThreads: t.exposeInt('intraOpThreads', { description: 'Intra-op threads, the calling thread included.' }),
+    spinning: t.exposeBoolean('spinning', { description: "Whether idle pool threads spin (ONNX Runtime's default) or sleep between operators." }),
+    loadImagesPerSecond: t.exposeFloat('loadImagesPerSecond', { description: 'The best of a few warm-up batches of the full batch size at load, with nothing else running in the server.' }),
+    servingImagesPerSecond: t.exposeFloat('servingImagesPerSecond', { nullable: true, description: 'Moving average over the full-size batches served on this setting; null before any.' }),
+    servingBatches: t.exposeInt('servingBatches', { description: 'Full-size batches served on this setting and timed.' }),
+    chosen: t.exposeBoolean('chosen', { description: 'The setting batches run on now (the fastest measured; the others are retried every few batches).' }),
+  }),
+});
+
 const BackendType = builder.objectRef<BackendInfo>('Backend').implement({
   description: 'Where the model runs.',
   fields: (t) => ({
@@ -87,6 +101,12 @@ const BackendType = builder.objectRef<BackendInfo>('Backend').implement({
     device: t.exposeString('device', { description: 'The device, e.g. "CPU (wasm SIMD, 2 threads)" or a GPU name.' }),
     threads: t.exposeInt('threads', { description: 'Threads doing inference.' }),
     note: t.exposeString('note', { nullable: true, description: 'Why a faster backend was not used, if one was tried.' }),
+    threadSettings: t.field({
+      type: [ThreadSettingType],
+      nullable: true,
+      description: 'ONNX Runtime with inference.threads 0: the thread settings timed at load and while serving (threads is the chosen one\'s); null otherwise.',
+      resolve: (backend) => backend.threading?.variants.map((variant, k) => ({ ...variant, chosen: k === backend.threading!.chosen })) ?? null,
+    }),
   }),
 });
 

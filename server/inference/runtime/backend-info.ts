@@ -13,6 +13,24 @@ export interface BackendInfo {
   threads: number;
   /** Why a faster backend was not used, when one was tried (e.g. an ONNX check that failed). */
   note: string | null;
+  /** ONNX Runtime with inference.threads 0: the thread settings timed at load and while serving, and the one in use. */
+  threading?: Threading;
+}
+
+/** One ONNX Runtime session setting the engine can run a batch with. */
+export interface ThreadVariant {
+  /** Intra-op threads (the calling thread included). */
+  intraOpThreads: number;
+  /** Whether idle pool threads spin (ONNX Runtime's default) or sleep between operators. */
+  spinning: boolean;
+  /** The best of a few timed warm-up batches at load, images per second. */
+  loadImagesPerSecond: number;
+}
+
+export interface Threading {
+  variants: Array<ThreadVariant & { servingImagesPerSecond: number | null; servingBatches: number }>;
+  /** Index of the variant the engine uses now. */
+  chosen: number;
 }
 
 export function availableCores(): number {

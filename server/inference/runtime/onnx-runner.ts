@@ -20,3 +20,12 @@ export class OnnxBatchRunner implements ModelRunner {
     return { outputs: Float32Array.from(await this.session.run(input, count)) };
   }
 }
+
+/** One model in several ONNX Runtime sessions, one per thread setting: each batch runs on the one the engine names. */
+export class ThreadedOnnxRunner implements ModelRunner {
+  constructor(private readonly runners: readonly OnnxBatchRunner[]) {}
+
+  run(pixels: Uint8Array, count: number, variant = 0): Promise<BatchOutput> {
+    return (this.runners[variant] ?? this.runners[0]).run(pixels, count);
+  }
+}
