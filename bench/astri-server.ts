@@ -33,7 +33,16 @@ export interface AstriServerOptions {
 export interface ServerInfo {
   version: string;
   batchSize: number;
-  backend: { name: string; device: string; threads: number } | null;
+  backend: { name: string; device: string; threads: number; threadSettings: ThreadSetting[] | null } | null;
+}
+
+export interface ThreadSetting {
+  intraOpThreads: number;
+  spinning: boolean;
+  loadImagesPerSecond: number;
+  servingImagesPerSecond: number | null;
+  servingBatches: number;
+  chosen: boolean;
 }
 
 export interface PredictionTiming {
@@ -88,7 +97,7 @@ const PROGRESS = `subscription Progress($runId: ID!) {
     batch { particle index inferenceMs stages { readQueuedAtMs readStartedAtMs readEndedAtMs inferStartedAtMs inferEndedAtMs publishedAtMs } events { gammaness } }
   }
 }`;
-const SERVER_INFO = '{ serverInfo { version batchSize backend { name device threads } } }';
+const SERVER_INFO = '{ serverInfo { version batchSize backend { name device threads threadSettings { intraOpThreads spinning loadImagesPerSecond servingImagesPerSecond servingBatches chosen } } } }';
 
 interface ProgressMessage {
   kind: 'BATCH' | 'FINISHED';
@@ -130,6 +139,8 @@ export class AstriServer {
       ASTRI_INFERENCE__MODEL: options.modelFile,
       ASTRI_DEMO__AUTO_GENERATE: 'false',
       ASTRI_LOG__LEVEL: 'warn',
+      // As the server image runs it (docker/server.Dockerfile): graphql-js skips its development-only checks.
+      NODE_ENV: 'production',
       ...(options.backend ? { ASTRI_INFERENCE__BACKEND: options.backend } : {}),
       ...(options.convertAtStart === undefined ? {} : { ASTRI_DATA__CONVERT_AT_START: String(options.convertAtStart) }),
     };
