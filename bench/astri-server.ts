@@ -40,8 +40,6 @@ export interface ThreadSetting {
   intraOpThreads: number;
   spinning: boolean;
   loadImagesPerSecond: number;
-  servingImagesPerSecond: number | null;
-  servingBatches: number;
   chosen: boolean;
 }
 
@@ -97,7 +95,7 @@ const PROGRESS = `subscription Progress($runId: ID!) {
     batch { particle index inferenceMs stages { readQueuedAtMs readStartedAtMs readEndedAtMs inferStartedAtMs inferEndedAtMs publishedAtMs } events { gammaness } }
   }
 }`;
-const SERVER_INFO = '{ serverInfo { version batchSize backend { name device threads threadSettings { intraOpThreads spinning loadImagesPerSecond servingImagesPerSecond servingBatches chosen } } } }';
+const SERVER_INFO = '{ serverInfo { version batchSize backend { name device threads threadSettings { intraOpThreads spinning loadImagesPerSecond chosen } } } }';
 
 interface ProgressMessage {
   kind: 'BATCH' | 'FINISHED';

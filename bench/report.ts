@@ -144,8 +144,8 @@ export function renderMarkdown(results: BenchResults): string {
     `- This server: ${results.server ? `${results.server.backend?.device ?? 'unknown backend'} (backend ${results.server.backend?.name}, ${results.server.backend?.threads} threads), batch size ${results.server.batchSize}, version ${results.server.version}` : 'not measured'}`,
     ...(results.server?.backend?.threadSettings
       ? [
-          `- ONNX Runtime thread settings (timed at load; then while serving this section's largest size, the chosen one marked): ${results.server.backend.threadSettings
-            .map((setting) => `${setting.chosen ? '**' : ''}${setting.intraOpThreads} thread${setting.intraOpThreads > 1 ? `s${setting.spinning ? ' spinning' : ' sleeping'}` : ''}: ${int(setting.loadImagesPerSecond)} images/s at load, ${setting.servingImagesPerSecond === null ? 'not served' : `${int(setting.servingImagesPerSecond)} serving (${setting.servingBatches} batches)`}${setting.chosen ? '**' : ''}`)
+          `- ONNX Runtime thread settings timed at load (\`serverInfo.backend.threadSettings\`; the one served with in bold): ${results.server.backend.threadSettings
+            .map((setting) => `${setting.chosen ? '**' : ''}${setting.intraOpThreads} thread${setting.intraOpThreads > 1 ? `s, ${setting.spinning ? 'spinning' : 'sleeping'}` : ''}: ${int(setting.loadImagesPerSecond)} images/s${setting.chosen ? '**' : ''}`)
             .join('; ')}`,
         ]
       : []),

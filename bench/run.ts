@@ -286,8 +286,6 @@ async function main(): Promise<void> {
           }
           say(`  warm ${warm.map((w) => (w.result.endToEndMs / 1000).toFixed(3)).join(', ')} s`);
           sizeResult.astri = { cold, warm, startupMs: server.startupMs, conversionMs };
-          // After the runs: the thread settings as timed while serving them.
-          results.server = await server.serverInfo();
         } finally {
           await server.stop();
         }

@@ -6,7 +6,6 @@ import type { Worker } from 'node:worker_threads';
 import type { Preprocessing } from '../domain/model.ts';
 import { InferenceInputError, InferenceWorkerError, reviveInferenceError } from './errors.ts';
 import { FairQueue, type Lane } from './fair-queue.ts';
-import { ThreadTuner } from './thread-tuner.ts';
 import type { ModelDescription } from './model-description.ts';
 import { availableCores, type BackendInfo, type BackendRequest } from './runtime/backend-info.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './worker/protocol.ts';
@@ -74,12 +73,12 @@ class WorkerHandle {
     return new WorkerHandle(worker, first.description, first.backend);
   }
 
-  infer(pixels: Uint8Array, count: number, variant?: number): Promise<Extract<FromWorker, { type: 'result' }>> {
+  infer(pixels: Uint8Array, count: number): Promise<Extract<FromWorker, { type: 'result' }>> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      const message: ToWorker = { type: 'infer', id, pixels, count, ...(variant === undefined ? {} : { variant }) };
+      const message: ToWorker = { type: 'infer', id, pixels, count };
       this.worker.postMessage(message, [pixels.buffer as ArrayBuffer]);
     });
   }
@@ -112,24 +111,14 @@ export class InferenceEngine {
   private busy = false;
   private closed = false;
   private readonly pixelsPerImage: number;
-  /** ONNX Runtime with several thread settings (one worker): which one each batch runs on. */
-  private readonly tuner: ThreadTuner | null;
 
   private constructor(
     private readonly workers: WorkerHandle[],
-    private readonly startedBackend: BackendInfo,
+    readonly backend: BackendInfo,
     readonly description: ModelDescription,
   ) {
     const [h, w, c] = description.inputShape;
     this.pixelsPerImage = h * w * c;
-    this.tuner = startedBackend.threading && workers.length === 1 ? new ThreadTuner(startedBackend.threading) : null;
-  }
-
-  /** The backend, with the thread setting in use now and what each one measured. */
-  get backend(): BackendInfo {
-    if (!this.tuner) return this.startedBackend;
-    const threading = this.tuner.snapshot();
-    return { ...this.startedBackend, threads: threading.variants[threading.chosen].intraOpThreads, threading };
   }
 
   /**
@@ -219,16 +208,12 @@ export class InferenceEngine {
     const shardCount = Math.max(1, Math.min(this.workers.length, Math.floor(count / MIN_IMAGES_PER_WORKER)));
     const perShard = Math.ceil(count / shardCount);
     const shards: Promise<void>[] = [];
-    const variant = this.tuner?.pick(count);
     for (let s = 0, first = 0; first < count; s++, first += perShard) {
       const n = Math.min(perShard, count - first);
       // A copy: its buffer is transferred to the worker, and the caller's array stays intact.
       const slice = pixels.slice(first * this.pixelsPerImage, (first + n) * this.pixelsPerImage);
       shards.push(
-        this.workers[s].infer(slice, n, variant).then((result) => {
-          outputs.set(result.outputs, first * units);
-          if (variant !== undefined) this.tuner!.record(variant, n, result.computeMs);
-        }),
+        this.workers[s].infer(slice, n).then((result) => outputs.set(result.outputs, first * units)),
       );
     }
     await Promise.all(shards);

@@ -83,14 +83,12 @@ builder.queryField('models', (t) =>
 type ThreadVariantShape = Threading['variants'][number] & { chosen: boolean };
 
 const ThreadSettingType = builder.objectRef<ThreadVariantShape>('ThreadSetting').implement({
-  description: "One ONNX Runtime thread setting the engine can run a batch with, and how fast it went at load and while serving.",
+  description: 'One ONNX Runtime thread setting timed when the model was loaded.',
   fields: (t) => ({
     intraOpThreads: t.exposeInt('intraOpThreads', { description: 'Intra-op threads, the calling thread included.' }),
     spinning: t.exposeBoolean('spinning', { description: "Whether idle pool threads spin (ONNX Runtime's default) or sleep between operators." }),
-    loadImagesPerSecond: t.exposeFloat('loadImagesPerSecond', { description: 'The best of a few warm-up batches of the full batch size at load, with nothing else running in the server.' }),
-    servingImagesPerSecond: t.exposeFloat('servingImagesPerSecond', { nullable: true, description: 'Moving average over the full-size batches served on this setting; null before any.' }),
-    servingBatches: t.exposeInt('servingBatches', { description: 'Full-size batches served on this setting and timed.' }),
-    chosen: t.exposeBoolean('chosen', { description: 'The setting batches run on now (the fastest measured; the others are retried every few batches).' }),
+    loadImagesPerSecond: t.exposeFloat('loadImagesPerSecond', { description: 'The best of a few batches of the largest warm-up size (the batch size) at load, with nothing else running in the server.' }),
+    chosen: t.exposeBoolean('chosen', { description: 'The setting the server runs batches on: the fastest at load.' }),
   }),
 });
 
@@ -104,7 +102,7 @@ const BackendType = builder.objectRef<BackendInfo>('Backend').implement({
     threadSettings: t.field({
       type: [ThreadSettingType],
       nullable: true,
-      description: 'ONNX Runtime with inference.threads 0: the thread settings timed at load and while serving (threads is the chosen one\'s); null otherwise.',
+      description: 'ONNX Runtime with inference.threads 0 on several cores: the thread settings timed at load (threads is the chosen one\'s); null otherwise.',
       resolve: (backend) => backend.threading?.variants.map((variant, k) => ({ ...variant, chosen: k === backend.threading!.chosen })) ?? null,
     }),
   }),

@@ -122,23 +122,15 @@ describe.skipIf(!REAL)('InferenceEngine', () => {
     digits.outputs.forEach((expected, i) => expect(maxAbsDifference(result.outputs.subarray(i * 10, (i + 1) * 10), expected)).toBeLessThan(1e-4));
   });
 
-  it.skipIf(availableCores() < 2)('times ONNX Runtime thread settings at load when threads is 0, and serves every batch on one of them with the same outputs', async () => {
+  it.skipIf(availableCores() < 2)('times ONNX Runtime thread settings at load when threads is 0, serves with the fastest, with the same outputs', async () => {
     const engine = await start(digits.modelFile, 'onnxruntime', 0);
     const threading = engine.backend.threading!;
     expect(threading.variants.map((variant) => [variant.intraOpThreads, variant.spinning])).toEqual([[availableCores(), true], [availableCores(), false], [1, true]]);
     for (const variant of threading.variants) expect(variant.loadImagesPerSecond).toBeGreaterThan(0);
+    expect(threading.variants[threading.chosen].loadImagesPerSecond).toBe(Math.max(...threading.variants.map((variant) => variant.loadImagesPerSecond)));
     expect(engine.backend.threads).toBe(threading.variants[threading.chosen].intraOpThreads);
-    const images = digits.pixels.length;
-    const copies = Math.ceil(64 / images);
-    const expected = Array.from({ length: copies }, () => digits.outputs.flat()).flat();
-    for (let batch = 0; batch < 16; batch++) {
-      const result = await engine.infer(repeated(batchOf(digits), copies), images * copies);
-      expect(maxAbsDifference(result.outputs, expected)).toBeLessThan(1e-4);
-    }
-    const served = engine.backend.threading!.variants;
-    expect(served.reduce((sum, variant) => sum + variant.servingBatches, 0)).toBe(16);
-    // Mostly the fastest setting, and now and then another one, so a change in the machine's load is noticed.
-    expect(served.filter((variant) => variant.servingBatches > 0).length).toBeGreaterThanOrEqual(2);
+    const result = await engine.infer(batchOf(digits), digits.pixels.length);
+    digits.outputs.forEach((expected, i) => expect(maxAbsDifference(result.outputs.subarray(i * 10, (i + 1) * 10), expected)).toBeLessThan(1e-4));
   });
 
   it('serves a .onnx file directly, and refuses a TensorFlow.js backend for it', async () => {

@@ -13,7 +13,7 @@ export interface BackendInfo {
   threads: number;
   /** Why a faster backend was not used, when one was tried (e.g. an ONNX check that failed). */
   note: string | null;
-  /** ONNX Runtime with inference.threads 0: the thread settings timed at load and while serving, and the one in use. */
+  /** ONNX Runtime with inference.threads 0 on several cores: the thread settings timed at load, and the one in use. */
   threading?: Threading;
 }
 
@@ -23,13 +23,13 @@ export interface ThreadVariant {
   intraOpThreads: number;
   /** Whether idle pool threads spin (ONNX Runtime's default) or sleep between operators. */
   spinning: boolean;
-  /** The best of a few timed warm-up batches at load, images per second. */
+  /** The best of a few timed batches of the largest warm-up size at load, images per second. */
   loadImagesPerSecond: number;
 }
 
 export interface Threading {
-  variants: Array<ThreadVariant & { servingImagesPerSecond: number | null; servingBatches: number }>;
-  /** Index of the variant the engine uses now. */
+  variants: ThreadVariant[];
+  /** Index of the variant the engine serves with (the fastest). */
   chosen: number;
 }
 

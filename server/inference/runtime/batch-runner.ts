@@ -11,8 +11,7 @@ export interface BatchOutput {
 
 /** Runs batches through one model; tfjs runs them synchronously, ONNX Runtime asynchronously. */
 export interface ModelRunner {
-  /** `variant`: which of the runner's thread settings to use (see ThreadedOnnxRunner); others ignore it. */
-  run(pixels: Uint8Array, count: number, variant?: number): BatchOutput | Promise<BatchOutput>;
+  run(pixels: Uint8Array, count: number): BatchOutput | Promise<BatchOutput>;
 }
 
 /** Checks a batch's size and preprocesses its 8-bit samples into `input` (grown as needed); returns the float view. */

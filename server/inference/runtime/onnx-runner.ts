@@ -21,11 +21,3 @@ export class OnnxBatchRunner implements ModelRunner {
   }
 }
 
-/** One model in several ONNX Runtime sessions, one per thread setting: each batch runs on the one the engine names. */
-export class ThreadedOnnxRunner implements ModelRunner {
-  constructor(private readonly runners: readonly OnnxBatchRunner[]) {}
-
-  run(pixels: Uint8Array, count: number, variant = 0): Promise<BatchOutput> {
-    return (this.runners[variant] ?? this.runners[0]).run(pixels, count);
-  }
-}

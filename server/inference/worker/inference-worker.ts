@@ -9,10 +9,10 @@ import { describeLoadedModel, describeModelFileHere } from '../keras-h5/describe
 import type { ModelDescription } from '../model-description.ts';
 import { describeOnnxFileHere, describeOnnxSession, isOnnxFile } from '../onnx/describe-onnx.ts';
 import { OnnxSession, prepareOnnxSession } from '../onnx/index.ts';
-import type { BackendInfo, Threading } from '../runtime/backend-info.ts';
+import type { BackendInfo, Threading, ThreadVariant } from '../runtime/backend-info.ts';
 import { activateBackend } from '../runtime/backends.ts';
 import { BatchRunner, type ModelRunner } from '../runtime/batch-runner.ts';
-import { OnnxBatchRunner, ThreadedOnnxRunner } from '../runtime/onnx-runner.ts';
+import { OnnxBatchRunner } from '../runtime/onnx-runner.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.ts';
 
 const port = parentPort;
@@ -47,7 +47,7 @@ async function startOnnxFile(): Promise<Loaded> {
   const session = await OnnxSession.create(init.modelFile, { threads: init.threads });
   const description = await describeOnnxSession(session, init.modelFile);
   const threaded = await threadedOnnx(session, (options) => OnnxSession.create(init.modelFile, options), description);
-  return { runner: threaded.runner, description, backend: { ...onnxBackend(null), ...(threaded.threading ? { threading: threaded.threading } : {}) } };
+  return { runner: threaded.runner, description, backend: withThreading(onnxBackend(null), threaded.threading) };
 }
 
 /**
@@ -68,7 +68,7 @@ async function startKeras(): Promise<Loaded> {
       const serveOnnx = async (): Promise<Loaded> => {
         loaded.model.dispose();
         const threaded = await threadedOnnx(onnx.session, (options) => OnnxSession.create(onnx.bytes, options), description);
-        return { runner: threaded.runner, description, backend: { ...onnxBackend(onnx.maxAbsDifference), ...(threaded.threading ? { threading: threaded.threading } : {}) } };
+        return { runner: threaded.runner, description, backend: withThreading(onnxBackend(onnx.maxAbsDifference), threaded.threading) };
       };
       // Asked for by name: no speed comparison (on a MobileNetV2 it costs a minute of TensorFlow.js time).
       if (wantsOnnx) return serveOnnx();
@@ -88,41 +88,47 @@ async function startKeras(): Promise<Loaded> {
 }
 
 /**
- * With inference.threads 0, the thread settings the engine may choose from: every core with idle pool threads
- * spinning (ONNX Runtime's default) or sleeping, and one thread. Which is fastest depends on the model and on what
- * else runs on the cores (the pipeline's reads and messages, other processes), so each gets a session, warmed up
- * and timed here, and the engine keeps timing them on real batches (ThreadTuner).
+ * With inference.threads 0 on several cores, the thread settings to choose from at load: every core with idle pool
+ * threads spinning (ONNX Runtime's default) or sleeping, and one thread. Which is fastest depends on the model and on
+ * what else runs on the cores, so each is opened, warmed up and timed on the largest warm-up batch, one after the
+ * other, and only the fastest is kept: each session holds its own memory arena (about 250 MiB for a 60 MFLOP CNN at
+ * 256 images), too much to keep them all for switching while serving.
  */
 async function threadedOnnx(
   first: OnnxSession,
   open: (options: { threads: number; spinning: boolean }) => Promise<OnnxSession>,
   description: ModelDescription,
 ): Promise<{ runner: ModelRunner; threading?: Threading }> {
-  const single = new OnnxBatchRunner(first, description, init.preprocessing);
-  if (!init.tuneThreads || init.threads <= 1) return { runner: single };
+  if (!init.tuneThreads || init.threads <= 1) return { runner: new OnnxBatchRunner(first, description, init.preprocessing) };
   const settings = [
     { intraOpThreads: init.threads, spinning: true },
     { intraOpThreads: init.threads, spinning: false },
     { intraOpThreads: 1, spinning: true },
   ];
-  const runners = [single];
-  for (const setting of settings.slice(1)) runners.push(new OnnxBatchRunner(await open({ threads: setting.intraOpThreads, spinning: setting.spinning }), description, init.preprocessing));
   const [h, w, c] = description.inputShape;
-  for (const runner of runners) for (const size of init.warmupBatchSizes) await runner.run(new Uint8Array(size * h * w * c), size);
-  // Rounds over the settings rather than one setting after the other, so a burst of load elsewhere hits them alike.
   const size = Math.max(...init.warmupBatchSizes);
   const pixels = new Uint8Array(size * h * w * c).map((_, i) => (i * 2654435761) >>> 24);
-  const bestMs = runners.map(() => Infinity);
-  for (let round = 0; round < THREAD_TIMING_ROUNDS; round++) {
-    for (const [k, runner] of runners.entries()) {
+  const variants: ThreadVariant[] = [];
+  let best: { session: OnnxSession; index: number } | null = null;
+  for (const [index, setting] of settings.entries()) {
+    const session = index === 0 ? first : await open({ threads: setting.intraOpThreads, spinning: setting.spinning });
+    const runner = new OnnxBatchRunner(session, description, init.preprocessing);
+    for (const warmup of init.warmupBatchSizes) await runner.run(new Uint8Array(warmup * h * w * c), warmup);
+    let bestMs = Infinity;
+    for (let round = 0; round < THREAD_TIMING_ROUNDS; round++) {
       const started = performance.now();
       await runner.run(pixels, size);
-      bestMs[k] = Math.min(bestMs[k], performance.now() - started);
+      bestMs = Math.min(bestMs, performance.now() - started);
+    }
+    variants.push({ ...setting, loadImagesPerSecond: (size * 1000) / bestMs });
+    if (best === null || variants[index].loadImagesPerSecond > variants[best.index].loadImagesPerSecond) {
+      await best?.session.release();
+      best = { session, index };
+    } else {
+      await session.release();
     }
   }
-  const variants = settings.map((setting, k) => ({ ...setting, loadImagesPerSecond: (size * 1000) / bestMs[k], servingImagesPerSecond: null, servingBatches: 0 }));
-  const chosen = bestMs.indexOf(Math.min(...bestMs));
-  return { runner: new ThreadedOnnxRunner(runners), threading: { variants, chosen } };
+  return { runner: new OnnxBatchRunner(best!.session, description, init.preprocessing), threading: { variants, chosen: best!.index } };
 }
 
 /** Timed batches per thread setting at load (the best counts). */
@@ -156,8 +162,12 @@ async function imagesPerSecond(runner: ModelRunner, description: ModelDescriptio
 
 function onnxBackend(maxAbsDifference: number | null): BackendInfo {
   const check = maxAbsDifference === null ? '' : `, compiled from Keras, max |difference| to TensorFlow.js ${maxAbsDifference.toExponential(1)}`;
-  const threads = init.tuneThreads && init.threads > 1 ? `up to ${init.threads} threads, chosen by timing` : `${init.threads} threads`;
+  const threads = init.tuneThreads && init.threads > 1 ? `1 or ${init.threads} threads, chosen by timing at load` : `${init.threads} threads`;
   return { name: 'onnxruntime', device: `ONNX Runtime CPU (${threads}${check})`, threads: init.threads, note: null };
+}
+
+function withThreading(backend: BackendInfo, threading: Threading | undefined): BackendInfo {
+  return threading ? { ...backend, threads: threading.variants[threading.chosen].intraOpThreads, threading } : backend;
 }
 
 async function describe(): Promise<void> {
@@ -180,7 +190,7 @@ function serve(runner: ModelRunner): void {
     if (message.type !== 'infer') return;
     const started = performance.now();
     try {
-      const { outputs } = await runner.run(message.pixels, message.count, message.variant);
+      const { outputs } = await runner.run(message.pixels, message.count);
       send({ type: 'result', id: message.id, outputs, computeMs: performance.now() - started }, [outputs.buffer as ArrayBuffer]);
     } catch (error) {
       send({ type: 'error', id: message.id, error: serializeError(error) });

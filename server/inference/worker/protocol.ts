@@ -16,11 +16,11 @@ export interface WorkerInit {
   outputName?: string;
   /** Sizes of the warm-up batches run before the worker reports ready (the sizes real batches will have). */
   warmupBatchSizes: number[];
-  /** ONNX Runtime: open a session per thread setting and time them at load, so the engine can choose (inference.threads 0). */
+  /** ONNX Runtime: time a few thread settings at load and serve with the fastest (inference.threads 0). */
   tuneThreads?: boolean;
 }
 
-export type ToWorker = { type: 'infer'; id: number; pixels: Uint8Array; count: number; /** Thread setting (BackendInfo.threading) to run on. */ variant?: number };
+export type ToWorker = { type: 'infer'; id: number; pixels: Uint8Array; count: number };
 
 export type FromWorker =
   | { type: 'ready'; description: ModelDescription; backend: BackendInfo; loadMs: number }
