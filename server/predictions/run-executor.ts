@@ -31,6 +31,9 @@ export interface RunExecution {
 /** Resolves when every class is done or the run was cancelled; rejects on the first inference failure. */
 export async function executeRun(execution: RunExecution): Promise<void> {
   const { plan, engine, cache } = execution;
+  // The run is started by a request: let its answer go out before the run's synchronous work (cache lookups, pixel
+  // reads, a cached run's whole stream) takes the thread, so the client can subscribe while the first batch is inferred.
+  await new Promise((resolve) => setImmediate(resolve));
   const startedAt = performance.now();
   const sinceStart = () => performance.now() - startedAt;
   const cached = await cache.lookup(plan.model.sha256, plan.selection.flatMap((events) => events.map((event) => event.id)));
@@ -62,11 +65,13 @@ async function inferClass(execution: RunExecution, classIndex: number, events: r
   const read = (index: number) => {
     const missing = batches[index].filter((event) => !cached.has(event.id));
     const queuedAt = sinceStart();
-    return execution.reads.run(execution.lane, async () => {
+    const readMissing = async () => {
       const startedAt = sinceStart();
       const images = await readImageBatch(missing, plan.model.inputShape, store);
       return { missing, images, queuedAt, startedAt, endedAt: sinceStart() };
-    });
+    };
+    // Every output cached: nothing to read, so no turn to wait for behind other runs' reads.
+    return missing.length === 0 ? readMissing() : execution.reads.run(execution.lane, readMissing);
   };
   let nextRead = batches.length ? read(0) : null;
   for (const [index, batch] of batches.entries()) {
@@ -100,9 +105,13 @@ async function inferClass(execution: RunExecution, classIndex: number, events: r
       shared.cacheWrites.push(cache.store(plan.model.sha256, entries));
     }
     const errors = new Map([...images.errors].map(([eventIndex, message]) => [missing[eventIndex].id, message]));
-    const scored: ScoredEvent[] = batch.map((event) => {
+    // One buffer for the batch's scores, each event's a view of it: no allocation per event.
+    const classCount = plan.mapping.length;
+    const table = new Float32Array(batch.length * classCount);
+    const scored: ScoredEvent[] = batch.map((event, k) => {
       const raw = cached.get(event.id) ?? outputs.get(event.id);
-      return { eventId: event.id, classIndex, energyTeV: event.energyTeV, scores: raw ? scorer.score(raw) : null, error: errors.get(event.id) ?? null };
+      const scores = raw ? scorer.score(raw, table.subarray(k * classCount, (k + 1) * classCount)) : null;
+      return { eventId: event.id, classIndex, energyTeV: event.energyTeV, scores, error: errors.get(event.id) ?? null };
     });
     const stages: BatchStages = {
       readQueuedAtMs: queuedAt,
