@@ -64,15 +64,17 @@ export class DatasetCatalog {
     return this.summarise(row, (await this.classCounts(row.id)).get(row.id));
   }
 
-  /** A dataset predict may use: ready, with images of one size. */
-  async resolveReady(datasetId: string | number | null | undefined): Promise<DatasetSummary> {
-    return checkReady(await this.resolve(datasetId));
-  }
-
-  /** resolveReady without the class counts (a GROUP BY over the dataset's events): what a run needs, in one query. */
-  async resolveReadyToRun(datasetId: string | number | null | undefined): Promise<RunnableDataset> {
+  /**
+   * A dataset predict may use: ready, with images of one size. Without the class counts (a GROUP BY over the
+   * dataset's events, not needed by a run): one query.
+   */
+  async resolveReady(datasetId: string | number | null | undefined): Promise<RunnableDataset> {
     const row = await this.resolveRow(datasetId);
-    return checkReady({ ...toDatasetDescriptor(row), ...locationOf(row) });
+    const dataset = { ...toDatasetDescriptor(row), ...locationOf(row) };
+    if (dataset.state !== 'ready') {
+      throw new UserInputError(`dataset "${dataset.name}" is ${dataset.state}${dataset.error ? ` (${dataset.error})` : ''}; only ready datasets can be used`, 'datasetId');
+    }
+    return dataset;
   }
 
   private async resolveRow(datasetId: string | number | null | undefined): Promise<DatasetRow> {
@@ -135,9 +137,3 @@ function locationOf(row: DatasetRow): Omit<RunnableDataset, keyof DatasetDescrip
   return { rootDir: row.rootDir, contentSha256: row.contentSha256, sourceUrl: row.sourceUrl, storeUrl: row.storeUrl };
 }
 
-function checkReady<T extends DatasetDescriptor>(dataset: T): T {
-  if (dataset.state !== 'ready') {
-    throw new UserInputError(`dataset "${dataset.name}" is ${dataset.state}${dataset.error ? ` (${dataset.error})` : ''}; only ready datasets can be used`, 'datasetId');
-  }
-  return dataset;
-}

@@ -73,7 +73,7 @@ export class RunPlanner {
     }
     const { eventsPerClass, samples } = parsed.data;
     const model = await this.resolveModel(parsed.data.modelId);
-    const dataset = await this.datasets.resolveReadyToRun(parsed.data.datasetId);
+    const dataset = await this.datasets.resolveReady(parsed.data.datasetId);
     checkImageFits(dataset, model);
     await this.files.ensureLocal(dataset);
     const names = dataset.classes.map((label) => label.name);

@@ -17,7 +17,7 @@ export interface BackendInfo {
   threading?: Threading;
 }
 
-/** One ONNX Runtime session setting the engine can run a batch with. */
+/** One ONNX Runtime thread setting, timed when the model is loaded. */
 export interface ThreadVariant {
   /** Intra-op threads (the calling thread included). */
   intraOpThreads: number;

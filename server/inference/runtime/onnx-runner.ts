@@ -20,4 +20,3 @@ export class OnnxBatchRunner implements ModelRunner {
     return { outputs: Float32Array.from(await this.session.run(input, count)) };
   }
 }
-
