@@ -189,6 +189,8 @@ async function main(): Promise<void> {
       notes: [],
     };
     allResults.push(results);
+    // Each model's servers start on fresh states of their own (a database and a pixel store no other model touched).
+    const modelRoot = path.join(stateRoot, `model-${allResults.length}`);
     if (!evictor) results.notes.push('No Python to call posix_fadvise: cold runs did not evict the images from the page cache.');
     const { file: modelFile, description } = await prepareModel(spec, results, stateRoot);
     const [imageHeight, imageWidth] = description.inputShape;
@@ -235,7 +237,7 @@ async function main(): Promise<void> {
         say(`baseline, ${eventsPerClass} events per class: starting a fresh process`);
         const baseline = await BaselineServer.start({
           baselineDir,
-          stateDir: path.join(stateRoot, `baseline-${eventsPerClass}`),
+          stateDir: path.join(modelRoot, `baseline-${eventsPerClass}`),
           gammaDir: dataset.gammaDir,
           protonDir: dataset.protonDir,
           manifestFile: dataset.manifestFile,
@@ -261,7 +263,7 @@ async function main(): Promise<void> {
         }
       });
 
-      const stateDir = path.join(stateRoot, `astri-${eventsPerClass}`);
+      const stateDir = path.join(modelRoot, `astri-${eventsPerClass}`);
       let conversionMs: number | undefined;
       const serverOptions = { stateDir, templateDatabase: dataset.templateDatabase, inferenceDir, modelFile, backend: args.backend };
       await attempt(`this server at ${eventsPerClass} events per class`, async () => {
@@ -329,9 +331,9 @@ async function main(): Promise<void> {
     // The profile comes from a separate cold run, so the profiler's overhead is in none of the numbers above.
     if (args.profile) await attempt('the profiled run', async () => {
       say(`this server, ${largest} events per class, cold again under --cpu-prof`);
-      const profileDir = path.join(stateRoot, 'cpu-profile');
+      const profileDir = path.join(modelRoot, 'cpu-profile');
       const server = await AstriServer.start({
-        stateDir: path.join(stateRoot, 'astri-profile'),
+        stateDir: path.join(modelRoot, 'astri-profile'),
         templateDatabase: dataset.templateDatabase,
         inferenceDir,
         modelFile,
@@ -371,7 +373,7 @@ async function main(): Promise<void> {
       } else {
         await attempt('the concurrent runs', async () => {
           say(`this server, ${concurrentRuns} concurrent runs of ${concurrentEvents} events per class (bins ${bins.join(', ')})`);
-          const server = await AstriServer.start({ stateDir: path.join(stateRoot, 'astri-concurrent'), templateDatabase: dataset.templateDatabase, inferenceDir, modelFile, backend: args.backend });
+          const server = await AstriServer.start({ stateDir: path.join(modelRoot, 'astri-concurrent'), templateDatabase: dataset.templateDatabase, inferenceDir, modelFile, backend: args.backend });
           try {
             await server.pixelStoreConverted();
             await evict([...new Set(bins)].flatMap(binFiles));
