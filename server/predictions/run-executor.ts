@@ -8,7 +8,7 @@ import type { InferenceEngine, Lane } from '../inference/index.ts';
 import type { Telemetry } from '../observability/telemetry.ts';
 import { splitIntoBatches } from './batches.ts';
 import type { FairTurns } from './fair-turns.ts';
-import type { PredictionCache } from './prediction-cache.ts';
+import type { CacheEntry, PredictionCache } from './prediction-cache.ts';
 import type { RunPlan, SelectedEvent } from './run-plan.ts';
 import { RunScorer } from './scoring.ts';
 
@@ -40,11 +40,19 @@ export async function executeRun(execution: RunExecution): Promise<void> {
   const scorer = new RunScorer(plan.model.outputKind, engine.description.outputUnits, plan.model.classNames.length, plan.mapping);
   // When one class fails, the others stop too: the run is failed either way.
   const failed = new AbortController();
-  const cacheWrites: Promise<void>[] = [];
+  const fresh: Array<Promise<CacheEntry[]>> = [];
   const outcomes = await Promise.allSettled(
-    plan.selection.map((events, classIndex) => inferClass(execution, classIndex, events, { sinceStart, cached, scorer, failed, cacheWrites })),
+    plan.selection.map((events, classIndex) => inferClass(execution, classIndex, events, { sinceStart, cached, scorer, failed, fresh })),
   );
-  await Promise.all(cacheWrites);
+  // New outputs are in the cache's memory already; its table is written once the run's last batch is out (and its
+  // final message, sent on this turn), so the database work never competes with the engine for the cores. A failed
+  // write costs a later process a re-inference, not this run its results.
+  const entries = (await Promise.all(fresh)).flat();
+  if (entries.length > 0) {
+    setImmediate(() => {
+      cache.write(plan.model.sha256, entries).catch((error: unknown) => execution.telemetry.logger.warn({ err: error, entries: entries.length }, 'could not store cached model outputs'));
+    });
+  }
   const failure = outcomes.find((outcome) => outcome.status === 'rejected');
   if (failure) throw failure.reason;
 }
@@ -55,7 +63,8 @@ interface SharedState {
   cached: Map<number, Float32Array>;
   scorer: RunScorer;
   failed: AbortController;
-  cacheWrites: Promise<void>[];
+  /** Outputs inferred by this run and new to the cache, batch by batch. */
+  fresh: Array<Promise<CacheEntry[]>>;
 }
 
 async function inferClass(execution: RunExecution, classIndex: number, events: readonly SelectedEvent[], shared: SharedState): Promise<void> {
@@ -102,7 +111,7 @@ async function inferClass(execution: RunExecution, classIndex: number, events: r
         outputs.set(entry.eventId, entry.outputs);
         return entry;
       });
-      shared.cacheWrites.push(cache.store(plan.model.sha256, entries));
+      shared.fresh.push(cache.remember(plan.model.sha256, entries));
     }
     const errors = new Map([...images.errors].map(([eventIndex, message]) => [missing[eventIndex].id, message]));
     // One buffer for the batch's scores, each event's a view of it: no allocation per event.
