@@ -9,7 +9,7 @@ export async function writeStandInModel(file: string): Promise<void> {
   await writeConvNet(file, 'astri_demo_cnn_stand_in', [8, 16, 32], 32);
 }
 
-/** Multiply-adds per image of the heavy model, times two (conv 1.8 + 28.9 + 28.9 MFLOP, dense 0.8 MFLOP). */
+/** Floating-point operations per image of the heavy model, two per multiply-add: conv 1.8 + 28.9 + 28.9 MFLOP, dense 0.8. */
 export const HEAVY_MODEL_MFLOP = 60.4;
 
 export async function writeHeavyModel(file: string): Promise<void> {
