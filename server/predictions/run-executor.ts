@@ -1,8 +1,9 @@
 // Runs a planned run's batches: every class's batches feed one engine queue so they interleave, cached outputs
-// are reused, the next batch's images are read while the current one is inferred.
+// are reused, the next batch's images are read while the current one is inferred, and each batch's stage times
+// (read, inference, publication) travel with it.
+import { performance } from 'node:perf_hooks';
 import { readImageBatch } from '../data/event-images.ts';
 import type { PixelStore } from '../data/pixel-store.ts';
-import { performance } from 'node:perf_hooks';
 import type { BatchStages, PredictionBatch, ScoredEvent } from '../domain/run.ts';
 import type { InferenceEngine, Lane } from '../inference/index.ts';
 import type { Telemetry } from '../observability/telemetry.ts';
