@@ -33,7 +33,14 @@ export interface AstriServerOptions {
 export interface ServerInfo {
   version: string;
   batchSize: number;
-  backend: { name: string; device: string; threads: number } | null;
+  backend: { name: string; device: string; threads: number; threadSettings: ThreadSetting[] | null } | null;
+}
+
+export interface ThreadSetting {
+  intraOpThreads: number;
+  spinning: boolean;
+  loadImagesPerSecond: number;
+  chosen: boolean;
 }
 
 export interface PredictionTiming {
@@ -57,6 +64,27 @@ export interface PredictionTiming {
   serverElapsedMs: number;
   serverImagesPerSecond: number;
   gammaness: { gamma: number[]; proton: number[] };
+  /** Every batch in the order received: its server-side stages and when the client had it (ms since the mutation was sent). */
+  timeline: BatchTimeline[];
+}
+
+export interface BatchStages {
+  readQueuedAtMs: number;
+  readStartedAtMs: number;
+  readEndedAtMs: number;
+  inferStartedAtMs: number;
+  inferEndedAtMs: number;
+  publishedAtMs: number;
+}
+
+export interface BatchTimeline {
+  particle: 'GAMMA' | 'PROTON';
+  index: number;
+  images: number;
+  inferenceMs: number;
+  /** Server clock, ms since the run's execution started; null from a server without PredictionBatch.stages. */
+  stages: BatchStages | null;
+  receivedMs: number;
 }
 
 const PREDICT = 'mutation Predict($input: PredictInput!) { predict(input: $input) { id } }';
@@ -64,10 +92,10 @@ const PROGRESS = `subscription Progress($runId: ID!) {
   predictionProgress(runId: $runId) {
     kind sequence status error elapsedMs imagesPerSecond
     done { gamma proton }
-    batch { particle index inferenceMs events { gammaness } }
+    batch { particle index inferenceMs stages { readQueuedAtMs readStartedAtMs readEndedAtMs inferStartedAtMs inferEndedAtMs publishedAtMs } events { gammaness } }
   }
 }`;
-const SERVER_INFO = '{ serverInfo { version batchSize backend { name device threads } } }';
+const SERVER_INFO = '{ serverInfo { version batchSize backend { name device threads threadSettings { intraOpThreads spinning loadImagesPerSecond chosen } } } }';
 
 interface ProgressMessage {
   kind: 'BATCH' | 'FINISHED';
@@ -77,7 +105,7 @@ interface ProgressMessage {
   elapsedMs: number;
   imagesPerSecond: number;
   done: { gamma: number; proton: number };
-  batch: { particle: 'GAMMA' | 'PROTON'; index: number; inferenceMs: number; events: Array<{ gammaness: number | null }> } | null;
+  batch: { particle: 'GAMMA' | 'PROTON'; index: number; inferenceMs: number; stages: BatchStages | null; events: Array<{ gammaness: number | null }> } | null;
 }
 
 export class AstriServer {
@@ -109,6 +137,8 @@ export class AstriServer {
       ASTRI_INFERENCE__MODEL: options.modelFile,
       ASTRI_DEMO__AUTO_GENERATE: 'false',
       ASTRI_LOG__LEVEL: 'warn',
+      // As the server image runs it (docker/server.Dockerfile): graphql-js skips its development-only checks.
+      NODE_ENV: 'production',
       ...(options.backend ? { ASTRI_INFERENCE__BACKEND: options.backend } : {}),
       ...(options.convertAtStart === undefined ? {} : { ASTRI_DATA__CONVERT_AT_START: String(options.convertAtStart) }),
     };
@@ -174,6 +204,7 @@ export class AstriServer {
     let firstBatchMs: number | null = null;
     let batches = 0;
     let inferenceMs = 0;
+    const timeline: BatchTimeline[] = [];
     const finished = await new Promise<ProgressMessage>((resolve, reject) => {
       let final: ProgressMessage | null = null;
       this.ws.subscribe<{ predictionProgress: ProgressMessage }>(
@@ -186,7 +217,10 @@ export class AstriServer {
             }
             const message = result.data!.predictionProgress;
             if (message.kind === 'BATCH' && message.batch) {
-              firstBatchMs ??= performance.now() - sentAt;
+              const receivedMs = performance.now() - sentAt;
+              firstBatchMs ??= receivedMs;
+              const { particle, index, stages, events } = message.batch;
+              timeline.push({ particle, index, images: events.length, inferenceMs: message.batch.inferenceMs, stages, receivedMs });
               batches++;
               inferenceMs += message.batch.inferenceMs;
               const target = message.batch.particle === 'GAMMA' ? gammaness.gamma : gammaness.proton;
@@ -219,6 +253,7 @@ export class AstriServer {
       serverElapsedMs: finished.elapsedMs,
       serverImagesPerSecond: finished.imagesPerSecond,
       gammaness,
+      timeline,
     };
   }
 

@@ -31,7 +31,13 @@ export interface ConcurrentResult {
   perRun: PredictionTiming[];
 }
 
+/** demo: the demo CNN (I/O-bound here); heavy: the bench's compute-bound CNN; file: a model given by path. */
+export type ModelKind = 'demo' | 'heavy' | 'file';
+
 export interface BenchResults {
+  /** The --models entry this section measured. */
+  modelName: string;
+  modelKind: ModelKind;
   startedAt: Date;
   finishedAt: Date | null;
   command: string;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { loadConfig, PROJECT_ROOT } from '../server/config.ts';
-import { describeModelFile, type BackendRequest } from '../server/inference/index.ts';
+import { describeModelFile, type BackendRequest, type ModelDescription } from '../server/inference/index.ts';
 import { energyBinAt } from '../server/data/energy-bins.ts';
 import { AstriBenchError, AstriServer, type PredictionTiming } from './astri-server.ts';
 import { BASELINE_PYTHON, BaselineServer, ensureBaselineDependencies, type BaselineTiming } from './baseline-server.ts';
@@ -20,14 +20,17 @@ import { evictFromPageCache, readIntoPageCache } from './page-cache.ts';
 import { summariseProfiles } from './profile.ts';
 import { rawEngineThroughput, rawTorchThroughput } from './raw-model.ts';
 import { renderMarkdown, writeReport } from './report.ts';
-import type { BenchResults, Measured, SizeResult } from './results.ts';
-import { writeStandInModel } from './stand-in-model.ts';
+import type { BenchResults, Measured, ModelKind, SizeResult } from './results.ts';
+import { HEAVY_MODEL_MFLOP, writeHeavyModel, writeStandInModel } from './stand-in-model.ts';
 
 const HELP = `npm run bench -- [options]
 
-  --model FILE            Keras .h5 model (default: config inference.model, data/models/astri-demo-cnn.h5;
-                          a stand-in with the same layers is used, and said so, when it does not exist)
-  --require-model         fail instead of using a stand-in when the model file is missing
+  --models A,B            models to bench, one section each (default demo,heavy): demo = config inference.model
+                          (data/models/astri-demo-cnn.h5; a stand-in with the same layers, said so, when it does
+                          not exist), heavy = a compute-bound CNN the bench writes (conv 32-64-128, ~60 MFLOP per
+                          image), or a model file (.h5, .keras, .onnx; the baseline reads .h5 only)
+  --model FILE            bench this one model file only (same as --models FILE)
+  --require-model         fail instead of using a stand-in when the demo model file is missing
   --inference-dir DIR     images and events.csv (default: config data.inferenceDir; generated when missing)
   --per-bin N             events per class per bin when generating the demo data (default: config)
   --bin N                 energy bin of the requests (default 3: 10-20 TeV)
@@ -36,6 +39,8 @@ const HELP = `npm run bench -- [options]
   --concurrent-runs N     concurrent runs on this server, one bin each (default 4; 0 to skip)
   --concurrent-events N   events per class of each concurrent run (default: the largest size)
   --backend NAME          this server's inference.backend (default: config, auto)
+  --raw-backends A,B      runtimes of the raw model timing (default wasm,cpu,onnxruntime; the heavy model skips
+                          cpu unless named here: its JavaScript kernels take half a minute per batch)
   --raw-batch N           batch of the raw model timing (default 256)
   --raw-seconds S         timed seconds per raw runtime (default 5)
   --baseline-dir DIR      folder of seed_backend.py (default ../shared/baseline)
@@ -50,6 +55,7 @@ const HELP = `npm run bench -- [options]
 
 const { values: args } = parseArgs({
   options: {
+    models: { type: 'string' },
     model: { type: 'string' },
     'require-model': { type: 'boolean', default: false },
     'inference-dir': { type: 'string' },
@@ -60,6 +66,7 @@ const { values: args } = parseArgs({
     'concurrent-runs': { type: 'string', default: '4' },
     'concurrent-events': { type: 'string' },
     backend: { type: 'string' },
+    'raw-backends': { type: 'string' },
     'raw-batch': { type: 'string', default: '256' },
     'raw-seconds': { type: 'string', default: '5' },
     'baseline-dir': { type: 'string' },
@@ -113,79 +120,39 @@ async function main(): Promise<void> {
   };
   process.on('exit', cleanup);
 
-  const results: BenchResults = {
-    startedAt: new Date(),
-    finishedAt: null,
-    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
-    commit: gitCommit(),
-    machine: machineFacts(),
-    model: { file: '', sha256: '', standIn: false, parameters: null, layers: null },
-    dataset: { inferenceDir, events: 0, generated: false },
-    bin: { index: bin.index, minTeV: bin.minTeV, maxTeV: bin.maxTeV, gamma: 0, proton: 0 },
-    warmRepeats,
-    baselineVersions: null,
-    baselineSkipped: args['no-baseline'] ? 'run with --no-baseline' : null,
-    server: null,
-    sizes: [],
-    reinference: null,
-    concurrent: null,
-    raw: [],
-    rawBatch,
-    profile: null,
-    notes: [],
-  };
-  results.machine.busyProcesses = await busyProcesses();
-  say(`machine: ${results.machine.cpuModel}, ${results.machine.cores} cores, load ${results.machine.loadBefore.map((v) => v.toFixed(2)).join(' ')}`);
-
-  // The model: the demo model, or a stand-in with its layers (said loudly) while it does not exist.
-  let modelFile = path.resolve(args.model ?? config.inference.model);
-  if (!existsSync(modelFile)) {
-    if (args['require-model']) throw new BenchUsageError(`model ${modelFile} does not exist (--require-model)`);
-    const standIn = path.join(stateRoot, 'astri-demo-cnn-stand-in.h5');
-    say(`WARNING: ${modelFile} does not exist; using a STAND-IN model with the same layers (${standIn})`);
-    await writeStandInModel(standIn);
-    results.model.standIn = true;
-    results.notes.push(`The model file ${modelFile} did not exist: a stand-in was used.`);
-    modelFile = standIn;
-  }
-  const description = await describeModelFile(modelFile);
-  results.model = {
-    ...results.model,
-    file: results.model.standIn ? `${path.relative(PROJECT_ROOT, path.resolve(args.model ?? config.inference.model))} (missing; stand-in used)` : displayPath(modelFile),
-    sha256: createHash('sha256').update(readFileSync(modelFile)).digest('hex'),
-    parameters: description.parameterCount,
-    layers: description.layers.map((layer) => layer.className).join(' → '),
-  };
-  const [imageHeight, imageWidth] = description.inputShape;
+  const machine = machineFacts();
+  machine.busyProcesses = await busyProcesses();
+  say(`machine: ${machine.cpuModel}, ${machine.cores} cores, load ${machine.loadBefore.map((v) => v.toFixed(2)).join(' ')}`);
+  const specs = modelSpecs();
 
   // The data, and a template database registering it.
   const dataset = await prepareDataset(inferenceDir, path.join(stateRoot, 'template.db'), {
     eventsPerBin: args['per-bin'] ? positiveInteger('per-bin', args['per-bin']) : undefined,
     say,
   });
-  results.dataset = { inferenceDir: displayPath(inferenceDir), events: dataset.events.length, generated: dataset.generated };
   const binFiles = (index: number) => {
     const b = energyBinAt(config.energyBins.edgesTeV, index);
     return eventsInBin(dataset.events, b.minTeV, b.maxTeV).map((event) => event.file);
   };
-  results.bin.gamma = eventsInBin(dataset.events, bin.minTeV, bin.maxTeV, 'gamma').length;
-  results.bin.proton = eventsInBin(dataset.events, bin.minTeV, bin.maxTeV, 'proton').length;
-  const available = Math.min(results.bin.gamma, results.bin.proton);
+  const binCounts = { gamma: eventsInBin(dataset.events, bin.minTeV, bin.maxTeV, 'gamma').length, proton: eventsInBin(dataset.events, bin.minTeV, bin.maxTeV, 'proton').length };
+  const available = Math.min(binCounts.gamma, binCounts.proton);
   for (const size of sizes) {
-    if (size > available) throw new BenchUsageError(`--sizes ${size}: energy bin ${bin.index} holds only ${results.bin.gamma} gamma and ${results.bin.proton} proton events`);
+    if (size > available) throw new BenchUsageError(`--sizes ${size}: energy bin ${bin.index} holds only ${binCounts.gamma} gamma and ${binCounts.proton} proton events`);
   }
 
   let python: string | null = null;
+  let baselineVersions: string | null = null;
+  let baselineSkipped: string | null = args['no-baseline'] ? 'run with --no-baseline' : null;
   if (!args['no-baseline'] && !existsSync(path.join(baselineDir, 'seed_backend.py'))) {
-    results.baselineSkipped = `no seed_backend.py in ${baselineDir} (give --baseline-dir)`;
-    say(`baseline skipped: ${results.baselineSkipped}`);
+    baselineSkipped = `no seed_backend.py in ${baselineDir} (give --baseline-dir)`;
+    say(`baseline skipped: ${baselineSkipped}`);
   } else if (!args['no-baseline']) {
     try {
-      results.baselineVersions = (await ensureBaselineDependencies(say)).versions;
+      baselineVersions = (await ensureBaselineDependencies(say)).versions;
       python = BASELINE_PYTHON;
     } catch (error) {
-      results.baselineSkipped = (error as Error).message;
-      say(`baseline skipped: ${results.baselineSkipped}`);
+      baselineSkipped = (error as Error).message;
+      say(`baseline skipped: ${baselineSkipped}`);
     }
   }
   const evictor = python ?? (existsSync(BASELINE_PYTHON) ? BASELINE_PYTHON : null);
@@ -194,210 +161,301 @@ async function main(): Promise<void> {
     const result = await evictFromPageCache(evictor, files);
     return result.residentBytes;
   };
-  if (!evictor) results.notes.push('No Python to call posix_fadvise: cold runs did not evict the images from the page cache.');
 
-  // 1. The model alone, on each runtime, with nothing else running.
-  if (!args['no-raw']) {
-    const rawOptions = { modelFile, batch: rawBatch, minDurationMs: rawSeconds * 1000, pixelScale: config.inference.pixelScale, threads: config.inference.threads };
-    for (const backend of ['wasm', 'cpu', 'onnxruntime'] as BackendRequest[]) {
-      say(`raw model on ${backend}`);
-      const raw = await rawEngineThroughput(backend, rawOptions);
-      results.raw.push(raw);
-      say(`  ${raw.imagesPerSecond === null ? `unavailable: ${raw.reason}` : `${Math.round(raw.imagesPerSecond)} images/s`}`);
-    }
-    if (python) {
-      say('raw model on PyTorch (the baseline)');
-      const raw = await rawTorchThroughput(python, baselineDir, { ...rawOptions, inputShape: description.inputShape });
-      results.raw.push(raw);
-      say(`  ${raw.imagesPerSecond === null ? `unavailable: ${raw.reason}` : `${Math.round(raw.imagesPerSecond)} images/s`}`);
-    }
-  }
-
-  // A failed phase is noted in the report and the others still run (each phase starts its own servers).
-  const attempt = async (label: string, work: () => Promise<void>): Promise<void> => {
-    try {
-      await work();
-    } catch (error) {
-      const { name, message } = error as Error;
-      const note = `${label} failed: ${name}: ${message.split('\n').slice(0, 3).join(' ')}`;
-      results.notes.push(note);
-      say(note);
-    }
-  };
-
-  // 2. Per size: the baseline, then this server, each alone on the machine.
-  const warmUpBin = bin.index === 0 ? 1 : 0;
-  const largest = Math.max(...sizes);
-  for (const eventsPerClass of sizes) {
-    const sizeResult: SizeResult = { eventsPerClass, astri: null, baseline: null };
-    results.sizes.push(sizeResult);
-
-    if (python) await attempt(`the baseline at ${eventsPerClass} events per class`, async () => {
-      say(`baseline, ${eventsPerClass} events per class: starting a fresh process`);
-      const baseline = await BaselineServer.start({
-        baselineDir,
-        stateDir: path.join(stateRoot, `baseline-${eventsPerClass}`),
-        gammaDir: dataset.gammaDir,
-        protonDir: dataset.protonDir,
-        manifestFile: dataset.manifestFile,
-        modelFile,
-        imageWidth,
-        imageHeight,
-      });
-      try {
-        // PyTorch's first call allocates and picks kernels; this server does the same at start-up, before "ready".
-        const warmUpEdges = energyBinAt(config.energyBins.edgesTeV, warmUpBin);
-        await baseline.predict(warmUpEdges.minTeV, warmUpEdges.maxTeV, 1);
-        const resident = await evict(binFiles(bin.index));
-        const cold: Measured<BaselineTiming> = { ...(await baseline.measured(() => baseline.predict(bin.minTeV, bin.maxTeV, eventsPerClass))), residentAfterEvictBytes: resident };
-        say(`  cold ${(cold.result.endToEndMs / 1000).toFixed(2)} s`);
-        // The baseline draws new random events on every request: warm means the whole bin is in the page cache.
-        readIntoPageCache(binFiles(bin.index));
-        const warm: Measured<BaselineTiming>[] = [];
-        for (let i = 0; i < warmRepeats; i++) warm.push(await baseline.measured(() => baseline.predict(bin.minTeV, bin.maxTeV, eventsPerClass)));
-        say(`  warm ${warm.map((w) => (w.result.endToEndMs / 1000).toFixed(2)).join(', ')} s`);
-        sizeResult.baseline = { cold, warm, startupMs: baseline.startupMs };
-      } finally {
-        await baseline.stop();
+  const allResults: BenchResults[] = [];
+  for (const spec of specs) {
+    say(`model "${spec.name}"`);
+    const results: BenchResults = {
+      startedAt: new Date(),
+      finishedAt: null,
+      command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+      commit: gitCommit(),
+      machine: { ...machine, loadBefore: os.loadavg() },
+      modelName: spec.name,
+      modelKind: spec.kind,
+      model: { file: '', sha256: '', standIn: false, parameters: null, layers: null },
+      dataset: { inferenceDir: displayPath(inferenceDir), events: dataset.events.length, generated: dataset.generated },
+      bin: { index: bin.index, minTeV: bin.minTeV, maxTeV: bin.maxTeV, ...binCounts },
+      warmRepeats,
+      baselineVersions,
+      baselineSkipped,
+      server: null,
+      sizes: [],
+      reinference: null,
+      concurrent: null,
+      raw: [],
+      rawBatch,
+      profile: null,
+      notes: [],
+    };
+    allResults.push(results);
+    // Each model's servers start on fresh states of their own (a database and a pixel store no other model touched).
+    const modelRoot = path.join(stateRoot, `model-${allResults.length}`);
+    if (!evictor) results.notes.push('No Python to call posix_fadvise: cold runs did not evict the images from the page cache.');
+    const { file: modelFile, description } = await prepareModel(spec, results, stateRoot);
+    const [imageHeight, imageWidth] = description.inputShape;
+    // The baseline's PyTorch port reads Keras HDF5 files only.
+    const baselinePython = python && /\.h5$/i.test(modelFile) ? python : null;
+    if (python && !baselinePython) results.baselineSkipped = `the baseline reads Keras .h5 files only, not ${path.basename(modelFile)}`;
+    // 1. The model alone, on each runtime, with nothing else running.
+    if (!args['no-raw']) {
+      const rawOptions = { modelFile, batch: rawBatch, minDurationMs: rawSeconds * 1000, pixelScale: config.inference.pixelScale, threads: config.inference.threads };
+      for (const backend of rawBackends(spec)) {
+        say(`raw model on ${backend}`);
+        const raw = await rawEngineThroughput(backend, rawOptions);
+        results.raw.push(raw);
+        say(`  ${raw.imagesPerSecond === null ? `unavailable: ${raw.reason}` : `${Math.round(raw.imagesPerSecond)} images/s`}`);
       }
-    });
-
-    const stateDir = path.join(stateRoot, `astri-${eventsPerClass}`);
-    let conversionMs: number | undefined;
-    const serverOptions = { stateDir, templateDatabase: dataset.templateDatabase, inferenceDir, modelFile, backend: args.backend };
-    await attempt(`this server at ${eventsPerClass} events per class`, async () => {
-      say(`this server, ${eventsPerClass} events per class: starting on a fresh state`);
-      const server = await AstriServer.start(serverOptions);
-      try {
-        results.server ??= await server.serverInfo();
-        // The dataset was registered by another process: the server decodes it into its pixel store after start.
-        const conversion = await server.pixelStoreConverted();
-        if (conversion.state !== 'done') throw new AstriBenchError(`the pixel store conversion ended ${conversion.state}`);
-        conversionMs = conversion.waitedMs;
-        say(`  pixel store: ${conversion.converted} images converted (waited ${(conversion.waitedMs / 1000).toFixed(2)} s after ready)`);
-        const resident = await evict(binFiles(bin.index));
-        const cold: Measured<PredictionTiming> = { ...(await server.measured(() => server.predict(bin.index, eventsPerClass, 1))), residentAfterEvictBytes: resident };
-        checkRun(cold.result);
-        say(`  cold ${(cold.result.endToEndMs / 1000).toFixed(3)} s, first batch ${cold.result.firstBatchMs?.toFixed(0)} ms`);
-        const warm: Measured<PredictionTiming>[] = [];
-        for (let i = 0; i < warmRepeats; i++) {
-          const run = await server.measured(() => server.predict(bin.index, eventsPerClass, 1));
-          checkRun(run.result);
-          warm.push(run);
-        }
-        say(`  warm ${warm.map((w) => (w.result.endToEndMs / 1000).toFixed(3)).join(', ')} s`);
-        sizeResult.astri = { cold, warm, startupMs: server.startupMs, conversionMs };
-      } finally {
-        await server.stop();
+      if (baselinePython) {
+        say('raw model on PyTorch (the baseline)');
+        const raw = await rawTorchThroughput(baselinePython, baselineDir, { ...rawOptions, inputShape: description.inputShape });
+        results.raw.push(raw);
+        say(`  ${raw.imagesPerSecond === null ? `unavailable: ${raw.reason}` : `${Math.round(raw.imagesPerSecond)} images/s`}`);
       }
-    });
-    // Today's cold figure beside it: a fresh state whose server never decodes ahead, so the run reads every PNG.
-    if (sizeResult.astri) await attempt(`this server at ${eventsPerClass} events per class, cold from PNG`, async () => {
-      say(`this server, ${eventsPerClass} events per class: fresh state, no conversion at start (cold from PNG)`);
-      const server = await AstriServer.start({ ...serverOptions, stateDir: `${stateDir}-from-png`, convertAtStart: false });
-      try {
-        const resident = await evict(binFiles(bin.index));
-        const cold: Measured<PredictionTiming> = { ...(await server.measured(() => server.predict(bin.index, eventsPerClass, 1))), residentAfterEvictBytes: resident };
-        checkRun(cold.result);
-        say(`  cold from PNG ${(cold.result.endToEndMs / 1000).toFixed(3)} s, first batch ${cold.result.firstBatchMs?.toFixed(0)} ms`);
-        sizeResult.astri!.coldFromPng = cold;
-      } finally {
-        await server.stop();
-      }
-    });
+    }
 
-    if (eventsPerClass === largest && sizeResult.astri) {
-      // Once more with every image in the pixel store but no cached prediction: the pipeline without PNG decoding.
+    // A failed phase is noted in the report and the others still run (each phase starts its own servers).
+    const attempt = async (label: string, work: () => Promise<void>): Promise<void> => {
       try {
-        const db = new Database(path.join(stateDir, 'astri.db'));
-        db.exec('DELETE FROM "CachedPrediction"');
-        db.close();
-        say(`this server, ${eventsPerClass} events per class: restarted with stored pixels and no cached predictions`);
-        const again = await AstriServer.start(serverOptions);
-        try {
-          results.reinference = await again.measured(() => again.predict(bin.index, eventsPerClass, 1));
-          checkRun(results.reinference.result);
-          say(`  ${(results.reinference.result.endToEndMs / 1000).toFixed(3)} s`);
-        } finally {
-          await again.stop();
-        }
+        await work();
       } catch (error) {
-        results.notes.push(`The run with stored pixels and no cached predictions failed: ${(error as Error).message}`);
+        const { name, message } = error as Error;
+        const note = `${label} failed: ${name}: ${message.split('\n').slice(0, 3).join(' ')}`;
+        results.notes.push(note);
+        say(note);
       }
-    }
-  }
+    };
 
-  // The profile comes from a separate cold run, so the profiler's overhead is in none of the numbers above.
-  if (args.profile) await attempt('the profiled run', async () => {
-    say(`this server, ${largest} events per class, cold again under --cpu-prof`);
-    const profileDir = path.join(stateRoot, 'cpu-profile');
-    const server = await AstriServer.start({
-      stateDir: path.join(stateRoot, 'astri-profile'),
-      templateDatabase: dataset.templateDatabase,
-      inferenceDir,
-      modelFile,
-      backend: args.backend,
-      nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
-    });
-    let coldUs: [number, number] = [0, 0];
-    let warmUs: [number, number] = [0, 0];
-    try {
-      await server.pixelStoreConverted();
-      await evict(binFiles(bin.index));
-      let start = hrtimeUs();
-      checkRun(await server.predict(bin.index, largest, 1));
-      coldUs = [start, hrtimeUs()];
-      start = hrtimeUs();
-      checkRun(await server.predict(bin.index, largest, 1));
-      warmUs = [start, hrtimeUs()];
-    } finally {
-      await server.stop();
-    }
-    results.profile = { cold: summariseProfiles(profileDir, coldUs), warm: summariseProfiles(profileDir, warmUs) };
-    if (results.profile.cold.length === 0) results.notes.push(`--profile: the server wrote no .cpuprofile in ${profileDir}.`);
-  });
+    // 2. Per size: the baseline, then this server, each alone on the machine.
+    const warmUpBin = bin.index === 0 ? 1 : 0;
+    const largest = Math.max(...sizes);
+    for (const eventsPerClass of sizes) {
+      const sizeResult: SizeResult = { eventsPerClass, astri: null, baseline: null };
+      results.sizes.push(sizeResult);
 
-  // 3. Concurrent runs on this server, one energy bin each, cold.
-  if (concurrentRuns > 0) {
-    const bins = Array.from({ length: config.energyBins.edgesTeV.length - 1 }, (_, index) => index)
-      .filter((index) => {
-        const b = energyBinAt(config.energyBins.edgesTeV, index);
-        return Math.min(eventsInBin(dataset.events, b.minTeV, b.maxTeV, 'gamma').length, eventsInBin(dataset.events, b.minTeV, b.maxTeV, 'proton').length) >= concurrentEvents;
-      })
-      .slice(0, concurrentRuns);
-    // Fewer suitable bins than runs: bins are reused (with other seeds; their events then overlap).
-    for (let k = bins.length, distinct = bins.length; k < concurrentRuns && distinct > 0; k++) bins.push(bins[k % distinct]);
-    if (bins.length === 0) {
-      results.notes.push(`No energy bin holds ${concurrentEvents} events per class: the concurrent runs were skipped.`);
-    } else {
-      await attempt('the concurrent runs', async () => {
-        say(`this server, ${concurrentRuns} concurrent runs of ${concurrentEvents} events per class (bins ${bins.join(', ')})`);
-        const server = await AstriServer.start({ stateDir: path.join(stateRoot, 'astri-concurrent'), templateDatabase: dataset.templateDatabase, inferenceDir, modelFile, backend: args.backend });
+      if (baselinePython) await attempt(`the baseline at ${eventsPerClass} events per class`, async () => {
+        say(`baseline, ${eventsPerClass} events per class: starting a fresh process`);
+        const baseline = await BaselineServer.start({
+          baselineDir,
+          stateDir: path.join(modelRoot, `baseline-${eventsPerClass}`),
+          gammaDir: dataset.gammaDir,
+          protonDir: dataset.protonDir,
+          manifestFile: dataset.manifestFile,
+          modelFile,
+          imageWidth,
+          imageHeight,
+        });
         try {
-          await server.pixelStoreConverted();
-          await evict([...new Set(bins)].flatMap(binFiles));
-          const started = performance.now();
-          const { result: perRun, memory } = await server.measured(() => Promise.all(bins.map((b, k) => server.predict(b, concurrentEvents, 1 + k))));
-          const totalMs = performance.now() - started;
-          perRun.forEach(checkRun);
-          results.concurrent = { runs: concurrentRuns, eventsPerClass: concurrentEvents, bins, totalMs, memory, perRun };
-          say(`  ${(totalMs / 1000).toFixed(2)} s, peak ${memory.vmHwmMiB?.toFixed(0)} MiB`);
+          // PyTorch's first call allocates and picks kernels; this server does the same at start-up, before "ready".
+          const warmUpEdges = energyBinAt(config.energyBins.edgesTeV, warmUpBin);
+          await baseline.predict(warmUpEdges.minTeV, warmUpEdges.maxTeV, 1);
+          const resident = await evict(binFiles(bin.index));
+          const cold: Measured<BaselineTiming> = { ...(await baseline.measured(() => baseline.predict(bin.minTeV, bin.maxTeV, eventsPerClass))), residentAfterEvictBytes: resident };
+          say(`  cold ${(cold.result.endToEndMs / 1000).toFixed(2)} s`);
+          // The baseline draws new random events on every request: warm means the whole bin is in the page cache.
+          readIntoPageCache(binFiles(bin.index));
+          const warm: Measured<BaselineTiming>[] = [];
+          for (let i = 0; i < warmRepeats; i++) warm.push(await baseline.measured(() => baseline.predict(bin.minTeV, bin.maxTeV, eventsPerClass)));
+          say(`  warm ${warm.map((w) => (w.result.endToEndMs / 1000).toFixed(2)).join(', ')} s`);
+          sizeResult.baseline = { cold, warm, startupMs: baseline.startupMs };
+        } finally {
+          await baseline.stop();
+        }
+      });
+
+      const stateDir = path.join(modelRoot, `astri-${eventsPerClass}`);
+      let conversionMs: number | undefined;
+      const serverOptions = { stateDir, templateDatabase: dataset.templateDatabase, inferenceDir, modelFile, backend: args.backend };
+      await attempt(`this server at ${eventsPerClass} events per class`, async () => {
+        say(`this server, ${eventsPerClass} events per class: starting on a fresh state`);
+        const server = await AstriServer.start(serverOptions);
+        try {
+          results.server ??= await server.serverInfo();
+          // The dataset was registered by another process: the server decodes it into its pixel store after start.
+          const conversion = await server.pixelStoreConverted();
+          if (conversion.state !== 'done') throw new AstriBenchError(`the pixel store conversion ended ${conversion.state}`);
+          conversionMs = conversion.waitedMs;
+          say(`  pixel store: ${conversion.converted} images converted (waited ${(conversion.waitedMs / 1000).toFixed(2)} s after ready)`);
+          const resident = await evict(binFiles(bin.index));
+          const cold: Measured<PredictionTiming> = { ...(await server.measured(() => server.predict(bin.index, eventsPerClass, 1))), residentAfterEvictBytes: resident };
+          checkRun(cold.result);
+          say(`  cold ${(cold.result.endToEndMs / 1000).toFixed(3)} s, first batch ${cold.result.firstBatchMs?.toFixed(0)} ms`);
+          const warm: Measured<PredictionTiming>[] = [];
+          for (let i = 0; i < warmRepeats; i++) {
+            const run = await server.measured(() => server.predict(bin.index, eventsPerClass, 1));
+            checkRun(run.result);
+            warm.push(run);
+          }
+          say(`  warm ${warm.map((w) => (w.result.endToEndMs / 1000).toFixed(3)).join(', ')} s`);
+          sizeResult.astri = { cold, warm, startupMs: server.startupMs, conversionMs };
         } finally {
           await server.stop();
         }
       });
-    }
-  }
+      // Today's cold figure beside it: a fresh state whose server never decodes ahead, so the run reads every PNG.
+      if (sizeResult.astri) await attempt(`this server at ${eventsPerClass} events per class, cold from PNG`, async () => {
+        say(`this server, ${eventsPerClass} events per class: fresh state, no conversion at start (cold from PNG)`);
+        const server = await AstriServer.start({ ...serverOptions, stateDir: `${stateDir}-from-png`, convertAtStart: false });
+        try {
+          const resident = await evict(binFiles(bin.index));
+          const cold: Measured<PredictionTiming> = { ...(await server.measured(() => server.predict(bin.index, eventsPerClass, 1))), residentAfterEvictBytes: resident };
+          checkRun(cold.result);
+          say(`  cold from PNG ${(cold.result.endToEndMs / 1000).toFixed(3)} s, first batch ${cold.result.firstBatchMs?.toFixed(0)} ms`);
+          sizeResult.astri!.coldFromPng = cold;
+        } finally {
+          await server.stop();
+        }
+      });
 
-  results.machine.loadAfter = os.loadavg();
-  results.finishedAt = new Date();
-  const markdown = renderMarkdown(results);
+      if (eventsPerClass === largest && sizeResult.astri) {
+        // Once more with every image in the pixel store but no cached prediction: the pipeline without PNG decoding.
+        try {
+          const db = new Database(path.join(stateDir, 'astri.db'));
+          db.exec('DELETE FROM "CachedPrediction"');
+          db.close();
+          say(`this server, ${eventsPerClass} events per class: restarted with stored pixels and no cached predictions`);
+          const again = await AstriServer.start(serverOptions);
+          try {
+            results.reinference = await again.measured(() => again.predict(bin.index, eventsPerClass, 1));
+            checkRun(results.reinference.result);
+            say(`  ${(results.reinference.result.endToEndMs / 1000).toFixed(3)} s`);
+          } finally {
+            await again.stop();
+          }
+        } catch (error) {
+          results.notes.push(`The run with stored pixels and no cached predictions failed: ${(error as Error).message}`);
+        }
+      }
+    }
+
+    // The profile comes from a separate cold run, so the profiler's overhead is in none of the numbers above.
+    if (args.profile) await attempt('the profiled run', async () => {
+      say(`this server, ${largest} events per class, cold again under --cpu-prof`);
+      const profileDir = path.join(modelRoot, 'cpu-profile');
+      const server = await AstriServer.start({
+        stateDir: path.join(modelRoot, 'astri-profile'),
+        templateDatabase: dataset.templateDatabase,
+        inferenceDir,
+        modelFile,
+        backend: args.backend,
+        nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
+      });
+      let coldUs: [number, number] = [0, 0];
+      let warmUs: [number, number] = [0, 0];
+      try {
+        await server.pixelStoreConverted();
+        await evict(binFiles(bin.index));
+        let start = hrtimeUs();
+        checkRun(await server.predict(bin.index, largest, 1));
+        coldUs = [start, hrtimeUs()];
+        start = hrtimeUs();
+        checkRun(await server.predict(bin.index, largest, 1));
+        warmUs = [start, hrtimeUs()];
+      } finally {
+        await server.stop();
+      }
+      results.profile = { cold: summariseProfiles(profileDir, coldUs), warm: summariseProfiles(profileDir, warmUs) };
+      if (results.profile.cold.length === 0) results.notes.push(`--profile: the server wrote no .cpuprofile in ${profileDir}.`);
+    });
+
+    // 3. Concurrent runs on this server, one energy bin each, cold.
+    if (concurrentRuns > 0) {
+      const bins = Array.from({ length: config.energyBins.edgesTeV.length - 1 }, (_, index) => index)
+        .filter((index) => {
+          const b = energyBinAt(config.energyBins.edgesTeV, index);
+          return Math.min(eventsInBin(dataset.events, b.minTeV, b.maxTeV, 'gamma').length, eventsInBin(dataset.events, b.minTeV, b.maxTeV, 'proton').length) >= concurrentEvents;
+        })
+        .slice(0, concurrentRuns);
+      // Fewer suitable bins than runs: bins are reused (with other seeds; their events then overlap).
+      for (let k = bins.length, distinct = bins.length; k < concurrentRuns && distinct > 0; k++) bins.push(bins[k % distinct]);
+      if (bins.length === 0) {
+        results.notes.push(`No energy bin holds ${concurrentEvents} events per class: the concurrent runs were skipped.`);
+      } else {
+        await attempt('the concurrent runs', async () => {
+          say(`this server, ${concurrentRuns} concurrent runs of ${concurrentEvents} events per class (bins ${bins.join(', ')})`);
+          const server = await AstriServer.start({ stateDir: path.join(modelRoot, 'astri-concurrent'), templateDatabase: dataset.templateDatabase, inferenceDir, modelFile, backend: args.backend });
+          try {
+            await server.pixelStoreConverted();
+            await evict([...new Set(bins)].flatMap(binFiles));
+            const started = performance.now();
+            const { result: perRun, memory } = await server.measured(() => Promise.all(bins.map((b, k) => server.predict(b, concurrentEvents, 1 + k))));
+            const totalMs = performance.now() - started;
+            perRun.forEach(checkRun);
+            results.concurrent = { runs: concurrentRuns, eventsPerClass: concurrentEvents, bins, totalMs, memory, perRun };
+            say(`  ${(totalMs / 1000).toFixed(2)} s, peak ${memory.vmHwmMiB?.toFixed(0)} MiB`);
+          } finally {
+            await server.stop();
+          }
+        });
+      }
+    }
+    results.machine.loadAfter = os.loadavg();
+    results.finishedAt = new Date();
+  }
+  const markdown = allResults.map((results) => renderMarkdown(results)).join('\n');
   process.stdout.write(`\n${markdown}\n`);
   if (!args['no-write']) {
     mkdirSync(path.dirname(outFile), { recursive: true });
     writeReport(outFile, markdown, DOC_PREAMBLE);
     say(`wrote ${displayPath(outFile)}`);
   }
+}
+
+interface ModelSpec {
+  /** demo, heavy, or the file's name. */
+  name: string;
+  kind: ModelKind;
+  /** The file to serve; for heavy, written into the state folder by prepareModel. */
+  file: string;
+}
+
+function modelSpecs(): ModelSpec[] {
+  const config = loadConfig();
+  if (args.model && args.models) throw new BenchUsageError('give --model or --models, not both');
+  const names = args.model ? [args.model] : (args.models ?? 'demo,heavy').split(',').map((name) => name.trim()).filter(Boolean);
+  if (names.length === 0) throw new BenchUsageError('--models names no model');
+  return names.map((name): ModelSpec => {
+    if (name === 'demo') return { name, kind: 'demo', file: path.resolve(config.inference.model) };
+    if (name === 'heavy') return { name, kind: 'heavy', file: '' };
+    const file = path.resolve(name);
+    if (!existsSync(file)) throw new BenchUsageError(`model file ${file} does not exist`);
+    return { name: path.basename(file), kind: 'file', file };
+  });
+}
+
+/** Writes the heavy model or the demo's stand-in when needed, and fills in the results' model facts. */
+async function prepareModel(spec: ModelSpec, results: BenchResults, stateRoot: string): Promise<{ file: string; description: ModelDescription }> {
+  let file = spec.file;
+  if (spec.kind === 'heavy') {
+    file = path.join(stateRoot, 'astri-heavy-cnn.h5');
+    if (!existsSync(file)) await writeHeavyModel(file);
+  } else if (spec.kind === 'demo' && !existsSync(file)) {
+    if (args['require-model']) throw new BenchUsageError(`model ${file} does not exist (--require-model)`);
+    const standIn = path.join(stateRoot, 'astri-demo-cnn-stand-in.h5');
+    say(`WARNING: ${file} does not exist; using a STAND-IN model with the same layers (${standIn})`);
+    await writeStandInModel(standIn);
+    results.model.standIn = true;
+    results.notes.push(`The model file ${file} did not exist: a stand-in was used.`);
+    file = standIn;
+  }
+  const description = await describeModelFile(file);
+  results.model = {
+    ...results.model,
+    file: results.model.standIn
+      ? `${displayPath(spec.file)} (missing; stand-in used)`
+      : spec.kind === 'heavy'
+        ? `heavy stand-in written by the bench (bench/stand-in-model.ts, untrained, ~${HEAVY_MODEL_MFLOP} MFLOP per image)`
+        : displayPath(file),
+    sha256: createHash('sha256').update(readFileSync(file)).digest('hex'),
+    parameters: description.parameterCount,
+    layers: description.layers.map((layer) => layer.className).join(' → '),
+  };
+  return { file, description };
+}
+
+function rawBackends(spec: ModelSpec): BackendRequest[] {
+  if (args['raw-backends']) return args['raw-backends'].split(',').map((name) => name.trim() as BackendRequest);
+  return spec.kind === 'heavy' ? ['wasm', 'onnxruntime'] : ['wasm', 'cpu', 'onnxruntime'];
 }
 
 function checkRun(run: PredictionTiming): void {

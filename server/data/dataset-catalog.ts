@@ -5,6 +5,9 @@ import type { DatasetDescriptor, DatasetSource, DatasetState, RejectedFile } fro
 import { energyBins, type EnergyBin } from '../domain/energy.ts';
 import { NotFoundError, UserInputError } from '../errors.ts';
 
+/** A dataset as a run needs it: its descriptor and where its files are, without the class counts. */
+export type RunnableDataset = Omit<DatasetSummary, 'classCounts' | 'eventCount'>;
+
 export interface DatasetSummary extends DatasetDescriptor {
   rootDir: string;
   contentSha256: string | null;
@@ -57,23 +60,33 @@ export class DatasetCatalog {
 
   /** The dataset a request means: the given id, or the default (the first ready dataset, the demo on a fresh install). */
   async resolve(datasetId: string | number | null | undefined): Promise<DatasetSummary> {
-    if (datasetId != null) {
-      const id = Number(datasetId);
-      if (!Number.isSafeInteger(id)) throw new NotFoundError(`unknown dataset "${datasetId}": list them with the "datasets" query`, 'datasetId');
-      return this.get(id);
-    }
-    const first = await this.db.dataset.findFirst({ where: { state: 'ready' }, orderBy: { id: 'asc' } });
-    if (!first) throw new NotFoundError('no dataset is registered yet: upload one (uploadDataset) or run `astri ingest`', 'datasetId');
-    return this.get(first.id);
+    const row = await this.resolveRow(datasetId);
+    return this.summarise(row, (await this.classCounts(row.id)).get(row.id));
   }
 
-  /** A dataset predict may use: ready, with images of one size. */
-  async resolveReady(datasetId: string | number | null | undefined): Promise<DatasetSummary> {
-    const dataset = await this.resolve(datasetId);
+  /**
+   * A dataset predict may use: ready, with images of one size. Without the class counts (a GROUP BY over the
+   * dataset's events, not needed by a run): one query.
+   */
+  async resolveReady(datasetId: string | number | null | undefined): Promise<RunnableDataset> {
+    const row = await this.resolveRow(datasetId);
+    const dataset = { ...toDatasetDescriptor(row), ...locationOf(row) };
     if (dataset.state !== 'ready') {
       throw new UserInputError(`dataset "${dataset.name}" is ${dataset.state}${dataset.error ? ` (${dataset.error})` : ''}; only ready datasets can be used`, 'datasetId');
     }
     return dataset;
+  }
+
+  private async resolveRow(datasetId: string | number | null | undefined): Promise<DatasetRow> {
+    if (datasetId != null) {
+      const id = Number(datasetId);
+      const row = Number.isSafeInteger(id) ? await this.db.dataset.findUnique({ where: { id } }) : null;
+      if (!row) throw new NotFoundError(`unknown dataset "${datasetId}": list them with the "datasets" query`, 'datasetId');
+      return row;
+    }
+    const first = await this.db.dataset.findFirst({ where: { state: 'ready' }, orderBy: { id: 'asc' } });
+    if (!first) throw new NotFoundError('no dataset is registered yet: upload one (uploadDataset) or run `astri ingest`', 'datasetId');
+    return first;
   }
 
   /** Events per energy bin [edge_i, edge_i+1) and class, in one GROUP BY query; [] for a dataset without energies. */
@@ -116,6 +129,11 @@ export class DatasetCatalog {
   private summarise(row: DatasetRow, counts: Map<string, number> | undefined): DatasetSummary {
     const descriptor = toDatasetDescriptor(row);
     const classCounts = descriptor.classes.map((label) => counts?.get(label.name) ?? 0);
-    return { ...descriptor, rootDir: row.rootDir, contentSha256: row.contentSha256, sourceUrl: row.sourceUrl, storeUrl: row.storeUrl, classCounts, eventCount: classCounts.reduce((a, b) => a + b, 0) };
+    return { ...descriptor, ...locationOf(row), classCounts, eventCount: classCounts.reduce((a, b) => a + b, 0) };
   }
 }
+
+function locationOf(row: DatasetRow): Omit<RunnableDataset, keyof DatasetDescriptor> {
+  return { rootDir: row.rootDir, contentSha256: row.contentSha256, sourceUrl: row.sourceUrl, storeUrl: row.storeUrl };
+}
+

@@ -24,6 +24,21 @@ export interface PredictionBatch {
   index: number;
   events: ScoredEvent[];
   inferenceMs: number;
+  /** Where the batch's time went, in ms from the start of the run's execution; absent for a run replayed from the database. */
+  stages?: BatchStages;
+}
+
+/** One batch's timeline through the pipeline, in milliseconds since the run's execution started. */
+export interface BatchStages {
+  /** Its image read was handed to the shared reads (it may wait there for its turn). */
+  readQueuedAtMs: number;
+  readStartedAtMs: number;
+  readEndedAtMs: number;
+  /** The engine started and finished it (after the batches ahead of it in the engine's queue). */
+  inferStartedAtMs: number;
+  inferEndedAtMs: number;
+  /** Scored, cached and handed to the run's subscribers. */
+  publishedAtMs: number;
 }
 
 export interface ProgressMessage {

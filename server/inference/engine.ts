@@ -135,6 +135,7 @@ export class InferenceEngine {
       preprocessing: options.preprocessing,
       ...(options.outputName !== undefined ? { outputName: options.outputName } : {}),
       warmupBatchSizes: options.warmupBatchSizes ?? [2],
+      tuneThreads: options.threads === 0,
     };
     // The first worker resolves `auto`; the others start the backend it found, in parallel.
     const first = await WorkerHandle.spawn(init);

@@ -9,7 +9,7 @@ export type { InferenceEngineOptions, InferenceResult } from './engine.ts';
 export { FairQueue } from './fair-queue.ts';
 export type { Lane } from './fair-queue.ts';
 export { BACKEND_REQUESTS } from './runtime/backend-info.ts';
-export type { BackendInfo, BackendName, BackendRequest } from './runtime/backend-info.ts';
+export type { BackendInfo, BackendName, BackendRequest, Threading, ThreadVariant } from './runtime/backend-info.ts';
 export type { WriteKerasH5Options } from './keras-h5/write.ts';
 export {
   BackendUnavailableError,

@@ -5,6 +5,11 @@
 import { loadCachedOutputs, storeCachedOutputs } from '../data/prediction-store.ts';
 import type { Db } from '../data/db.ts';
 
+export interface CacheEntry {
+  eventId: number;
+  outputs: Float32Array;
+}
+
 export class PredictionCache {
   private readonly byModel = new Map<string, Promise<Map<number, Float32Array>>>();
 
@@ -21,12 +26,20 @@ export class PredictionCache {
     return found;
   }
 
-  /** Stores new outputs; an entry already there is left as it is. */
-  async store(modelSha256: string, entries: ReadonlyArray<{ eventId: number; outputs: Float32Array }>): Promise<void> {
+  /**
+   * Keeps new outputs in memory at once, so later runs reuse them, and returns those not cached before: the caller
+   * writes them to the table (`write`) when it suits it. An entry already there is left as it is.
+   */
+  async remember(modelSha256: string, entries: readonly CacheEntry[]): Promise<CacheEntry[]> {
     const cached = await this.entries(modelSha256);
     const fresh = entries.filter((entry) => !cached.has(entry.eventId));
     for (const entry of fresh) cached.set(entry.eventId, entry.outputs);
-    await storeCachedOutputs(this.db, modelSha256, fresh);
+    return fresh;
+  }
+
+  /** Writes remembered outputs to the table, the copy that outlives the process. */
+  write(modelSha256: string, entries: readonly CacheEntry[]): Promise<void> {
+    return storeCachedOutputs(this.db, modelSha256, entries);
   }
 
   /** Learns outputs another process stored (a worker of the queue): memory only, the database has them. */

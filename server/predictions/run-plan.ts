@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
-import type { DatasetCatalog, DatasetSummary } from '../data/dataset-catalog.ts';
+import type { DatasetCatalog, RunnableDataset } from '../data/dataset-catalog.ts';
 import type { DatasetFiles } from '../data/dataset-files.ts';
 import type { Db } from '../data/db.ts';
 import { energyBinAt } from '../data/energy-bins.ts';
@@ -25,7 +25,7 @@ export interface SelectedEvent {
 }
 
 export interface RunPlan {
-  dataset: DatasetSummary;
+  dataset: RunnableDataset;
   model: ModelDescriptor;
   classes: RunClasses;
   mapping: ClassMapping;
@@ -102,7 +102,7 @@ export class RunPlanner {
     return this.models.get(id);
   }
 
-  private async select(dataset: DatasetSummary, names: readonly string[], bin: EnergyBin | null, count: number, seed: number): Promise<SelectedEvent[][]> {
+  private async select(dataset: RunnableDataset, names: readonly string[], bin: EnergyBin | null, count: number, seed: number): Promise<SelectedEvent[][]> {
     const selection: SelectedEvent[][] = [];
     for (const [classIndex, label] of names.entries()) {
       const rows = await selectRandomEvents(this.db, {
@@ -122,7 +122,7 @@ export class RunPlanner {
 }
 
 /** The bins a run asks for, in index order: energyBin or energyBins (not both), each a bin of the dataset, none twice. */
-function binsOf(dataset: DatasetSummary, energyBin: number | null | undefined, energyBinList: readonly number[] | null | undefined): EnergyBin[] {
+function binsOf(dataset: RunnableDataset, energyBin: number | null | undefined, energyBinList: readonly number[] | null | undefined): EnergyBin[] {
   if (energyBin != null && energyBinList != null) throw new UserInputError('give energyBin or energyBins, not both', 'energyBins');
   const field = energyBin != null ? 'energyBin' : 'energyBins';
   const indices = energyBin != null ? [energyBin] : (energyBinList ?? []);
@@ -145,7 +145,7 @@ function binsOf(dataset: DatasetSummary, energyBin: number | null | undefined, e
 }
 
 /** A model takes images of one size: a dataset of another size is refused with both sizes named. */
-function checkImageFits(dataset: DatasetSummary, model: ModelDescriptor): void {
+function checkImageFits(dataset: RunnableDataset, model: ModelDescriptor): void {
   const [height, width] = model.inputShape;
   const image = dataset.image;
   if (image && (image.width !== width || image.height !== height)) {

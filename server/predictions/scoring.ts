@@ -17,9 +17,8 @@ export class RunScorer {
     this.renormalise = mapping.length < modelClassCount && outputKind !== 'other';
   }
 
-  /** The run-class scores of one image's outputs. */
-  score(outputs: ArrayLike<number>): Float32Array {
-    const scores = new Float32Array(this.mapping.length);
+  /** The run-class scores of one image's outputs, written into `scores` when given (one per run class). */
+  score(outputs: ArrayLike<number>, scores = new Float32Array(this.mapping.length)): Float32Array {
     let sum = 0;
     for (let k = 0; k < this.mapping.length; k++) {
       const unit = this.mapping[k];

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { requirePermission } from '../auth/authenticator.ts';
 import { PROJECT_ROOT } from '../config.ts';
-import type { BackendInfo } from '../inference/index.ts';
+import type { BackendInfo, Threading } from '../inference/index.ts';
 import { UserInputError } from '../errors.ts';
 import type { RegisteredModel } from '../models/model-registry.ts';
 import type { Preprocessing } from '../domain/model.ts';
@@ -81,6 +81,18 @@ builder.queryField('models', (t) =>
   }),
 );
 
+type ThreadVariantShape = Threading['variants'][number] & { chosen: boolean };
+
+const ThreadSettingType = builder.objectRef<ThreadVariantShape>('ThreadSetting').implement({
+  description: 'One ONNX Runtime thread setting timed when the model was loaded.',
+  fields: (t) => ({
+    intraOpThreads: t.exposeInt('intraOpThreads', { description: 'Intra-op threads, the calling thread included.' }),
+    spinning: t.exposeBoolean('spinning', { description: "Whether idle pool threads spin (ONNX Runtime's default) or sleep between operators." }),
+    loadImagesPerSecond: t.exposeFloat('loadImagesPerSecond', { description: 'The best of a few batches of the largest warm-up size (the batch size) at load, with nothing else running in the server.' }),
+    chosen: t.exposeBoolean('chosen', { description: 'The setting the server runs batches on: the fastest at load.' }),
+  }),
+});
+
 const BackendType = builder.objectRef<BackendInfo>('Backend').implement({
   description: 'Where the model runs.',
   fields: (t) => ({
@@ -88,6 +100,12 @@ const BackendType = builder.objectRef<BackendInfo>('Backend').implement({
     device: t.exposeString('device', { description: 'The device, e.g. "CPU (wasm SIMD, 2 threads)" or a GPU name.' }),
     threads: t.exposeInt('threads', { description: 'Threads doing inference.' }),
     note: t.exposeString('note', { nullable: true, description: 'Why a faster backend was not used, if one was tried.' }),
+    threadSettings: t.field({
+      type: [ThreadSettingType],
+      nullable: true,
+      description: 'ONNX Runtime with inference.threads 0 on several cores: the thread settings timed at load (threads is the chosen one\'s); null otherwise.',
+      resolve: (backend) => backend.threading?.variants.map((variant, k) => ({ ...variant, chosen: k === backend.threading!.chosen })) ?? null,
+    }),
   }),
 });
 

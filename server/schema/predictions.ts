@@ -2,7 +2,7 @@
 import { MAX_RUNS_PER_PAGE, type SampleScore } from '../predictions/prediction-service.ts';
 import { classificationRunMetrics, signalScore } from '../predictions/run-metrics.ts';
 import { topClasses } from '../predictions/scoring.ts';
-import type { PredictionBatch, ProgressMessage, RunClasses, RunSummary, ScoredEvent } from '../domain/run.ts';
+import type { BatchStages, PredictionBatch, ProgressMessage, RunClasses, RunSummary, ScoredEvent } from '../domain/run.ts';
 import { can, requirePermission } from '../auth/authenticator.ts';
 import { ForbiddenError, NotFoundError, UnavailableError, UserInputError } from '../errors.ts';
 import { builder, type Context, type Services } from './builder.ts';
@@ -80,6 +80,19 @@ const ScoredEventType = builder.objectRef<ScoredEventShape>('ScoredEvent').imple
   }),
 });
 
+const BatchStagesType = builder.objectRef<BatchStages>('BatchStages').implement({
+  description:
+    "A batch's timeline through the server's pipeline, in milliseconds since the run's execution started: its image read (queued behind other runs' reads, then reading stored pixels or decoding PNGs), its turn in the inference engine, and its publication (scored, cached, sent). For profiling; the clock is the server's.",
+  fields: (t) => ({
+    readQueuedAtMs: t.exposeFloat('readQueuedAtMs', { description: 'The image read was asked for.' }),
+    readStartedAtMs: t.exposeFloat('readStartedAtMs', { description: 'The image read started (its turn among the runs\' reads).' }),
+    readEndedAtMs: t.exposeFloat('readEndedAtMs', { description: 'The pixels were in memory.' }),
+    inferStartedAtMs: t.exposeFloat('inferStartedAtMs', { description: 'The inference engine started the batch (equal to readEndedAtMs when every output was cached).' }),
+    inferEndedAtMs: t.exposeFloat('inferEndedAtMs', { description: 'The inference engine finished the batch.' }),
+    publishedAtMs: t.exposeFloat('publishedAtMs', { description: 'The scored batch was handed to the subscribers.' }),
+  }),
+});
+
 const PredictionBatchType = builder.objectRef<{ batch: PredictionBatch; classes: RunClasses }>('PredictionBatch').implement({
   description: 'A finished batch of one class.',
   fields: (t) => ({
@@ -93,6 +106,12 @@ const PredictionBatchType = builder.objectRef<{ batch: PredictionBatch; classes:
     index: t.int({ description: '0-based batch number within its class.', resolve: ({ batch }) => batch.index }),
     events: t.field({ type: [ScoredEventType], description: "The batch's events with their scores.", resolve: ({ batch, classes }) => batch.events.map((event) => ({ event, classes })) }),
     inferenceMs: t.float({ description: 'Model time of this batch in milliseconds.', resolve: ({ batch }) => batch.inferenceMs }),
+    stages: t.field({
+      type: BatchStagesType,
+      nullable: true,
+      description: "Where the batch's time went on the server (see BatchStages); null on messages replayed from the database after a restart.",
+      resolve: ({ batch }) => batch.stages ?? null,
+    }),
   }),
 });
 

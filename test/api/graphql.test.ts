@@ -17,8 +17,17 @@ interface Progress {
   total: { gamma: number; proton: number };
   failed: { gamma: number; proton: number };
   imagesPerSecond: number;
-  batch: { particle: 'GAMMA' | 'PROTON'; index: number; inferenceMs: number; events: Array<{ eventId: string; gammaness: number | null; energyTeV: number; error: string | null }> } | null;
+  batch: { particle: 'GAMMA' | 'PROTON'; index: number; inferenceMs: number; stages: Stages | null; events: Array<{ eventId: string; gammaness: number | null; energyTeV: number; error: string | null }> } | null;
   metrics: Metrics | null;
+}
+
+interface Stages {
+  readQueuedAtMs: number;
+  readStartedAtMs: number;
+  readEndedAtMs: number;
+  inferStartedAtMs: number;
+  inferEndedAtMs: number;
+  publishedAtMs: number;
 }
 
 interface Metrics {
@@ -37,7 +46,7 @@ const PROGRESS = /* GraphQL */ `
     predictionProgress(runId: $runId) {
       kind sequence status imagesPerSecond
       done { gamma proton } total { gamma proton } failed { gamma proton }
-      batch { particle index inferenceMs events { eventId gammaness energyTeV error } }
+      batch { particle index inferenceMs stages { readQueuedAtMs readStartedAtMs readEndedAtMs inferStartedAtMs inferEndedAtMs publishedAtMs } events { eventId gammaness energyTeV error } }
       metrics {
         threshold
         confusionMatrix { truePositive falsePositive trueNegative falseNegative }
@@ -140,10 +149,13 @@ describe('GraphQL API', () => {
 
   it('reports the server, its backend and its limits', async () => {
     const result = await server.graphql<{ serverInfo: { version: string; batchSize: number; backend: { name: string; threads: number }; limits: { maxEventsPerClass: number; maxSamples: number } } }>(
-      '{ serverInfo { version batchSize backend { name device threads } limits { maxEventsPerClass maxSamples } } models { id name active inputShape } }',
+      '{ serverInfo { version batchSize backend { name device threads threadSettings { intraOpThreads spinning loadImagesPerSecond chosen } } limits { maxEventsPerClass maxSamples } } models { id name active inputShape } }',
     );
     expect(result.data!.serverInfo).toMatchObject({ batchSize: 32, limits: { maxEventsPerClass: 20000, maxSamples: 10 } });
-    expect(['onnxruntime', 'tensorflow', 'wasm', 'cpu']).toContain(result.data!.serverInfo.backend.name);
+    const { backend } = result.data!.serverInfo as unknown as { backend: { name: string; threads: number; threadSettings: Array<{ intraOpThreads: number; chosen: boolean }> | null } };
+    expect(['onnxruntime', 'tensorflow', 'wasm', 'cpu']).toContain(backend.name);
+    // ONNX Runtime on several cores with inference.threads 0: the settings timed at load, one of them in use.
+    if (backend.threadSettings) expect(backend.threadSettings.filter((setting) => setting.chosen).map((setting) => setting.intraOpThreads)).toEqual([backend.threads]);
   });
 
   it('streams interleaved gamma and proton batches over graphql-ws and finishes with the metrics of those scores', async () => {
@@ -160,6 +172,14 @@ describe('GraphQL API', () => {
     // Both classes progress together: a proton batch arrives before the last gamma batch.
     const particles = batches.map((m) => m.batch!.particle);
     expect(particles.indexOf('PROTON')).toBeLessThan(particles.lastIndexOf('GAMMA'));
+
+    // Each batch's timeline: read, then inferred, then published, in the server's order of events.
+    for (const { batch } of batches) {
+      const t = batch!.stages!;
+      const order = [t.readQueuedAtMs, t.readStartedAtMs, t.readEndedAtMs, t.inferEndedAtMs, t.publishedAtMs];
+      expect(order).toEqual([...order].sort((a, b) => a - b));
+      expect(t.inferEndedAtMs - t.inferStartedAtMs).toBeCloseTo(batch!.inferenceMs, 6);
+    }
 
     const gamma = batches.filter((m) => m.batch!.particle === 'GAMMA').flatMap((m) => m.batch!.events.map((e) => e.gammaness!));
     const proton = batches.filter((m) => m.batch!.particle === 'PROTON').flatMap((m) => m.batch!.events.map((e) => e.gammaness!));

@@ -16,6 +16,7 @@ import { loadKerasH5 } from '../../server/inference/keras-h5/load.ts';
 import { compileKerasToOnnx } from '../../server/inference/onnx/index.ts';
 import { batchOf, INVALID_DIR, loadFixture, maxAbsDifference, SHARED_KERAS_DIR } from './fixtures.ts';
 import { needsShared } from '../helpers/shared.ts';
+import { availableCores } from '../../server/inference/runtime/backend-info.ts';
 
 const REAL = needsShared('the tests on real Keras files');
 
@@ -117,6 +118,17 @@ describe.skipIf(!REAL)('InferenceEngine', () => {
     const engine = await start(digits.modelFile, 'onnxruntime');
     expect(engine.backend.name).toBe('onnxruntime');
     expect(engine.backend.device).toMatch(/compiled from Keras/);
+    const result = await engine.infer(batchOf(digits), digits.pixels.length);
+    digits.outputs.forEach((expected, i) => expect(maxAbsDifference(result.outputs.subarray(i * 10, (i + 1) * 10), expected)).toBeLessThan(1e-4));
+  });
+
+  it.skipIf(availableCores() < 2)('times ONNX Runtime thread settings at load when threads is 0, serves with the fastest, with the same outputs', async () => {
+    const engine = await start(digits.modelFile, 'onnxruntime', 0);
+    const threading = engine.backend.threading!;
+    expect(threading.variants.map((variant) => [variant.intraOpThreads, variant.spinning])).toEqual([[availableCores(), true], [availableCores(), false], [1, true]]);
+    for (const variant of threading.variants) expect(variant.loadImagesPerSecond).toBeGreaterThan(0);
+    expect(threading.variants[threading.chosen].loadImagesPerSecond).toBe(Math.max(...threading.variants.map((variant) => variant.loadImagesPerSecond)));
+    expect(engine.backend.threads).toBe(threading.variants[threading.chosen].intraOpThreads);
     const result = await engine.infer(batchOf(digits), digits.pixels.length);
     digits.outputs.forEach((expected, i) => expect(maxAbsDifference(result.outputs.subarray(i * 10, (i + 1) * 10), expected)).toBeLessThan(1e-4));
   });

@@ -6,7 +6,7 @@ import { OnnxSession } from './session.ts';
 import { verifyAgainstTfjs, type VerifyOptions } from './verify.ts';
 
 export type OnnxPreparation =
-  | { session: OnnxSession; maxAbsDifference: number; reason?: undefined }
+  | { session: OnnxSession; maxAbsDifference: number; reason?: undefined; /** The compiled model, for more sessions. */ bytes: Uint8Array }
   | { session: null; maxAbsDifference: number | null; reason: string };
 
 /** Never throws for a model ONNX cannot serve: the result says why, so falling back to tfjs is one `if`. */
@@ -15,14 +15,16 @@ export async function prepareOnnxSession(
   opts: { threads: number } & VerifyOptions,
 ): Promise<OnnxPreparation> {
   let session: OnnxSession;
+  let bytes: Uint8Array;
   try {
-    session = await OnnxSession.create(compileKerasToOnnx(loaded), { threads: opts.threads });
+    bytes = compileKerasToOnnx(loaded);
+    session = await OnnxSession.create(bytes, { threads: opts.threads });
   } catch (error) {
     return { session: null, maxAbsDifference: null, reason: describe(error) };
   }
   try {
     const check = await verifyAgainstTfjs(loaded, session, opts);
-    if (check.passed) return { session, maxAbsDifference: check.maxAbsDifference };
+    if (check.passed) return { session, maxAbsDifference: check.maxAbsDifference, bytes };
     await session.release();
     const tolerance = opts.tolerance ?? 1e-4;
     return {

@@ -19,6 +19,8 @@ export type OnnxOutputKind = 'sigmoid' | 'softmax' | 'other';
 export interface OnnxSessionOptions {
   /** ONNX Runtime intra-op threads for this session (0 lets ONNX Runtime use every core). */
   threads: number;
+  /** false: idle intra-op threads sleep instead of spinning, leaving the core to the rest of the process (default true). */
+  spinning?: boolean;
   /** Overrides the layout detection for an input whose channel count is neither 1 nor 3. */
   inputLayout?: 'NHWC' | 'NCHW';
 }
@@ -71,6 +73,7 @@ export class OnnxSession {
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
+      ...(opts.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
     };
     let session: ort.InferenceSession;
     try {

@@ -13,6 +13,24 @@ export interface BackendInfo {
   threads: number;
   /** Why a faster backend was not used, when one was tried (e.g. an ONNX check that failed). */
   note: string | null;
+  /** ONNX Runtime with inference.threads 0 on several cores: the thread settings timed at load, and the one in use. */
+  threading?: Threading;
+}
+
+/** One ONNX Runtime thread setting, timed when the model is loaded. */
+export interface ThreadVariant {
+  /** Intra-op threads (the calling thread included). */
+  intraOpThreads: number;
+  /** Whether idle pool threads spin (ONNX Runtime's default) or sleep between operators. */
+  spinning: boolean;
+  /** The best of a few timed batches of the largest warm-up size at load, images per second. */
+  loadImagesPerSecond: number;
+}
+
+export interface Threading {
+  variants: ThreadVariant[];
+  /** Index of the variant the engine serves with (the fastest). */
+  chosen: number;
 }
 
 export function availableCores(): number {

@@ -9,7 +9,7 @@ import { describeLoadedModel, describeModelFileHere } from '../keras-h5/describe
 import type { ModelDescription } from '../model-description.ts';
 import { describeOnnxFileHere, describeOnnxSession, isOnnxFile } from '../onnx/describe-onnx.ts';
 import { OnnxSession, prepareOnnxSession } from '../onnx/index.ts';
-import type { BackendInfo } from '../runtime/backend-info.ts';
+import type { BackendInfo, Threading, ThreadVariant } from '../runtime/backend-info.ts';
 import { activateBackend } from '../runtime/backends.ts';
 import { BatchRunner, type ModelRunner } from '../runtime/batch-runner.ts';
 import { OnnxBatchRunner } from '../runtime/onnx-runner.ts';
@@ -46,7 +46,8 @@ async function startOnnxFile(): Promise<Loaded> {
   }
   const session = await OnnxSession.create(init.modelFile, { threads: init.threads });
   const description = await describeOnnxSession(session, init.modelFile);
-  return { runner: new OnnxBatchRunner(session, description, init.preprocessing), description, backend: onnxBackend(null) };
+  const threaded = await threadedOnnx(session, (options) => OnnxSession.create(init.modelFile, options), description);
+  return { runner: threaded.runner, description, backend: withThreading(onnxBackend(null), threaded.threading) };
 }
 
 /**
@@ -64,9 +65,10 @@ async function startKeras(): Promise<Loaded> {
     const onnx = await prepareOnnxSession(loaded, { threads: init.threads });
     if (onnx.session) {
       const onnxRunner = new OnnxBatchRunner(onnx.session, description, init.preprocessing);
-      const serveOnnx = (): Loaded => {
+      const serveOnnx = async (): Promise<Loaded> => {
         loaded.model.dispose();
-        return { runner: onnxRunner, description, backend: onnxBackend(onnx.maxAbsDifference) };
+        const threaded = await threadedOnnx(onnx.session, (options) => OnnxSession.create(onnx.bytes, options), description);
+        return { runner: threaded.runner, description, backend: withThreading(onnxBackend(onnx.maxAbsDifference), threaded.threading) };
       };
       // Asked for by name: no speed comparison (on a MobileNetV2 it costs a minute of TensorFlow.js time).
       if (wantsOnnx) return serveOnnx();
@@ -84,6 +86,53 @@ async function startKeras(): Promise<Loaded> {
   }
   return { runner: tfjsRunner, description, backend: tfjsBackend };
 }
+
+/**
+ * With inference.threads 0 on several cores, the thread settings to choose from at load: every core with idle pool
+ * threads spinning (ONNX Runtime's default) or sleeping, and one thread. Which is fastest depends on the model and on
+ * what else runs on the cores, so each is opened, warmed up and timed on the largest warm-up batch, one after the
+ * other, and only the fastest is kept: each session holds its own memory arena (about 250 MiB for a 60 MFLOP CNN at
+ * 256 images), too much to keep them all for switching while serving.
+ */
+async function threadedOnnx(
+  first: OnnxSession,
+  open: (options: { threads: number; spinning: boolean }) => Promise<OnnxSession>,
+  description: ModelDescription,
+): Promise<{ runner: ModelRunner; threading?: Threading }> {
+  if (!init.tuneThreads || init.threads <= 1) return { runner: new OnnxBatchRunner(first, description, init.preprocessing) };
+  const settings = [
+    { intraOpThreads: init.threads, spinning: true },
+    { intraOpThreads: init.threads, spinning: false },
+    { intraOpThreads: 1, spinning: true },
+  ];
+  const [h, w, c] = description.inputShape;
+  const size = Math.max(...init.warmupBatchSizes);
+  const pixels = new Uint8Array(size * h * w * c).map((_, i) => (i * 2654435761) >>> 24);
+  const variants: ThreadVariant[] = [];
+  let best: { session: OnnxSession; index: number } | null = null;
+  for (const [index, setting] of settings.entries()) {
+    const session = index === 0 ? first : await open({ threads: setting.intraOpThreads, spinning: setting.spinning });
+    const runner = new OnnxBatchRunner(session, description, init.preprocessing);
+    for (const warmup of init.warmupBatchSizes) await runner.run(new Uint8Array(warmup * h * w * c), warmup);
+    let bestMs = Infinity;
+    for (let round = 0; round < THREAD_TIMING_ROUNDS; round++) {
+      const started = performance.now();
+      await runner.run(pixels, size);
+      bestMs = Math.min(bestMs, performance.now() - started);
+    }
+    variants.push({ ...setting, loadImagesPerSecond: (size * 1000) / bestMs });
+    if (best === null || variants[index].loadImagesPerSecond > variants[best.index].loadImagesPerSecond) {
+      await best?.session.release();
+      best = { session, index };
+    } else {
+      await session.release();
+    }
+  }
+  return { runner: new OnnxBatchRunner(best!.session, description, init.preprocessing), threading: { variants, chosen: best!.index } };
+}
+
+/** Timed batches per thread setting at load (the best counts). */
+const THREAD_TIMING_ROUNDS = 3;
 
 /** Time one backend's comparison may take: small models use full batches, heavy ones (MobileNetV2) fewer images. */
 const COMPARISON_BUDGET_MS = 1500;
@@ -113,7 +162,12 @@ async function imagesPerSecond(runner: ModelRunner, description: ModelDescriptio
 
 function onnxBackend(maxAbsDifference: number | null): BackendInfo {
   const check = maxAbsDifference === null ? '' : `, compiled from Keras, max |difference| to TensorFlow.js ${maxAbsDifference.toExponential(1)}`;
-  return { name: 'onnxruntime', device: `ONNX Runtime CPU (${init.threads} threads${check})`, threads: init.threads, note: null };
+  const threads = init.tuneThreads && init.threads > 1 ? `1 or ${init.threads} threads, chosen by timing at load` : `${init.threads} threads`;
+  return { name: 'onnxruntime', device: `ONNX Runtime CPU (${threads}${check})`, threads: init.threads, note: null };
+}
+
+function withThreading(backend: BackendInfo, threading: Threading | undefined): BackendInfo {
+  return threading ? { ...backend, threads: threading.variants[threading.chosen].intraOpThreads, threading } : backend;
 }
 
 async function describe(): Promise<void> {

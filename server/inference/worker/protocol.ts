@@ -16,6 +16,8 @@ export interface WorkerInit {
   outputName?: string;
   /** Sizes of the warm-up batches run before the worker reports ready (the sizes real batches will have). */
   warmupBatchSizes: number[];
+  /** ONNX Runtime: time a few thread settings at load and serve with the fastest (inference.threads 0). */
+  tuneThreads?: boolean;
 }
 
 export type ToWorker = { type: 'infer'; id: number; pixels: Uint8Array; count: number };
