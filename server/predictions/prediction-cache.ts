@@ -42,14 +42,6 @@ export class PredictionCache {
     return storeCachedOutputs(this.db, modelSha256, entries);
   }
 
-  /** Learns outputs another process stored (a worker of the queue): memory only, the database has them. */
-  remember(modelSha256: string, entries: ReadonlyArray<{ eventId: number; outputs: Float32Array }>): void {
-    const cached = this.byModel.get(modelSha256);
-    void cached?.then((map) => {
-      for (const entry of entries) if (!map.has(entry.eventId)) map.set(entry.eventId, entry.outputs);
-    });
-  }
-
   private entries(modelSha256: string): Promise<Map<number, Float32Array>> {
     let entries = this.byModel.get(modelSha256);
     if (!entries) {

@@ -90,8 +90,8 @@ async function queueClass(execution: QueuedRunExecution, classIndex: number, eve
         const per = answer.outputsPerImage;
         const entries = answer.inferred.map((eventId, k) => ({ eventId, outputs: values.slice(k * per, (k + 1) * per) }));
         for (const entry of entries) outputs.set(entry.eventId, entry.outputs);
-        // The worker stored them in the database; this replica's copy in memory learns them too.
-        execution.cache.remember(plan.model.sha256, entries);
+        // The worker wrote them to the table; this replica's copy in memory learns them too.
+        await execution.cache.remember(plan.model.sha256, entries);
       }
       const scored: ScoredEvent[] = batches[index].map((event) => {
         const raw = state.cached.get(event.id) ?? outputs.get(event.id);
