@@ -94,7 +94,7 @@ export function registerIngestCommand(program: Command): void {
         const progress = new ProgressLine('checking images');
         const report = await ingestDataset(db, {
           classFolders,
-          signalClass: astri ? 'gamma' : null,
+          signalClass: flags.signalClass ?? (astri ? 'gamma' : null),
           requireEnergies: astri,
           energyEdgesTeV: [...config.energyBins.edgesTeV],
           manifest,

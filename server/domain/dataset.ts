@@ -41,10 +41,14 @@ export interface DatasetDescriptor {
   createdAt: Date;
 }
 
-/** The signal class of a binary dataset: the declared one, else the second class (scikit-learn's pos_label=1). */
+/**
+ * The signal class of a binary dataset: the declared one; else gamma when one class is called so (the ASTRI
+ * convention: the gammaness is the gamma score, whatever the classes' order); else the second class
+ * (scikit-learn's pos_label=1, Keras's label 1 of alphabetically sorted folders).
+ */
 export function signalClassOf(dataset: Pick<DatasetDescriptor, 'classes' | 'signalClass'>): string | null {
   if (dataset.classes.length !== 2) return null;
-  return dataset.signalClass ?? dataset.classes[1].name;
+  return dataset.signalClass ?? dataset.classes.find((c) => c.name.toLowerCase() === 'gamma')?.name ?? dataset.classes[1].name;
 }
 
 /** Where an upload's ingest is: receiving the file, unpacking the archive, converting images, registering events. */
