@@ -8,35 +8,23 @@
 //   npm run bench:ingest-folder -- --images 20000 --repeats 5
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { encode } from 'fast-png';
 import { PROJECT_ROOT } from '../server/config.ts';
 import { openDatabase } from '../server/data/db.ts';
-import { generateBatch } from '../server/data/demo/index.ts';
+import { writeCameraFolder } from './camera-folder.ts';
 import { ingestDataset } from '../server/data/ingest.ts';
 
 const { values: flags } = parseArgs({ options: { images: { type: 'string', default: '10000' }, repeats: { type: 'string', default: '3' } } });
 const imageCount = Number(flags.images);
 const repeats = Number(flags.repeats);
 
-function writeFolder(dir: string, count: number): void {
-  for (const label of ['gamma', 'proton']) mkdirSync(path.join(dir, label), { recursive: true });
-  for (let first = 0; first < count; first += 500) {
-    const n = Math.min(500, count - first);
-    const batch = generateBatch({ seed: 1000 + first, count: n, minTeV: 1, maxTeV: 100 });
-    for (let k = 0; k < n; k++) {
-      const png = encode({ width: 56, height: 56, channels: 1, depth: 8, data: batch.pixels.subarray(k * 3136, (k + 1) * 3136) });
-      writeFileSync(path.join(dir, (first + k) % 2 === 0 ? 'gamma' : 'proton', `${String(first + k).padStart(6, '0')}.png`), png);
-    }
-  }
-}
 
 const work = mkdtempSync(path.join(tmpdir(), 'astri-bench-folder-'));
 try {
   const folder = path.join(work, 'camera');
-  writeFolder(folder, imageCount);
+  writeCameraFolder(folder, imageCount);
   const rows: string[] = [];
   for (let repeat = 1; repeat <= repeats; repeat++) {
     const db = await openDatabase(path.join(work, `in-process-${repeat}.db`));

@@ -5,16 +5,15 @@
 //
 //   npm run bench:ingest-s3                         # 10,000 images, concurrency 4, 16, 64
 //   npm run bench:ingest-s3 -- --images 2000 --concurrency 16
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { encode } from 'fast-png';
 import { loadConfig } from '../server/config.ts';
 import { DatasetCatalog } from '../server/data/dataset-catalog.ts';
 import { openDatabase } from '../server/data/db.ts';
-import { generateBatch } from '../server/data/demo/index.ts';
+import { writeCameraFolder } from './camera-folder.ts';
 import { ingestDataset } from '../server/data/ingest.ts';
 import { DatasetUploads } from '../server/uploads/dataset-uploads.ts';
 import { S3_CREDENTIALS, startS3Server } from '../test/helpers/s3-server.ts';
@@ -23,17 +22,6 @@ const { values: flags } = parseArgs({ options: { images: { type: 'string', defau
 const imageCount = Number(flags.images);
 const concurrencies = flags.concurrency.split(',').map(Number);
 
-function writeFolder(dir: string, count: number): void {
-  for (const label of ['gamma', 'proton']) mkdirSync(path.join(dir, label), { recursive: true });
-  for (let first = 0; first < count; first += 500) {
-    const n = Math.min(500, count - first);
-    const batch = generateBatch({ seed: 1000 + first, count: n, minTeV: 1, maxTeV: 100 });
-    for (let k = 0; k < n; k++) {
-      const png = encode({ width: 56, height: 56, channels: 1, depth: 8, data: batch.pixels.subarray(k * 3136, (k + 1) * 3136) });
-      writeFileSync(path.join(dir, (first + k) % 2 === 0 ? 'gamma' : 'proton', `${String(first + k).padStart(6, '0')}.png`), png);
-    }
-  }
-}
 
 function freshConfig(work: string, name: string, concurrency = 16) {
   const dir = path.join(work, name);
@@ -50,7 +38,7 @@ function freshConfig(work: string, name: string, concurrency = 16) {
 async function main(): Promise<void> {
   const work = mkdtempSync(path.join(tmpdir(), 'astri-bench-s3-'));
   const folder = path.join(work, 'camera');
-  writeFolder(folder, imageCount);
+  writeCameraFolder(folder, imageCount);
   const s3 = await startS3Server(path.join(work, 's3'));
   Object.assign(process.env, { AWS_ENDPOINT_URL: s3.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3_CREDENTIALS.secretAccessKey });
   try {

@@ -74,7 +74,7 @@ export function registerDataCommand(program: Command): void {
     .action(async () => {
       const config = configFrom(program);
       const { openDatabase } = await import('../data/db.ts');
-      const { configuredDatabase, describeDatabase } = await import('../data/database-url.ts');
+      const { configuredDatabase } = await import('../data/database-url.ts');
       const { DatasetCatalog } = await import('../data/dataset-catalog.ts');
       const db = await openDatabase(configuredDatabase(config));
       try {

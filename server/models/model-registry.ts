@@ -11,7 +11,7 @@ import { InsufficientStorageError, isDiskFullError, NotFoundError, UnavailableEr
 import { describeModelFile, InferenceEngine, type BackendInfo, type ModelDescription } from '../inference/index.ts';
 import type { ClassNamesSource, InputLayout, ModelDescriptor, Preprocessing } from '../domain/model.ts';
 import { resolveClassNames, resolvePreprocessing, type ClassNameSources } from './model-classes.ts';
-import { childOf, formatObjectUrl, isObjectUrl, ObjectCache, ObjectStoreError, objectStoreFor, parseObjectUrl, sharedStoreLocation, type ObjectLocation, type ObjectStore } from '../storage/index.ts';
+import { childOf, formatObjectUrl, isObjectUrl, ObjectCache, ObjectStoreError, objectStoreFor, parseObjectUrl, sharedStoreLocation, type ObjectStore } from '../storage/index.ts';
 
 export type RegisteredModel = ModelDescriptor;
 

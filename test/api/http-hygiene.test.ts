@@ -1,6 +1,6 @@
 // What any HTTP response carries and refuses: security headers and the dashboard's content security policy,
 // CORS (same origin by default), per-route body limits, upload content sniffing, no server paths or stacks.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
