@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { PROJECT_ROOT } from '../server/config.ts';
+import type { BatchStages } from '../server/domain/run.ts';
 import { watchMemory, type MemoryPeak } from './memory.ts';
 import { startProcess, type ManagedProcess } from './processes.ts';
 import { postJson } from './http.ts';
@@ -66,15 +67,6 @@ export interface PredictionTiming {
   gammaness: { gamma: number[]; proton: number[] };
   /** Every batch in the order received: its server-side stages and when the client had it (ms since the mutation was sent). */
   timeline: BatchTimeline[];
-}
-
-export interface BatchStages {
-  readQueuedAtMs: number;
-  readStartedAtMs: number;
-  readEndedAtMs: number;
-  inferStartedAtMs: number;
-  inferEndedAtMs: number;
-  publishedAtMs: number;
 }
 
 export interface BatchTimeline {

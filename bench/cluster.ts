@@ -58,7 +58,7 @@ async function queueLatency(redis: RedisTestServer, samples: number): Promise<nu
   const events = Array.from({ length: BATCH_SIZE }, (_, i) => ({ id: i + 1, file: `/data/inference/gamma/event_${i}.png` }));
   const times: number[] = [];
   for (let i = 0; i < samples; i++) {
-    const job: BatchJob = { runId: 'bench', user: 'bench', modelId: 1, datasetId: 1, classIndex: 0, index: i, inputShape: [56, 56, 1], events };
+    const job: BatchJob = { runId: 'bench', user: 'bench', modelId: 1, modelSha256: 'bench', datasetId: 1, classIndex: 0, index: i, inputShape: [56, 56, 1], events };
     const started = performance.now();
     await queue.dispatch(job);
     if (i >= 20) times.push(performance.now() - started); // the first ones warm up the connections

@@ -9,6 +9,8 @@ export interface BatchJob {
   /** Whose turn the batch takes in a worker's engine (fair turns between users and runs). */
   user: string;
   modelId: number;
+  /** The model file's content hash: the key of its outputs in the shared prediction cache. */
+  modelSha256: string;
   datasetId: number;
   classIndex: number;
   /** The batch's index in its class. */

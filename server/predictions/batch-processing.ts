@@ -4,7 +4,7 @@
 // and answer the outputs. Scoring and progress stay with the API replica that conducts the run.
 import { BatchWorker, encodeOutputs, type BatchJob, type BatchJobResult } from '../cluster/index.ts';
 import type { Config } from '../config.ts';
-import type { DatasetFiles } from '../data/dataset-files.ts';
+import type { DatasetFiles, SharedDataset } from '../data/dataset-files.ts';
 import type { Db } from '../data/db.ts';
 import { readImageBatch } from '../data/event-images.ts';
 import { PixelStore } from '../data/pixel-store.ts';
@@ -17,6 +17,8 @@ import type { Telemetry } from '../observability/telemetry.ts';
 export class BatchProcessing {
   /** The backend of the engine that ran the last batch, for the worker's announcement. */
   lastBackend: BackendInfo | null = null;
+  /** A dataset's folder and store location, read once per dataset rather than once per batch. */
+  private readonly datasets = new Map<number, Promise<SharedDataset>>();
 
   constructor(
     private readonly db: Db,
@@ -26,11 +28,23 @@ export class BatchProcessing {
     readonly telemetry: Telemetry,
   ) {}
 
+  private dataset(id: number): Promise<SharedDataset> {
+    let found = this.datasets.get(id);
+    if (!found) {
+      found = this.db.dataset.findUnique({ where: { id }, select: { id: true, rootDir: true, storeUrl: true } }).then((row) => {
+        if (!row) throw new NotFoundError(`dataset ${id} was deleted`);
+        return row;
+      });
+      this.datasets.set(id, found);
+      // A dataset not found (or a failed read) is asked again by the next batch.
+      found.catch(() => this.datasets.delete(id));
+    }
+    return found;
+  }
+
   async process(job: BatchJob, worker: string): Promise<BatchJobResult> {
-    const dataset = await this.db.dataset.findUnique({ where: { id: job.datasetId }, select: { id: true, rootDir: true, storeUrl: true } });
-    if (!dataset) throw new NotFoundError(`dataset ${job.datasetId} was deleted`);
-    await this.files.ensureLocal(dataset);
-    const [model, engine] = await Promise.all([this.models.get(job.modelId), this.models.engineFor(job.modelId)]);
+    await this.files.ensureLocal(await this.dataset(job.datasetId));
+    const engine = await this.models.engineFor(job.modelId);
     this.lastBackend = engine.backend;
     const images = await readImageBatch(job.events, job.inputShape, PixelStore.for(this.config.data.pixelStore, job.inputShape));
     if (images.decodedFromPng > 0) this.telemetry.pngDecodes.inc({ stage: 'predict' }, images.decodedFromPng);
@@ -46,7 +60,7 @@ export class BatchProcessing {
       this.telemetry.batchSize.observe(inferred.length);
       await storeCachedOutputs(
         this.db,
-        model.sha256,
+        job.modelSha256,
         inferred.map((eventId, k) => ({ eventId, outputs: outputs.subarray(k * outputsPerImage, (k + 1) * outputsPerImage) })),
       );
     }

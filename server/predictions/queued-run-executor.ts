@@ -63,6 +63,7 @@ async function queueClass(execution: QueuedRunExecution, classIndex: number, eve
             runId: execution.runId,
             user: execution.user,
             modelId: plan.model.id,
+            modelSha256: plan.model.sha256,
             datasetId: plan.dataset.id,
             classIndex,
             index,

@@ -3,6 +3,7 @@ import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import path from 'node:path';
+import type { BatchStages } from '../../server/domain/run.ts';
 import { writeKerasH5 } from '../../server/inference/index.ts';
 import { tf } from '../../server/inference/runtime/tfjs.ts';
 import { computeMetrics } from '../../server/metrics/index.ts';
@@ -17,17 +18,8 @@ interface Progress {
   total: { gamma: number; proton: number };
   failed: { gamma: number; proton: number };
   imagesPerSecond: number;
-  batch: { particle: 'GAMMA' | 'PROTON'; index: number; inferenceMs: number; stages: Stages | null; events: Array<{ eventId: string; gammaness: number | null; energyTeV: number; error: string | null }> } | null;
+  batch: { particle: 'GAMMA' | 'PROTON'; index: number; inferenceMs: number; stages: BatchStages | null; events: Array<{ eventId: string; gammaness: number | null; energyTeV: number; error: string | null }> } | null;
   metrics: Metrics | null;
-}
-
-interface Stages {
-  readQueuedAtMs: number;
-  readStartedAtMs: number;
-  readEndedAtMs: number;
-  inferStartedAtMs: number;
-  inferEndedAtMs: number;
-  publishedAtMs: number;
 }
 
 interface Metrics {

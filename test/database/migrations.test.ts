@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../server/data/db.ts';
 import { applyMigrations, MIGRATIONS_DIR } from '../../server/data/migrate.ts';
+import { expectDuplicateImageRefused, expectEveryModelRoundTrips } from '../helpers/schema-roundtrip.ts';
 import { cpSync, readdirSync } from 'node:fs';
 
 describe('metadata database', () => {
@@ -30,35 +31,9 @@ describe('metadata database', () => {
     expect(plan.map((row) => row.detail).join(' ')).toMatch(/USING (COVERING )?INDEX Event_datasetId_label_energyTeV_idx/);
   });
 
-  it('writes and reads back every model of schema.prisma through the migrated tables', async () => {
-    const dataset = await db.dataset.create({ data: { name: 'roundtrip', rootDir: '/data', source: 'ingest' } });
-    const event = await db.event.create({
-      data: { datasetId: dataset.id, label: 'gamma', energyTeV: 3.5, attributes: '{"run":"7"}', imagePath: 'gamma/a.png', width: 56, height: 56, channels: 1, contentHash: 'ab'.repeat(32) },
-    });
-    const model = await db.model.create({
-      data: {
-        name: 'cnn', version: '1', file: '/m.h5', sha256: 'cd'.repeat(32), format: 'keras-h5', inputShape: '[56,56,1]', classNames: '["proton","gamma"]',
-        outputKind: 'sigmoid', preprocessing: '{"colorMode":"grayscale","scale":0.00392156862745098,"offset":0,"mean":[],"std":[]}', parameterCount: 1234, kerasVersion: '2.11.0',
-      },
-    });
-    const run = await db.predictionRun.create({
-      data: { id: 'run-1', modelId: model.id, datasetId: dataset.id, classes: '["proton","gamma"]', signalClass: 'gamma', classMapping: '[0,1]', energyBin: 1, energyMinTeV: 2, energyMaxTeV: 5, eventsPerClass: 1, samples: 1, seed: 7, status: 'completed', elapsedMs: 12.5, finishedAt: new Date() },
-    });
-    await db.prediction.create({ data: { runId: run.id, eventId: event.id, scores: '[0.25,0.75]', isSample: true, batch: 0 } });
-    await db.cachedPrediction.create({ data: { modelSha256: model.sha256, eventId: event.id, outputs: '[0.75]' } });
+  it('writes and reads back every model of schema.prisma through the migrated tables', () => expectEveryModelRoundTrips(db));
 
-    const back = await db.predictionRun.findUniqueOrThrow({ where: { id: 'run-1' }, include: { predictions: { include: { event: { include: { dataset: true } } } }, model: true } });
-    expect(back.model.sha256).toBe(model.sha256);
-    expect(back.predictions[0]).toMatchObject({ scores: '[0.25,0.75]', isSample: true, event: { energyTeV: 3.5, attributes: '{"run":"7"}', dataset: { name: 'roundtrip' } } });
-    expect(await db.cachedPrediction.findUnique({ where: { modelSha256_eventId: { modelSha256: model.sha256, eventId: event.id } } })).toMatchObject({ outputs: '[0.75]' });
-  });
-
-  it('refuses a second event with the same image in one dataset', async () => {
-    const dataset = await db.dataset.create({ data: { name: 'dupes', rootDir: '/data', source: 'ingest' } });
-    const data = { datasetId: dataset.id, label: 'proton', energyTeV: null, imagePath: 'p.png', width: 56, height: 56, channels: 1, contentHash: 'x' };
-    await db.event.create({ data });
-    await expect(db.event.create({ data })).rejects.toThrow(/Unique constraint/);
-  });
+  it('refuses a second event with the same image in one dataset', () => expectDuplicateImageRefused(db));
 });
 
 describe('upgrading a database of the gamma/proton release', () => {
