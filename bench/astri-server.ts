@@ -84,7 +84,10 @@ const PROGRESS = `subscription Progress($runId: ID!) {
   predictionProgress(runId: $runId) {
     kind sequence status error elapsedMs imagesPerSecond
     done { gamma proton }
-    batch { particle index inferenceMs stages { readQueuedAtMs readStartedAtMs readEndedAtMs inferStartedAtMs inferEndedAtMs publishedAtMs } events { gammaness } }
+    batch {
+      particle index inferenceMs stages { readQueuedAtMs readStartedAtMs readEndedAtMs inferStartedAtMs inferEndedAtMs publishedAtMs }
+      columns { eventIds trueEnergiesTeV classCount scores gammaness predictedLabels errors }
+    }
   }
 }`;
 const SERVER_INFO = '{ serverInfo { version batchSize backend { name device threads threadSettings { intraOpThreads spinning loadImagesPerSecond chosen } } } }';
@@ -97,7 +100,8 @@ interface ProgressMessage {
   elapsedMs: number;
   imagesPerSecond: number;
   done: { gamma: number; proton: number };
-  batch: { particle: 'GAMMA' | 'PROTON'; index: number; inferenceMs: number; stages: BatchStages | null; events: Array<{ gammaness: number | null }> } | null;
+  /** The columns the dashboard asks for, so that the server does the dashboard's work. */
+  batch: { particle: 'GAMMA' | 'PROTON'; index: number; inferenceMs: number; stages: BatchStages | null; columns: { eventIds: string[]; gammaness: Array<number | null> } } | null;
 }
 
 export class AstriServer {
@@ -211,12 +215,12 @@ export class AstriServer {
             if (message.kind === 'BATCH' && message.batch) {
               const receivedMs = performance.now() - sentAt;
               firstBatchMs ??= receivedMs;
-              const { particle, index, stages, events } = message.batch;
-              timeline.push({ particle, index, images: events.length, inferenceMs: message.batch.inferenceMs, stages, receivedMs });
+              const { particle, index, stages, columns } = message.batch;
+              timeline.push({ particle, index, images: columns.eventIds.length, inferenceMs: message.batch.inferenceMs, stages, receivedMs });
               batches++;
               inferenceMs += message.batch.inferenceMs;
               const target = message.batch.particle === 'GAMMA' ? gammaness.gamma : gammaness.proton;
-              for (const event of message.batch.events) if (event.gammaness !== null) target.push(event.gammaness);
+              for (const gammaness of columns.gammaness) if (gammaness !== null) target.push(gammaness);
             } else if (message.kind === 'FINISHED') {
               final = message;
               resolve(message);

@@ -51,6 +51,7 @@ import {
   type PredictData,
   type ProgressData,
   type RunData,
+  type ScoredEventColumnsData,
   type ScoredEventData,
   type UploadDatasetData,
   type UploadModelData,
@@ -348,7 +349,7 @@ function toProgress(message: ProgressData['predictionProgress']): RunProgress {
           label: message.batch.label,
           index: message.batch.index,
           inferenceMs: message.batch.inferenceMs,
-          events: message.batch.events.map(toScoredEvent),
+          events: eventsOfColumns(message.batch.label, message.batch.columns),
         }
       : null,
     done: message.doneByClass,
@@ -360,6 +361,22 @@ function toProgress(message: ProgressData['predictionProgress']): RunProgress {
     classification: toClassification(message.classification),
     error: message.error,
   };
+}
+
+function eventsOfColumns(label: string, columns: ScoredEventColumnsData): ScoredEvent[] {
+  const { classCount, scores } = columns;
+  return columns.eventIds.map((eventId, i) => {
+    const row = scores.slice(i * classCount, (i + 1) * classCount);
+    return {
+      eventId,
+      label,
+      trueEnergyTeV: columns.trueEnergiesTeV[i],
+      scores: row.some((score) => score === null) ? null : (row as number[]),
+      gammaness: columns.gammaness[i],
+      predictedLabel: columns.predictedLabels[i],
+      error: columns.errors[i],
+    };
+  });
 }
 
 function toScoredEvent(event: ScoredEventData): ScoredEvent {

@@ -237,8 +237,14 @@ export const PROGRESS_SUBSCRIPTION = gql`
         label
         index
         inferenceMs
-        events {
-          ${SCORED_EVENT_FIELDS}
+        columns {
+          eventIds
+          trueEnergiesTeV
+          classCount
+          scores
+          gammaness
+          predictedLabels
+          errors
         }
       }
       doneByClass {
@@ -276,6 +282,18 @@ export interface ScoredEventData {
   error: string | null;
 }
 
+/** A batch's events as columns (PredictionBatch.columns): one list per field, far cheaper to send than objects. */
+export interface ScoredEventColumnsData {
+  eventIds: string[];
+  trueEnergiesTeV: Array<number | null>;
+  classCount: number;
+  /** Flattened: event i's score of class c at i × classCount + c. */
+  scores: Array<number | null>;
+  gammaness: Array<number | null>;
+  predictedLabels: Array<string | null>;
+  errors: Array<string | null>;
+}
+
 export interface MetricsSummaryData {
   roc: { auc: number | null } | null;
   precisionRecall: { averagePrecision: number | null } | null;
@@ -310,7 +328,7 @@ export interface ProgressData {
     kind: 'BATCH' | 'FINISHED';
     sequence: number;
     status: RunStatus;
-    batch: { label: string; index: number; inferenceMs: number; events: ScoredEventData[] } | null;
+    batch: { label: string; index: number; inferenceMs: number; columns: ScoredEventColumnsData } | null;
     doneByClass: ClassCount[];
     totalByClass: ClassCount[];
     failedByClass: ClassCount[];

@@ -15,6 +15,8 @@ export interface DatasetSummary extends DatasetDescriptor {
   sourceUrl: string | null;
   /** Where the shared store keeps the dataset's files, when storage.url is set. */
   storeUrl: string | null;
+  /** Raised by every write to the dataset's events (event-selection.ts keys its cache on it). */
+  eventsRevision: number;
   /** Events per class, in the dataset's class order. */
   classCounts: number[];
   eventCount: number;
@@ -134,6 +136,6 @@ export class DatasetCatalog {
 }
 
 function locationOf(row: DatasetRow): Omit<RunnableDataset, keyof DatasetDescriptor> {
-  return { rootDir: row.rootDir, contentSha256: row.contentSha256, sourceUrl: row.sourceUrl, storeUrl: row.storeUrl };
+  return { rootDir: row.rootDir, contentSha256: row.contentSha256, sourceUrl: row.sourceUrl, storeUrl: row.storeUrl, eventsRevision: row.eventsRevision };
 }
 

@@ -179,6 +179,8 @@ export async function registerEvents(db: Db, spec: DatasetSpec, records: readonl
   };
 
   const transaction = <T>(work: (tx: Tx) => Promise<T>): Promise<T> => db.$transaction(work, { timeout: TRANSACTION_TIMEOUT_MS, maxWait: 30_000 });
+  // In the transaction that writes events, so that no process keeps selecting from the events as they were.
+  const newEventsRevision = (tx: Tx) => tx.dataset.update({ where: { id: datasetId }, data: { eventsRevision: { increment: 1 } } });
   let written = 0;
   if (!Number.isFinite(chunkSize)) {
     await transaction(async (tx) => {
@@ -188,6 +190,7 @@ export async function registerEvents(db: Db, spec: DatasetSpec, records: readonl
         written += weight(step);
         onProgress?.(written, total);
       }
+      if (steps.length > 0) await newEventsRevision(tx);
     });
   } else {
     await transaction(ensureDataset);
@@ -200,6 +203,7 @@ export async function registerEvents(db: Db, spec: DatasetSpec, records: readonl
       const work = chunk;
       await transaction(async (tx) => {
         for (const step of work) await runStep(tx, step);
+        await newEventsRevision(tx);
       });
       written += chunkWeight;
       onProgress?.(written, total);
@@ -257,7 +261,7 @@ export async function finishIngest(db: Db, datasetId: number, outcome: { state: 
   }
   await db.$transaction([
     db.event.deleteMany({ where: { datasetId } }),
-    db.dataset.update({ where: { id: datasetId }, data: { state: outcome.state, error: outcome.error, rejectedFiles } }),
+    db.dataset.update({ where: { id: datasetId }, data: { state: outcome.state, error: outcome.error, rejectedFiles, eventsRevision: { increment: 1 } } }),
   ]);
 }
 

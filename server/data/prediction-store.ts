@@ -1,12 +1,14 @@
 // Where prediction runs, their per-event scores and the per-model output cache are stored. The only place
-// with SQL for them: multi-row INSERTs, since the ORM's createMany maps every row and is several times slower.
+// with SQL for them: multi-row INSERTs with literal values, since the ORM's createMany maps every row and bound
+// values cost more than the rows (sql-values.ts).
 import { Prisma, type Db } from './db.ts';
+import { sqlValues } from './sql-values.ts';
 import { energyBin, type EnergyBin } from '../domain/energy.ts';
 import type { RunClasses, RunStatus } from '../domain/run.ts';
 
-/** Rows per INSERT statement (6 bound values each, far below SQLite's and PostgreSQL's limits). */
-const PREDICTION_ROWS_PER_INSERT = 250;
-/** Rows per INSERT of cached outputs (3 bound values each). */
+/** Rows per INSERT statement: about 60 kB of SQL, so that other queries get a turn between statements. */
+const PREDICTION_ROWS_PER_INSERT = 1000;
+/** Rows per INSERT of cached outputs. */
 const CACHE_ROWS_PER_INSERT = 2000;
 
 export interface RunRecord {
@@ -93,11 +95,10 @@ export async function findRun(db: Db, runId: string): Promise<StoredRun | null> 
 /** Stores a run's predictions a chunk at a time, yielding between chunks so that other requests are not held up. */
 export async function insertPredictions(db: Db, runId: string, rows: readonly PredictionRow[]): Promise<void> {
   for (let start = 0; start < rows.length; start += PREDICTION_ROWS_PER_INSERT) {
-    const chunk = rows.slice(start, start + PREDICTION_ROWS_PER_INSERT);
-    const values = chunk.map(
-      (row) => Prisma.sql`(${runId}, ${row.eventId}, ${row.scores ? JSON.stringify(Array.from(row.scores)) : null}, ${row.error}, ${row.isSample}, ${row.batch})`,
+    const values = sqlValues(
+      rows.slice(start, start + PREDICTION_ROWS_PER_INSERT).map((row) => [runId, row.eventId, row.scores ? JSON.stringify(Array.from(row.scores)) : null, row.error, row.isSample, row.batch]),
     );
-    await db.$executeRaw(Prisma.sql`INSERT INTO "Prediction" ("runId", "eventId", "scores", "error", "isSample", "batch") VALUES ${Prisma.join(values)}`);
+    await db.$executeRaw(Prisma.sql`INSERT INTO "Prediction" ("runId", "eventId", "scores", "error", "isSample", "batch") VALUES ${values}`);
     await new Promise((resolve) => setImmediate(resolve));
   }
 }
@@ -186,9 +187,8 @@ export async function loadCachedOutputs(db: Db, modelSha256: string): Promise<Ma
 
 export async function storeCachedOutputs(db: Db, modelSha256: string, entries: ReadonlyArray<{ eventId: number; outputs: ArrayLike<number> }>): Promise<void> {
   for (let start = 0; start < entries.length; start += CACHE_ROWS_PER_INSERT) {
-    const chunk = entries.slice(start, start + CACHE_ROWS_PER_INSERT);
-    const values = chunk.map((entry) => Prisma.sql`(${modelSha256}, ${entry.eventId}, ${JSON.stringify(Array.from(entry.outputs))})`);
-    await db.$executeRaw(Prisma.sql`INSERT INTO "CachedPrediction" ("modelSha256", "eventId", "outputs") VALUES ${Prisma.join(values)} ON CONFLICT DO NOTHING`);
+    const values = sqlValues(entries.slice(start, start + CACHE_ROWS_PER_INSERT).map((entry) => [modelSha256, entry.eventId, JSON.stringify(Array.from(entry.outputs))]));
+    await db.$executeRaw(Prisma.sql`INSERT INTO "CachedPrediction" ("modelSha256", "eventId", "outputs") VALUES ${values} ON CONFLICT DO NOTHING`);
   }
 }
 

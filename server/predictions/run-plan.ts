@@ -7,7 +7,7 @@ import type { DatasetCatalog, RunnableDataset } from '../data/dataset-catalog.ts
 import type { DatasetFiles } from '../data/dataset-files.ts';
 import type { Db } from '../data/db.ts';
 import { energyBinAt } from '../data/energy-bins.ts';
-import { selectRandomEvents, NotEnoughEventsError } from '../data/event-selection.ts';
+import { CachedEventSelection, NotEnoughEventsError } from '../data/event-selection.ts';
 import { mapClasses, type ClassMapping } from '../domain/classes.ts';
 import { signalClassOf } from '../domain/dataset.ts';
 import type { EnergyBin } from '../domain/energy.ts';
@@ -42,15 +42,17 @@ export interface RunPlan {
 
 export class RunPlanner {
   private readonly inputSchema;
+  private readonly events: CachedEventSelection;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly datasets: DatasetCatalog,
     private readonly models: ModelRegistry,
     config: Config,
     /** Fetches a shared dataset's files to this host before its events are read. */
     private readonly files: DatasetFiles,
   ) {
+    this.events = new CachedEventSelection(db);
     const { maxEventsPerClass, maxSamples } = config.prediction;
     const between = (name: string, min: number, max: number) => `${name} must be between ${min} and ${max}`;
     this.inputSchema = z.object({
@@ -105,8 +107,9 @@ export class RunPlanner {
   private async select(dataset: RunnableDataset, names: readonly string[], bin: EnergyBin | null, count: number, seed: number): Promise<SelectedEvent[][]> {
     const selection: SelectedEvent[][] = [];
     for (const [classIndex, label] of names.entries()) {
-      const rows = await selectRandomEvents(this.db, {
+      const rows = await this.events.select({
         datasetId: dataset.id,
+        eventsRevision: dataset.eventsRevision,
         label,
         ...(bin ? { energyTeV: { min: bin.minTeV, max: bin.maxTeV } } : {}),
         count,

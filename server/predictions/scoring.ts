@@ -37,3 +37,10 @@ export function topClasses(scores: ArrayLike<number>, count: number): Array<{ cl
     .sort((a, b) => b.score - a.score || a.classIndex - b.classIndex)
     .slice(0, count);
 }
+
+/** The index of the best score (ties: the lower index): topClasses(scores, 1) without its allocations, per event. */
+export function bestClass(scores: ArrayLike<number>): number {
+  let best = 0;
+  for (let k = 1; k < scores.length; k++) if (scores[k] > scores[best]) best = k;
+  return best;
+}

@@ -18,7 +18,14 @@ interface Progress {
   total: { gamma: number; proton: number };
   failed: { gamma: number; proton: number };
   imagesPerSecond: number;
-  batch: { particle: 'GAMMA' | 'PROTON'; index: number; inferenceMs: number; stages: BatchStages | null; events: Array<{ eventId: string; gammaness: number | null; energyTeV: number; error: string | null }> } | null;
+  batch: {
+    particle: 'GAMMA' | 'PROTON';
+    index: number;
+    inferenceMs: number;
+    stages: BatchStages | null;
+    events: Array<{ eventId: string; gammaness: number | null; energyTeV: number; trueEnergyTeV: number | null; scores: number[] | null; predictedLabel: string | null; error: string | null }>;
+    columns: { eventIds: string[]; trueEnergiesTeV: Array<number | null>; classCount: number; scores: Array<number | null>; gammaness: Array<number | null>; predictedLabels: Array<string | null>; errors: Array<string | null> };
+  } | null;
   metrics: Metrics | null;
 }
 
@@ -38,7 +45,8 @@ const PROGRESS = /* GraphQL */ `
     predictionProgress(runId: $runId) {
       kind sequence status imagesPerSecond
       done { gamma proton } total { gamma proton } failed { gamma proton }
-      batch { particle index inferenceMs stages { readQueuedAtMs readStartedAtMs readEndedAtMs inferStartedAtMs inferEndedAtMs publishedAtMs } events { eventId gammaness energyTeV error } }
+      batch { particle index inferenceMs stages { readQueuedAtMs readStartedAtMs readEndedAtMs inferStartedAtMs inferEndedAtMs publishedAtMs } events { eventId gammaness energyTeV trueEnergyTeV scores predictedLabel error }
+        columns { eventIds trueEnergiesTeV classCount scores gammaness predictedLabels errors } }
       metrics {
         threshold
         confusionMatrix { truePositive falsePositive trueNegative falseNegative }
@@ -53,6 +61,21 @@ const PROGRESS = /* GraphQL */ `
 const PREDICT = /* GraphQL */ `
   mutation Predict($input: PredictInput!) { predict(input: $input) { id status eventsPerClass energyBin { index label } } }
 `;
+
+/** PredictionBatch.columns read back into one object per event, as a client would. */
+function eventsOfColumns(columns: NonNullable<Progress['batch']>['columns']) {
+  return columns.eventIds.map((eventId, i) => {
+    const scores = columns.scores.slice(i * columns.classCount, (i + 1) * columns.classCount);
+    return {
+      eventId,
+      gammaness: columns.gammaness[i],
+      trueEnergyTeV: columns.trueEnergiesTeV[i],
+      scores: scores.every((score) => score === null) ? null : scores,
+      predictedLabel: columns.predictedLabels[i],
+      error: columns.errors[i],
+    };
+  });
+}
 
 describe('GraphQL API', () => {
   let server: TestServer;
@@ -75,7 +98,12 @@ describe('GraphQL API', () => {
         {
           next: (result) => {
             if (result.errors) reject(new Error(JSON.stringify(result.errors)));
-            else messages.push(result.data!.predictionProgress);
+            else {
+              const message = result.data!.predictionProgress;
+              // Every batch's columns say what its events say, in the same order.
+              if (message.batch) expect(eventsOfColumns(message.batch.columns)).toEqual(message.batch.events.map(({ energyTeV: _deprecated, ...event }) => event));
+              messages.push(message);
+            }
           },
           error: reject,
           complete: () => resolve(messages),
@@ -253,6 +281,10 @@ describe('GraphQL API', () => {
     const broken = messages.flatMap((m) => m.batch?.events ?? []).find((e) => e.eventId === brokenId)!;
     expect(broken.gammaness).toBeNull();
     expect(broken.error).toMatch(/not a PNG/);
+    const batch = messages.find((m) => m.batch?.columns.eventIds.includes(brokenId))!.batch!;
+    const at = batch.columns.eventIds.indexOf(brokenId);
+    expect(batch.columns.scores.slice(at * 2, at * 2 + 2)).toEqual([null, null]);
+    expect([batch.columns.gammaness[at], batch.columns.predictedLabels[at], batch.columns.errors[at]]).toEqual([null, null, broken.error]);
   });
 
   it('serves a repeated run from the prediction cache with the same scores', async () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../server/data/db.ts';
 import { DatasetCatalog } from '../../server/data/dataset-catalog.ts';
 import { registerEvents, DatasetConflictError, type DatasetSpec, type EventRecord } from '../../server/data/datasets.ts';
-import { selectRandomEvents, NotEnoughEventsError } from '../../server/data/event-selection.ts';
+import { CachedEventSelection, selectRandomEvents, NotEnoughEventsError } from '../../server/data/event-selection.ts';
 
 const EDGES = [1, 2, 5, 10];
 const GAMMA_PROTON = { classes: [{ name: 'proton', color: null }, { name: 'gamma', color: null }], signalClass: 'gamma', energyEdgesTeV: EDGES };
@@ -129,6 +129,36 @@ describe('counting and picking events by energy bin', () => {
     expect(all).toHaveLength(12);
     const everyGamma = await selectRandomEvents(db, { datasetId, label: 'gamma', count: 32, seed: 5 });
     expect(new Set(everyGamma.map((e) => e.energyTeV))).toContain(0.5);
+  });
+
+  it('draws from its memory what the database gives, until the dataset\'s events change in another process', async () => {
+    const cached = new CachedEventSelection(db, 25);
+    const revision = async (id: number) => (await new DatasetCatalog(db).resolveReady(id)).eventsRevision;
+    const selection = { datasetId, label: 'gamma', energyTeV: { min: 1, max: 2 }, count: 10, seed: 77 };
+    const before = await revision(datasetId);
+    const fromDb = await selectRandomEvents(db, selection);
+    expect(await cached.select({ ...selection, eventsRevision: before })).toEqual(fromDb);
+    expect(await cached.select({ ...selection, eventsRevision: before, seed: 78 })).toEqual(await selectRandomEvents(db, { ...selection, seed: 78 }));
+
+    // A new sync (astri ingest, in any process) relabels one of the bin's gammas: the revision moves, and the
+    // selection at the new revision sees the change.
+    const relabelled = fromDb[0];
+    const rows = await db.event.findMany({ where: { datasetId }, orderBy: { id: 'asc' } });
+    const dataset = await db.dataset.findUniqueOrThrow({ where: { id: datasetId } });
+    await registerEvents(
+      db,
+      spec(dataset.name, dataset.rootDir),
+      rows.map((row) => record(row.imagePath, row.id === relabelled.id ? 'proton' : row.label, row.energyTeV, row.contentHash)),
+    );
+    const after = await revision(datasetId);
+    expect(after).toBeGreaterThan(before);
+    const fresh = await cached.select({ ...selection, eventsRevision: after, count: 1 });
+    expect(await selectRandomEvents(db, { ...selection, count: 1 })).toEqual(fresh);
+    expect((await cached.select({ ...selection, eventsRevision: after, count: 29 })).map((e) => e.id)).not.toContain(relabelled.id);
+    await expect(cached.select({ ...selection, eventsRevision: after, count: 30 })).rejects.toThrow(/only 29 "gamma" events/);
+    // An unchanged sync does not move it.
+    await registerEvents(db, spec(dataset.name, dataset.rootDir), (await db.event.findMany({ where: { datasetId } })).map((row) => record(row.imagePath, row.label, row.energyTeV, row.contentHash)));
+    expect(await revision(datasetId)).toBe(after);
   });
 
   it('says how many events exist when fewer than asked for', async () => {
