@@ -1,13 +1,13 @@
-// Where prediction runs, their per-event scores and the per-model output cache are stored. The only place
-// with SQL for them: multi-row INSERTs with literal values, since the ORM's createMany maps every row and bound
-// values cost more than the rows (sql-values.ts).
+// Where prediction runs, their scores (one row per batch) and the per-model output cache are stored. The only
+// place with SQL for them: multi-row INSERTs with literal values, since the ORM's createMany maps every row and
+// bound values cost more than the rows (sql-values.ts).
 import { Prisma, type Db } from './db.ts';
 import { sqlValues } from './sql-values.ts';
 import { energyBin, type EnergyBin } from '../domain/energy.ts';
-import type { RunClasses, RunStatus } from '../domain/run.ts';
+import type { RunClasses, RunStatus, ScoredEvent } from '../domain/run.ts';
 
-/** Rows per INSERT statement: about 60 kB of SQL, so that other queries get a turn between statements. */
-const PREDICTION_ROWS_PER_INSERT = 1000;
+/** Batch rows per INSERT statement: at 256 events a batch about 100 kB of SQL, so that other queries get a turn. */
+const BATCH_ROWS_PER_INSERT = 8;
 /** Rows per INSERT of cached outputs. */
 const CACHE_ROWS_PER_INSERT = 2000;
 
@@ -48,22 +48,12 @@ export interface StoredRun {
   owner: string | null;
 }
 
-export interface PredictionRow {
-  eventId: number;
-  scores: ArrayLike<number> | null;
-  error: string | null;
-  isSample: boolean;
-  batch: number;
-}
-
-export interface StoredPrediction {
-  eventId: number;
-  label: string;
-  energyTeV: number | null;
-  scores: Float32Array | null;
-  error: string | null;
-  isSample: boolean;
-  batch: number;
+/** One batch of a run's predictions: the events of one class in the order they were selected. */
+export interface StoredBatch {
+  classIndex: number;
+  /** 0-based batch number within its class. */
+  index: number;
+  events: ScoredEvent[];
 }
 
 export async function createRun(db: Db, run: RunRecord): Promise<StoredRun> {
@@ -92,13 +82,21 @@ export async function findRun(db: Db, runId: string): Promise<StoredRun | null> 
   return row ? toStoredRun(row) : null;
 }
 
-/** Stores a run's predictions a chunk at a time, yielding between chunks so that other requests are not held up. */
-export async function insertPredictions(db: Db, runId: string, rows: readonly PredictionRow[]): Promise<void> {
-  for (let start = 0; start < rows.length; start += PREDICTION_ROWS_PER_INSERT) {
+/** Stores a run's predictions, a batch a row, a few rows per statement so that other requests are not held up. */
+export async function insertRunBatches(db: Db, runId: string, batches: readonly StoredBatch[]): Promise<void> {
+  for (let start = 0; start < batches.length; start += BATCH_ROWS_PER_INSERT) {
     const values = sqlValues(
-      rows.slice(start, start + PREDICTION_ROWS_PER_INSERT).map((row) => [runId, row.eventId, row.scores ? JSON.stringify(Array.from(row.scores)) : null, row.error, row.isSample, row.batch]),
+      batches.slice(start, start + BATCH_ROWS_PER_INSERT).map(({ classIndex, index, events }) => [
+        runId,
+        classIndex,
+        index,
+        JSON.stringify(events.map((event) => event.eventId)),
+        JSON.stringify(events.map((event) => event.energyTeV)),
+        JSON.stringify(events.map((event) => (event.scores ? Array.from(event.scores) : null))),
+        JSON.stringify(events.map((event) => event.error)),
+      ]),
     );
-    await db.$executeRaw(Prisma.sql`INSERT INTO "Prediction" ("runId", "eventId", "scores", "error", "isSample", "batch") VALUES ${values}`);
+    await db.$executeRaw(Prisma.sql`INSERT INTO "RunBatch" ("runId", "classIndex", "batch", "eventIds", "energiesTeV", "scores", "errors") VALUES ${values}`);
     await new Promise((resolve) => setImmediate(resolve));
   }
 }
@@ -107,20 +105,20 @@ export async function finishRun(db: Db, runId: string, outcome: { status: RunSta
   await db.predictionRun.update({ where: { id: runId }, data: { ...outcome, finishedAt: new Date() } });
 }
 
-/** Every stored prediction of a run, by batch, with each event's true label and energy. */
-export async function loadPredictions(db: Db, runId: string): Promise<StoredPrediction[]> {
-  const rows = await db.$queryRaw<Array<{ eventId: number | bigint; label: string; energyTeV: number | null; scores: string | null; error: string | null; isSample: number | boolean; batch: number | bigint }>>(
-    Prisma.sql`SELECT p."eventId", e."label", e."energyTeV", p."scores", p."error", p."isSample", p."batch" FROM "Prediction" p JOIN "Event" e ON e."id" = p."eventId" WHERE p."runId" = ${runId} ORDER BY p."batch", p."eventId"`,
-  );
-  return rows.map((row) => ({
-    eventId: Number(row.eventId),
-    label: row.label,
-    energyTeV: row.energyTeV === null ? null : Number(row.energyTeV),
-    scores: row.scores === null ? null : Float32Array.from(JSON.parse(row.scores) as number[]),
-    error: row.error,
-    isSample: Boolean(row.isSample),
-    batch: Number(row.batch),
-  }));
+/** Every stored batch of a run, class by class, each class's batches in order. */
+export async function loadRunBatches(db: Db, runId: string): Promise<StoredBatch[]> {
+  const rows = await db.runBatch.findMany({ where: { runId }, orderBy: [{ classIndex: 'asc' }, { batch: 'asc' }] });
+  return rows.map((row) => {
+    const ids = JSON.parse(row.eventIds) as number[];
+    const energies = JSON.parse(row.energiesTeV) as Array<number | null>;
+    const scores = JSON.parse(row.scores) as Array<number[] | null>;
+    const errors = JSON.parse(row.errors) as Array<string | null>;
+    return {
+      classIndex: row.classIndex,
+      index: row.batch,
+      events: ids.map((eventId, i) => ({ eventId, classIndex: row.classIndex, energyTeV: energies[i], scores: scores[i] ? Float32Array.from(scores[i]!) : null, error: errors[i] })),
+    };
+  });
 }
 
 export interface RunFilter {
@@ -152,7 +150,7 @@ export async function listRuns(db: Db, filter: RunFilter, limit: number, after: 
 
 /** Removes a run and its predictions (cached model outputs stay: they belong to the model and the events). */
 export async function deleteRun(db: Db, runId: string): Promise<boolean> {
-  const [, removed] = await db.$transaction([db.prediction.deleteMany({ where: { runId } }), db.predictionRun.deleteMany({ where: { id: runId } })]);
+  const [, removed] = await db.$transaction([db.runBatch.deleteMany({ where: { runId } }), db.predictionRun.deleteMany({ where: { id: runId } })]);
   return removed.count > 0;
 }
 

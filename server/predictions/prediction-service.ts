@@ -10,7 +10,7 @@ import type { DatasetFiles } from '../data/dataset-files.ts';
 import type { Db } from '../data/db.ts';
 import { readImageBatch } from '../data/event-images.ts';
 import { PixelStore } from '../data/pixel-store.ts';
-import { createRun, deleteRun, failInterruptedRun, findInterruptedRuns, findRun, finishRun, insertPredictions, listRuns, loadPredictions, type RunCursor, type RunFilter, type StoredRun } from '../data/prediction-store.ts';
+import { createRun, deleteRun, failInterruptedRun, findInterruptedRuns, findRun, finishRun, insertRunBatches, listRuns, loadRunBatches, type RunCursor, type StoredBatch, type RunFilter, type StoredRun } from '../data/prediction-store.ts';
 import { FINAL_STATUSES, type PredictInput, type PredictionBatch, type ProgressMessage, type RunStatus, type RunSummary, type ScoredEvent } from '../domain/run.ts';
 import { DomainError, NotFoundError, UnavailableError, UserInputError } from '../errors.ts';
 import type { Calibration, ClassificationMetrics, EnergyBinFigures, PerformanceMetrics } from '../metrics/index.ts';
@@ -263,7 +263,7 @@ export class PredictionService {
     return !FINAL_STATUSES.has((await this.storedRun(runId)).status);
   }
 
-  /** Every prediction of a run, class by class in the run's order (selection order while in memory). */
+  /** Every prediction of a run, class by class in the run's order, each class in selection order. */
   async predictions(runId: string, classIndex?: number): Promise<ScoredEvent[]> {
     const run = this.active.get(runId);
     const scored = run && FINAL_STATUSES.has(run.summary.status) ? run.scored : await this.loadScored(runId);
@@ -280,10 +280,14 @@ export class PredictionService {
       );
     }
     const stored = await this.storedRun(runId);
-    const rows = (await loadPredictions(this.db, runId)).filter((row) => row.isSample);
-    return rows
-      .map((row) => ({ eventId: row.eventId, classIndex: stored.classes.names.indexOf(row.label), scores: row.scores }))
-      .sort((a, b) => a.classIndex - b.classIndex);
+    const scored = await this.loadScored(runId);
+    // The samples are the first events of each class: stored batches keep the selection order.
+    return stored.classes.names.flatMap((_, classIndex) =>
+      scored
+        .filter((event) => event.classIndex === classIndex)
+        .slice(0, stored.samples)
+        .map(({ eventId, scores }) => ({ eventId, classIndex, scores })),
+    );
   }
 
   /** Gamma/hadron metrics of a binary run at a threshold; null for N-class runs and before any score. */
@@ -496,14 +500,15 @@ export class PredictionService {
   /** The predictions, then the status: a run cut off half way stays "running" and is failed as interrupted at the next start. */
   private async persist(run: ActiveRun, failedCount: number, backend: string | null): Promise<void> {
     const { plan, summary } = run;
-    const batchOf = new Map<number, number>();
-    for (const events of plan.selection) splitIntoBatches(events, this.config.inference.batchSize).forEach((batch, index) => batch.forEach((event) => batchOf.set(event.id, index)));
+    const scoredById = new Map(run.scored.map((event) => [event.eventId, event]));
+    const batches: StoredBatch[] = plan.selection.flatMap((events, classIndex) =>
+      splitIntoBatches(events, this.config.inference.batchSize)
+        .map((batch, index) => ({ classIndex, index, events: batch.flatMap((event) => scoredById.get(event.id) ?? []) }))
+        // A cancelled run stores the batches it scored.
+        .filter((batch) => batch.events.length > 0),
+    );
     try {
-      await insertPredictions(
-        this.db,
-        summary.id,
-        run.scored.map((event) => ({ eventId: event.eventId, scores: event.scores, error: event.error, isSample: plan.sampleIds.has(event.eventId), batch: batchOf.get(event.eventId) ?? 0 })),
-      );
+      await insertRunBatches(this.db, summary.id, batches);
       await finishRun(this.db, summary.id, { status: summary.status, error: summary.error, elapsedMs: summary.elapsedMs ?? 0, failedCount, backend });
     } catch (caught) {
       this.telemetry.logger.error({ runId: summary.id, err: caught }, 'could not store the predictions of a run');
@@ -517,37 +522,25 @@ export class PredictionService {
   }
 
   private async loadScored(runId: string): Promise<ScoredEvent[]> {
-    const stored = await this.storedRun(runId);
-    const rows = await loadPredictions(this.db, runId);
-    return rows
-      .map((row) => ({ eventId: row.eventId, classIndex: stored.classes.names.indexOf(row.label), energyTeV: row.energyTeV, scores: row.scores, error: row.error, batch: row.batch }))
-      .sort((a, b) => a.classIndex - b.classIndex || a.batch - b.batch)
-      .map(({ batch: _batch, ...event }) => event);
+    await this.storedRun(runId);
+    return (await loadRunBatches(this.db, runId)).flatMap((batch) => batch.events);
   }
 
-  /** A run from before a restart: its batches rebuilt from the stored predictions, then the final message. */
+  /** A run from before a restart: its batches from the database, then the final message. */
   private async replayFromDatabase(runId: string): Promise<ProgressMessage[]> {
     const stored = await this.storedRun(runId);
     if (!FINAL_STATUSES.has(stored.status)) throw new UnavailableError(`run "${runId}" was interrupted by a restart and resumes once the model is loaded: retry in ${RESUME_WAIT_SECONDS} s`);
     const summary = summaryOf(stored);
-    const rows = await loadPredictions(this.db, runId);
-    const classCount = stored.classes.names.length;
-    const total = new Array<number>(classCount).fill(0);
-    const byBatch = new Map<string, { classIndex: number; index: number; events: ScoredEvent[] }>();
-    for (const row of rows) {
-      const classIndex = stored.classes.names.indexOf(row.label);
-      total[classIndex]++;
-      const key = `${classIndex}:${row.batch}`;
-      if (!byBatch.has(key)) byBatch.set(key, { classIndex, index: row.batch, events: [] });
-      byBatch.get(key)!.events.push({ eventId: row.eventId, classIndex, energyTeV: row.energyTeV, scores: row.scores, error: row.error });
-    }
+    const batches = await loadRunBatches(this.db, runId);
+    const total = stored.classes.names.map(() => 0);
+    for (const batch of batches) total[batch.classIndex] += batch.events.length;
     const done = total.map(() => 0);
     const failed = total.map(() => 0);
     const elapsedMs = summary.elapsedMs ?? 0;
     const images = total.reduce((a, b) => a + b, 0);
     const messages: ProgressMessage[] = [];
     const base = () => ({ runId, sequence: messages.length, total, done: [...done], failed: [...failed], elapsedMs, imagesPerSecond: elapsedMs ? (images * 1000) / elapsedMs : 0 });
-    for (const { classIndex, index, events } of byBatch.values()) {
+    for (const { classIndex, index, events } of batches) {
       done[classIndex] += events.length;
       failed[classIndex] += events.filter((event) => event.error !== null).length;
       messages.push({ ...base(), kind: 'batch', status: 'running', batch: { classIndex, index, events, inferenceMs: 0 }, error: null });
@@ -555,7 +548,6 @@ export class PredictionService {
     messages.push({ ...base(), kind: 'finished', status: summary.status, batch: null, error: summary.error });
     return messages;
   }
-
 }
 
 function summaryOf(stored: StoredRun): RunSummary {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../server/data/db.ts';
 import { applyMigrations, MIGRATIONS_DIR } from '../../server/data/migrate.ts';
 import { expectDuplicateImageRefused, expectEveryModelRoundTrips } from '../helpers/schema-roundtrip.ts';
+import { expectRunBatchesFromPerEventRows, PER_EVENT_PREDICTIONS_SQL, RUN_BATCHES_MIGRATION } from '../helpers/run-batches-upgrade.ts';
 import { cpSync, readdirSync } from 'node:fs';
 
 describe('metadata database', () => {
@@ -66,8 +67,34 @@ describe('upgrading a database of the gamma/proton release', () => {
     expect(JSON.parse(model.classNames)).toEqual(['proton', 'gamma']);
     expect(JSON.parse(model.preprocessing)).toEqual({ colorMode: 'grayscale', scale: 0.5, offset: 0, mean: [], std: [] });
     expect(db.prepare('SELECT classes, classMapping FROM "PredictionRun"').get()).toEqual({ classes: '["proton","gamma"]', classMapping: '[0,1]' });
-    expect(JSON.parse((db.prepare('SELECT scores FROM "Prediction"').get() as { scores: string }).scores)).toEqual([0.25, 0.75]);
+    expect(db.prepare('SELECT classIndex, batch, eventIds, energiesTeV, scores, errors FROM "RunBatch"').get()).toEqual({
+      classIndex: 1,
+      batch: 0,
+      eventIds: '[5]',
+      energiesTeV: '[2.5]',
+      scores: '[[0.25,0.75]]',
+      errors: '[null]',
+    });
     expect(db.prepare('SELECT outputs FROM "CachedPrediction"').get()).toEqual({ outputs: '[0.75]' });
+    db.close();
+  });
+});
+
+describe('upgrading a database that stored one prediction per row', () => {
+  it('moves the predictions into one row per batch, samples first, with energies and errors, and drops the old table', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'astri-upgrade-'));
+    const before = path.join(dir, 'migrations');
+    for (const name of readdirSync(MIGRATIONS_DIR).filter((name) => name < RUN_BATCHES_MIGRATION)) cpSync(path.join(MIGRATIONS_DIR, name), path.join(before, name), { recursive: true });
+    const file = path.join(dir, 'old.db');
+    applyMigrations(file, before);
+    const old = new Database(file);
+    for (const statement of PER_EVENT_PREDICTIONS_SQL) old.exec(statement);
+    old.close();
+
+    expect(applyMigrations(file).applied).toContain(RUN_BATCHES_MIGRATION);
+    const db = new Database(file, { readonly: true });
+    expectRunBatchesFromPerEventRows(db.prepare('SELECT * FROM "RunBatch"').all() as Array<Record<string, unknown>>);
+    expect(db.prepare(`SELECT name FROM sqlite_master WHERE name = 'Prediction'`).get()).toBeUndefined();
     db.close();
   });
 });

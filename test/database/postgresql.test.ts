@@ -1,7 +1,7 @@
 // The metadata in PostgreSQL (database.url): the migrations, applied once by processes starting together, the
 // models written and read back, and an unreachable server refused with its host and port. A private server
 // (test/helpers/postgres.ts); skipped, with one line saying why, where PostgreSQL is not installed.
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { PROJECT_ROOT } from '../../server/config.ts';
 import { openDatabase, type Db } from '../../server/data/db.ts';
 import { applyMigrations } from '../../server/data/migrate.ts';
 import { expectDuplicateImageRefused, expectEveryModelRoundTrips } from '../helpers/schema-roundtrip.ts';
+import { expectRunBatchesFromPerEventRows, PER_EVENT_PREDICTIONS_SQL, RUN_BATCHES_MIGRATION } from '../helpers/run-batches-upgrade.ts';
 import { applyPostgresMigrations, POSTGRESQL_MIGRATIONS_DIR } from '../../server/data/migrate-postgresql.ts';
 import { runCli } from '../helpers/cli.ts';
 import { needsPostgres, startPostgres, type PostgresTestServer } from '../helpers/postgres.ts';
@@ -75,6 +76,23 @@ describe.skipIf(!HAS_POSTGRES)('metadata in PostgreSQL', () => {
     expect(await appliedMigrations(url)).toEqual(migrationNames());
   });
 
+  it('moves predictions stored one per row into one row per batch, samples first, as the SQLite migration does', async () => {
+    const url = await server.createDatabase();
+    const before = mkdtempSync(path.join(tmpdir(), 'astri-pg-migrations-'));
+    for (const name of migrationNames().filter((name) => name < RUN_BATCHES_MIGRATION)) cpSync(path.join(POSTGRESQL_MIGRATIONS_DIR, name), path.join(before, name), { recursive: true });
+    await applyPostgresMigrations(url, before);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      for (const statement of PER_EVENT_PREDICTIONS_SQL) await client.query(statement);
+      expect((await applyPostgresMigrations(url)).applied).toContain(RUN_BATCHES_MIGRATION);
+      expectRunBatchesFromPerEventRows((await client.query('SELECT * FROM "RunBatch"')).rows);
+      expect((await client.query(`SELECT to_regclass('"Prediction"') AS "table"`)).rows).toEqual([{ table: null }]);
+    } finally {
+      await client.end();
+    }
+  });
+
   it('migrates to the same tables, columns, nullability and indexes as the SQLite migrations', async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'astri-db-')), 'astri.db');
     applyMigrations(file);
@@ -91,7 +109,7 @@ describe.skipIf(!HAS_POSTGRES)('metadata in PostgreSQL', () => {
         .sort(),
     }));
     sqlite.close();
-    expect(tables).toEqual(['ApiToken', 'CachedPrediction', 'Dataset', 'Event', 'Model', 'Prediction', 'PredictionRun']);
+    expect(tables).toEqual(['ApiToken', 'CachedPrediction', 'Dataset', 'Event', 'Model', 'PredictionRun', 'RunBatch']);
 
     const url = await server.createDatabase();
     await applyPostgresMigrations(url);

@@ -17,13 +17,15 @@ export async function expectEveryModelRoundTrips(db: Db): Promise<void> {
   const run = await db.predictionRun.create({
     data: { id: 'run-1', modelId: model.id, datasetId: dataset.id, classes: '["proton","gamma"]', signalClass: 'gamma', classMapping: '[0,1]', energyBin: 1, energyMinTeV: 2, energyMaxTeV: 5, eventsPerClass: 1, samples: 1, seed: 7, status: 'completed', elapsedMs: 12.5, finishedAt: new Date(), owner: 'local' },
   });
-  await db.prediction.create({ data: { runId: run.id, eventId: event.id, scores: '[0.25,0.75]', isSample: true, batch: 0 } });
+  await db.runBatch.create({ data: { runId: run.id, classIndex: 1, batch: 0, eventIds: `[${event.id}]`, energiesTeV: '[3.5]', scores: '[[0.25,0.75]]', errors: '[null]' } });
   await db.cachedPrediction.create({ data: { modelSha256: model.sha256, eventId: event.id, outputs: '[0.75]' } });
   await db.apiToken.create({ data: { name: 'ci', role: 'runner', secretSha256: 'ef'.repeat(32), prefix: 'astri_ab' } });
 
-  const back = await db.predictionRun.findUniqueOrThrow({ where: { id: 'run-1' }, include: { predictions: { include: { event: { include: { dataset: true } } } }, model: true } });
+  const back = await db.predictionRun.findUniqueOrThrow({ where: { id: 'run-1' }, include: { batches: true, model: true, dataset: true } });
   expect(back.model.sha256).toBe(model.sha256);
-  expect(back.predictions[0]).toMatchObject({ scores: '[0.25,0.75]', isSample: true, event: { energyTeV: 3.5, attributes: '{"run":"7"}', dataset: { name: 'roundtrip' } } });
+  expect(back.dataset).toMatchObject({ name: 'roundtrip' });
+  expect(back.batches).toEqual([{ runId: 'run-1', classIndex: 1, batch: 0, eventIds: `[${event.id}]`, energiesTeV: '[3.5]', scores: '[[0.25,0.75]]', errors: '[null]' }]);
+  expect(await db.event.findUniqueOrThrow({ where: { id: event.id } })).toMatchObject({ energyTeV: 3.5, attributes: '{"run":"7"}' });
   expect(await db.cachedPrediction.findUnique({ where: { modelSha256_eventId: { modelSha256: model.sha256, eventId: event.id } } })).toMatchObject({ outputs: '[0.75]' });
   expect(await db.apiToken.findUnique({ where: { secretSha256: 'ef'.repeat(32) } })).toMatchObject({ name: 'ci', role: 'runner' });
 }
