@@ -94,7 +94,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       if (config.demo.multiclassEventsPerClass > 0) await app.services.models.register(config.demo.multiclassModel);
       return loaded;
     });
-    await app.services.predictions.warmUpImageReading();
+    await app.services.predictions.warmUp();
     const { resumed, failed } = await app.services.predictions.resumeInterruptedRuns();
     if (resumed + failed > 0) telemetry.logger.warn({ resumed, failed }, 'runs interrupted by the last stop were resumed (failed: those that could not be)');
     app.services.predictions.watchForOrphanedRuns();

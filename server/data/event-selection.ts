@@ -60,8 +60,7 @@ export class CachedEventSelection {
   /** As selectRandomEvents; the rows are shared with later calls: read them, do not change them. */
   async select(selection: RandomSelection & { eventsRevision: number }): Promise<ReadonlyArray<Readonly<SelectedEventRow>>> {
     checkCount(selection.count);
-    const { datasetId, label, energyTeV, eventsRevision } = selection;
-    const key = JSON.stringify([datasetId, eventsRevision, label, energyTeV?.min ?? null, energyTeV?.max ?? null]);
+    const key = keyOf(selection.datasetId, selection.eventsRevision, selection.label, selection.energyTeV);
     let entry = this.entries.get(key);
     if (entry) {
       this.entries.delete(key);
@@ -78,6 +77,35 @@ export class CachedEventSelection {
     return drawRandom(await entry, selection);
   }
 
+  /**
+   * Reads every event of a dataset at once and keeps the candidates of each class, in each energy range and over
+   * all energies, as select would read them one by one: the first predict on the dataset then queries nothing.
+   * A dataset of more than half the cache's rows is left to select.
+   */
+  async prime(dataset: { id: number; eventsRevision: number; classes: readonly string[]; energyRangesTeV: ReadonlyArray<{ min: number; max: number }> }): Promise<void> {
+    const limit = Math.floor(this.maxRows / 2);
+    const rows = await this.db.$queryRaw<Array<{ id: number | bigint; label: string; imagePath: string; energyTeV: number | null }>>(
+      Prisma.sql`SELECT "id", "label", "imagePath", "energyTeV" FROM "Event" WHERE "datasetId" = ${dataset.id} ORDER BY "id" LIMIT ${limit + 1}`,
+    );
+    if (rows.length > limit) return;
+    for (const label of dataset.classes) {
+      const ofClass = rows
+        .filter((row) => row.label === label)
+        .map((row) => ({ id: Number(row.id), label, imagePath: row.imagePath, energyTeV: row.energyTeV === null ? null : Number(row.energyTeV) }));
+      // The same rows, in the same order, as the query of select: id order, min <= energy < max.
+      const entries: Array<[range: { min: number; max: number } | undefined, SelectedEventRow[]]> = [
+        [undefined, ofClass],
+        ...dataset.energyRangesTeV.map((range): [{ min: number; max: number }, SelectedEventRow[]] => [range, ofClass.filter((row) => row.energyTeV !== null && row.energyTeV >= range.min && row.energyTeV < range.max)]),
+      ];
+      for (const [range, candidates] of entries) {
+        const key = keyOf(dataset.id, dataset.eventsRevision, label, range);
+        if (this.entries.has(key)) continue;
+        this.entries.set(key, Promise.resolve(candidates));
+        this.admit(key, candidates.length);
+      }
+    }
+  }
+
   private admit(key: string, rows: number): void {
     if (!this.entries.has(key)) return;
     this.sizes.set(key, rows);
@@ -89,6 +117,10 @@ export class CachedEventSelection {
       this.sizes.delete(oldest);
     }
   }
+}
+
+function keyOf(datasetId: number, eventsRevision: number, label: string, energyTeV: { min: number; max: number } | undefined): string {
+  return JSON.stringify([datasetId, eventsRevision, label, energyTeV?.min ?? null, energyTeV?.max ?? null]);
 }
 
 function checkCount(count: number): void {

@@ -368,8 +368,12 @@ export class PredictionService {
     return classificationRunMetrics(await this.predictions(runId), summary.classes.names.length);
   }
 
-  /** Reads and decodes a few registered images once, so that the first run does not pay for compiling the decoder. */
-  async warmUpImageReading(): Promise<void> {
+  /**
+   * Pays the first run's one-off costs at start: the default dataset's events are read for selection, and a few
+   * images decoded (compiling the decoder).
+   */
+  async warmUp(): Promise<void> {
+    await this.planner.primeDefaultDataset();
     const defaultId = this.models.defaultModelId;
     if (defaultId === null) return;
     const model = await this.models.get(defaultId);

@@ -6,7 +6,7 @@ import type { Config } from '../config.ts';
 import type { DatasetCatalog, RunnableDataset } from '../data/dataset-catalog.ts';
 import type { DatasetFiles } from '../data/dataset-files.ts';
 import type { Db } from '../data/db.ts';
-import { energyBinAt } from '../data/energy-bins.ts';
+import { energyBinAt, energyBins } from '../data/energy-bins.ts';
 import { CachedEventSelection, NotEnoughEventsError } from '../data/event-selection.ts';
 import { mapClasses, type ClassMapping } from '../domain/classes.ts';
 import { signalClassOf } from '../domain/dataset.ts';
@@ -91,6 +91,18 @@ export class RunPlanner {
     }
     const sampleIds = new Set(selection.flatMap((events) => events.slice(0, samples).map((event) => event.id)));
     return { dataset, model, classes: { names, signalClass: signalClassOf(dataset) }, mapping: mapping as ClassMapping, bins, eventsPerClass, samples, seed, selection, sampleIds };
+  }
+
+  /** Reads the default dataset's events ahead (CachedEventSelection.prime), so that its first predict queries none. */
+  async primeDefaultDataset(): Promise<void> {
+    const dataset = await this.datasets.resolveReady(null).catch(() => null);
+    if (!dataset) return;
+    await this.events.prime({
+      id: dataset.id,
+      eventsRevision: dataset.eventsRevision,
+      classes: dataset.classes.map((label) => label.name),
+      energyRangesTeV: dataset.energyEdgesTeV ? energyBins(dataset.energyEdgesTeV).map((bin) => ({ min: bin.minTeV, max: bin.maxTeV })) : [],
+    });
   }
 
   private async resolveModel(modelId: string | null | undefined): Promise<ModelDescriptor> {

@@ -161,6 +161,32 @@ describe('counting and picking events by energy bin', () => {
     expect(await revision(datasetId)).toBe(after);
   });
 
+  it('reads a whole dataset ahead into the same candidates, bin by bin, that select reads one by one', async () => {
+    const dataset = await new DatasetCatalog(db).resolveReady(datasetId);
+    const ranges = EDGES.slice(0, -1).map((min, i) => ({ min, max: EDGES[i + 1] }));
+    const primed = new CachedEventSelection(db);
+    await primed.prime({ id: datasetId, eventsRevision: dataset.eventsRevision, classes: ['proton', 'gamma'], energyRangesTeV: ranges });
+    // Primed entries answer without the database: an event removed behind the cache's back is still drawn.
+    const removed = await db.event.findFirstOrThrow({ where: { datasetId, label: 'proton', energyTeV: { gte: 2, lt: 5 } } });
+    const expected = new Map<string, Awaited<ReturnType<typeof selectRandomEvents>>>();
+    for (const label of ['proton', 'gamma']) {
+      for (const range of [undefined, ...ranges]) {
+        const count = await db.event.count({ where: { datasetId, label, ...(range ? { energyTeV: { gte: range.min, lt: range.max } } : {}) } });
+        expected.set(JSON.stringify([label, range ?? null]), await selectRandomEvents(db, { datasetId, label, ...(range ? { energyTeV: range } : {}), count, seed: 3 }));
+      }
+    }
+    await db.event.delete({ where: { id: removed.id } });
+    try {
+      for (const [key, all] of expected) {
+        const [label, range] = JSON.parse(key) as [string, { min: number; max: number } | null];
+        const selection = { datasetId, eventsRevision: dataset.eventsRevision, label, ...(range ? { energyTeV: range } : {}), count: all.length, seed: 3 };
+        expect(await primed.select(selection)).toEqual(all);
+      }
+    } finally {
+      await db.event.create({ data: { ...removed, attributes: removed.attributes ?? undefined } });
+    }
+  });
+
   it('says how many events exist when fewer than asked for', async () => {
     const attempt = selectRandomEvents(db, { datasetId, label: 'proton', energyTeV: { min: 2, max: 5 }, count: 13, seed: 5 });
     await expect(attempt).rejects.toThrow(NotEnoughEventsError);
