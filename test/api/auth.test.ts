@@ -1,6 +1,5 @@
 // Tokens and roles over HTTP, SSE and graphql-ws; the open loopback mode; the refusal to bind openly.
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import WebSocket from 'ws';
 import { PROJECT_ROOT } from '../../server/config.ts';
 import { runCli } from '../helpers/cli.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { temporaryDir } from '../helpers/temp-dir.ts';
 
 interface GraphQLBody {
   data?: Record<string, unknown> | null;
@@ -194,7 +194,7 @@ describe('binding to a non-loopback address', () => {
   });
 
   it('refuses from the astri command too, with a message and no stack', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'astri-bind-'));
+    const dir = temporaryDir('astri-bind-');
     const env = { ASTRI_DATA__DIR: dir, ASTRI_DATA__DATABASE: path.join(dir, 'astri.db'), ASTRI_DATA__INFERENCE_DIR: path.join(dir, 'inference'), ASTRI_DATA__PIXEL_STORE: path.join(dir, 'pixels'), ASTRI_LOG__LEVEL: 'silent' };
     const result = await runCli(['serve', '--host', '0.0.0.0', '--port', '0'], { env, timeoutMs: 60_000 });
     expect(result.code).toBe(1);

@@ -1,14 +1,14 @@
 // A full disk while writing an upload, a model or the pixel store: the operation fails with a clear error,
 // nothing stored before is damaged, and the service keeps serving reads and runs. The "disk" is the process's
 // file size limit (ulimit -f): the kernel answers writes past it with EFBIG, as a full file system answers ENOSPC.
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { encode } from 'fast-png';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yazl from 'yazl';
 import { startServerProcess, writeServerConfig, type ServerProcess } from '../helpers/server-process.ts';
+import { temporaryDir } from '../helpers/temp-dir.ts';
 
 const LIMIT_BYTES = 12 * 1024 * 1024;
 const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -42,7 +42,7 @@ describe('a full disk', () => {
   const counts = async () => (await server.graphql<{ models: unknown[]; datasets: unknown[] }>('{ models { id } datasets { id } }')).data!;
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'astri-full-'));
+    dir = temporaryDir('astri-full-');
     server = await startServerProcess(writeServerConfig(dir, { inference: { backend: 'onnxruntime' } }), { fileSizeLimitBytes: LIMIT_BYTES });
   }, 300_000);
   afterAll(() => server?.kill('SIGKILL'));

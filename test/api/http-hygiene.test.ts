@@ -1,15 +1,15 @@
 // What any HTTP response carries and refuses: security headers and the dashboard's content security policy,
 // CORS (same origin by default), per-route body limits, upload content sniffing, no server paths or stacks.
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, CLIENT_DIST, type App } from '../../server/app.ts';
 import { loadConfig, PROJECT_ROOT } from '../../server/config.ts';
 import { buildClient } from '../e2e/harness.ts';
+import { temporaryDir } from '../helpers/temp-dir.ts';
 
 async function appWith(overrides: Record<string, unknown> = {}): Promise<App> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'astri-http-'));
+  const dir = temporaryDir('astri-http-');
   return buildApp(loadConfig({ env: {}, overrides: { data: { dir, database: path.join(dir, 'astri.db') }, log: { level: 'silent' }, ...overrides } }));
 }
 

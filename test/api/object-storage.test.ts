@@ -2,8 +2,7 @@
 // process) reached through a loopback proxy that injects real faults: 503 SlowDown, connections reset before
 // and inside bodies, a server killed in the middle of an ingest, missing and forbidden objects, a missing bucket.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { runCli } from '../helpers/cli.ts';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.ts';
 import { startS3Server, S3_CREDENTIALS, type S3TestServer } from '../helpers/s3-server.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { temporaryDir } from '../helpers/temp-dir.ts';
 
 const BUCKET = 'astri-data';
 const PER_CLASS = 24;
@@ -31,7 +31,7 @@ let localDir: string;
 beforeAll(async () => {
   s3 = await startS3Server();
   await s3.createBucket(BUCKET);
-  localDir = path.join(mkdtempSync(path.join(tmpdir(), 'astri-s3-data-')), 'demo-4class');
+  localDir = path.join(temporaryDir('astri-s3-data-'), 'demo-4class');
   await writeMulticlassDemo(localDir, { eventsPerClass: PER_CLASS, seed: 5 });
   await s3.putFolder(BUCKET, 'sets/demo-4class', localDir);
   await s3.put(BUCKET, 'models/astri-demo-4class.h5', readFileSync(MODEL_FILE));
@@ -340,7 +340,7 @@ describe('uploads kept in the shared store (storage.url), for every host', () =>
 describe('astri serve with an object store it cannot use', () => {
   const serve = (env: Record<string, string>) =>
     runCli(['serve', '--port', '0'], {
-      env: { ASTRI_DATA__DIR: mkdtempSync(path.join(tmpdir(), 'astri-refuse-')), ASTRI_STORAGE__URL: 's3://astri-store/shared', ASTRI_STORAGE__MAX_ATTEMPTS: '2', AWS_REGION: 'us-east-1', ...env },
+      env: { ASTRI_DATA__DIR: temporaryDir('astri-refuse-'), ASTRI_STORAGE__URL: 's3://astri-store/shared', ASTRI_STORAGE__MAX_ATTEMPTS: '2', AWS_REGION: 'us-east-1', ...env },
       timeoutMs: 60_000,
     });
 

@@ -1,13 +1,13 @@
 // Decode at ingest: the demo's pixels go into the pixel store as they are generated, and a folder the CLI registered
 // in place is converted by the running server in the background; the stored bytes are the PNGs' own pixels.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeMulticlassDemo } from '../../server/data/demo/index.ts';
 import { decodePng, toChannels } from '../../server/data/png.ts';
 import { runCli } from '../helpers/cli.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { temporaryDir } from '../helpers/temp-dir.ts';
 
 type Shape = [number, number, number];
 
@@ -81,7 +81,7 @@ describe('decode at ingest', () => {
   }, 300_000);
 
   it('converts a folder that `astri ingest` registered in place, once, in the background of the running server', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'astri-decode-at-ingest-'));
+    const dir = temporaryDir('astri-decode-at-ingest-');
     const folder = path.join(dir, 'cli-folder');
     const written = await writeMulticlassDemo(folder, { eventsPerClass: 12, seed: 9, threads: 1 });
     // The CLI registers the folder before the server runs (its own process: it must not write the store).

@@ -2,12 +2,12 @@
 // with Debian's python3-requests and python3-pandas: the run over every bin followed over SSE, and the two
 // CSV files it writes checked against the API. Skips, saying so once, where those modules are missing.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { needsPython, PROJECT_ROOT, PYTHON } from '../helpers/python.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { temporaryDir } from '../helpers/temp-dir.ts';
 
 const HAS_MODULES = needsPython(['requests', 'pandas'], ['python3-requests', 'python3-pandas'], 'the Python client of docs/python.md');
 const EVENTS = 20;
@@ -50,7 +50,7 @@ describe.skipIf(!HAS_MODULES)('the Python client of docs/python.md', () => {
   });
 
   it('starts a run over every bin, follows it over SSE and writes the per-event and per-energy tables the API gives', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'astri-python-'));
+    const dir = temporaryDir('astri-python-');
     const script = path.join(dir, 'client.py');
     writeFileSync(script, documentedClient());
     const result = await runPython(script, dir, { ASTRI_URL: server.url, ASTRI_EVENTS: String(EVENTS) });

@@ -1,10 +1,8 @@
 // A run cut off by a crash resumes at the next start and ends with the results it would have had: ten runs,
 // kill -9 of a real server process while they run, restart, and the same results as a server never interrupted.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startServerProcess, writeServerConfig, type ServerProcess } from '../helpers/server-process.ts';
+import { temporaryDir } from '../helpers/temp-dir.ts';
 
 interface Run {
   status: string;
@@ -47,7 +45,7 @@ describe('restarts', () => {
   });
 
   it('resumes the runs a kill -9 cut off, and they end with the results of uninterrupted runs', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'astri-restart-'));
+    const dir = temporaryDir('astri-restart-');
     const config = writeServerConfig(dir, CONFIG);
     const first = await startServerProcess(config);
     servers.push(first);
@@ -73,7 +71,7 @@ describe('restarts', () => {
     await second.kill();
 
     // The same runs on a server that is never interrupted, on its own data folder (the demo is generated from the same seed).
-    const referenceDir = mkdtempSync(path.join(tmpdir(), 'astri-reference-'));
+    const referenceDir = temporaryDir('astri-reference-');
     const reference = await startServerProcess(writeServerConfig(referenceDir, CONFIG));
     servers.push(reference);
     const referenceIds = await startRuns(reference);

@@ -1,11 +1,11 @@
 // The gammaness is the gamma score, however a gamma/proton dataset was registered: from a manifest alone (its
 // classes sorted, gamma first) or from class folders, without saying which class is the signal.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { temporaryDir } from '../helpers/temp-dir.ts';
 
 interface Run {
   status: string;
@@ -14,7 +14,7 @@ interface Run {
 }
 
 describe('the signal class of a gamma/proton dataset registered without one', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'astri-signal-'));
+  const dir = temporaryDir('astri-signal-');
   const camera = path.join(dir, 'camera');
   let server: TestServer;
 

@@ -1,15 +1,14 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
+import { temporaryDir } from '../helpers/temp-dir.ts';
 
 // The app before its model is loaded: what serve.ts listens with while it gets ready.
 describe('during start-up', () => {
   let app: App;
   beforeAll(async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'astri-start-'));
+    const dir = temporaryDir('astri-start-');
     const config = loadConfig({ env: {}, overrides: { data: { dir, database: path.join(dir, 'astri.db') }, log: { level: 'silent' } } });
     app = await buildApp(config);
   });

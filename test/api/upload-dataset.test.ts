@@ -1,7 +1,6 @@
 // uploadDataset over HTTP with real parts: archives built here with yazl, images with the demo camera and
 // sharp, a real server on a temporary SQLite file, graphql-ws for the progress stream.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import path from 'node:path';
 import { encode } from 'fast-png';
@@ -16,6 +15,7 @@ import { generateBatch } from '../../server/data/demo/index.ts';
 import { writeKerasH5 } from '../../server/inference/index.ts';
 import { tf } from '../../server/inference/runtime/tfjs.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { temporaryDir } from '../helpers/temp-dir.ts';
 
 const MAX_UPLOAD_BYTES = 8 * 1024 ** 2;
 const MAX_UNPACKED_BYTES = 4 * 1024 ** 2;
@@ -243,7 +243,7 @@ describe('uploadDataset', () => {
   });
 
   it('ingests a .tar.gz of class folders wrapped in one folder', async () => {
-    const root = mkdtempSync(path.join(tmpdir(), 'astri-tar-'));
+    const root = temporaryDir('astri-tar-');
     for (const [label, images] of Object.entries({ gamma: cameraPngs(7, 61), proton: cameraPngs(5, 62) })) {
       mkdirSync(path.join(root, 'night-3', label), { recursive: true });
       images.forEach((body, k) => writeFileSync(path.join(root, 'night-3', label, `${k}.png`), body));

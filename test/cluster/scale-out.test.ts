@@ -3,8 +3,7 @@
 // 4 runs start together through both replicas, each followed from the other replica; one worker is killed
 // with SIGKILL mid-run. Every run must complete with every event scored exactly once, with the scores a
 // single `astri serve` (SQLite, no queue) gives for the same requests.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { needsPostgres, startPostgres, type PostgresTestServer } from '../helper
 import { needsRedis, startRedis, type RedisTestServer } from '../helpers/redis.ts';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.ts';
 import { startServerProcess, writeServerConfig, type ServerProcess } from '../helpers/server-process.ts';
+import { temporaryDir } from '../helpers/temp-dir.ts';
 
 const canRun = needsRedis('the scale-out test') && needsPostgres('the scale-out test');
 
@@ -108,7 +108,7 @@ describe.skipIf(!canRun)('scaled out: 2 API replicas and 2 workers on Redis, Pos
   };
 
   beforeAll(async () => {
-    root = mkdtempSync(path.join(tmpdir(), 'astri-cluster-'));
+    root = temporaryDir('astri-cluster-');
     [redis, postgres, s3] = await Promise.all([startRedis(), startPostgres(), startS3Server()]);
     await s3.createBucket('astri');
     const cluster = {

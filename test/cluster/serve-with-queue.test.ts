@@ -1,12 +1,11 @@
 // `astri serve` (role all) with a queue: one process that conducts runs through the queue and takes their
 // batches itself, listed as a worker; the results are those of the same process without a queue (one backend
 // for both: `auto` picks the faster of two that agree to 1e-6, and the comparison here is exact).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { needsRedis, startRedis, type RedisTestServer } from '../helpers/redis.ts';
 import { startServerProcess, writeServerConfig, type ServerProcess } from '../helpers/server-process.ts';
+import { temporaryDir } from '../helpers/temp-dir.ts';
 
 const RUN = 'query($id: ID!) { predictionRun(id: $id) { status predictions { eventId scores } } }';
 
@@ -38,7 +37,7 @@ describe.skipIf(!needsRedis('astri serve with a queue'))('astri serve with queue
   });
 
   const start = async (extra: Record<string, Record<string, unknown>>) => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'astri-serve-queue-'));
+    const dir = temporaryDir('astri-serve-queue-');
     dirs.push(dir);
     const server = await startServerProcess(writeServerConfig(dir, { inference: { batchSize: 16, backend: 'onnxruntime' }, ...extra }));
     servers.push(server);

@@ -1,14 +1,13 @@
 // Starting the scaled-out roles wrong is refused at once, saying what to set and without a stack.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
 import { writeServerConfig } from '../helpers/server-process.ts';
+import { temporaryDir } from '../helpers/temp-dir.ts';
 
 describe('astri serve --role api and astri worker refuse to start without a usable queue', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'astri-roles-'));
+  const dir = temporaryDir('astri-roles-');
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('an API replica without queue.url names the setting', async () => {

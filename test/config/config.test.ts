@@ -1,14 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, envNameFor, loadConfig } from '../../server/config.ts';
 import { runCli } from '../helpers/cli.ts';
+import { temporaryDir } from '../helpers/temp-dir.ts';
 
 const noEnv = {};
 
 function tempYaml(text: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'astri-config-'));
+  const dir = temporaryDir('astri-config-');
   const file = path.join(dir, 'config.yaml');
   writeFileSync(file, text);
   return file;

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, linkSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { encode } from 'fast-png';
@@ -24,6 +23,7 @@ import {
   type ExtractArchiveOptions,
 } from '../../server/data/archive/index.ts';
 import { generateBatch } from '../../server/data/demo/index.ts';
+import { temporaryDir } from '../helpers/temp-dir.ts';
 
 let work: string;
 let counter = 0;
@@ -116,7 +116,7 @@ async function refusal(archive: string, options: ExtractArchiveOptions = {}): Pr
 let pngs: Buffer[];
 
 beforeAll(() => {
-  work = mkdtempSync(path.join(tmpdir(), 'astri-archive-'));
+  work = temporaryDir('astri-archive-');
   pngs = cameraPngs(8);
 });
 

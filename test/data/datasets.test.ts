@@ -1,11 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../server/data/db.ts';
 import { DatasetCatalog } from '../../server/data/dataset-catalog.ts';
 import { registerEvents, DatasetConflictError, type DatasetSpec, type EventRecord } from '../../server/data/datasets.ts';
 import { CachedEventSelection, selectRandomEvents, NotEnoughEventsError } from '../../server/data/event-selection.ts';
+import { temporaryDir } from '../helpers/temp-dir.ts';
 
 const EDGES = [1, 2, 5, 10];
 const GAMMA_PROTON = { classes: [{ name: 'proton', color: null }, { name: 'gamma', color: null }], signalClass: 'gamma', energyEdgesTeV: EDGES };
@@ -22,7 +21,7 @@ describe('dataset registration', () => {
   let db: Db;
 
   beforeAll(async () => {
-    db = await openDatabase(path.join(mkdtempSync(path.join(tmpdir(), 'astri-datasets-')), 'astri.db'));
+    db = await openDatabase(path.join(temporaryDir('astri-datasets-'), 'astri.db'));
   });
   afterAll(() => db?.$disconnect());
 
@@ -86,7 +85,7 @@ describe('counting and picking events by energy bin', () => {
   let otherDatasetId: number;
 
   beforeAll(async () => {
-    db = await openDatabase(path.join(mkdtempSync(path.join(tmpdir(), 'astri-select-')), 'astri.db'));
+    db = await openDatabase(path.join(temporaryDir('astri-select-'), 'astri.db'));
     const records: EventRecord[] = [];
     // 30 gammas in [1, 2), 12 protons in [2, 5), edge values, and events outside every bin.
     for (let i = 0; i < 30; i++) records.push(record(`g${i}.png`, 'gamma', 1 + i / 30));

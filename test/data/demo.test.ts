@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { decode } from 'fast-png';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +17,7 @@ import {
   writeDemoDataset,
 } from '../../server/data/demo/index.ts';
 import { runCli } from '../helpers/cli.ts';
+import { temporaryDir } from '../helpers/temp-dir.ts';
 
 const EDGES = [1, 2, 5, 10, 20, 50, 100, 200];
 const PER_BIN = 20;
@@ -61,7 +61,7 @@ describe('astri data demo', () => {
   let firstRun: Awaited<ReturnType<typeof runCli>>;
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'astri-demo-'));
+    dir = temporaryDir('astri-demo-');
     inference = path.join(dir, 'data', 'inference');
     firstRun = await runCli(['--config', tempConfig(dir), 'data', 'demo', '--per-bin', String(PER_BIN), '--seed', '5']);
     db = await openDatabase(path.join(dir, 'data', 'astri.db'));
@@ -126,7 +126,7 @@ describe('astri data demo', () => {
 
   it('gives byte-identical files and manifest for the same seed, and leaves the database untouched on a re-run', async () => {
     const before = await db.event.findMany({ orderBy: { id: 'asc' }, select: { id: true, imagePath: true, contentHash: true } });
-    const other = mkdtempSync(path.join(tmpdir(), 'astri-demo-again-'));
+    const other = temporaryDir('astri-demo-again-');
     const [again, elsewhere] = await Promise.all([
       runCli(['--config', tempConfig(dir), 'data', 'demo', '--per-bin', String(PER_BIN), '--seed', '5']),
       runCli(['--config', tempConfig(other), 'data', 'demo', '--per-bin', String(PER_BIN), '--seed', '5']),
@@ -166,7 +166,7 @@ describe('astri data demo', () => {
 
 describe('ensureDemoDataset', () => {
   it('generates the demo set only when the database has no dataset, and again when its files are gone', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'astri-ensure-'));
+    const dir = temporaryDir('astri-ensure-');
     const config = configIn(dir);
     const db = await openDatabase(config.data.database);
     try {
@@ -189,7 +189,7 @@ describe('ensureDemoDataset', () => {
 
   it('writes the same files in worker threads as in the calling thread', async () => {
     const write = async (threads: number): Promise<string> => {
-      const dir = mkdtempSync(path.join(tmpdir(), `astri-threads-${threads}-`));
+      const dir = temporaryDir(`astri-threads-${threads}-`);
       const config = configIn(dir, { eventsPerBin: 3 });
       const db = await openDatabase(config.data.database);
       try {
@@ -228,7 +228,7 @@ describe('demo pixels in the pixel store', () => {
     [2, 3],
   ]) {
     it(`stores every generated event as its PNG decodes, from ${threads === 1 ? 'the calling thread' : 'worker threads'}, when given the store`, async () => {
-      const dir = mkdtempSync(path.join(tmpdir(), 'astri-demo-store-'));
+      const dir = temporaryDir('astri-demo-store-');
       const config = configIn(dir, { eventsPerBin });
       const db = await openDatabase(config.data.database);
       try {
@@ -248,7 +248,7 @@ describe('demo pixels in the pixel store', () => {
   }
 
   it('leaves the pixel store alone when not given it (the CLI, another process than the server)', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'astri-demo-nostore-'));
+    const dir = temporaryDir('astri-demo-nostore-');
     const config = configIn(dir, { eventsPerBin: 2 });
     const db = await openDatabase(config.data.database);
     try {

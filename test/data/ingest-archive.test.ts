@@ -1,12 +1,12 @@
 // `astri ingest ARCHIVE`: the upload pipeline from the command line, run as the real command.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yazl from 'yazl';
 import { openDatabase, type Db } from '../../server/data/db.ts';
 import { runCli } from '../helpers/cli.ts';
+import { temporaryDir } from '../helpers/temp-dir.ts';
 
 async function jpeg(seed: number): Promise<Buffer> {
   const data = Buffer.alloc(24 * 24 * 3).map((_, i) => (i * seed) % 256);
@@ -29,7 +29,7 @@ describe('astri ingest ARCHIVE', () => {
   let db: Db;
 
   beforeAll(async () => {
-    work = mkdtempSync(path.join(tmpdir(), 'astri-ingest-archive-'));
+    work = temporaryDir('astri-ingest-archive-');
     config = path.join(work, 'config.yaml');
     writeFileSync(config, `data:\n  dir: ${work}\n  database: ${path.join(work, 'astri.db')}\n  inferenceDir: ${path.join(work, 'inference')}\n  pixelStore: ${path.join(work, 'pixels')}\nlog:\n  level: silent\n`);
     db = await openDatabase(path.join(work, 'astri.db'));

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { encode } from 'fast-png';
@@ -9,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../server/data/db.ts';
 import { generateBatch } from '../../server/data/demo/index.ts';
 import { runCli } from '../helpers/cli.ts';
+import { temporaryDir } from '../helpers/temp-dir.ts';
 
 /** A folder pair of real demo-camera PNGs with a manifest, as an instrument team would hand it over. */
 function makeDataset(root: string, perClass: number): Array<{ file: string; particle: string; energyTeV: number }> {
@@ -41,7 +41,7 @@ describe('astri ingest', () => {
   let db: Db;
 
   beforeAll(async () => {
-    work = mkdtempSync(path.join(tmpdir(), 'astri-ingest-'));
+    work = temporaryDir('astri-ingest-');
     config = configFile(work);
     db = await openDatabase(path.join(work, 'astri.db'));
   });

@@ -1,8 +1,8 @@
-import { appendFileSync, mkdtempSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PixelStore } from '../../server/data/pixel-store.ts';
+import { temporaryDir } from '../helpers/temp-dir.ts';
 
 const shape = [4, 4, 1] as const;
 const image = (value: number) => new Uint8Array(16).fill(value);
@@ -11,7 +11,7 @@ describe('pixel store', () => {
   afterEach(() => PixelStore.closeAll());
 
   it('reads back what it stored, after a reopen, and skips events it already has', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'astri-pixels-'));
+    const dir = temporaryDir('astri-pixels-');
     PixelStore.for(dir, shape).writeMany([
       { eventId: 7, pixels: image(7) },
       { eventId: 9, pixels: image(9) },
@@ -29,7 +29,7 @@ describe('pixel store', () => {
   });
 
   it('drops a torn tail left by an interrupted write', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'astri-pixels-'));
+    const dir = temporaryDir('astri-pixels-');
     PixelStore.for(dir, shape).writeMany([{ eventId: 1, pixels: image(1) }]);
     PixelStore.closeAll();
     appendFileSync(path.join(dir, 'pixels-4x4x1.u8'), new Uint8Array(10));
@@ -44,7 +44,7 @@ describe('pixel store', () => {
   });
 
   it('refuses an image of the wrong size', () => {
-    const store = PixelStore.for(mkdtempSync(path.join(tmpdir(), 'astri-pixels-')), shape);
+    const store = PixelStore.for(temporaryDir('astri-pixels-'), shape);
     expect(() => store.writeMany([{ eventId: 3, pixels: new Uint8Array(5) }])).toThrow(/event 3 has 5 bytes, expected 16/);
   });
 });

@@ -1,12 +1,12 @@
 // A damaged or foreign database file stops the start with a message (never a stack, never a crash loop of
 // migrations over someone else's data); `astri db backup` copies a live database consistently.
-import { closeSync, existsSync, mkdtempSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, existsSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../server/data/db.ts';
 import { runCli } from '../helpers/cli.ts';
+import { temporaryDir } from '../helpers/temp-dir.ts';
 
 function dataEnv(dir: string): Record<string, string> {
   return { ASTRI_DATA__DIR: dir, ASTRI_DATA__DATABASE: path.join(dir, 'astri.db'), ASTRI_DATA__INFERENCE_DIR: path.join(dir, 'inference'), ASTRI_DATA__PIXEL_STORE: path.join(dir, 'pixels'), ASTRI_LOG__LEVEL: 'silent' };
@@ -30,7 +30,7 @@ async function filledDatabase(dir: string): Promise<string> {
 
 describe('the database file at start', () => {
   it('refuses a file that is not SQLite, naming it and what to do', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'astri-dbfile-'));
+    const dir = temporaryDir('astri-dbfile-');
     writeFileSync(path.join(dir, 'astri.db'), Buffer.from('this is a text file, not a database\n'.repeat(200)));
     const result = await runCli(['serve', '--port', '0'], { env: dataEnv(dir), timeoutMs: 60_000 });
     expect(result.code).toBe(1);
@@ -39,7 +39,7 @@ describe('the database file at start', () => {
   });
 
   it('refuses a damaged SQLite file (quick_check) and leaves it as it was', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'astri-dbfile-'));
+    const dir = temporaryDir('astri-dbfile-');
     const file = await filledDatabase(dir);
     const pageSize = 4096;
     const fd = openSync(file, 'r+');
@@ -54,7 +54,7 @@ describe('the database file at start', () => {
   });
 
   it("refuses another application's SQLite database instead of migrating it", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'astri-dbfile-'));
+    const dir = temporaryDir('astri-dbfile-');
     const foreign = new Database(path.join(dir, 'astri.db'));
     foreign.exec('CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount REAL); INSERT INTO invoices (amount) VALUES (12.5);');
     foreign.close();
@@ -69,7 +69,7 @@ describe('the database file at start', () => {
 
 describe('astri db backup', () => {
   it('writes a consistent copy that opens as the same database, even while another connection writes', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'astri-backup-'));
+    const dir = temporaryDir('astri-backup-');
     const file = await filledDatabase(dir);
     const writer = new Database(file);
     writer.exec('BEGIN; UPDATE "Event" SET "energyTeV" = -1 WHERE id % 2 = 0;');

@@ -1,5 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,13 +6,14 @@ import { applyMigrations, MIGRATIONS_DIR } from '../../server/data/migrate.ts';
 import { expectDuplicateImageRefused, expectEveryModelRoundTrips } from '../helpers/schema-roundtrip.ts';
 import { expectRunBatchesFromPerEventRows, PER_EVENT_PREDICTIONS_SQL, RUN_BATCHES_MIGRATION } from '../helpers/run-batches-upgrade.ts';
 import { cpSync, readdirSync } from 'node:fs';
+import { temporaryDir } from '../helpers/temp-dir.ts';
 
 describe('metadata database', () => {
   let file: string;
   let db: Db;
 
   beforeAll(async () => {
-    file = path.join(mkdtempSync(path.join(tmpdir(), 'astri-db-')), 'astri.db');
+    file = path.join(temporaryDir('astri-db-'), 'astri.db');
     db = await openDatabase(file);
   });
   afterAll(() => db.$disconnect());
@@ -39,7 +38,7 @@ describe('metadata database', () => {
 
 describe('upgrading a database of the gamma/proton release', () => {
   it('keeps every dataset, event, run and prediction, with classes and per-class scores', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'astri-upgrade-'));
+    const dir = temporaryDir('astri-upgrade-');
     const first = path.join(dir, 'migrations');
     const [init] = readdirSync(MIGRATIONS_DIR).sort();
     cpSync(path.join(MIGRATIONS_DIR, init), path.join(first, init), { recursive: true });
@@ -82,7 +81,7 @@ describe('upgrading a database of the gamma/proton release', () => {
 
 describe('upgrading a database that stored one prediction per row', () => {
   it('moves the predictions into one row per batch, samples first, with energies and errors, and drops the old table', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'astri-upgrade-'));
+    const dir = temporaryDir('astri-upgrade-');
     const before = path.join(dir, 'migrations');
     for (const name of readdirSync(MIGRATIONS_DIR).filter((name) => name < RUN_BATCHES_MIGRATION)) cpSync(path.join(MIGRATIONS_DIR, name), path.join(before, name), { recursive: true });
     const file = path.join(dir, 'old.db');

@@ -1,7 +1,7 @@
 // The metadata in PostgreSQL (database.url): the migrations, applied once by processes starting together, the
 // models written and read back, and an unreachable server refused with its host and port. A private server
 // (test/helpers/postgres.ts); skipped, with one line saying why, where PostgreSQL is not installed.
-import { cpSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { cpSync, readFileSync, readdirSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import { expectRunBatchesFromPerEventRows, PER_EVENT_PREDICTIONS_SQL, RUN_BATCHE
 import { applyPostgresMigrations, POSTGRESQL_MIGRATIONS_DIR } from '../../server/data/migrate-postgresql.ts';
 import { runCli } from '../helpers/cli.ts';
 import { needsPostgres, startPostgres, type PostgresTestServer } from '../helpers/postgres.ts';
+import { temporaryDir } from '../helpers/temp-dir.ts';
 
 const HAS_POSTGRES = needsPostgres('the PostgreSQL metadata tests (test/database/postgresql.test.ts)');
 
@@ -61,7 +62,7 @@ describe.skipIf(!HAS_POSTGRES)('metadata in PostgreSQL', () => {
 
   it('applies the migrations once when two `astri` processes start together on an empty database', async () => {
     const url = await server.createDatabase();
-    const dir = mkdtempSync(path.join(tmpdir(), 'astri-pg-cli-'));
+    const dir = temporaryDir('astri-pg-cli-');
     const env = { ASTRI_DATABASE__URL: url, ASTRI_DATA__DIR: dir, ASTRI_DATA__DATABASE: path.join(dir, 'unused.db') };
     const results = await Promise.all([runCli(['data', 'list'], { env }), runCli(['data', 'list'], { env })]);
     for (const result of results) expect(result, result.stderr).toMatchObject({ code: 0 });
@@ -78,7 +79,7 @@ describe.skipIf(!HAS_POSTGRES)('metadata in PostgreSQL', () => {
 
   it('moves predictions stored one per row into one row per batch, samples first, as the SQLite migration does', async () => {
     const url = await server.createDatabase();
-    const before = mkdtempSync(path.join(tmpdir(), 'astri-pg-migrations-'));
+    const before = temporaryDir('astri-pg-migrations-');
     for (const name of migrationNames().filter((name) => name < RUN_BATCHES_MIGRATION)) cpSync(path.join(POSTGRESQL_MIGRATIONS_DIR, name), path.join(before, name), { recursive: true });
     await applyPostgresMigrations(url, before);
     const client = new pg.Client({ connectionString: url });
@@ -94,7 +95,7 @@ describe.skipIf(!HAS_POSTGRES)('metadata in PostgreSQL', () => {
   });
 
   it('migrates to the same tables, columns, nullability and indexes as the SQLite migrations', async () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'astri-db-')), 'astri.db');
+    const file = path.join(temporaryDir('astri-db-'), 'astri.db');
     applyMigrations(file);
     const sqlite = new Database(file, { readonly: true });
     const tables = (sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_prisma_migrations' ORDER BY name").all() as Array<{ name: string }>).map((row) => row.name);
@@ -148,7 +149,7 @@ describe.skipIf(!HAS_POSTGRES)('metadata in PostgreSQL', () => {
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const port = (probe.address() as { port: number }).port;
     await new Promise((resolve) => probe.close(resolve));
-    const dir = mkdtempSync(path.join(tmpdir(), 'astri-pg-cli-'));
+    const dir = temporaryDir('astri-pg-cli-');
     const env = { ASTRI_DATABASE__URL: `postgresql://astri:s3cret@127.0.0.1:${port}/astri`, ASTRI_DATA__DIR: dir, ASTRI_DATA__DATABASE: path.join(dir, 'unused.db'), ASTRI_SERVER__PORT: '0' };
     const result = await runCli(['serve'], { env });
     expect(result.code).toBe(1);

@@ -1,11 +1,11 @@
 // A structural lint of the Dockerfiles (no Docker engine or hadolint here) and of what .dockerignore
 // sends as the build context.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../server/config.ts';
 import { contextFiles, copySources, parseDockerfile, type Stage } from './docker-context.ts';
+import { temporaryDir } from '../helpers/temp-dir.ts';
 
 const DOCKERFILES = ['docker/server.Dockerfile', 'docker/server-gpu.Dockerfile', 'docker/client.Dockerfile'];
 const context = new Set(contextFiles());
@@ -114,7 +114,7 @@ describe('the client image', () => {
 describe('the build context (.dockerignore)', () => {
   it('leaves out dependencies, build outputs, state and secrets, and keeps models and sample data', () => {
     // A tree with every kind of file a working copy gathers (a clean clone has few of them).
-    const root = mkdtempSync(path.join(tmpdir(), 'astri-context-'));
+    const root = temporaryDir('astri-context-');
     try {
       copyFileSync(path.join(PROJECT_ROOT, '.dockerignore'), path.join(root, '.dockerignore'));
       const kept = ['package.json', 'server/app.ts', 'client/index.html', 'data/models/astri-demo-cnn.h5', 'data/sample_predictions.json', 'docker/config.yaml'];

@@ -4,15 +4,15 @@
 // socket, the web root, the pid and temp files. The replicas are given as IP addresses, which get no `resolve`:
 // that parameter needs nginx 1.27.3 (the image has 1.28), Debian's nginx here is older.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { PROJECT_ROOT } from '../../server/config.ts';
+import { temporaryDir } from '../helpers/temp-dir.ts';
 
 const NGINX_DIR = path.join(PROJECT_ROOT, 'docker', 'nginx');
 // Debian puts nginx in /usr/sbin, which a non-root user's PATH often lacks.
@@ -110,7 +110,7 @@ describe('the client image nginx', () => {
       else await new Promise((resolve) => upstream.close(resolve));
     }
 
-    dir = mkdtempSync(path.join(tmpdir(), 'astri-nginx-'));
+    dir = temporaryDir('astri-nginx-');
     // Worker processes run as nobody when the test runs as root: let them read the web root.
     chmodSync(dir, 0o755);
     socketPath = path.join(dir, 'nginx.sock');

@@ -1,7 +1,6 @@
 // Mutated real files (a Keras .h5 model, PNG images, a zip upload): every case ends with a result or a named
 // error within the time bound, never a crash, a hang or another kind of error.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { encode } from 'fast-png';
@@ -15,8 +14,9 @@ import { decodePng, ImageDecodeError, toChannels } from '../../server/data/png.t
 import { InferenceError } from '../../server/inference/errors.ts';
 import { describeModelFile } from '../../server/inference/index.ts';
 import { fuzzParameters, mutate, mutations, withinBound } from './fuzz.ts';
+import { temporaryDir } from '../helpers/temp-dir.ts';
 
-const scratch = mkdtempSync(path.join(tmpdir(), 'astri-fuzz-'));
+const scratch = temporaryDir('astri-fuzz-');
 
 function noisePng(width: number, height: number, channels: 1 | 3, seed: number): Uint8Array {
   const data = new Uint8Array(width * height * channels);

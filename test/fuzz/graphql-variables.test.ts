@@ -1,7 +1,5 @@
 // Arbitrary JSON as the variables of the API's operations: every request ends in data or errors with a code,
 // an HTTP status a client expects (never 500), and no server path or stack in the answer.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +7,7 @@ import { buildApp, type App } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
 import { ensureDemoDataset } from '../../server/data/demo/index.ts';
 import { fuzzParameters, withinBound } from './fuzz.ts';
+import { temporaryDir } from '../helpers/temp-dir.ts';
 
 const OPERATIONS = [
   'query($d: ID, $b: Int, $l: String, $f: Int, $a: String) { events(datasetId: $d, energyBin: $b, label: $l, first: $f, after: $a) { edges { node { id label } } pageInfo { hasNextPage } } }',
@@ -55,7 +54,7 @@ const variables = fc.oneof(
 describe('fuzzing GraphQL variables', () => {
   let app: App;
   beforeAll(async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'astri-fuzz-gql-'));
+    const dir = temporaryDir('astri-fuzz-gql-');
     const config = loadConfig({ env: {}, overrides: { data: { dir, database: path.join(dir, 'astri.db'), inferenceDir: path.join(dir, 'inference'), pixelStore: path.join(dir, 'pixels') }, demo: { eventsPerBin: 5, multiclassEventsPerClass: 0 }, log: { level: 'silent' } } });
     app = await buildApp(config);
     await ensureDemoDataset(config, app.services.db);

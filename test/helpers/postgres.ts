@@ -2,11 +2,11 @@
 // loopback port, trust authentication; no system service, no Docker. A machine without PostgreSQL skips, saying
 // once what to install.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chownSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { canRunWithout, freeLoopbackPort } from './local-servers.ts';
 import pg from 'pg';
+import { temporaryDir } from './temp-dir.ts';
 
 const PG_ROOT = '/usr/lib/postgresql';
 
@@ -56,7 +56,7 @@ let databases = 0;
 /** initdb in a temporary folder, then the server on a loopback port (its socket in the same folder). */
 export async function startPostgres(): Promise<PostgresTestServer> {
   if (POSTGRES_MISSING) throw new Error(POSTGRES_MISSING);
-  const dir = mkdtempSync(path.join(tmpdir(), 'astri-pg-'));
+  const dir = temporaryDir('astri-pg-');
   if (AS_ROOT) chownSync(dir, POSTGRES_UID!, POSTGRES_GID!);
   const dataDir = path.join(dir, 'data');
   const [initdb, initArgs] = command('initdb', ['-D', dataDir, '-U', 'astri', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync']);

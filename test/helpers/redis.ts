@@ -2,11 +2,10 @@
 // folder, no persistence; no system service, no Docker. A machine without redis-server skips, saying once what
 // to install.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { canRunWithout, freeLoopbackPort } from './local-servers.ts';
 import { Redis } from 'ioredis';
+import { temporaryDir } from './temp-dir.ts';
 
 const REDIS_SERVER = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim() || null;
 
@@ -33,7 +32,7 @@ export interface RedisTestServer {
  */
 export async function startRedis(port?: number): Promise<RedisTestServer> {
   if (REDIS_MISSING) throw new Error(REDIS_MISSING);
-  const dir = mkdtempSync(path.join(tmpdir(), 'astri-redis-'));
+  const dir = temporaryDir('astri-redis-');
   port ??= await freeLoopbackPort();
   const child: ChildProcess = spawn(
     REDIS_SERVER!,

@@ -2,11 +2,11 @@
 // same folder and port), the SDK client the tests use to fill it, and the environment that points the
 // service at it the standard AWS way.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { temporaryDir } from './temp-dir.ts';
 
 const MAIN = fileURLToPath(new URL('./s3rver-main.mjs', import.meta.url));
 
@@ -33,7 +33,7 @@ export interface S3TestServer {
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-export async function startS3Server(dir = mkdtempSync(path.join(tmpdir(), 'astri-s3-'))): Promise<S3TestServer> {
+export async function startS3Server(dir = temporaryDir('astri-s3-')): Promise<S3TestServer> {
   let child: ChildProcess;
   let port = 0;
   const launch = async (): Promise<void> => {

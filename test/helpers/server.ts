@@ -1,9 +1,8 @@
 // A real server on a loopback port, on a fresh temporary data folder with a small demo dataset.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../server/config.ts';
 import { startServer, type RunningServer } from '../../server/serve.ts';
+import { temporaryDir } from './temp-dir.ts';
 
 export interface TestServer extends RunningServer {
   config: Config;
@@ -12,7 +11,7 @@ export interface TestServer extends RunningServer {
   graphql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<{ data?: T; errors?: Array<{ message: string; extensions?: { code?: string; field?: string } }> }>;
 }
 
-export async function startTestServer(overrides: Record<string, unknown> = {}, dir = mkdtempSync(path.join(tmpdir(), 'astri-api-'))): Promise<TestServer> {
+export async function startTestServer(overrides: Record<string, unknown> = {}, dir = temporaryDir('astri-api-')): Promise<TestServer> {
   const config = loadConfig({
     env: {},
     overrides: deepMerge(

@@ -1,6 +1,5 @@
 // Real Keras files, loaded by the Keras loader, compiled to ONNX: ONNX Runtime agrees with TensorFlow.js.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../server/config.ts';
@@ -9,11 +8,12 @@ import { OnnxSession, compileKerasToOnnx, describeOnnxFile, prepareOnnxSession, 
 import { tf, type Tensor } from '../../server/inference/runtime/tfjs.ts';
 import { asLoaded, seedWeights, smallCnn } from './models.ts';
 import { needsShared } from '../helpers/shared.ts';
+import { temporaryDir } from '../helpers/temp-dir.ts';
 
 const REAL = needsShared('the tests on real Keras files');
 
 const FIXTURES = path.join(PROJECT_ROOT, '..', 'shared', 'fixtures', 'keras');
-const tempDir = mkdtempSync(path.join(tmpdir(), 'astri-onnx-'));
+const tempDir = temporaryDir('astri-onnx-');
 const sessions: OnnxSession[] = [];
 
 afterAll(async () => {

@@ -1,13 +1,13 @@
 // OnnxSession on .onnx files as other tools write them: NCHW or NHWC inputs, fixed batch sizes, symbolic outputs.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InferenceInputError, ModelFileFormatError, ModelFileNotFoundError, UnsupportedModelError } from '../../server/inference/errors.ts';
 import { OnnxSession, describeOnnxFile } from '../../server/inference/onnx/index.ts';
 import { encodeModel, type OnnxNode } from '../../server/inference/onnx/onnx-proto.ts';
+import { temporaryDir } from '../helpers/temp-dir.ts';
 
-const tempDir = mkdtempSync(path.join(tmpdir(), 'astri-onnx-session-'));
+const tempDir = temporaryDir('astri-onnx-session-');
 afterAll(() => rmSync(tempDir, { recursive: true, force: true }));
 
 /** Writes a one-input .onnx file: Flatten of the input, then `tail` ops (each takes the previous value). */

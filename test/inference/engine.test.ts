@@ -10,13 +10,13 @@ import {
   UnsupportedLayerError,
   WeightMismatchError,
 } from '../../server/inference/index.ts';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { loadKerasH5 } from '../../server/inference/keras-h5/load.ts';
 import { compileKerasToOnnx } from '../../server/inference/onnx/index.ts';
 import { batchOf, INVALID_DIR, loadFixture, maxAbsDifference, SHARED_KERAS_DIR } from './fixtures.ts';
 import { needsShared } from '../helpers/shared.ts';
 import { availableCores } from '../../server/inference/runtime/backend-info.ts';
+import { temporaryDir } from '../helpers/temp-dir.ts';
 
 const REAL = needsShared('the tests on real Keras files');
 
@@ -134,7 +134,7 @@ describe.skipIf(!REAL)('InferenceEngine', () => {
   });
 
   it('serves a .onnx file directly, and refuses a TensorFlow.js backend for it', async () => {
-    const onnxFile = path.join(mkdtempSync(path.join(tmpdir(), 'astri-onnx-')), 'digits.onnx');
+    const onnxFile = path.join(temporaryDir('astri-onnx-'), 'digits.onnx');
     const loaded = await loadKerasH5(digits.modelFile);
     writeFileSync(onnxFile, compileKerasToOnnx(loaded));
     loaded.model.dispose();

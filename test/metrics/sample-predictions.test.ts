@@ -1,12 +1,12 @@
 // The committed offline sample (data/sample_predictions.json) is well-formed dashboard input and is
 // exactly what scripts/sample-predictions.ts produces.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../server/config.ts';
 import { computeMetrics } from '../../server/metrics/index.ts';
+import { temporaryDir } from '../helpers/temp-dir.ts';
 
 interface SampleEvent {
   eventId: number;
@@ -24,7 +24,7 @@ const sample = JSON.parse(sampleText) as {
 };
 
 describe('data/sample_predictions.json', () => {
-  const tempDir = mkdtempSync(path.join(tmpdir(), 'astri-sample-'));
+  const tempDir = temporaryDir('astri-sample-');
   afterAll(() => rmSync(tempDir, { recursive: true, force: true }));
 
   it('holds about 300 events per class with unique ids, energies inside the bin and gammaness in [0, 1]', () => {
