@@ -67,12 +67,13 @@ export class CachedEventSelection {
       this.entries.set(key, entry);
     } else {
       // Concurrent runs of one bin share the read; a failed read is not kept.
-      entry = candidatesOf(this.db, selection);
-      this.entries.set(key, entry);
-      entry.then(
-        (rows) => this.admit(key, rows.length),
-        () => this.entries.delete(key),
+      const read = candidatesOf(this.db, selection);
+      this.entries.set(key, read);
+      read.then(
+        (rows) => this.admit(key, read, rows.length),
+        () => this.entries.get(key) === read && this.entries.delete(key),
       );
+      entry = read;
     }
     return drawRandom(await entry, selection);
   }
@@ -100,14 +101,16 @@ export class CachedEventSelection {
       for (const [range, candidates] of entries) {
         const key = keyOf(dataset.id, dataset.eventsRevision, label, range);
         if (this.entries.has(key)) continue;
-        this.entries.set(key, Promise.resolve(candidates));
-        this.admit(key, candidates.length);
+        const read = Promise.resolve(candidates);
+        this.entries.set(key, read);
+        this.admit(key, read, candidates.length);
       }
     }
   }
 
-  private admit(key: string, rows: number): void {
-    if (!this.entries.has(key)) return;
+  /** Counts a finished read, unless it was evicted (or replaced) meanwhile, and evicts down to maxRows. */
+  private admit(key: string, read: Promise<SelectedEventRow[]>, rows: number): void {
+    if (this.entries.get(key) !== read) return;
     this.sizes.set(key, rows);
     this.cachedRows += rows;
     for (const oldest of this.entries.keys()) {

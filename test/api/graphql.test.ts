@@ -272,6 +272,8 @@ describe('GraphQL API', () => {
     // would), under an id the store does not hold, the event is read from its damaged PNG.
     await server.app.services.db.event.delete({ where: { id: storedId } });
     const brokenId = String((await server.app.services.db.event.create({ data: fields })).id);
+    // An ingest raises the dataset's events revision with its writes; so do we, or the selections cached at start stand.
+    await server.app.services.db.dataset.update({ where: { id: dataset.id }, data: { eventsRevision: { increment: 1 } } });
 
     const runId = await predict({ energyBin: 6, eventsPerClass: 60, seed: 21 });
     const messages = await subscribe(runId);
