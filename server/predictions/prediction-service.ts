@@ -280,7 +280,7 @@ export class PredictionService {
       );
     }
     const stored = await this.storedRun(runId);
-    const scored = await this.loadScored(runId);
+    const scored = (await loadRunBatches(this.db, runId)).flatMap((batch) => batch.events);
     // The samples are the first events of each class: stored batches keep the selection order.
     return stored.classes.names.flatMap((_, classIndex) =>
       scored

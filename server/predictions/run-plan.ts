@@ -34,10 +34,8 @@ export interface RunPlan {
   eventsPerClass: number;
   samples: number;
   seed: number;
-  /** Per run class, the selected events: bin after bin, in random order within each. */
+  /** Per run class, the selected events: bin after bin, in random order within each; the first `samples` are the samples. */
   selection: SelectedEvent[][];
-  /** The first `samples` events of each class. */
-  sampleIds: Set<number>;
 }
 
 export class RunPlanner {
@@ -89,8 +87,7 @@ export class RunPlanner {
     for (const bin of bins.length ? bins : [null]) {
       (await this.select(dataset, names, bin, eventsPerClass, seed)).forEach((events, classIndex) => selection[classIndex].push(...events));
     }
-    const sampleIds = new Set(selection.flatMap((events) => events.slice(0, samples).map((event) => event.id)));
-    return { dataset, model, classes: { names, signalClass: signalClassOf(dataset) }, mapping: mapping as ClassMapping, bins, eventsPerClass, samples, seed, selection, sampleIds };
+    return { dataset, model, classes: { names, signalClass: signalClassOf(dataset) }, mapping: mapping as ClassMapping, bins, eventsPerClass, samples, seed, selection };
   }
 
   /** Reads the default dataset's events ahead (CachedEventSelection.prime), so that its first predict queries none. */

@@ -506,6 +506,9 @@ describe('GraphQL API', () => {
   it('keeps finished runs across a restart', async () => {
     const runId = await predict({ energyBin: 4, eventsPerClass: 20, samples: 2, seed: 77 });
     const before = await subscribe(runId);
+    const RUN = 'query($id: ID!) { predictionRun(id: $id) { status predictions { eventId gammaness } sampleEvents { gammaness event { id } } metrics { roc { auc } } } }';
+    type RunAnswer = { predictionRun: { status: string; predictions: Array<{ eventId: string; gammaness: number }>; sampleEvents: Array<{ gammaness: number; event: { id: string } }>; metrics: { roc: { auc: number } } } };
+    const inMemory = (await server.graphql<RunAnswer>(RUN, { id: runId })).data!.predictionRun;
     // A run the stopping process never finished (as after a crash), whose dataset is gone: it cannot resume
     // (test/api/restart.test.ts resumes those that can).
     const model = await server.app.services.db.model.findFirstOrThrow();
@@ -517,13 +520,13 @@ describe('GraphQL API', () => {
     await server.stop();
     server = await startTestServer({}, dir);
     ws = createClient({ url: `${server.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: true, retryAttempts: 0 });
-    const run = await server.graphql<{ predictionRun: { status: string; predictions: unknown[]; sampleEvents: unknown[]; metrics: { roc: { auc: number } } } }>(
-      'query($id: ID!) { predictionRun(id: $id) { status predictions { eventId } sampleEvents { gammaness } metrics { roc { auc } } } }',
-      { id: runId },
-    );
+    const run = await server.graphql<RunAnswer>(RUN, { id: runId });
     expect(run.data!.predictionRun).toMatchObject({ status: 'COMPLETED' });
+    // From the database, the same predictions in the same order, and the same sample events, as from memory.
     expect(run.data!.predictionRun.predictions).toHaveLength(40);
+    expect(run.data!.predictionRun.predictions).toEqual(inMemory.predictions);
     expect(run.data!.predictionRun.sampleEvents).toHaveLength(4);
+    expect(run.data!.predictionRun.sampleEvents).toEqual(inMemory.sampleEvents);
     expect(run.data!.predictionRun.metrics.roc.auc).toBe(before.at(-1)!.metrics!.roc!.auc);
     const crashed = await server.graphql<{ predictionRun: { status: string; error: string } }>('{ predictionRun(id: "crashed-run") { status error } }');
     expect(crashed.data!.predictionRun).toEqual({ status: 'FAILED', error: 'interrupted by a restart and not resumed: its dataset was deleted' });
