@@ -282,12 +282,15 @@ export class PredictionService {
     const stored = await this.storedRun(runId);
     const scored = (await loadRunBatches(this.db, runId)).flatMap((batch) => batch.events);
     // The samples are the first events of each class: stored batches keep the selection order.
-    return stored.classes.names.flatMap((_, classIndex) =>
+    const samples = stored.classes.names.flatMap((_, classIndex) =>
       scored
         .filter((event) => event.classIndex === classIndex)
         .slice(0, stored.samples)
         .map(({ eventId, scores }) => ({ eventId, classIndex, scores })),
     );
+    // A run keeps its predictions when a later ingest removes events; a sample is shown with its event, so those go.
+    const existing = new Set((await this.db.event.findMany({ where: { id: { in: samples.map((sample) => sample.eventId) } }, select: { id: true } })).map((event) => event.id));
+    return samples.filter((sample) => existing.has(sample.eventId));
   }
 
   /** Gamma/hadron metrics of a binary run at a threshold; null for N-class runs and before any score. */

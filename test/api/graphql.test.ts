@@ -527,6 +527,12 @@ describe('GraphQL API', () => {
     expect(run.data!.predictionRun.predictions).toEqual(inMemory.predictions);
     expect(run.data!.predictionRun.sampleEvents).toHaveLength(4);
     expect(run.data!.predictionRun.sampleEvents).toEqual(inMemory.sampleEvents);
+    // An event removed later (a sync of its dataset) leaves the run's scores as they were, and its samples list without it.
+    const removed = Number(inMemory.sampleEvents[0].event.id);
+    await server.app.services.db.event.delete({ where: { id: removed } });
+    const afterRemoval = (await server.graphql<RunAnswer>(RUN, { id: runId })).data!.predictionRun;
+    expect(afterRemoval.predictions).toEqual(inMemory.predictions);
+    expect(afterRemoval.sampleEvents).toEqual(inMemory.sampleEvents.slice(1));
     expect(run.data!.predictionRun.metrics.roc.auc).toBe(before.at(-1)!.metrics!.roc!.auc);
     const crashed = await server.graphql<{ predictionRun: { status: string; error: string } }>('{ predictionRun(id: "crashed-run") { status error } }');
     expect(crashed.data!.predictionRun).toEqual({ status: 'FAILED', error: 'interrupted by a restart and not resumed: its dataset was deleted' });
