@@ -113,7 +113,7 @@ describe('writeKerasH5', () => {
     model.add(tf.layers.flatten({ name: 'flatten' }));
     const stats = { gamma: [1, 2, 0.5, 1.5], beta: [0, 1, -1, 0.5], mean: [0.1, 0.2, 0.3, 0.4], variance: [1, 0.5, 2, 0.25] };
     model.layers[0].setWeights([stats.gamma, stats.beta, stats.mean, stats.variance].map((v) => tf.tensor1d(v)));
-    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'astri-bn-')), 'bn.h5');
+    const file = path.join(tmp, 'bn.h5');
     await writeKerasH5(model, file);
     const loaded = await loadKerasH5(file);
     const x = Float32Array.from({ length: 24 }, (_, i) => i / 10);
