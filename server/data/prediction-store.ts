@@ -8,8 +8,8 @@ import type { RunClasses, RunStatus, ScoredEvent } from '../domain/run.ts';
 
 /** Batch rows per INSERT statement: at 256 events a batch about 100 kB of SQL, so that other queries get a turn. */
 const BATCH_ROWS_PER_INSERT = 8;
-/** Rows per INSERT of cached outputs. */
-const CACHE_ROWS_PER_INSERT = 2000;
+/** Rows per INSERT of cached outputs: a few milliseconds of the main thread per statement. */
+const CACHE_ROWS_PER_INSERT = 500;
 
 export interface RunRecord {
   id: string;
@@ -183,10 +183,13 @@ export async function loadCachedOutputs(db: Db, modelSha256: string): Promise<Ma
   return new Map(rows.map((row) => [Number(row.eventId), Float32Array.from(JSON.parse(row.outputs) as number[])]));
 }
 
+/** Writes model outputs to the cache table, a chunk per statement; rows already there stay as they are. */
 export async function storeCachedOutputs(db: Db, modelSha256: string, entries: ReadonlyArray<{ eventId: number; outputs: ArrayLike<number> }>): Promise<void> {
   for (let start = 0; start < entries.length; start += CACHE_ROWS_PER_INSERT) {
     const values = sqlValues(entries.slice(start, start + CACHE_ROWS_PER_INSERT).map((entry) => [modelSha256, entry.eventId, JSON.stringify(Array.from(entry.outputs))]));
     await db.$executeRaw(Prisma.sql`INSERT INTO "CachedPrediction" ("modelSha256", "eventId", "outputs") VALUES ${values} ON CONFLICT DO NOTHING`);
+    // A run's write-behind lands while the next requests arrive: let them in between statements.
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
 
