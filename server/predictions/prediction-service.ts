@@ -17,7 +17,6 @@ import type { Calibration, ClassificationMetrics, EnergyBinFigures, PerformanceM
 import type { ModelRegistry } from '../models/model-registry.ts';
 import type { Telemetry } from '../observability/telemetry.ts';
 import { Admission, type Requester } from './admission.ts';
-import { splitIntoBatches } from './batches.ts';
 import { FairTurns } from './fair-turns.ts';
 import { PredictionCache } from './prediction-cache.ts';
 import { ProgressChannel } from '../util/progress-channel.ts';
@@ -47,7 +46,8 @@ interface ActiveRun {
   plan: RunPlan;
   channel: ProgressChannel<ProgressMessage>;
   abort: AbortController;
-  scored: ScoredEvent[];
+  /** The batches as they were published; in class and batch order once the run ended (the selection order). */
+  batches: PredictionBatch[];
   persisted: Promise<void> | null;
   /** The run's progress for the other API replicas (with a queue), or null. */
   feed: FeedWriter | null;
@@ -178,7 +178,7 @@ export class PredictionService {
 
   private launch(stored: StoredRun, plan: RunPlan, release: () => void, what: string): RunSummary {
     const feed = this.cluster?.feeds.writer(stored.id) ?? null;
-    const run: ActiveRun = { summary: summaryOf(stored), plan, channel: new ProgressChannel(), abort: new AbortController(), scored: [], persisted: null, feed, release };
+    const run: ActiveRun = { summary: summaryOf(stored), plan, channel: new ProgressChannel(), abort: new AbortController(), batches: [], persisted: null, feed, release };
     this.active.set(stored.id, run);
     this.telemetry.runsInFlight.inc();
     this.telemetry.logger.info(
@@ -266,7 +266,7 @@ export class PredictionService {
   /** Every prediction of a run, class by class in the run's order, each class in selection order. */
   async predictions(runId: string, classIndex?: number): Promise<ScoredEvent[]> {
     const run = this.active.get(runId);
-    const scored = run && FINAL_STATUSES.has(run.summary.status) ? run.scored : await this.loadScored(runId);
+    const scored = run && FINAL_STATUSES.has(run.summary.status) ? scoredOf(run.batches) : await this.loadScored(runId);
     return classIndex === undefined ? scored : scored.filter((event) => event.classIndex === classIndex);
   }
 
@@ -274,23 +274,20 @@ export class PredictionService {
   async samples(runId: string): Promise<SampleScore[]> {
     const run = this.active.get(runId);
     if (run) {
-      const byId = new Map(run.scored.map((event) => [event.eventId, event]));
+      const byId = new Map(scoredOf(run.batches).map((event) => [event.eventId, event]));
       return run.plan.selection.flatMap((events, classIndex) =>
         events.slice(0, run.plan.samples).map((event) => ({ eventId: event.id, classIndex, scores: byId.get(event.id)?.scores ?? null })),
       );
     }
     const stored = await this.storedRun(runId);
-    const scored = (await loadRunBatches(this.db, runId)).flatMap((batch) => batch.events);
+    const scored = scoredOf(await loadRunBatches(this.db, runId));
     // The samples are the first events of each class: stored batches keep the selection order.
-    const samples = stored.classes.names.flatMap((_, classIndex) =>
+    return stored.classes.names.flatMap((_, classIndex) =>
       scored
         .filter((event) => event.classIndex === classIndex)
         .slice(0, stored.samples)
         .map(({ eventId, scores }) => ({ eventId, classIndex, scores })),
     );
-    // A run keeps its predictions when a later ingest removes events; a sample is shown with its event, so those go.
-    const existing = new Set((await this.db.event.findMany({ where: { id: { in: samples.map((sample) => sample.eventId) } }, select: { id: true } })).map((event) => event.id));
-    return samples.filter((sample) => existing.has(sample.eventId));
   }
 
   /** Gamma/hadron metrics of a binary run at a threshold; null for N-class runs and before any score. */
@@ -407,7 +404,7 @@ export class PredictionService {
     };
 
     const onBatch = (batch: PredictionBatch, failures: number) => {
-      run.scored.push(...batch.events);
+      run.batches.push(batch);
       done[batch.classIndex] += batch.events.length;
       failed[batch.classIndex] += failures;
       this.publish(run, { ...snapshot(), kind: 'batch', status: 'running', batch, error: null });
@@ -454,7 +451,7 @@ export class PredictionService {
     }
 
     if (status === 'cancelled' && run.abort.signal.reason === HAND_OVER) return this.handOver(run);
-    run.scored.sort(bySelection(plan));
+    run.batches.sort((a, b) => a.classIndex - b.classIndex || a.index - b.index);
     const final = snapshot();
     const failedCount = failed.reduce((a, b) => a + b, 0);
     run.summary = { ...run.summary, status, error, elapsedMs: final.elapsedMs, finishedAt: new Date(), failedCount };
@@ -506,16 +503,10 @@ export class PredictionService {
 
   /** The predictions, then the status: a run cut off half way stays "running" and is failed as interrupted at the next start. */
   private async persist(run: ActiveRun, failedCount: number, backend: string | null): Promise<void> {
-    const { plan, summary } = run;
-    const scoredById = new Map(run.scored.map((event) => [event.eventId, event]));
-    const batches: StoredBatch[] = plan.selection.flatMap((events, classIndex) =>
-      splitIntoBatches(events, this.config.inference.batchSize)
-        .map((batch, index) => ({ classIndex, index, events: batch.flatMap((event) => scoredById.get(event.id) ?? []) }))
-        // A cancelled run stores the batches it scored.
-        .filter((batch) => batch.events.length > 0),
-    );
+    const { summary } = run;
     try {
-      await insertRunBatches(this.db, summary.id, batches);
+      // A cancelled run stores the batches it published.
+      await insertRunBatches(this.db, summary.id, run.batches);
       await finishRun(this.db, summary.id, { status: summary.status, error: summary.error, elapsedMs: summary.elapsedMs ?? 0, failedCount, backend });
     } catch (caught) {
       this.telemetry.logger.error({ runId: summary.id, err: caught }, 'could not store the predictions of a run');
@@ -530,7 +521,7 @@ export class PredictionService {
 
   private async loadScored(runId: string): Promise<ScoredEvent[]> {
     await this.storedRun(runId);
-    return (await loadRunBatches(this.db, runId)).flatMap((batch) => batch.events);
+    return scoredOf(await loadRunBatches(this.db, runId));
   }
 
   /** A run from before a restart: its batches from the database, then the final message. */
@@ -562,10 +553,9 @@ function summaryOf(stored: StoredRun): RunSummary {
   return summary;
 }
 
-function bySelection(plan: RunPlan): (a: ScoredEvent, b: ScoredEvent) => number {
-  const order = new Map<number, number>();
-  plan.selection.forEach((events, classIndex) => events.forEach((event, i) => order.set(event.id, classIndex * 1e9 + i)));
-  return (a, b) => order.get(a.eventId)! - order.get(b.eventId)!;
+/** A run's predictions from its batches in class and batch order: class by class, in selection order. */
+function scoredOf(batches: readonly StoredBatch[]): ScoredEvent[] {
+  return batches.flatMap((batch) => batch.events);
 }
 
 async function waitForEnd(channel: ProgressChannel<ProgressMessage>): Promise<void> {

@@ -3,6 +3,7 @@ import { MAX_RUNS_PER_PAGE, type SampleScore } from '../predictions/prediction-s
 import { classificationRunMetrics, signalScore } from '../predictions/run-metrics.ts';
 import { bestClass, topClasses } from '../predictions/scoring.ts';
 import type { BatchStages, PredictionBatch, ProgressMessage, RunClasses, RunSummary, ScoredEvent } from '../domain/run.ts';
+import type { CatalogEvent } from '../data/event-catalog.ts';
 import { can, requirePermission } from '../auth/authenticator.ts';
 import { ForbiddenError, NotFoundError, UnavailableError, UserInputError } from '../errors.ts';
 import { builder, type Context, type Services } from './builder.ts';
@@ -194,16 +195,13 @@ const PredictionProgressType = builder.objectRef<ProgressShape>('PredictionProgr
   }),
 });
 
-const SampleEventType = builder.objectRef<SampleScore & { classes: RunClasses }>('SampleEvent').implement({
+const SampleEventType = builder.objectRef<SampleScore & { event: CatalogEvent; classes: RunClasses }>('SampleEvent').implement({
   description: 'An event picked for display, with its scores.',
   fields: (t) => ({
     event: t.field({
       type: EventType,
       description: 'The event, with its image URL.',
-      resolve: async (sample, _args, { services }) => {
-        const [event] = await services.catalog.byIds([sample.eventId]);
-        return event;
-      },
+      resolve: (sample) => sample.event,
     }),
     scores: t.floatList({ nullable: true, description: "Score per class in the run's class order; null before it is known or if unreadable.", resolve: (s) => (s.scores ? Array.from(s.scores) : null) }),
     top: t.field({
@@ -318,7 +316,16 @@ export const PredictionRunType = builder.objectRef<RunSummary>('PredictionRun').
     sampleEvents: t.field({
       type: [SampleEventType],
       description: 'The events picked for display (samples per class), with their scores as far as known.',
-      resolve: async (run, _args, { services }) => (await services.predictions.samples(run.id)).map((sample) => ({ ...sample, classes: run.classes })),
+      resolve: async (run, _args, { services }) => {
+        const samples = await services.predictions.samples(run.id);
+        // One query for every sample's event. A run keeps its scores when a later ingest removes one of its events;
+        // such an event, with no image to show, leaves the list.
+        const events = new Map((await services.catalog.byIds(samples.map((sample) => sample.eventId))).map((event) => [event.id, event]));
+        return samples.flatMap((sample) => {
+          const event = events.get(sample.eventId);
+          return event ? [{ ...sample, event, classes: run.classes }] : [];
+        });
+      },
     }),
     metrics: t.field({
       type: PerformanceMetricsType,
