@@ -2,6 +2,7 @@
 // place with SQL for them: multi-row INSERTs with literal values, since the ORM's createMany maps every row and
 // bound values cost more than the rows (sql-values.ts).
 import { Prisma, type Db } from './db.ts';
+import { packScores, unpackScores } from './packed-scores.ts';
 import { sqlValues } from './sql-values.ts';
 import { energyBin, type EnergyBin } from '../domain/energy.ts';
 import type { RunClasses, RunStatus, ScoredEvent } from '../domain/run.ts';
@@ -92,7 +93,10 @@ export async function insertRunBatches(db: Db, runId: string, batches: readonly 
         index,
         JSON.stringify(events.map((event) => event.eventId)),
         JSON.stringify(events.map((event) => event.energyTeV)),
-        JSON.stringify(events.map((event) => (event.scores ? Array.from(event.scores) : null))),
+        packScores(
+          events.map((event) => event.scores),
+          events.find((event) => event.scores)?.scores?.length ?? 0,
+        ),
         JSON.stringify(events.map((event) => event.error)),
       ]),
     );
@@ -111,12 +115,12 @@ export async function loadRunBatches(db: Db, runId: string): Promise<StoredBatch
   return rows.map((row) => {
     const ids = JSON.parse(row.eventIds) as number[];
     const energies = JSON.parse(row.energiesTeV) as Array<number | null>;
-    const scores = JSON.parse(row.scores) as Array<number[] | null>;
+    const scores = unpackScores(row.scores, ids.length);
     const errors = JSON.parse(row.errors) as Array<string | null>;
     return {
       classIndex: row.classIndex,
       index: row.batch,
-      events: ids.map((eventId, i) => ({ eventId, classIndex: row.classIndex, energyTeV: energies[i], scores: scores[i] ? Float32Array.from(scores[i]!) : null, error: errors[i] })),
+      events: ids.map((eventId, i) => ({ eventId, classIndex: row.classIndex, energyTeV: energies[i], scores: scores[i], error: errors[i] })),
     };
   });
 }

@@ -2,13 +2,12 @@
 // that serve a run while it is in memory or, later, from the database. A run belongs to this service, not to
 // a request: it finishes whether or not anybody is still subscribed.
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import type { Cluster, FeedWriter } from '../cluster/index.ts';
 import type { Config } from '../config.ts';
 import type { DatasetCatalog } from '../data/dataset-catalog.ts';
 import type { DatasetFiles } from '../data/dataset-files.ts';
 import type { Db } from '../data/db.ts';
-import { readImageBatch } from '../data/event-images.ts';
+import { imageFile, readImageBatch } from '../data/event-images.ts';
 import { PixelStore } from '../data/pixel-store.ts';
 import { createRun, deleteRun, failInterruptedRun, findInterruptedRuns, findRun, finishRun, insertRunBatches, listRuns, loadRunBatches, type RunCursor, type StoredBatch, type RunFilter, type StoredRun } from '../data/prediction-store.ts';
 import { FINAL_STATUSES, type PredictInput, type PredictionBatch, type ProgressMessage, type RunStatus, type RunSummary, type ScoredEvent } from '../domain/run.ts';
@@ -36,6 +35,14 @@ import { RunPlanner, type RunPlan } from './run-plan.ts';
 
 /** Finished runs stay in memory this long for late subscribers; the database keeps them for good. */
 const FINISHED_RUN_RETENTION_MS = 10 * 60_000;
+/**
+ * In one process a finished run is stored once a subscriber has read its final message, or this long after it
+ * if nobody reads it. Storing 4,000 predictions holds the main thread for a few milliseconds, which would
+ * otherwise land while its client subscribes and reads the run (a cached run ends before its client has
+ * subscribed). Until then the run is served from memory; a stop or a deletion stores it at once, and a crash
+ * leaves it "running", to be resumed from the prediction cache.
+ */
+const STORE_AFTER_MS = 1000;
 /** Bootstrap resamples one request may ask for: 10000 on 7 bins of 4000 events takes seconds. */
 export const MAX_BOOTSTRAP_RESAMPLES = 10_000;
 /** Runs one page of the history may hold. */
@@ -48,7 +55,10 @@ interface ActiveRun {
   abort: AbortController;
   /** The batches as they were published; in class and batch order once the run ended (the selection order). */
   batches: PredictionBatch[];
+  /** Settles once the run is stored (never rejects); null while it runs. */
   persisted: Promise<void> | null;
+  /** Stores the run now rather than after STORE_AFTER_MS; null when it is stored or being stored. */
+  storeNow: (() => void) | null;
   /** The run's progress for the other API replicas (with a queue), or null. */
   feed: FeedWriter | null;
   /** Frees the run's place (service-wide and its owner's) when it ends. */
@@ -178,7 +188,7 @@ export class PredictionService {
 
   private launch(stored: StoredRun, plan: RunPlan, release: () => void, what: string): RunSummary {
     const feed = this.cluster?.feeds.writer(stored.id) ?? null;
-    const run: ActiveRun = { summary: summaryOf(stored), plan, channel: new ProgressChannel(), abort: new AbortController(), batches: [], persisted: null, feed, release };
+    const run: ActiveRun = { summary: summaryOf(stored), plan, channel: new ProgressChannel(), abort: new AbortController(), batches: [], persisted: null, storeNow: null, feed, release };
     this.active.set(stored.id, run);
     this.telemetry.runsInFlight.inc();
     this.telemetry.logger.info(
@@ -357,7 +367,7 @@ export class PredictionService {
   async delete(runId: string): Promise<RunSummary> {
     const summary = await this.get(runId);
     if (!FINAL_STATUSES.has(summary.status)) throw new DomainError(`run "${runId}" is ${summary.status}: cancel it (cancelPrediction) before deleting it`, 'CONFLICT', 'runId');
-    await this.active.get(runId)?.persisted;
+    await this.stored(this.active.get(runId));
     this.active.delete(runId);
     await deleteRun(this.db, runId);
     return summary;
@@ -378,7 +388,7 @@ export class PredictionService {
     if (defaultId === null) return;
     const model = await this.models.get(defaultId);
     const events = await this.db.event.findMany({ take: 8, select: { id: true, imagePath: true, dataset: { select: { rootDir: true } } } });
-    await readImageBatch(events.map((event) => ({ id: event.id, file: path.resolve(event.dataset.rootDir, event.imagePath) })), model.inputShape);
+    await readImageBatch(events.map((event) => ({ id: event.id, file: imageFile(event.dataset.rootDir, event.imagePath) })), model.inputShape);
   }
 
   /** Cancels every run and waits for them to settle (server shutdown); with a queue, hands them over instead. */
@@ -387,7 +397,13 @@ export class PredictionService {
     const running = [...this.active.values()].filter((run) => !FINAL_STATUSES.has(run.summary.status));
     for (const run of running) run.abort.abort(this.cluster ? HAND_OVER : undefined);
     await Promise.all(running.map((run) => waitForEnd(run.channel)));
-    await Promise.all([...this.active.values()].map((run) => run.persisted));
+    await Promise.all([...this.active.values()].map((run) => this.stored(run)));
+  }
+
+  /** Once the run is in the database (at once if its store was waiting). */
+  private async stored(run: ActiveRun | undefined): Promise<void> {
+    run?.storeNow?.();
+    await run?.persisted;
   }
 
   private async execute(run: ActiveRun): Promise<void> {
@@ -463,7 +479,7 @@ export class PredictionService {
     run.channel.close();
     // The run's place is free once it ended: a client told to retry may start the next one at once.
     run.release();
-    if (!storeFirst) await (run.persisted = this.persist(run, failedCount, backend));
+    if (!storeFirst) run.persisted = this.persistLater(run, failedCount, backend);
     await this.endShared(run);
     this.telemetry.runsInFlight.dec();
     this.telemetry.runs.inc({ status });
@@ -499,6 +515,20 @@ export class PredictionService {
     if (!this.cluster) return;
     await run.feed?.close().catch((caught: unknown) => this.telemetry.logger.error({ runId: run.summary.id, err: caught }, 'could not write the progress of a run to Redis'));
     await this.cluster.coordination.release(run.summary.id).catch(() => undefined);
+  }
+
+  private persistLater(run: ActiveRun, failedCount: number, backend: string | null): Promise<void> {
+    return new Promise((resolve) => {
+      const store = () => {
+        clearTimeout(timer);
+        run.storeNow = null;
+        resolve(this.persist(run, failedCount, backend));
+      };
+      const timer = setTimeout(store, STORE_AFTER_MS);
+      run.storeNow = store;
+      // After the subscriber's last message has gone out (this turn), not within its delivery.
+      void run.channel.readToEnd.then(() => setImmediate(() => run.storeNow?.()));
+    });
   }
 
   /** The predictions, then the status: a run cut off half way stays "running" and is failed as interrupted at the next start. */

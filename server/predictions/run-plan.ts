@@ -8,6 +8,7 @@ import type { DatasetFiles } from '../data/dataset-files.ts';
 import type { Db } from '../data/db.ts';
 import { energyBinAt, energyBins } from '../data/energy-bins.ts';
 import { CachedEventSelection, NotEnoughEventsError } from '../data/event-selection.ts';
+import { imageFile } from '../data/event-images.ts';
 import { mapClasses, type ClassMapping } from '../domain/classes.ts';
 import { signalClassOf } from '../domain/dataset.ts';
 import type { EnergyBin } from '../domain/energy.ts';
@@ -115,6 +116,7 @@ export class RunPlanner {
 
   private async select(dataset: RunnableDataset, names: readonly string[], bin: EnergyBin | null, count: number, seed: number): Promise<SelectedEvent[][]> {
     const selection: SelectedEvent[][] = [];
+    const rootDir = path.resolve(dataset.rootDir);
     for (const [classIndex, label] of names.entries()) {
       const rows = await this.events.select({
         datasetId: dataset.id,
@@ -127,7 +129,7 @@ export class RunPlanner {
         if (error instanceof NotEnoughEventsError) throw new UserInputError(`${bin ? `energy bin ${bin.index} (${bin.label}): ` : ''}${error.message}`, 'eventsPerClass');
         throw error;
       });
-      selection.push(rows.map((row) => ({ id: row.id, classIndex, energyTeV: row.energyTeV, file: path.resolve(dataset.rootDir, row.imagePath) })));
+      selection.push(rows.map((row) => ({ id: row.id, classIndex, energyTeV: row.energyTeV, file: imageFile(rootDir, row.imagePath) })));
     }
     return selection;
   }

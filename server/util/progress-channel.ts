@@ -5,6 +5,9 @@ export class ProgressChannel<T> {
   private readonly history: T[] = [];
   private wakeUps: Array<() => void> = [];
   private closed = false;
+  private markReadToEnd!: () => void;
+  /** Settles once a subscriber has read every message of the closed channel: work that can wait for that, waits. */
+  readonly readToEnd = new Promise<void>((resolve) => (this.markReadToEnd = resolve));
 
   publish(message: T): void {
     if (this.closed) throw new Error('cannot publish on a closed progress channel');
@@ -22,7 +25,10 @@ export class ProgressChannel<T> {
     let next = 0;
     while (!signal?.aborted) {
       while (next < this.history.length) yield this.history[next++];
-      if (this.closed) return;
+      if (this.closed) {
+        this.markReadToEnd();
+        return;
+      }
       await new Promise<void>((resolve) => {
         this.wakeUps.push(resolve);
         signal?.addEventListener('abort', () => resolve(), { once: true });

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createClient, type Client } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import path from 'node:path';
 import type { BatchStages } from '../../server/domain/run.ts';
@@ -289,9 +289,9 @@ describe('GraphQL API', () => {
     expect([batch.columns.gammaness[at], batch.columns.predictedLabels[at], batch.columns.errors[at]]).toEqual([null, null, broken.error]);
   });
 
-  it('serves a repeated run from the prediction cache with the same scores', async () => {
+  it('serves a repeated run from the prediction cache with the same scores, in fewer messages', async () => {
     const scores = async () => {
-      const runId = await predict({ energyBin: 2, eventsPerClass: 30, seed: 99 });
+      const runId = await predict({ energyBin: 2, eventsPerClass: 60, seed: 99 });
       const messages = await subscribe(runId);
       return { messages, scores: messages.flatMap((m) => m.batch?.events.map((e) => [e.eventId, e.gammaness]) ?? []).sort() };
     };
@@ -300,6 +300,22 @@ describe('GraphQL API', () => {
     expect(second.scores).toEqual(first.scores);
     // Nothing was left to infer the second time.
     expect(second.messages.filter((m) => m.kind === 'BATCH').every((m) => m.batch!.inferenceMs === 0)).toBe(true);
+    // Engine batches of 32 after a first one of 16; a class served from the cache needs no engine batches.
+    const sizes = (messages: typeof first.messages) => messages.filter((m) => m.batch?.particle === 'GAMMA').map((m) => m.batch!.events.length);
+    expect(sizes(first.messages)).toEqual([16, 32, 12]);
+    expect(sizes(second.messages)).toEqual([16, 44]);
+  });
+
+  it('stores a finished run once its subscriber has read it, and one nobody follows all the same', async () => {
+    const { db } = server.app.services;
+    const storedStatus = async (id: string) => (await db.predictionRun.findUniqueOrThrow({ where: { id } })).status;
+    const followed = await predict({ energyBin: 1, eventsPerClass: 20, seed: 31 });
+    expect((await subscribe(followed)).at(-1)).toMatchObject({ kind: 'FINISHED', status: 'COMPLETED' });
+    const unfollowed = await predict({ energyBin: 1, eventsPerClass: 20, seed: 32 });
+    for (const id of [followed, unfollowed]) {
+      await vi.waitFor(async () => expect(await storedStatus(id)).toBe('completed'), { timeout: 10_000, interval: 50 });
+      expect(await db.runBatch.count({ where: { runId: id } })).toBe(2 * 2);
+    }
   });
 
   it('keeps a run going when its subscriber disconnects', async () => {
