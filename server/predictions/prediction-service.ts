@@ -359,6 +359,8 @@ export class PredictionService {
 
   /** Up to `limit` runs of the history, newest first; runs still in memory show their live status. */
   async list(filter: RunFilter, limit: number, after: RunCursor | null): Promise<RunSummary[]> {
+    // The history is read from the database, filters included: finished runs waiting to be stored go in first.
+    await this.storeFinishedRuns();
     const stored = await listRuns(this.db, filter, limit, after);
     return stored.map((run) => this.active.get(run.id)?.summary ?? summaryOf(run));
   }
@@ -397,6 +399,10 @@ export class PredictionService {
     const running = [...this.active.values()].filter((run) => !FINAL_STATUSES.has(run.summary.status));
     for (const run of running) run.abort.abort(this.cluster ? HAND_OVER : undefined);
     await Promise.all(running.map((run) => waitForEnd(run.channel)));
+    await this.storeFinishedRuns();
+  }
+
+  private async storeFinishedRuns(): Promise<void> {
     await Promise.all([...this.active.values()].map((run) => this.stored(run)));
   }
 
