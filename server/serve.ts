@@ -95,6 +95,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       return loaded;
     });
     await app.services.predictions.warmUp();
+    app.rehearseOperations();
     const { resumed, failed } = await app.services.predictions.resumeInterruptedRuns();
     if (resumed + failed > 0) telemetry.logger.warn({ resumed, failed }, 'runs interrupted by the last stop were resumed (failed: those that could not be)');
     app.services.predictions.watchForOrphanedRuns();

@@ -57,7 +57,8 @@ export interface StoredBatch {
   events: ScoredEvent[];
 }
 
-export async function createRun(db: Db, run: RunRecord): Promise<StoredRun> {
+/** Takes a transaction too (the start-up rehearsal of a predict rolls one back). */
+export async function createRun(db: Pick<Db, 'predictionRun'>, run: RunRecord): Promise<StoredRun> {
   const row = await db.predictionRun.create({
     data: {
       id: run.id,

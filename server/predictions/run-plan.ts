@@ -66,7 +66,8 @@ export class RunPlanner {
     });
   }
 
-  async plan(input: PredictInput): Promise<RunPlan> {
+  /** `fetchFiles: false` plans without fetching a dataset held in object storage (a rehearsal, not a run). */
+  async plan(input: PredictInput, options: { fetchFiles?: boolean } = {}): Promise<RunPlan> {
     const parsed = this.inputSchema.safeParse({ ...input, samples: input.samples ?? undefined });
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -76,7 +77,7 @@ export class RunPlanner {
     const model = await this.resolveModel(parsed.data.modelId);
     const dataset = await this.datasets.resolveReady(parsed.data.datasetId);
     checkImageFits(dataset, model);
-    await this.files.ensureLocal(dataset);
+    if (options.fetchFiles !== false) await this.files.ensureLocal(dataset);
     const names = dataset.classes.map((label) => label.name);
     const mapping = mapClasses(model.classNames, names, parsed.data.classMapping ?? []);
     if (!Array.isArray(mapping)) throw new UserInputError(`model "${model.name}" cannot score dataset "${dataset.name}": ${(mapping as { problem: string }).problem}`, 'classMapping');
