@@ -158,8 +158,11 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
 function rehearseOperations(yoga: YogaServerInstance<Record<string, never>, Context>): void {
   const { parse: parseChecked, validate, schema: envelopedSchema } = yoga.getEnveloped({});
   for (const definition of parse(GRAPHIQL_EXAMPLES).definitions) {
-    const document = parseChecked(print({ kind: Kind.DOCUMENT, definitions: [definition] }));
-    validate(envelopedSchema, document);
+    try {
+      validate(envelopedSchema, parseChecked(print({ kind: Kind.DOCUMENT, definitions: [definition] })));
+    } catch {
+      // An example the limits refuse (GraphiQL would show it refused too) is no reason not to start.
+    }
   }
 }
 

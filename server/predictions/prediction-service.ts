@@ -402,7 +402,8 @@ export class PredictionService {
    * What a predict does before its run starts, done once with nothing kept: plan a run of the default model and
    * dataset, and create its row in a transaction that is rolled back. The first predict after a start then finds
    * the code compiled and the queries planned (it took 20-30 ms longer than the next ones). Best effort: a
-   * server without a default dataset or model simply skips it, and a dataset in object storage is not fetched.
+   * server without a default dataset or model skips it, a dataset in object storage is not fetched, and a
+   * failure is logged, not raised.
    */
   private async rehearsePredict(): Promise<void> {
     const rehearse = (eventsPerClass: number) => this.planner.plan({ eventsPerClass }, { fetchFiles: false });
@@ -414,7 +415,8 @@ export class PredictionService {
         throw new Rehearsal();
       })
       .catch((error: unknown) => {
-        if (!(error instanceof Rehearsal)) throw error;
+        // Say why, but start all the same: a rehearsal that could not be done only leaves the first predict slower.
+        if (!(error instanceof Rehearsal)) this.telemetry.logger.warn({ err: error }, 'could not rehearse a predict at start');
       });
   }
 
