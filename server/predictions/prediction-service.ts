@@ -7,7 +7,7 @@ import type { Config } from '../config.ts';
 import type { DatasetCatalog } from '../data/dataset-catalog.ts';
 import type { DatasetFiles } from '../data/dataset-files.ts';
 import type { Db } from '../data/db.ts';
-import { imageFile, readImageBatch } from '../data/event-images.ts';
+import { readImageBatch } from '../data/event-images.ts';
 import { PixelStore } from '../data/pixel-store.ts';
 import { createRun, deleteRun, failInterruptedRun, findInterruptedRuns, findRun, finishRun, insertRunBatches, listRuns, loadRunBatches, type RunCursor, type StoredBatch, type RunFilter, type StoredRun } from '../data/prediction-store.ts';
 import { FINAL_STATUSES, type PredictInput, type PredictionBatch, type ProgressMessage, type RunStatus, type RunSummary, type ScoredEvent } from '../domain/run.ts';
@@ -385,17 +385,14 @@ export class PredictionService {
   }
 
   /**
-   * Pays the first run's one-off costs at start: the default dataset's events are read for selection, and a few
-   * images decoded (compiling the decoder).
+   * Pays the first run's one-off costs at start: the default dataset's events are read for selection, a predict
+   * is rehearsed, and a few of its events' images decoded (compiling the decoder).
    */
   async warmUp(): Promise<void> {
     await this.planner.primeDefaultDataset();
-    const defaultId = this.models.defaultModelId;
-    if (defaultId === null) return;
-    await this.rehearsePredict();
-    const model = await this.models.get(defaultId);
-    const events = await this.db.event.findMany({ take: 8, select: { id: true, imagePath: true, dataset: { select: { rootDir: true } } } });
-    await readImageBatch(events.map((event) => ({ id: event.id, file: imageFile(event.dataset.rootDir, event.imagePath) })), model.inputShape);
+    if (this.models.defaultModelId === null) return;
+    const plan = await this.rehearsePredict();
+    if (plan) await readImageBatch(plan.selection.flat().slice(0, 8), plan.model.inputShape);
   }
 
   /**
@@ -403,12 +400,12 @@ export class PredictionService {
    * dataset, and create its row in a transaction that is rolled back. The first predict after a start then finds
    * the code compiled and the queries planned (it took 20-30 ms longer than the next ones). Best effort: a
    * server without a default dataset or model skips it, a dataset in object storage is not fetched, and a
-   * failure is logged, not raised.
+   * failure is logged, not raised. Returns the plan, or null when none could be made.
    */
-  private async rehearsePredict(): Promise<void> {
+  private async rehearsePredict(): Promise<RunPlan | null> {
     const rehearse = (eventsPerClass: number) => this.planner.plan({ eventsPerClass }, { fetchFiles: false });
     const plan = await rehearse(REHEARSAL_EVENTS_PER_CLASS).catch(() => rehearse(1).catch(() => null));
-    if (!plan) return;
+    if (!plan) return null;
     await this.db
       .$transaction(async (tx) => {
         await createRun(tx, { id: randomUUID(), modelId: plan.model.id, datasetId: plan.dataset.id, classes: plan.classes, classMapping: plan.mapping, energyBins: plan.bins, eventsPerClass: plan.eventsPerClass, samples: plan.samples, seed: plan.seed, status: 'running', owner: null });
@@ -418,6 +415,7 @@ export class PredictionService {
         // Say why, but start all the same: a rehearsal that could not be done only leaves the first predict slower.
         if (!(error instanceof Rehearsal)) this.telemetry.logger.warn({ err: error }, 'could not rehearse a predict at start');
       });
+    return plan;
   }
 
   /** Cancels every run and waits for them to settle (server shutdown); with a queue, hands them over instead. */
