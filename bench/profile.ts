@@ -59,6 +59,11 @@ function categoryOf(functionName: string, url: string): { name: string; kind: 'p
   return found ? { name: found[0], kind: found[1] } : null;
 }
 
+/** Now on the profiles' clock: process.hrtime in microseconds. */
+export function hrtimeUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
 /** `windowUs`: [start, end] in process.hrtime microseconds. */
 export function summariseProfiles(dir: string, windowUs: [number, number], topN = 12): ThreadProfile[] {
   let files: string[];

@@ -87,15 +87,18 @@ export function evaluateTargets(results: BenchResults): TargetVerdict[] {
       (v) => `${((shareGoal - v) * 100).toFixed(0)} points short`,
     ),
   );
-  const firstBatches = results.sizes.flatMap((size) => (size.astri ? [size.astri.cold, ...(size.astri.coldFromPng ? [size.astri.coldFromPng] : []), ...size.astri.warm] : [])).map((m) => m.result.firstBatchMs ?? NaN);
+  // Cold from PNG is shown beside, not counted: it is the path of a dataset not yet in the pixel store, whose PNGs
+  // the bench has just evicted from the page cache; every registration path now fills the pixel store.
+  const firstBatches = results.sizes.flatMap((size) => (size.astri ? [size.astri.cold, ...size.astri.newEvents, ...size.astri.warm] : [])).map((m) => m.result.firstBatchMs ?? NaN);
   const worstFirst = firstBatches.length ? Math.max(...firstBatches) : null;
+  const firsts = (runs: Measured<PredictionTiming>[]) => runs.map((run) => fixed(run.result.firstBatchMs, 0)).join('/') || '–';
   const perSize = results.sizes
     .filter((size) => size.astri)
-    .map((size) => `${size.eventsPerClass}: cold ${fixed(size.astri!.cold.result.firstBatchMs, 0)}, from PNG ${fixed(size.astri!.coldFromPng?.result.firstBatchMs, 0)}, warm ${size.astri!.warm.map((w) => fixed(w.result.firstBatchMs, 0)).join('/')}`)
+    .map((size) => `${size.eventsPerClass}: cold ${fixed(size.astri!.cold.result.firstBatchMs, 0)}, new events ${firsts(size.astri!.newEvents)}, warm ${firsts(size.astri!.warm)} (from PNG ${fixed(size.astri!.coldFromPng?.result.firstBatchMs, 0)})`)
     .join('; ');
   verdicts.push(
     verdict(
-      `time to first batch ≤ ${TARGETS.firstBatchMs} ms (worst single run, cold, from PNG or warm, every size)`,
+      `time to first batch ≤ ${TARGETS.firstBatchMs} ms (worst single run, every size: first predict after ingest, new events on a running server, warm; cold from PNG in parentheses, not counted)`,
       worstFirst,
       TARGETS.firstBatchMs,
       false,
@@ -163,6 +166,7 @@ export function renderMarkdown(results: BenchResults): string {
       ['cold from PNG', size.baseline?.cold, size.astri?.coldFromPng],
       [`warm`, warmMedian(size.baseline?.warm ?? []), warmMedian(size.astri?.warm ?? [])],
     ];
+    if (size.astri?.newEvents.length) rows.push([`new events, running server (median of ${size.astri.newEvents.length})`, warmMedian(size.baseline?.warm ?? []), warmMedian(size.astri.newEvents)]);
     for (const [state, base, astri] of rows) {
       const x = speedup(base?.result.endToEndMs, astri?.result.endToEndMs);
       const busy = astri && astri.result.inferenceMs > 0 ? astri.result.inferenceMs / astri.result.endToEndMs : null;
@@ -186,7 +190,9 @@ export function renderMarkdown(results: BenchResults): string {
     `This server's own run time (\`elapsedMs\` of the FINISHED message: from the start of the run's execution to its last batch; it excludes the selection done in the mutation and the persisting of the predictions, which comes after) in ms: ${serverSide.join('; ')}.`,
     '',
     'The baseline streams nothing: its first result arrives with the whole answer, so its time to first result equals its end-to-end time. ' +
-      '"model busy" is the sum of the batches\' model time (`PredictionBatch.inferenceMs`; batches run one at a time) over the end-to-end time.',
+      '"model busy" is the sum of the batches\' model time (`PredictionBatch.inferenceMs`; batches run one at a time) over the end-to-end time. ' +
+      '"new events, running server": after the warm repeats, runs of the same size in other energy bins (seeds 101, 102, ...), whose events the server has not scored: what a user of a server that has been up for a while waits for; its baseline column is the baseline\'s warm row, which draws new events on every request too. ' +
+      'Every timed request of either server starts once its process has gone idle (at most 2 % of a core over 100 ms, `bench/process-idle.ts`), not behind what the request before it left to do.',
     '',
   );
 

@@ -16,9 +16,17 @@ export interface SizeResult {
   eventsPerClass: number;
   /**
    * cold: the first predict after ingest (the server has converted the dataset into its pixel store, the PNGs are
-   * evicted); coldFromPng: the first predict on a server that never decoded them (data.convertAtStart off).
+   * evicted); coldFromPng: the first predict on a server that never decoded them (data.convertAtStart off);
+   * newEvents: after the warm repeats, runs of the same size on other energy bins, whose events are not cached.
    */
-  astri: { cold: Measured<PredictionTiming>; coldFromPng?: Measured<PredictionTiming>; conversionMs?: number; warm: Measured<PredictionTiming>[]; startupMs: number } | null;
+  astri: {
+    cold: Measured<PredictionTiming>;
+    coldFromPng?: Measured<PredictionTiming>;
+    conversionMs?: number;
+    warm: Measured<PredictionTiming>[];
+    newEvents: Measured<PredictionTiming>[];
+    startupMs: number;
+  } | null;
   baseline: { cold: Measured<BaselineTiming>; warm: Measured<BaselineTiming>[]; startupMs: number } | null;
 }
 

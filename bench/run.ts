@@ -17,7 +17,8 @@ import { BASELINE_PYTHON, BaselineServer, ensureBaselineDependencies, type Basel
 import { eventsInBin, prepareDataset } from './dataset.ts';
 import { busyProcesses, gitCommit, machineFacts } from './machine.ts';
 import { evictFromPageCache, readIntoPageCache } from './page-cache.ts';
-import { summariseProfiles } from './profile.ts';
+import { waitForIdleProcess } from './process-idle.ts';
+import { hrtimeUs, summariseProfiles } from './profile.ts';
 import { rawEngineThroughput, rawTorchThroughput } from './raw-model.ts';
 import { renderMarkdown, writeReport } from './report.ts';
 import type { BenchResults, Measured, ModelKind, SizeResult } from './results.ts';
@@ -36,6 +37,8 @@ const HELP = `npm run bench -- [options]
   --bin N                 energy bin of the requests (default 3: 10-20 TeV)
   --sizes A,B,C           events per class (default 100,500,2000)
   --warm-repeats N        repeated requests per size for the warm rows (default 3)
+  --new-event-runs N      runs per size on events the running server has not scored yet, each in another energy
+                          bin where one holds enough events (default 3; 0 to skip)
   --concurrent-runs N     concurrent runs on this server, one bin each (default 4; 0 to skip)
   --concurrent-events N   events per class of each concurrent run (default: the largest size)
   --backend NAME          this server's inference.backend (default: config, auto)
@@ -63,6 +66,7 @@ const { values: args } = parseArgs({
     bin: { type: 'string', default: '3' },
     sizes: { type: 'string', default: '100,500,2000' },
     'warm-repeats': { type: 'string', default: '3' },
+    'new-event-runs': { type: 'string', default: '3' },
     'concurrent-runs': { type: 'string', default: '4' },
     'concurrent-events': { type: 'string' },
     backend: { type: 'string' },
@@ -102,6 +106,7 @@ async function main(): Promise<void> {
   const sizes = args.sizes.split(',').map((value) => positiveInteger('sizes', value.trim()));
   const binIndex = positiveInteger('bin', args.bin, 0);
   const warmRepeats = positiveInteger('warm-repeats', args['warm-repeats']);
+  const newEventRuns = positiveInteger('new-event-runs', args['new-event-runs'], 0);
   const concurrentRuns = positiveInteger('concurrent-runs', args['concurrent-runs'], 0);
   const concurrentEvents = args['concurrent-events'] ? positiveInteger('concurrent-events', args['concurrent-events']) : Math.max(...sizes);
   const rawBatch = positiveInteger('raw-batch', args['raw-batch']);
@@ -134,6 +139,14 @@ async function main(): Promise<void> {
     const b = energyBinAt(config.energyBins.edgesTeV, index);
     return eventsInBin(dataset.events, b.minTeV, b.maxTeV).map((event) => event.file);
   };
+  // Other bins, so that a run of every size meets events the server has not scored (a bin is drawn whole at its size).
+  const binsForNewEvents = (eventsPerClass: number) =>
+    Array.from({ length: config.energyBins.edgesTeV.length - 1 }, (_, index) => index)
+      .filter((index) => {
+        const b = energyBinAt(config.energyBins.edgesTeV, index);
+        return index !== bin.index && Math.min(eventsInBin(dataset.events, b.minTeV, b.maxTeV, 'gamma').length, eventsInBin(dataset.events, b.minTeV, b.maxTeV, 'proton').length) >= eventsPerClass;
+      })
+      .slice(0, newEventRuns);
   const binCounts = { gamma: eventsInBin(dataset.events, bin.minTeV, bin.maxTeV, 'gamma').length, proton: eventsInBin(dataset.events, bin.minTeV, bin.maxTeV, 'proton').length };
   const available = Math.min(binCounts.gamma, binCounts.proton);
   for (const size of sizes) {
@@ -189,6 +202,11 @@ async function main(): Promise<void> {
       notes: [],
     };
     allResults.push(results);
+    // Each timed request starts on an idle process, not behind what the one before left to do (storing, caching).
+    const settle = async (pid: number) => {
+      const wait = await waitForIdleProcess(pid);
+      if (!wait.idle) results.notes.push(`A timed request started on a process still busy after ${(wait.waitedMs / 1000).toFixed(1)} s of waiting for it to go idle.`);
+    };
     // Each model's servers start on fresh states of their own (a database and a pixel store no other model touched).
     const modelRoot = path.join(stateRoot, `model-${allResults.length}`);
     if (!evictor) results.notes.push('No Python to call posix_fadvise: cold runs did not evict the images from the page cache.');
@@ -250,12 +268,16 @@ async function main(): Promise<void> {
           const warmUpEdges = energyBinAt(config.energyBins.edgesTeV, warmUpBin);
           await baseline.predict(warmUpEdges.minTeV, warmUpEdges.maxTeV, 1);
           const resident = await evict(binFiles(bin.index));
+          await settle(baseline.pid);
           const cold: Measured<BaselineTiming> = { ...(await baseline.measured(() => baseline.predict(bin.minTeV, bin.maxTeV, eventsPerClass))), residentAfterEvictBytes: resident };
           say(`  cold ${(cold.result.endToEndMs / 1000).toFixed(2)} s`);
           // The baseline draws new random events on every request: warm means the whole bin is in the page cache.
           readIntoPageCache(binFiles(bin.index));
           const warm: Measured<BaselineTiming>[] = [];
-          for (let i = 0; i < warmRepeats; i++) warm.push(await baseline.measured(() => baseline.predict(bin.minTeV, bin.maxTeV, eventsPerClass)));
+          for (let i = 0; i < warmRepeats; i++) {
+            await settle(baseline.pid);
+            warm.push(await baseline.measured(() => baseline.predict(bin.minTeV, bin.maxTeV, eventsPerClass)));
+          }
           say(`  warm ${warm.map((w) => (w.result.endToEndMs / 1000).toFixed(2)).join(', ')} s`);
           sizeResult.baseline = { cold, warm, startupMs: baseline.startupMs };
         } finally {
@@ -277,17 +299,28 @@ async function main(): Promise<void> {
           conversionMs = conversion.waitedMs;
           say(`  pixel store: ${conversion.converted} images converted (waited ${(conversion.waitedMs / 1000).toFixed(2)} s after ready)`);
           const resident = await evict(binFiles(bin.index));
+          await settle(server.pid);
           const cold: Measured<PredictionTiming> = { ...(await server.measured(() => server.predict(bin.index, eventsPerClass, 1))), residentAfterEvictBytes: resident };
           checkRun(cold.result);
           say(`  cold ${(cold.result.endToEndMs / 1000).toFixed(3)} s, first batch ${cold.result.firstBatchMs?.toFixed(0)} ms`);
           const warm: Measured<PredictionTiming>[] = [];
           for (let i = 0; i < warmRepeats; i++) {
+            await settle(server.pid);
             const run = await server.measured(() => server.predict(bin.index, eventsPerClass, 1));
             checkRun(run.result);
             warm.push(run);
           }
           say(`  warm ${warm.map((w) => (w.result.endToEndMs / 1000).toFixed(3)).join(', ')} s`);
-          sizeResult.astri = { cold, warm, startupMs: server.startupMs, conversionMs };
+          // What a user of a server that has been up for a while waits for: events it has not scored yet.
+          const newEvents: Measured<PredictionTiming>[] = [];
+          for (const [k, other] of binsForNewEvents(eventsPerClass).entries()) {
+            await settle(server.pid);
+            const run = await server.measured(() => server.predict(other, eventsPerClass, 101 + k));
+            checkRun(run.result);
+            newEvents.push(run);
+          }
+          if (newEvents.length) say(`  new events (bins ${binsForNewEvents(eventsPerClass).join(', ')}): ${newEvents.map((n) => `${(n.result.endToEndMs / 1000).toFixed(3)} s, first batch ${n.result.firstBatchMs?.toFixed(0)} ms`).join('; ')}`);
+          sizeResult.astri = { cold, warm, newEvents, startupMs: server.startupMs, conversionMs };
         } finally {
           await server.stop();
         }
@@ -298,6 +331,7 @@ async function main(): Promise<void> {
         const server = await AstriServer.start({ ...serverOptions, stateDir: `${stateDir}-from-png`, convertAtStart: false });
         try {
           const resident = await evict(binFiles(bin.index));
+          await settle(server.pid);
           const cold: Measured<PredictionTiming> = { ...(await server.measured(() => server.predict(bin.index, eventsPerClass, 1))), residentAfterEvictBytes: resident };
           checkRun(cold.result);
           say(`  cold from PNG ${(cold.result.endToEndMs / 1000).toFixed(3)} s, first batch ${cold.result.firstBatchMs?.toFixed(0)} ms`);
@@ -316,6 +350,7 @@ async function main(): Promise<void> {
           say(`this server, ${eventsPerClass} events per class: restarted with stored pixels and no cached predictions`);
           const again = await AstriServer.start(serverOptions);
           try {
+            await settle(again.pid);
             results.reinference = await again.measured(() => again.predict(bin.index, eventsPerClass, 1));
             checkRun(results.reinference.result);
             say(`  ${(results.reinference.result.endToEndMs / 1000).toFixed(3)} s`);
@@ -460,10 +495,6 @@ function rawBackends(spec: ModelSpec): BackendRequest[] {
 
 function checkRun(run: PredictionTiming): void {
   if (run.status !== 'COMPLETED') throw new BenchUsageError(`prediction run ended ${run.status}: ${run.error ?? 'no error message'}`);
-}
-
-function hrtimeUs(): number {
-  return Number(process.hrtime.bigint() / 1000n);
 }
 
 function displayPath(file: string): string {
