@@ -6,6 +6,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { float32sOrNull } from '../client/graphql/packed-floats.ts';
 import { PROJECT_ROOT } from '../server/config.ts';
 import type { BatchStages } from '../server/domain/run.ts';
 import { watchMemory, type MemoryPeak } from './memory.ts';
@@ -86,7 +87,7 @@ const PROGRESS = `subscription Progress($runId: ID!) {
     done { gamma proton }
     batch {
       particle index inferenceMs stages { readQueuedAtMs readStartedAtMs readEndedAtMs inferStartedAtMs inferEndedAtMs publishedAtMs }
-      columns { eventIds trueEnergiesTeV classCount scores gammaness predictedLabels errors }
+      columns { eventIds classCount scoresBase64 gammanessBase64 trueEnergiesTeVBase64 failures { position error } }
     }
   }
 }`;
@@ -101,7 +102,7 @@ interface ProgressMessage {
   imagesPerSecond: number;
   done: { gamma: number; proton: number };
   /** The columns the dashboard asks for, so that the server does the dashboard's work. */
-  batch: { particle: 'GAMMA' | 'PROTON'; index: number; inferenceMs: number; stages: BatchStages | null; columns: { eventIds: string[]; gammaness: Array<number | null> } } | null;
+  batch: { particle: 'GAMMA' | 'PROTON'; index: number; inferenceMs: number; stages: BatchStages | null; columns: { eventIds: string[]; gammanessBase64: string } } | null;
 }
 
 export class AstriServer {
@@ -220,7 +221,8 @@ export class AstriServer {
               batches++;
               inferenceMs += message.batch.inferenceMs;
               const target = message.batch.particle === 'GAMMA' ? gammaness.gamma : gammaness.proton;
-              for (const gammaness of columns.gammaness) if (gammaness !== null) target.push(gammaness);
+              // Decoded as the dashboard decodes it.
+              for (const gammaness of float32sOrNull(columns.gammanessBase64)) if (gammaness !== null) target.push(gammaness);
             } else if (message.kind === 'FINISHED') {
               final = message;
               resolve(message);

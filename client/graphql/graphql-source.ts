@@ -24,6 +24,7 @@ import type {
 } from '../types.ts';
 import { createApiClient, defaultEndpoint, type ApiClient } from './client.ts';
 import { sendMultipart, type UploadXhr } from './multipart-upload.ts';
+import { float32sOrNull, float64sOrNull } from './packed-floats.ts';
 import {
   CANCEL_DATASET_UPLOAD_MUTATION,
   CANCEL_MUTATION,
@@ -363,18 +364,23 @@ function toProgress(message: ProgressData['predictionProgress']): RunProgress {
   };
 }
 
+/** One event per position; the predicted label is left to the readers (predictedOf), as the samples do. */
 function eventsOfColumns(label: string, columns: ScoredEventColumnsData): ScoredEvent[] {
-  const { classCount, scores } = columns;
+  const { classCount } = columns;
+  const scores = float32sOrNull(columns.scoresBase64);
+  const gammaness = float32sOrNull(columns.gammanessBase64);
+  const energies = float64sOrNull(columns.trueEnergiesTeVBase64);
+  const errors = new Map(columns.failures.map((failure) => [failure.position, failure.error]));
   return columns.eventIds.map((eventId, i) => {
     const row = scores.slice(i * classCount, (i + 1) * classCount);
     return {
       eventId,
       label,
-      trueEnergyTeV: columns.trueEnergiesTeV[i],
+      trueEnergyTeV: energies[i],
       scores: row.some((score) => score === null) ? null : (row as number[]),
-      gammaness: columns.gammaness[i],
-      predictedLabel: columns.predictedLabels[i],
-      error: columns.errors[i],
+      gammaness: gammaness[i],
+      predictedLabel: null,
+      error: errors.get(i) ?? null,
     };
   });
 }

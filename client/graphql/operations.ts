@@ -239,12 +239,14 @@ export const PROGRESS_SUBSCRIPTION = gql`
         inferenceMs
         columns {
           eventIds
-          trueEnergiesTeV
           classCount
-          scores
-          gammaness
-          predictedLabels
-          errors
+          scoresBase64
+          gammanessBase64
+          trueEnergiesTeVBase64
+          failures {
+            position
+            error
+          }
         }
       }
       doneByClass {
@@ -282,16 +284,20 @@ export interface ScoredEventData {
   error: string | null;
 }
 
-/** A batch's events as columns (PredictionBatch.columns): one list per field, far cheaper to send than objects. */
+/**
+ * A batch's events as columns (PredictionBatch.columns), the numbers packed (packed-floats.ts): far cheaper to send
+ * and read than an object, or a JSON number, per event.
+ */
 export interface ScoredEventColumnsData {
   eventIds: string[];
-  trueEnergiesTeV: Array<number | null>;
   classCount: number;
-  /** Flattened: event i's score of class c at i × classCount + c. */
-  scores: Array<number | null>;
-  gammaness: Array<number | null>;
-  predictedLabels: Array<string | null>;
-  errors: Array<string | null>;
+  /** Float32s: event i's score of class c at i × classCount + c; NaN for an unreadable image. */
+  scoresBase64: string;
+  /** Float32s, NaN where there is none. */
+  gammanessBase64: string;
+  /** Float64s, NaN where there is none. */
+  trueEnergiesTeVBase64: string;
+  failures: Array<{ position: number; error: string }>;
 }
 
 export interface MetricsSummaryData {

@@ -2,7 +2,7 @@
 // JSON object. Writing them as JSON numbers cost 2-16 ms per 4,000 events (every float printed with 17 digits);
 // this costs well under 1 ms and reads back bit for bit. Batches stored before keep their JSON array of score lists,
 // which is still read.
-import { endianness } from 'node:os';
+import { float32FromBase64, float32ToBase64 } from '../util/packed-floats.ts';
 
 /** The packed form: `float32` holds the scores of every event that has them, `classCount` per event, in order. */
 interface PackedScores {
@@ -11,8 +11,6 @@ interface PackedScores {
   /** Positions of the events without scores (their image could not be read). */
   missing: number[];
 }
-
-const BIG_ENDIAN = endianness() === 'BE';
 
 export function packScores(scores: ReadonlyArray<Float32Array | null>, classCount: number): string {
   const values = new Float32Array(scores.filter((row) => row !== null).length * classCount);
@@ -27,9 +25,7 @@ export function packScores(scores: ReadonlyArray<Float32Array | null>, classCoun
     values.set(row, offset);
     offset += classCount;
   });
-  const bytes = Buffer.from(values.buffer);
-  if (BIG_ENDIAN) bytes.swap32();
-  const packed: PackedScores = { float32: bytes.toString('base64'), classCount, missing };
+  const packed: PackedScores = { float32: float32ToBase64(values), classCount, missing };
   return JSON.stringify(packed);
 }
 
@@ -37,14 +33,10 @@ export function packScores(scores: ReadonlyArray<Float32Array | null>, classCoun
 export function unpackScores(text: string, count: number): Array<Float32Array | null> {
   if (!text.startsWith('{')) return (JSON.parse(text) as Array<number[] | null>).map((row) => (row ? Float32Array.from(row) : null));
   const { float32, classCount, missing } = JSON.parse(text) as PackedScores;
-  const decoded = Buffer.from(float32, 'base64');
-  if (decoded.length !== (count - missing.length) * classCount * 4) {
-    throw new RangeError(`stored scores hold ${decoded.length / 4} values, ${count - missing.length} events of ${classCount} classes need ${(count - missing.length) * classCount}`);
+  const values = float32FromBase64(float32);
+  if (values.length !== (count - missing.length) * classCount) {
+    throw new RangeError(`stored scores hold ${values.length} values, ${count - missing.length} events of ${classCount} classes need ${(count - missing.length) * classCount}`);
   }
-  // Copied into memory of its own: a Float32Array needs 4-byte alignment, which a pooled Buffer may not have.
-  const bytes = new Uint8Array(decoded);
-  if (BIG_ENDIAN) Buffer.from(bytes.buffer).swap32();
-  const values = new Float32Array(bytes.buffer);
   const absent = new Set(missing);
   const scores: Array<Float32Array | null> = [];
   let offset = 0;

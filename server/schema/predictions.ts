@@ -6,6 +6,7 @@ import type { BatchStages, PredictionBatch, ProgressMessage, RunClasses, RunSumm
 import type { CatalogEvent } from '../data/event-catalog.ts';
 import { can, requirePermission } from '../auth/authenticator.ts';
 import { ForbiddenError, NotFoundError, UnavailableError, UserInputError } from '../errors.ts';
+import { float32ToBase64, float64ToBase64 } from '../util/packed-floats.ts';
 import { builder, type Context, type Services } from './builder.ts';
 import { classCounts, ClassCountType, ClassScoreType, particleCounts } from './classes.ts';
 import { DatasetType, EnergyBinType, type EnergyBinShape } from './datasets.ts';
@@ -81,6 +82,14 @@ const ScoredEventType = builder.objectRef<ScoredEventShape>('ScoredEvent').imple
   }),
 });
 
+const BatchEventFailureType = builder.objectRef<{ position: number; error: string }>('BatchEventFailure').implement({
+  description: 'An event of a batch whose image could not be read (ScoredEventColumns.failures).',
+  fields: (t) => ({
+    position: t.exposeInt('position', { description: "The event's position in the batch (its index in eventIds)." }),
+    error: t.exposeString('error', { description: 'Why it failed (ScoredEvent.error).' }),
+  }),
+});
+
 const ScoredEventColumnsType = builder.objectRef<{ batch: PredictionBatch; classes: RunClasses }>('ScoredEventColumns').implement({
   description:
     "A batch's events as columns: one list per field of ScoredEvent, each in the order of PredictionBatch.events. The same answers as events for a fraction of the server's and the client's work: a client reading thousands of events (the dashboard) should ask for these.",
@@ -115,6 +124,31 @@ const ScoredEventColumnsType = builder.objectRef<{ batch: PredictionBatch; class
       resolve: ({ batch, classes }) => batch.events.map((event) => (event.scores ? classes.names[bestClass(event.scores)] : null)),
     }),
     errors: t.stringList({ nullable: { list: false, items: true }, description: 'Why each event failed, null if it did not (ScoredEvent.error).', resolve: ({ batch }) => batch.events.map((event) => event.error) }),
+    scoresBase64: t.string({
+      description:
+        'scores packed: base64 of little-endian IEEE 754 32-bit floats, event i\'s score of class c at i × classCount + c, NaN (classCount of them) for an event whose image could not be read. The model\'s float32 outputs bit for bit, at a fraction of the cost of a JSON number each: the cheapest way to read a large batch.',
+      resolve: ({ batch, classes }) => {
+        const perEvent = classes.names.length;
+        const flat = new Float32Array(batch.events.length * perEvent).fill(Number.NaN);
+        batch.events.forEach((event, i) => {
+          if (event.scores) flat.set(event.scores, i * perEvent);
+        });
+        return float32ToBase64(flat);
+      },
+    }),
+    gammanessBase64: t.string({
+      description: 'gammaness packed as scoresBase64 is: one 32-bit float per event, NaN where gammaness is null.',
+      resolve: ({ batch, classes }) => float32ToBase64(Float32Array.from(batch.events, (event) => signalScore(event, classes) ?? Number.NaN)),
+    }),
+    trueEnergiesTeVBase64: t.string({
+      description: 'trueEnergiesTeV packed: base64 of little-endian IEEE 754 64-bit floats, one per event, NaN where the event has no energy.',
+      resolve: ({ batch }) => float64ToBase64(Float64Array.from(batch.events, (event) => event.energyTeV ?? Number.NaN)),
+    }),
+    failures: t.field({
+      type: [BatchEventFailureType],
+      description: 'The events whose image could not be read, with why: errors without a null for every other event.',
+      resolve: ({ batch }) => batch.events.flatMap((event, position) => (event.error === null ? [] : [{ position, error: event.error }])),
+    }),
   }),
 });
 

@@ -24,7 +24,19 @@ interface Progress {
     inferenceMs: number;
     stages: BatchStages | null;
     events: Array<{ eventId: string; gammaness: number | null; energyTeV: number; trueEnergyTeV: number | null; scores: number[] | null; predictedLabel: string | null; error: string | null }>;
-    columns: { eventIds: string[]; trueEnergiesTeV: Array<number | null>; classCount: number; scores: Array<number | null>; gammaness: Array<number | null>; predictedLabels: Array<string | null>; errors: Array<string | null> };
+    columns: {
+      eventIds: string[];
+      trueEnergiesTeV: Array<number | null>;
+      classCount: number;
+      scores: Array<number | null>;
+      gammaness: Array<number | null>;
+      predictedLabels: Array<string | null>;
+      errors: Array<string | null>;
+      scoresBase64: string;
+      gammanessBase64: string;
+      trueEnergiesTeVBase64: string;
+      failures: Array<{ position: number; error: string }>;
+    };
   } | null;
   metrics: Metrics | null;
 }
@@ -46,7 +58,7 @@ const PROGRESS = /* GraphQL */ `
       kind sequence status imagesPerSecond
       done { gamma proton } total { gamma proton } failed { gamma proton }
       batch { particle index inferenceMs stages { readQueuedAtMs readStartedAtMs readEndedAtMs inferStartedAtMs inferEndedAtMs publishedAtMs } events { eventId gammaness energyTeV trueEnergyTeV scores predictedLabel error }
-        columns { eventIds trueEnergiesTeV classCount scores gammaness predictedLabels errors } }
+        columns { eventIds trueEnergiesTeV classCount scores gammaness predictedLabels errors scoresBase64 gammanessBase64 trueEnergiesTeVBase64 failures { position error } } }
       metrics {
         threshold
         confusionMatrix { truePositive falsePositive trueNegative falseNegative }
@@ -77,6 +89,18 @@ function eventsOfColumns(columns: NonNullable<Progress['batch']>['columns']) {
   });
 }
 
+/** The packed columns decoded as a client would (little-endian floats, NaN for none), in the list columns' form. */
+function unpackedColumns(columns: NonNullable<Progress['batch']>['columns']) {
+  const floats = (text: string, bytesPer: 4 | 8) => {
+    const view = new DataView(Uint8Array.from(Buffer.from(text, 'base64')).buffer);
+    return Array.from({ length: view.byteLength / bytesPer }, (_, i) => (bytesPer === 4 ? view.getFloat32(i * 4, true) : view.getFloat64(i * 8, true)));
+  };
+  const orNull = (values: number[]) => values.map((value) => (Number.isNaN(value) ? null : value));
+  const errors = columns.eventIds.map((): string | null => null);
+  for (const { position, error } of columns.failures) errors[position] = error;
+  return { scores: orNull(floats(columns.scoresBase64, 4)), gammaness: orNull(floats(columns.gammanessBase64, 4)), trueEnergiesTeV: orNull(floats(columns.trueEnergiesTeVBase64, 8)), errors };
+}
+
 describe('GraphQL API', () => {
   let server: TestServer;
   let ws: Client;
@@ -102,6 +126,11 @@ describe('GraphQL API', () => {
               const message = result.data!.predictionProgress;
               // Every batch's columns say what its events say, in the same order.
               if (message.batch) expect(eventsOfColumns(message.batch.columns)).toEqual(message.batch.events.map(({ energyTeV: _deprecated, ...event }) => event));
+              // And the packed columns say what the lists say, bit for bit.
+              if (message.batch) {
+                const { scores, gammaness, trueEnergiesTeV, errors } = message.batch.columns;
+                expect(unpackedColumns(message.batch.columns)).toEqual({ scores, gammaness, trueEnergiesTeV, errors });
+              }
               messages.push(message);
             }
           },
@@ -287,6 +316,8 @@ describe('GraphQL API', () => {
     const at = batch.columns.eventIds.indexOf(brokenId);
     expect(batch.columns.scores.slice(at * 2, at * 2 + 2)).toEqual([null, null]);
     expect([batch.columns.gammaness[at], batch.columns.predictedLabels[at], batch.columns.errors[at]]).toEqual([null, null, broken.error]);
+    expect(batch.columns.failures).toEqual([{ position: at, error: broken.error }]);
+    expect(unpackedColumns(batch.columns).scores.slice(at * 2, at * 2 + 2)).toEqual([null, null]);
   });
 
   it('serves a repeated run from the prediction cache with the same scores, in fewer messages', async () => {

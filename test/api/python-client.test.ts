@@ -1,6 +1,7 @@
 // docs/python.md's client, run exactly as the page shows it (its first python block) against a real server,
 // with Debian's python3-requests and python3-pandas: the run over every bin followed over SSE, and the two
-// CSV files it writes checked against the API. Skips, saying so once, where those modules are missing.
+// CSV files it writes checked against the API; then its packed_frame on a batch's packed columns. Skips, saying
+// so once, where those modules are missing.
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,13 +13,32 @@ import { temporaryDir } from '../helpers/temp-dir.ts';
 const HAS_MODULES = needsPython(['requests', 'pandas'], ['python3-requests', 'python3-pandas'], 'the Python client of docs/python.md');
 const EVENTS = 20;
 
-/** The first ```python block of docs/python.md. */
-function documentedClient(): string {
+/** The first ```python block of docs/python.md, or the first that holds `contains`. */
+function documentedClient(contains = ''): string {
   const markdown = readFileSync(path.join(PROJECT_ROOT, 'docs', 'python.md'), 'utf8');
-  const match = /```python\n([\s\S]*?)```/.exec(markdown);
-  if (!match) throw new Error('docs/python.md has no python block');
-  return match[1];
+  const block = [...markdown.matchAll(/```python\n([\s\S]*?)```/g)].map((match) => match[1]).find((code) => code.includes(contains));
+  if (!block) throw new Error(`docs/python.md has no python block${contains ? ` with ${contains}` : ''}`);
+  return block;
 }
+
+/** Follows a run over SSE asking for the packed columns, and prints every batch through the page's packed_frame as CSV. */
+const PACKED_FOLLOWER = `
+import json, os, sys
+import pandas as pd
+import requests
+
+query = """subscription($id: ID!) { predictionProgress(runId: $id) { kind batch { label
+    columns { eventIds classCount scoresBase64 gammanessBase64 trueEnergiesTeVBase64 failures { position error } } } } }"""
+payload = {"query": query, "variables": {"id": os.environ["ASTRI_RUN"]}}
+frames = []
+with requests.post(os.environ["ASTRI_URL"] + "/graphql", json=payload, headers={"accept": "text/event-stream"}, stream=True, timeout=120) as response:
+    for line in response.iter_lines(decode_unicode=True):
+        if line and line.startswith("data:") and line[5:].strip():
+            message = json.loads(line[5:])["data"]["predictionProgress"]
+            if message["batch"]:
+                frames.append(packed_frame(message["batch"], os.environ["ASTRI_CLASSES"].split(",")))
+pd.concat(frames).to_csv(sys.stdout, index=False, float_format="%.17g")
+`;
 
 function runPython(file: string, cwd: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -81,4 +101,30 @@ describe.skipIf(!HAS_MODULES)('the Python client of docs/python.md', () => {
       expect(Number(energy[k]['hadron_eff_at_gamma_eff_0.7'])).toBe(bin.atGammaEfficiency.hadronEfficiency);
     });
   }, 300_000);
+
+  it("reads the packed columns with the page's packed_frame: the same numbers as the API's", async () => {
+    const started = await server.graphql<{ predict: { id: string; classes: Array<{ name: string }> } }>(
+      'mutation { predict(input: {energyBin: 2, eventsPerClass: 30, seed: 8}) { id classes { name } } }',
+    );
+    const { id, classes } = started.data!.predict;
+    const dir = temporaryDir('astri-python-packed-');
+    const script = path.join(dir, 'packed.py');
+    writeFileSync(script, `${documentedClient('def packed_frame')}\n${PACKED_FOLLOWER}`);
+    const result = await runPython(script, dir, { ASTRI_URL: server.url, ASTRI_RUN: id, ASTRI_CLASSES: classes.map((c) => c.name).join(',') });
+    expect(result.stderr).not.toMatch(/Traceback/);
+    expect(result.code).toBe(0);
+    writeFileSync(path.join(dir, 'packed.csv'), result.stdout);
+    const rows = csv(path.join(dir, 'packed.csv'));
+    const api = await server.graphql<{ predictionRun: { predictions: Array<{ eventId: string; gammaness: number; trueEnergyTeV: number; scores: number[] }> } }>(
+      'query($id: ID!) { predictionRun(id: $id) { predictions { eventId gammaness trueEnergyTeV scores } } }',
+      { id },
+    );
+    const predictions = api.data!.predictionRun.predictions;
+    expect(rows).toHaveLength(predictions.length);
+    const byId = new Map(predictions.map((p) => [p.eventId, p]));
+    for (const row of rows) {
+      const p = byId.get(row.event_id)!;
+      expect([Number(row.gammaness), Number(row.energy_tev), ...classes.map((c) => Number(row[`score_${c.name}`]))]).toEqual([p.gammaness, p.trueEnergyTeV, ...p.scores]);
+    }
+  }, 120_000);
 });
