@@ -92,7 +92,7 @@ const BatchEventFailureType = builder.objectRef<{ position: number; error: strin
 
 const ScoredEventColumnsType = builder.objectRef<{ batch: PredictionBatch; classes: RunClasses }>('ScoredEventColumns').implement({
   description:
-    "A batch's events as columns: one list per field of ScoredEvent, each in the order of PredictionBatch.events. The same answers as events for a fraction of the server's and the client's work: a client reading thousands of events (the dashboard) should ask for these.",
+    "A batch's events as columns: one list per field of ScoredEvent, each in the order of PredictionBatch.events. The same answers as events for a fraction of the server's and the client's work: a client reading thousands of events should ask for these, and for the numbers packed (scoresBase64, gammanessBase64, trueEnergiesTeVBase64, with failures), cheaper still; the dashboard reads those.",
   fields: (t) => ({
     eventIds: t.idList({ description: 'Id of each event (ScoredEvent.eventId).', resolve: ({ batch }) => batch.events.map((event) => String(event.eventId)) }),
     trueEnergiesTeV: t.floatList({

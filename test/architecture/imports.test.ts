@@ -123,7 +123,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   // Tokens, roles and the request's principal: resolvers ask it, nobody else reads credentials.
   'server/auth': ['server/config.ts', 'server/data', 'server/domain', 'server/errors.ts'],
   'server/uploads': ['server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/observability', 'server/storage', 'server/util'],
-  'server/schema': ['server/auth', 'server/cluster', 'server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/inference', 'server/metrics', 'server/models', 'server/predictions', 'server/uploads'],
+  'server/schema': ['server/auth', 'server/cluster', 'server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/inference', 'server/metrics', 'server/models', 'server/predictions', 'server/uploads', 'server/util'],
   'server/app.ts': ['server/auth', 'server/cluster', 'server/config.ts', 'server/data', 'server/domain', 'server/errors.ts', 'server/models', 'server/observability', 'server/predictions', 'server/schema', 'server/storage', 'server/uploads'],
   'server/serve.ts': ['server/app.ts', 'server/config.ts', 'server/data', 'server/domain', 'server/observability'],
   'server/worker.ts': ['server/cluster', 'server/config.ts', 'server/data', 'server/models', 'server/observability', 'server/predictions', 'server/storage'],
