@@ -16,11 +16,10 @@ export interface Telemetry {
   pngDecodes: Counter<'stage'>;
 }
 
-/** `processMetrics: false` leaves out Node's process metrics (a throw-away telemetry, as the start-up rehearsal's). */
-export function createTelemetry(options: { level: string; destination?: NodeJS.WritableStream; processMetrics?: boolean }): Telemetry {
+export function createTelemetry(options: { level: string; destination?: NodeJS.WritableStream }): Telemetry {
   const logger = pino({ level: options.level, base: { service: 'astri' } }, options.destination ?? process.stderr);
   const registry = new Registry();
-  if (options.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'astri_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'astri_process_' });
   return {
     logger,
     registry,

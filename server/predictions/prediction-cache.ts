@@ -10,16 +10,6 @@ export interface CacheEntry {
   outputs: Float32Array;
 }
 
-/** What a run asks of the prediction cache. */
-export type OutputCache = Pick<PredictionCache, 'lookup' | 'remember' | 'write'>;
-
-/** Caches nothing: a rehearsed run infers every event and leaves no trace. */
-export const NO_CACHE: OutputCache = {
-  lookup: async () => new Map(),
-  remember: async (_modelSha256, entries) => [...entries],
-  write: async () => undefined,
-};
-
 export class PredictionCache {
   private readonly byModel = new Map<string, Promise<Map<number, Float32Array>>>();
 

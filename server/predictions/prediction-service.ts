@@ -7,17 +7,17 @@ import type { Config } from '../config.ts';
 import type { DatasetCatalog } from '../data/dataset-catalog.ts';
 import type { DatasetFiles } from '../data/dataset-files.ts';
 import type { Db } from '../data/db.ts';
+import { readImageBatch } from '../data/event-images.ts';
 import { PixelStore } from '../data/pixel-store.ts';
 import { createRun, deleteRun, failInterruptedRun, findInterruptedRuns, findRun, finishRun, insertRunBatches, listRuns, loadRunBatches, type RunCursor, type StoredBatch, type RunFilter, type StoredRun } from '../data/prediction-store.ts';
 import { FINAL_STATUSES, type PredictInput, type PredictionBatch, type ProgressMessage, type RunStatus, type RunSummary, type ScoredEvent } from '../domain/run.ts';
 import { DomainError, NotFoundError, UnavailableError, UserInputError } from '../errors.ts';
 import type { Calibration, ClassificationMetrics, EnergyBinFigures, PerformanceMetrics } from '../metrics/index.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
-import { createTelemetry, type Telemetry } from '../observability/telemetry.ts';
+import type { Telemetry } from '../observability/telemetry.ts';
 import { Admission, type Requester } from './admission.ts';
-import { FIRST_BATCH_SIZE } from './batches.ts';
 import { FairTurns } from './fair-turns.ts';
-import { NO_CACHE, PredictionCache } from './prediction-cache.ts';
+import { PredictionCache } from './prediction-cache.ts';
 import { ProgressChannel } from '../util/progress-channel.ts';
 import { executeQueuedRun } from './queued-run-executor.ts';
 import { executeRun } from './run-executor.ts';
@@ -47,8 +47,6 @@ const STORE_AFTER_MS = 1000;
 const REHEARSAL_EVENTS_PER_CLASS = 2000;
 /** Rolls the rehearsal's transaction back. */
 class Rehearsal extends Error {}
-/** Events per class the start-up rehearsal runs through the pipeline: two first-size batches. */
-const REHEARSAL_EXECUTED_EVENTS_PER_CLASS = 2 * FIRST_BATCH_SIZE;
 /** Times the rehearsal plans and creates a run: V8 optimises a function after a few calls, not the first. */
 const REHEARSAL_ROUNDS = 8;
 /** Bootstrap resamples one request may ask for: 10000 on 7 bins of 4000 events takes seconds. */
@@ -390,46 +388,20 @@ export class PredictionService {
 
   /**
    * Pays the first run's one-off costs at start: the default dataset's events are read for selection, a predict
-   * is rehearsed, then a few of its events are run through the pipeline.
+   * is rehearsed, and a few of its events' images decoded (compiling the decoder).
    */
   async warmUp(): Promise<void> {
     await this.planner.primeDefaultDataset();
     if (this.models.defaultModelId === null) return;
     const plan = await this.rehearsePredict();
-    if (plan) await this.rehearseExecution(plan);
-  }
-
-  /**
-   * The first events of the rehearsed plan through the run pipeline (image reads, the engine, scoring), with
-   * nothing kept: no cache, no row, no message, no metric. The first run of a process paid 20-60 ms more for its
-   * first batch than a later run on new events, for the code V8 compiles and optimises on first use. Best effort;
-   * with a queue the API does not infer, so there is nothing to rehearse.
-   */
-  private async rehearseExecution(plan: RunPlan): Promise<void> {
-    if (this.cluster) return;
-    try {
-      await executeRun({
-        plan: { ...plan, selection: plan.selection.map((events) => events.slice(0, REHEARSAL_EXECUTED_EVENTS_PER_CLASS)) },
-        engine: await this.models.engineFor(plan.model.id),
-        cache: NO_CACHE,
-        store: PixelStore.for(this.config.data.pixelStore, plan.model.inputShape),
-        batchSize: this.config.inference.batchSize,
-        telemetry: createTelemetry({ level: 'silent', processMetrics: false }),
-        signal: new AbortController().signal,
-        lane: { user: '', run: 'rehearsal' },
-        reads: this.reads,
-        onBatch: () => undefined,
-      });
-    } catch (error) {
-      this.telemetry.logger.warn({ err: error }, 'could not rehearse a run at start');
-    }
+    if (plan) await readImageBatch(plan.selection.flat().slice(0, 8), plan.model.inputShape);
   }
 
   /**
    * What a predict does before its run starts, done with nothing kept: plan a run of the default model and
    * dataset, then a few times a one-event run in an energy bin (as the dashboard asks) and create its row in a
    * transaction that is rolled back. The first predict after a start then finds the code compiled and the queries
-   * planned (with no rehearsal it took 20-30 ms longer than the next ones, with one round still 10-15 ms). Best effort: a
+   * planned (it took 20-30 ms longer than the next ones; a single round left about 10 ms of that). Best effort: a
    * server without a default dataset or model skips it, a dataset in object storage is not fetched, and a
    * failure is logged, not raised. Returns the plan, or null when none could be made.
    */

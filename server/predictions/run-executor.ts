@@ -9,7 +9,7 @@ import type { InferenceEngine, Lane } from '../inference/index.ts';
 import type { Telemetry } from '../observability/telemetry.ts';
 import { splitIntoBatches } from './batches.ts';
 import type { FairTurns } from './fair-turns.ts';
-import type { CacheEntry, OutputCache } from './prediction-cache.ts';
+import type { CacheEntry, PredictionCache } from './prediction-cache.ts';
 import type { RunPlan, SelectedEvent } from './run-plan.ts';
 import { RunScorer } from './scoring.ts';
 
@@ -19,7 +19,7 @@ const CACHED_BATCHES_PER_MESSAGE = 8;
 export interface RunExecution {
   plan: RunPlan;
   engine: InferenceEngine;
-  cache: OutputCache;
+  cache: PredictionCache;
   store: PixelStore;
   batchSize: number;
   telemetry: Telemetry;
